@@ -1,0 +1,393 @@
+using FastWeights.Kernels.Primitives;
+using FastWeights.Kernels.Validation;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Kernels.FastWeightRnn;
+
+/// <summary>
+/// The fast-weight RNN layer of Ba et al. 2016 on one ILGPU accelerator: a fused forward (the whole
+/// sequence in one launch) and a hand-derived backward that rebuilds the fast-weight matrix A
+/// backwards instead of storing it per step.
+/// </summary>
+/// <remarks>
+/// <para>Per sequence, with z = W h + C x_t + b, h_0 = f(z), h_{s+1} = f(LN(z + A h_s)) for s &lt; S,
+/// h = h_S, y_t = h, A ← λA + η h hᵀ (docs/design.md §2). Layout: row-major float32; x [B,T,I],
+/// h0/hT [B,H], A0/AT [B,H,H], y [B,T,H].</para>
+/// <para>All views must live on <see cref="Accelerator"/>. Every argument is validated before any kernel
+/// is launched; a rejected call leaves every buffer as it was. Calls are asynchronous on the given
+/// stream: nothing waits for the device unless <see cref="FastWeightRnnOptions.CheckFinite"/> is on.</para>
+/// <para>Kernels are compiled once, in the constructor, for the chosen schedule.</para>
+/// </remarks>
+public sealed class FastWeightRnnLayer : IDisposable
+{
+    /// <summary>Shared memory a group kernel may use on CUDA without opting in.</summary>
+    private const int DefaultSharedMemoryLimit = 48 * 1024;
+
+    private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
+    private readonly Action<AcceleratorStream, Index1D, ForwardSweepArgs>? forwardThread;
+    private readonly Action<AcceleratorStream, Index1D, ReverseSweepArgs>? reverseThread;
+    private readonly Action<AcceleratorStream, KernelConfig, ForwardSweepArgs>? forwardGroup;
+    private readonly Action<AcceleratorStream, KernelConfig, ReverseSweepArgs>? reverseGroup;
+    private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
+    private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
+    private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private bool disposed;
+
+    /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
+    /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
+    /// <param name="options">Sizes and hyper-parameters; validated here.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the exception names it).</exception>
+    /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
+    public FastWeightRnnLayer(Accelerator accelerator, FastWeightRnnOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(options);
+        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+        options.Validate();
+        Accelerator = accelerator;
+        Options = options;
+        CheckpointInterval = options.EffectiveCheckpointInterval;
+        Schedule = options.Schedule != SweepSchedule.Auto
+            ? options.Schedule
+            : accelerator.AcceleratorType == AcceleratorType.CPU ? SweepSchedule.Thread : SweepSchedule.Group;
+
+        int h = options.HiddenSize;
+        int warp = Math.Max(accelerator.WarpSize, 1);
+        GroupSize = Math.Min((h + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
+        long sharedLimit = Math.Min(accelerator.MaxSharedMemoryPerGroup, DefaultSharedMemoryLimit);
+        ForwardFastWeightsOnChip = 4L * ForwardSweep.GroupSharedFloats(h, GroupSize, true) <= sharedLimit;
+        ReverseFastWeightsOnChip = 4L * ReverseSweep.GroupSharedFloats(h, GroupSize, true) <= sharedLimit;
+
+        inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
+        if (Schedule == SweepSchedule.Thread)
+        {
+            forwardThread = accelerator.LoadAutoGroupedKernel<Index1D, ForwardSweepArgs>(ForwardSweep.ThreadKernel);
+            reverseThread = accelerator.LoadAutoGroupedKernel<Index1D, ReverseSweepArgs>(ReverseSweep.ThreadKernel);
+        }
+        else
+        {
+            forwardGroup = accelerator.LoadKernel<ForwardSweepArgs>(ForwardSweep.GroupKernel);
+            reverseGroup = accelerator.LoadKernel<ReverseSweepArgs>(ReverseSweep.GroupKernel);
+        }
+        outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
+        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
+        vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
+        finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
+    }
+
+    /// <summary>The accelerator every buffer must live on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The options the layer was built with.</summary>
+    public FastWeightRnnOptions Options { get; }
+
+    /// <summary>The schedule in use (<see cref="SweepSchedule.Auto"/> resolved).</summary>
+    public SweepSchedule Schedule { get; }
+
+    /// <summary>K: steps between stored copies of A.</summary>
+    public int CheckpointInterval { get; }
+
+    /// <summary>Threads per group of the group schedule (a multiple of the warp size, at most the device's maximum).</summary>
+    public int GroupSize { get; }
+
+    /// <summary>Whether the group schedule's forward keeps A in shared memory (else in global memory).</summary>
+    public bool ForwardFastWeightsOnChip { get; }
+
+    /// <summary>Whether the group schedule's backward keeps A and Ā in shared memory (else in global memory).</summary>
+    public bool ReverseFastWeightsOnChip { get; }
+
+    /// <summary>
+    /// Bytes of device memory a workspace for (B, T) takes with these options: exactly what
+    /// <see cref="CreateWorkspace"/> allocates.
+    /// </summary>
+    /// <param name="batch">B ≥ 1.</param>
+    /// <param name="time">T ≥ 1.</param>
+    public long WorkspaceBytes(int batch, int time) => Plan(batch, time).TotalBytes;
+
+    /// <summary>
+    /// Bytes of device memory one training call needs for (B, T, I, H, S, λ) with the derived K:
+    /// O(B·H²·(T/K + 3) + B·T·S·H). I does not enter (x and dx are the caller's buffers); it is a
+    /// parameter so the signature names every size of the layer.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1 or λ is not in (0, 1].</exception>
+    public static long WorkspaceBytes(int batch, int time, int input, int hidden, int innerSteps, double decay)
+    {
+        CheckSizes(batch, time, input, hidden, innerSteps);
+        return new WorkspacePlan(batch, time, hidden, innerSteps, CheckpointPolicy.Interval(decay)).TotalBytes;
+    }
+
+    /// <summary>
+    /// Bytes the same call would take if A were stored for every step (K = 1), as an autograd framework
+    /// does: the baseline <see cref="WorkspaceBytes(int,int,int,int,int,double)"/> is compared with.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1 or λ is not in (0, 1].</exception>
+    public static long StoreAllBytes(int batch, int time, int input, int hidden, int innerSteps, double decay)
+    {
+        CheckSizes(batch, time, input, hidden, innerSteps);
+        CheckpointPolicy.Interval(decay);
+        return new WorkspacePlan(batch, time, hidden, innerSteps, 1).TotalBytes;
+    }
+
+    /// <summary>Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1.</exception>
+    /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
+    public FastWeightRnnWorkspace CreateWorkspace(int maxBatch, int maxTime)
+    {
+        ThrowIfDisposed();
+        ViewChecks.Positive(maxBatch, nameof(maxBatch));
+        ViewChecks.Positive(maxTime, nameof(maxTime));
+        return new FastWeightRnnWorkspace(Accelerator, Plan(maxBatch, maxTime));
+    }
+
+    /// <summary>
+    /// Runs the layer over <paramref name="time"/> steps of <paramref name="batch"/> sequences and stores
+    /// in <paramref name="workspace"/> what <see cref="Backward"/> needs.
+    /// </summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/> the kernels are queued on.</param>
+    /// <param name="workspace">From <see cref="CreateWorkspace"/>, with capacity ≥ (batch, time).</param>
+    /// <param name="y">Out [B,T,H]: h after every step. Overwritten.</param>
+    /// <param name="hT">Out [B,H]: h after the last step. Overwritten. May be the same view as <paramref name="h0"/>.</param>
+    /// <param name="aT">Out [B,H,H]: A after the last step. Overwritten. May be the same view as <paramref name="a0"/>.
+    /// Passing (hT, AT) as the next call's (h0, A0) continues the sequence exactly.</param>
+    /// <param name="x">In [B,T,I].</param>
+    /// <param name="h0">In [B,H], or an empty view for zeros.</param>
+    /// <param name="a0">In [B,H,H], or an empty view for zeros.</param>
+    /// <param name="parameters">W, C, b, g, β.</param>
+    /// <param name="batch">B ≥ 1.</param>
+    /// <param name="time">T ≥ 1.</param>
+    /// <exception cref="ArgumentException">A view has the wrong length, is missing, or lives on another accelerator;
+    /// or (with <see cref="FastWeightRnnOptions.CheckFinite"/>) an input holds NaN/Inf. The message names the argument.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
+    /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
+    public void Forward(AcceleratorStream stream, FastWeightRnnWorkspace workspace,
+        ArrayView<float> y, ArrayView<float> hT, ArrayView<float> aT,
+        ArrayView<float> x, ArrayView<float> h0, ArrayView<float> a0,
+        FastWeightRnnParameters parameters, int batch, int time)
+    {
+        ThrowIfDisposed();
+        CheckCall(stream, workspace, batch, time);
+        int H = Options.HiddenSize, I = Options.InputSize;
+        long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H;
+        ViewChecks.Required(y, nameof(y), bth, $"[B={batch},T={time},H={H}]", Accelerator);
+        ViewChecks.Required(hT, nameof(hT), bh, $"[B={batch},H={H}]", Accelerator);
+        ViewChecks.Required(aT, nameof(aT), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)batch * time * I, $"[B={batch},T={time},I={I}]", Accelerator);
+        bool hasH0 = ViewChecks.Optional(h0, nameof(h0), bh, $"[B={batch},H={H}]", Accelerator);
+        bool hasA0 = ViewChecks.Optional(a0, nameof(a0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
+        CheckParameters(parameters);
+        if (Options.CheckFinite)
+            ThrowIfNotFinite(stream,
+                (x, nameof(x)), (h0, nameof(h0)), (a0, nameof(a0)), (parameters.W, "W"), (parameters.C, "C"),
+                (parameters.B, "B"), (parameters.LnGain, "LnGain"), (parameters.LnBias, "LnBias"));
+
+        int rows = batch * time;
+        inputProjection(stream, (Index1D)(rows * H), new InputProjectionArgs
+        {
+            Rows = rows, Hidden = H, Input = I,
+            Output = workspace.Projection.SubView(0, (long)rows * H), X = x, C = parameters.C, Bias = parameters.B,
+        });
+
+        var plan = Plan(batch, time);
+        var args = new ForwardSweepArgs
+        {
+            Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
+            CheckpointInterval = CheckpointInterval, CheckpointCount = plan.CheckpointCount,
+            Activation = (int)Options.Activation, HasH0 = hasH0 ? 1 : 0, HasA0 = hasA0 ? 1 : 0,
+            FastWeightsOnChip = ForwardFastWeightsOnChip ? 1 : 0,
+            Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate, LnEps = (float)Options.LayerNormEpsilon,
+            Projection = workspace.Projection, W = parameters.W, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+            H0 = hasH0 ? h0 : workspace.Vectors, A0 = hasA0 ? a0 : workspace.Vectors,
+            Y = y, HT = hT, AT = aT,
+            States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
+            InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints, Vectors = workspace.Vectors,
+        };
+        if (Schedule == SweepSchedule.Thread)
+            forwardThread!(stream, (Index1D)batch, args);
+        else
+            forwardGroup!(stream, GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip)), args);
+        workspace.ForwardShape = (batch, time);
+    }
+
+    /// <summary>
+    /// Gradients of a scalar loss L given dL/dy, dL/dhT and dL/dAT, for the inputs and parameters of the
+    /// last <see cref="Forward"/> run with <paramref name="workspace"/>. x and the parameters must be the
+    /// ones that forward saw (they are read again, not copied).
+    /// </summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="workspace">The workspace the matching forward used.</param>
+    /// <param name="dx">Out [B,T,I], or empty if not wanted. Overwritten.</param>
+    /// <param name="dh0">Out [B,H], or empty. Overwritten.</param>
+    /// <param name="dA0">Out [B,H,H], or empty. Overwritten.</param>
+    /// <param name="gradients">Out: dW, dC, db, dg, dβ. Overwritten (summed over the batch in a fixed order: bit-identical run to run).</param>
+    /// <param name="dy">In [B,T,H].</param>
+    /// <param name="dhT">In [B,H], or empty for zeros.</param>
+    /// <param name="dAT">In [B,H,H], or empty for zeros.</param>
+    /// <param name="x">In [B,T,I]: the forward's input.</param>
+    /// <param name="parameters">The forward's parameters.</param>
+    /// <param name="batch">B, as in the forward.</param>
+    /// <param name="time">T, as in the forward.</param>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere; or a NaN/Inf
+    /// (with <see cref="FastWeightRnnOptions.CheckFinite"/>). The message names the argument.</exception>
+    /// <exception cref="InvalidOperationException">No forward of this (batch, time) ran with this workspace.</exception>
+    /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
+    public void Backward(AcceleratorStream stream, FastWeightRnnWorkspace workspace,
+        ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dA0, FastWeightRnnParameterGradients gradients,
+        ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
+        ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time)
+    {
+        ThrowIfDisposed();
+        CheckCall(stream, workspace, batch, time);
+        if (workspace.ForwardShape != (batch, time))
+            throw new InvalidOperationException(
+                $"Backward(batch={batch}, time={time}) needs a Forward of the same shape on this workspace first; the last forward was {(workspace.ForwardShape is { } s ? $"(batch={s.Batch}, time={s.Time})" : "never run")}.");
+        int H = Options.HiddenSize, I = Options.InputSize;
+        long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
+        bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
+        bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
+        bool hasDA0 = ViewChecks.Optional(dA0, nameof(dA0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
+        ViewChecks.Required(gradients.DW, "DW", (long)H * H, $"[H={H},H={H}]", Accelerator);
+        ViewChecks.Required(gradients.DC, "DC", (long)H * I, $"[H={H},I={I}]", Accelerator);
+        ViewChecks.Required(gradients.DB, "DB", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(gradients.DLnGain, "DLnGain", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(gradients.DLnBias, "DLnBias", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
+        bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
+        bool hasDAT = ViewChecks.Optional(dAT, nameof(dAT), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
+        ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
+        CheckParameters(parameters);
+        if (Options.CheckFinite)
+            ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dAT, nameof(dAT)));
+
+        var plan = Plan(batch, time);
+        var args = new ReverseSweepArgs
+        {
+            Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
+            CheckpointInterval = CheckpointInterval, CheckpointCount = plan.CheckpointCount,
+            Activation = (int)Options.Activation,
+            HasDhT = hasDhT ? 1 : 0, HasDAT = hasDAT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0, HasDA0 = hasDA0 ? 1 : 0,
+            FastWeightsOnChip = ReverseFastWeightsOnChip ? 1 : 0,
+            Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
+            W = parameters.W, LnGain = parameters.LnGain,
+            Dy = dy, DhT = hasDhT ? dhT : workspace.Vectors, DAT = hasDAT ? dAT : workspace.Vectors,
+            States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
+            InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints,
+            Rebuild = workspace.Rebuild, FastWeightGrad = workspace.FastWeightGrad, Dz = workspace.Projection,
+            Vectors = workspace.Vectors, LayerNormGrad = workspace.LayerNormGrad,
+            DH0 = hasDh0 ? dh0 : workspace.Vectors, DA0 = hasDA0 ? dA0 : workspace.Vectors,
+        };
+        if (Schedule == SweepSchedule.Thread)
+            reverseThread!(stream, (Index1D)batch, args);
+        else
+            reverseGroup!(stream, GroupConfig(batch, ReverseSweep.GroupSharedFloats(H, GroupSize, ReverseFastWeightsOnChip)), args);
+
+        int rows = batch * time;
+        outerProductSum(stream, (Index1D)(H * H), new OuterProductSumArgs
+        {
+            Batch = batch, Time = time, Rows = H, Cols = H,
+            LeftBatchStride = (long)time * H, RightBatchStride = (long)(time + 1) * H,
+            Output = gradients.DW, Left = workspace.Projection, Right = workspace.States,
+        });
+        outerProductSum(stream, (Index1D)(H * I), new OuterProductSumArgs
+        {
+            Batch = batch, Time = time, Rows = H, Cols = I,
+            LeftBatchStride = (long)time * H, RightBatchStride = (long)time * I,
+            Output = gradients.DC, Left = workspace.Projection, Right = x,
+        });
+        vectorGradient(stream, (Index1D)H, new VectorGradientArgs
+        {
+            Batch = batch, Rows = rows, Hidden = H,
+            DB = gradients.DB, DLnGain = gradients.DLnGain, DLnBias = gradients.DLnBias,
+            Dz = workspace.Projection, LayerNormGrad = workspace.LayerNormGrad,
+        });
+        if (hasDx)
+            inputGradient(stream, (Index1D)(rows * I), new InputGradientArgs
+            {
+                Rows = rows, Hidden = H, Input = I, DX = dx, Dz = workspace.Projection, C = parameters.C,
+            });
+    }
+
+    private const int FiniteSlots = 16;
+
+    private void ThrowIfNotFinite(AcceleratorStream stream, params (ArrayView<float> View, string Name)[] views)
+    {
+        var flags = finiteFlags.View;
+        flags.SubView(0, views.Length).MemSetToZero(stream);
+        for (int k = 0; k < views.Length; k++)
+            if (views[k].View.IsValid && views[k].View.Length > 0)
+                finiteCheck(stream, (Index1D)views[k].View.IntLength, views[k].View, flags, k);
+        var host = new int[FiniteSlots];
+        flags.CopyToCPU(stream, host);
+        stream.Synchronize();
+        for (int k = 0; k < views.Length; k++)
+            if (host[k] != 0)
+                throw new ArgumentException($"{views[k].Name} contains NaN or infinite values.", views[k].Name);
+    }
+
+    private KernelConfig GroupConfig(int batch, int sharedFloats) =>
+        new((Index1D)batch, (Index1D)GroupSize, SharedMemoryConfig.RequestDynamic<float>(sharedFloats));
+
+    private WorkspacePlan Plan(int batch, int time)
+    {
+        CheckSizes(batch, time, Options.InputSize, Options.HiddenSize, Options.InnerSteps);
+        return new WorkspacePlan(batch, time, Options.HiddenSize, Options.InnerSteps, CheckpointInterval);
+    }
+
+    private static void CheckSizes(int batch, int time, int input, int hidden, int innerSteps)
+    {
+        ViewChecks.Positive(batch, nameof(batch));
+        ViewChecks.Positive(time, nameof(time));
+        ViewChecks.Positive(input, nameof(input));
+        ViewChecks.Positive(hidden, nameof(hidden));
+        ViewChecks.Positive(innerSteps, nameof(innerSteps));
+        // Kernels index rows of [B·T·max(H,I)] with 32-bit thread indices.
+        if ((long)batch * time * Math.Max(hidden, input) > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·T·max(H, I) must be below 2³¹.");
+    }
+
+    private void CheckCall(AcceleratorStream stream, FastWeightRnnWorkspace workspace, int batch, int time)
+    {
+        ViewChecks.Stream(stream, Accelerator);
+        ArgumentNullException.ThrowIfNull(workspace);
+        if (workspace.IsDisposed) throw new ObjectDisposedException(nameof(workspace), "The workspace is disposed.");
+        if (!ReferenceEquals(workspace.Accelerator, Accelerator))
+            throw new ArgumentException("workspace was created for another accelerator.", nameof(workspace));
+        if (workspace.Plan.Hidden != Options.HiddenSize || workspace.Plan.InnerSteps != Options.InnerSteps
+            || workspace.Plan.CheckpointInterval != CheckpointInterval)
+            throw new ArgumentException("workspace was created by a layer with other sizes.", nameof(workspace));
+        ViewChecks.Positive(batch, nameof(batch));
+        ViewChecks.Positive(time, nameof(time));
+        if (batch > workspace.MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch exceeds the workspace's capacity of {workspace.MaxBatch}.");
+        if (time > workspace.MaxTime)
+            throw new ArgumentOutOfRangeException(nameof(time), time, $"time exceeds the workspace's capacity of {workspace.MaxTime}.");
+    }
+
+    private void CheckParameters(FastWeightRnnParameters p)
+    {
+        int H = Options.HiddenSize, I = Options.InputSize;
+        ViewChecks.Required(p.W, "W", (long)H * H, $"[H={H},H={H}]", Accelerator);
+        ViewChecks.Required(p.C, "C", (long)H * I, $"[H={H},I={I}]", Accelerator);
+        ViewChecks.Required(p.B, "B", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(p.LnGain, "LnGain", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(p.LnBias, "LnBias", H, $"[H={H}]", Accelerator);
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (disposed) throw new ObjectDisposedException(nameof(FastWeightRnnLayer));
+        if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
+    }
+
+    /// <summary>Frees the layer's own device memory (a few bytes of flags). Kernels are owned by the accelerator. Safe to call twice.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        finiteFlags.Dispose();
+    }
+}

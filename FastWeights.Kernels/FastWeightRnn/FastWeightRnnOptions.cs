@@ -1,0 +1,68 @@
+namespace FastWeights.Kernels.FastWeightRnn;
+
+/// <summary>
+/// Sizes and hyper-parameters of a fast-weight layer (Ba et al. 2016). Immutable once a
+/// <see cref="FastWeightRnnLayer"/> is built from it.
+/// </summary>
+public sealed record FastWeightRnnOptions
+{
+    /// <summary>I, the width of each input vector x_t. Must be ≥ 1.</summary>
+    public required int InputSize { get; init; }
+
+    /// <summary>H, the hidden size (A is H×H). Must be ≥ 1.</summary>
+    public required int HiddenSize { get; init; }
+
+    /// <summary>S, the number of inner steps h ← f(LN(z + A h)) per time step. Must be ≥ 1. Default 1.</summary>
+    public int InnerSteps { get; init; } = 1;
+
+    /// <summary>λ, the decay of the fast-weight memory, in (0, 1]. Default 0.95.</summary>
+    public double Decay { get; init; } = 0.95;
+
+    /// <summary>η, the fast learning rate, finite and ≥ 0. Default 0.5.</summary>
+    public double FastLearningRate { get; init; } = 0.5;
+
+    /// <summary>The activation f. Default <see cref="Activation.Tanh"/>.</summary>
+    public Activation Activation { get; init; } = Activation.Tanh;
+
+    /// <summary>ε of the layer norm, finite and &gt; 0. Default 1e-5.</summary>
+    public double LayerNormEpsilon { get; init; } = 1e-5;
+
+    /// <summary>The thread schedule; <see cref="SweepSchedule.Auto"/> picks from the accelerator.</summary>
+    public SweepSchedule Schedule { get; init; } = SweepSchedule.Auto;
+
+    /// <summary>
+    /// K, steps between stored copies of A; null (default) derives it from λ with
+    /// <see cref="CheckpointPolicy.Interval"/>. A larger K saves memory at the cost of accuracy
+    /// (the rebuild error grows like λ^−K); tests use it to show what happens without re-anchoring.
+    /// </summary>
+    public int? CheckpointInterval { get; init; }
+
+    /// <summary>
+    /// When true, every call first scans x and the parameters for NaN/±Inf on the device and throws
+    /// <see cref="ArgumentException"/> naming the offending argument. This waits for the stream (one host
+    /// synchronisation per call), so it is off by default in this kernel layer.
+    /// </summary>
+    public bool CheckFinite { get; init; }
+
+    /// <summary>K in effect: <see cref="CheckpointInterval"/> if set, else derived from <see cref="Decay"/>.</summary>
+    public int EffectiveCheckpointInterval => CheckpointInterval ?? CheckpointPolicy.Interval(Decay);
+
+    /// <summary>Checks every option; throws an exception naming the first invalid one.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size, λ, η, ε, S or K out of range (NaN and ±Inf included).</exception>
+    public void Validate()
+    {
+        if (InputSize < 1) throw new ArgumentOutOfRangeException(nameof(InputSize), InputSize, "InputSize (I) must be ≥ 1.");
+        if (HiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "HiddenSize (H) must be ≥ 1.");
+        if (InnerSteps < 1) throw new ArgumentOutOfRangeException(nameof(InnerSteps), InnerSteps, "InnerSteps (S) must be ≥ 1.");
+        if (!(Decay > 0.0 && Decay <= 1.0)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Decay (λ) must lie in (0, 1].");
+        if (!(FastLearningRate >= 0.0 && double.IsFinite(FastLearningRate)))
+            throw new ArgumentOutOfRangeException(nameof(FastLearningRate), FastLearningRate, "FastLearningRate (η) must be finite and ≥ 0.");
+        if (!(LayerNormEpsilon > 0.0 && double.IsFinite(LayerNormEpsilon)))
+            throw new ArgumentOutOfRangeException(nameof(LayerNormEpsilon), LayerNormEpsilon, "LayerNormEpsilon (ε) must be finite and > 0.");
+        if (!Enum.IsDefined(Activation)) throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Unknown activation.");
+        if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule.");
+        if (CheckpointInterval is < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "CheckpointInterval (K) must be ≥ 1.");
+        if ((long)HiddenSize * HiddenSize > int.MaxValue / 4)
+            throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "HiddenSize is too large: H² must fit a 32-bit index.");
+    }
+}

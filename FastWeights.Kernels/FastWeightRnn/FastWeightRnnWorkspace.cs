@@ -1,0 +1,104 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Kernels.FastWeightRnn;
+
+/// <summary>
+/// The device memory of one training call of a <see cref="FastWeightRnnLayer"/>: what the forward
+/// stores for the backward (outer and inner states, layer-norm statistics, copies of A every K steps)
+/// and the backward's own state (A being rebuilt, Ā, dz). Sized for at most
+/// <see cref="MaxBatch"/> × <see cref="MaxTime"/>; create one with
+/// <see cref="FastWeightRnnLayer.CreateWorkspace"/>, reuse it across calls, dispose it when done.
+/// </summary>
+/// <remarks>
+/// Memory contract: a forward overwrites the whole workspace; a backward reads what the last forward
+/// stored and overwrites only its own buffers, so it may be called again for another dy.
+/// A workspace serves one call at a time: two streams must not share one.
+/// </remarks>
+public sealed class FastWeightRnnWorkspace : IDisposable
+{
+    private readonly List<MemoryBuffer> buffers = new();
+    private bool disposed;
+
+    internal FastWeightRnnWorkspace(Accelerator accelerator, WorkspacePlan plan)
+    {
+        Accelerator = accelerator;
+        Plan = plan;
+        try
+        {
+            Projection = Allocate(plan.ProjectionElements);
+            States = Allocate(plan.StatesElements);
+            InnerStates = Allocate(plan.InnerStatesElements);
+            Normalized = Allocate(plan.NormalizedElements);
+            InverseStd = Allocate(plan.InverseStdElements);
+            Checkpoints = Allocate(plan.CheckpointElements);
+            Rebuild = Allocate(plan.RebuildElements);
+            FastWeightGrad = Allocate(plan.FastWeightGradElements);
+            Vectors = Allocate(plan.VectorElements);
+            LayerNormGrad = Allocate(plan.LayerNormGradElements);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The accelerator the buffers live on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>What was allocated, element by element.</summary>
+    public WorkspacePlan Plan { get; }
+
+    /// <summary>The largest batch B this workspace serves.</summary>
+    public int MaxBatch => Plan.Batch;
+
+    /// <summary>The longest sequence T this workspace serves.</summary>
+    public int MaxTime => Plan.Time;
+
+    /// <summary>Sum of the sizes of the device buffers really allocated, in bytes (equals <see cref="WorkspacePlan.TotalBytes"/>).</summary>
+    public long AllocatedBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var b in buffers) total += b.LengthInBytes;
+            return total;
+        }
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    public bool IsDisposed => disposed;
+
+    internal ArrayView<float> Projection { get; }
+    internal ArrayView<float> States { get; }
+    internal ArrayView<float> InnerStates { get; }
+    internal ArrayView<float> Normalized { get; }
+    internal ArrayView<float> InverseStd { get; }
+    internal ArrayView<float> Checkpoints { get; }
+    internal ArrayView<float> Rebuild { get; }
+    internal ArrayView<float> FastWeightGrad { get; }
+    internal ArrayView<float> Vectors { get; }
+    internal ArrayView<float> LayerNormGrad { get; }
+
+    /// <summary>Set by a forward for (batch, time); a backward checks it matches.</summary>
+    internal (int Batch, int Time)? ForwardShape { get; set; }
+
+    private ArrayView<float> Allocate(long elements)
+    {
+        // ILGPU refuses zero-length buffers on some back ends; every buffer here has ≥ 1 element
+        // because B, T, H, S ≥ 1.
+        var buffer = Accelerator.Allocate1D<float>(elements);
+        buffers.Add(buffer);
+        return buffer.View;
+    }
+
+    /// <summary>Frees the device buffers. Safe to call twice.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        foreach (var b in buffers) b.Dispose();
+        buffers.Clear();
+    }
+}

@@ -1,0 +1,207 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Kernels.FastWeightRnn;
+
+/// <summary>Everything the reverse sweep reads and writes: the forward's set plus gradients.</summary>
+internal struct ReverseSweepArgs
+{
+    public int Batch, Time, Hidden, InnerSteps, CheckpointInterval, CheckpointCount, Activation;
+    public int HasDhT, HasDAT, HasDh0, HasDA0, FastWeightsOnChip;
+    public float Decay, FastLr;
+
+    public ArrayView<float> W, LnGain;                  // [H,H], [H]
+    public ArrayView<float> Dy, DhT, DAT;               // [B,T,H], [B,H], [B,H,H]
+    public ArrayView<float> States, InnerStates, Normalized, InverseStd, Checkpoints;   // the forward's tape
+    public ArrayView<float> Rebuild;                    // [B,H,H] A rebuilt backwards (when not on chip)
+    public ArrayView<float> FastWeightGrad;             // [B,H,H] Ā (when not on chip)
+    public ArrayView<float> Dz;                         // [B,T,H] out: dL/dz per step, for dW, dC, db, dx
+    public ArrayView<float> Vectors;                    // [B,3,H] thread-schedule scratch
+    public ArrayView<float> LayerNormGrad;              // [B,2,H] out: per-sequence Σ dn ⊙ x̂ and Σ dn
+    public ArrayView<float> DH0, DA0;                   // [B,H], [B,H,H] out, written when Has* = 1
+}
+
+/// <summary>
+/// The reverse sweep of docs/design.md §3: walks t = T−1 … 0 carrying dh and Ā, and rebuilds the
+/// A each step used as A(t) = (A(t+1) − η h_t h_tᵀ)/λ, re-anchored on the stored copy whenever
+/// t is a multiple of K (docs/design.md §5). Writes dz per step (parameter gradients are formed
+/// afterwards by deterministic batched reductions), the per-sequence layer-norm partial sums,
+/// dh0 and dA0.
+/// </summary>
+/// <remarks>
+/// Row ownership as in the forward: A, Ā and dz rows belong to one thread. Three things read across
+/// rows and are fenced by barriers: the columns of Ā (η(Ā + Āᵀ)h), the columns of A (Aᵀ dv) and the
+/// columns of W (Wᵀ dz).
+/// </remarks>
+internal static class ReverseSweep
+{
+    public static void ThreadKernel(Index1D index, ReverseSweepArgs a)
+    {
+        int sequence = index;
+        int h = a.Hidden;
+        long hh = (long)h * h;
+        var vectors = a.Vectors.SubView((long)sequence * 3 * h, 3 * h);
+        Run(new ThreadSchedule(), a, sequence, vectors.SubView(0, h), vectors.SubView(h, h),
+            a.Rebuild.SubView(sequence * hh, hh), a.FastWeightGrad.SubView(sequence * hh, hh));
+    }
+
+    public static void GroupKernel(ReverseSweepArgs a)
+    {
+        int sequence = Grid.IdxX;
+        int groupSize = Group.DimX;
+        int h = a.Hidden;
+        long hh = (long)h * h;
+        var shared = SharedMemory.GetDynamic<float>();
+        var partials = shared.SubView(0, 2 * groupSize);
+        int offset = 2 * groupSize;
+        var dh = shared.SubView(offset, h);
+        var dv = shared.SubView(offset + h, h);
+        ArrayView<float> fastWeights, fastWeightGrad;
+        if (a.FastWeightsOnChip != 0)
+        {
+            fastWeights = shared.SubView(offset + 2 * h, hh);
+            fastWeightGrad = shared.SubView(offset + 2 * h + hh, hh);
+        }
+        else
+        {
+            fastWeights = a.Rebuild.SubView(sequence * hh, hh);
+            fastWeightGrad = a.FastWeightGrad.SubView(sequence * hh, hh);
+        }
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize), a, sequence, dh, dv, fastWeights, fastWeightGrad);
+    }
+
+    /// <summary>Shared-memory floats the group kernel needs.</summary>
+    public static int GroupSharedFloats(int hidden, int groupSize, bool fastWeightsOnChip) =>
+        2 * groupSize + 2 * hidden + (fastWeightsOnChip ? 2 * hidden * hidden : 0);
+
+    private static void Run<TSchedule>(TSchedule schedule, ReverseSweepArgs a, int q,
+        ArrayView<float> dh, ArrayView<float> dv, ArrayView<float> fastWeights, ArrayView<float> fastWeightGrad)
+        where TSchedule : struct, ISweepSchedule
+    {
+        int H = a.Hidden, T = a.Time, S = a.InnerSteps, K = a.CheckpointInterval;
+        long hh = (long)H * H;
+        int first = schedule.First, stride = schedule.Stride;
+        float decay = a.Decay, fastLr = a.FastLr;
+        long stateBase = (long)q * (T + 1) * H;
+        var dGain = a.LayerNormGrad.SubView((long)q * 2 * H, H);
+        var dBias = a.LayerNormGrad.SubView((long)q * 2 * H + H, H);
+
+        // dh ← dhT, Ā ← dAT, A ← A(T) (the last stored copy).
+        var finalA = a.Checkpoints.SubView(((long)(a.CheckpointCount - 1) * a.Batch + q) * hh, hh);
+        for (int i = first; i < H; i += stride)
+        {
+            dh[i] = a.HasDhT != 0 ? a.DhT[(long)q * H + i] : 0f;
+            dGain[i] = 0f;
+            dBias[i] = 0f;
+            for (int j = 0; j < H; j++)
+            {
+                long ij = (long)i * H + j;
+                fastWeightGrad[ij] = a.HasDAT != 0 ? a.DAT[q * hh + ij] : 0f;
+                fastWeights[ij] = finalA[ij];
+            }
+        }
+        schedule.Barrier();
+
+        int slot = 0;
+        for (int t = T - 1; t >= 0; t--)
+        {
+            var h = a.States.SubView(stateBase + (long)(t + 1) * H, H);   // h_t, the output of step t
+            long stepBase = ((long)q * T + t) * H;
+            long innerBase = ((long)q * T + t) * S;
+
+            // y_t = h_t and the write A(t+1) = λA(t) + η h hᵀ: dh += dy_t + η (Ā + Āᵀ) h.
+            for (int i = first; i < H; i += stride)
+            {
+                float acc = 0f;
+                for (int j = 0; j < H; j++)
+                    acc += (fastWeightGrad[(long)i * H + j] + fastWeightGrad[(long)j * H + i]) * h[j];
+                dh[i] += a.Dy[stepBase + i] + fastLr * acc;
+            }
+            schedule.Barrier();
+
+            // Ā ← λĀ (the write's gradient for A(t)); A(t+1) → A(t): re-anchor or rebuild.
+            bool anchor = t % K == 0;
+            var stored = a.Checkpoints.SubView(((long)(t / K) * a.Batch + q) * hh, hh);
+            for (int i = first; i < H; i += stride)
+            {
+                float scaled = fastLr * h[i];
+                for (int j = 0; j < H; j++)
+                {
+                    long ij = (long)i * H + j;
+                    fastWeightGrad[ij] *= decay;
+                    fastWeights[ij] = anchor ? stored[ij] : (fastWeights[ij] - scaled * h[j]) / decay;
+                }
+                a.Dz[stepBase + i] = 0f;
+            }
+            schedule.Barrier();
+
+            // Inner steps in reverse: dn = dh ⊙ f'(n); LN backward → dv; dz += dv; Ā += dv h_sᵀ; dh = Aᵀ dv.
+            for (int s = S - 1; s >= 0; s--)
+            {
+                long inner = innerBase + s;
+                var hOut = s + 1 < S ? a.InnerStates.SubView((inner + 1) * H, H) : h;
+                var hIn = a.InnerStates.SubView(inner * H, H);
+                var xhat = a.Normalized.SubView(inner * H, H);
+                float inverseStd = a.InverseStd[inner];
+                float sumDxhat = 0f, sumDxhatXhat = 0f;
+                for (int i = first; i < H; i += stride)
+                {
+                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]);
+                    float xi = xhat[i];
+                    dGain[i] += dn * xi;
+                    dBias[i] += dn;
+                    float dxi = dn * a.LnGain[i];
+                    sumDxhat += dxi;
+                    sumDxhatXhat += dxi * xi;
+                }
+                float meanDxhat = schedule.Sum(sumDxhat, slot) / H;
+                slot ^= 1;
+                float meanDxhatXhat = schedule.Sum(sumDxhatXhat, slot) / H;
+                slot ^= 1;
+                // dx̂ is recomputed rather than kept in dv: other threads may still be reading the
+                // previous inner step's dv until they reach the barrier inside Sum above.
+                for (int i = first; i < H; i += stride)
+                {
+                    float dxi = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]) * a.LnGain[i];
+                    float dvi = inverseStd * (dxi - meanDxhat - xhat[i] * meanDxhatXhat);
+                    dv[i] = dvi;
+                    a.Dz[stepBase + i] += dvi;
+                    for (int j = 0; j < H; j++)
+                        fastWeightGrad[(long)i * H + j] += dvi * hIn[j];
+                }
+                schedule.Barrier();
+                for (int i = first; i < H; i += stride)
+                {
+                    float acc = 0f;
+                    for (int j = 0; j < H; j++)
+                        acc += fastWeights[(long)j * H + i] * dv[j];
+                    dh[i] = acc;
+                }
+                // The next write of dv comes after the next Sum's barrier, which every thread
+                // reaches only once it has finished reading dv here.
+            }
+
+            // h_0 = f(z): dz += dh_0 ⊙ f'(z); then dh_{t−1} = Wᵀ dz.
+            var preliminary = a.InnerStates.SubView(innerBase * H, H);
+            for (int i = first; i < H; i += stride)
+                a.Dz[stepBase + i] += dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, preliminary[i]);
+            schedule.Barrier();
+            for (int i = first; i < H; i += stride)
+            {
+                float acc = 0f;
+                for (int j = 0; j < H; j++)
+                    acc += a.W[(long)j * H + i] * a.Dz[stepBase + j];
+                dh[i] = acc;
+            }
+        }
+
+        for (int i = first; i < H; i += stride)
+        {
+            if (a.HasDh0 != 0)
+                a.DH0[(long)q * H + i] = dh[i];
+            if (a.HasDA0 != 0)
+                for (int j = 0; j < H; j++)
+                    a.DA0[q * hh + (long)i * H + j] = fastWeightGrad[(long)i * H + j];
+        }
+    }
+}

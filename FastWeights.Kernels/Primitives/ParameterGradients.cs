@@ -1,0 +1,86 @@
+using ILGPU;
+
+namespace FastWeights.Kernels.Primitives;
+
+/// <summary>Arguments of <see cref="ParameterGradients.OuterProductSumKernel"/>.</summary>
+internal struct OuterProductSumArgs
+{
+    public int Batch, Time, Rows, Cols;
+    public long LeftBatchStride, RightBatchStride;  // elements between sequences
+    public ArrayView<float> Output;                 // [Rows,Cols]
+    public ArrayView<float> Left;                   // row (b,t) at b·LeftBatchStride + t·Rows
+    public ArrayView<float> Right;                  // row (b,t) at b·RightBatchStride + t·Cols
+}
+
+/// <summary>Arguments of <see cref="ParameterGradients.InputGradientKernel"/>.</summary>
+internal struct InputGradientArgs
+{
+    public int Rows, Hidden, Input;                 // Rows = B·T
+    public ArrayView<float> DX;                     // [Rows,I] out
+    public ArrayView<float> Dz;                     // [Rows,H]
+    public ArrayView<float> C;                      // [H,I]
+}
+
+/// <summary>Arguments of <see cref="ParameterGradients.VectorGradientKernel"/>.</summary>
+internal struct VectorGradientArgs
+{
+    public int Batch, Rows, Hidden;                 // Rows = B·T
+    public ArrayView<float> DB, DLnGain, DLnBias;   // [H] out
+    public ArrayView<float> Dz;                     // [Rows,H]
+    public ArrayView<float> LayerNormGrad;          // [B,2,H] per-sequence partials
+}
+
+/// <summary>
+/// The gradients that sum over the batch and time, formed after the reverse sweep from the stored dz
+/// (docs/design.md §3.4). Every output element is computed by one thread that sums its terms in a fixed
+/// order (b, then t), so the result is bit-identical from run to run: no atomics, no order that depends
+/// on scheduling.
+/// </summary>
+internal static class ParameterGradients
+{
+    /// <summary>Output[i,j] = Σ_b Σ_t Left(b,t)[i] · Right(b,t)[j]: dW = Σ dz h_{t−1}ᵀ and dC = Σ dz x_tᵀ.</summary>
+    public static void OuterProductSumKernel(Index1D index, OuterProductSumArgs a)
+    {
+        int i = (int)(index / a.Cols);
+        int j = (int)(index - (long)i * a.Cols);
+        float acc = 0f;
+        for (int b = 0; b < a.Batch; b++)
+        {
+            long left = b * a.LeftBatchStride + i;
+            long right = b * a.RightBatchStride + j;
+            for (int t = 0; t < a.Time; t++)
+                acc += a.Left[left + (long)t * a.Rows] * a.Right[right + (long)t * a.Cols];
+        }
+        a.Output[index] = acc;
+    }
+
+    /// <summary>dx[n,k] = Σ_i C[i,k] dz[n,i].</summary>
+    public static void InputGradientKernel(Index1D index, InputGradientArgs a)
+    {
+        long n = index / a.Input;
+        int k = (int)(index - n * a.Input);
+        float acc = 0f;
+        long dzRow = n * a.Hidden;
+        for (int i = 0; i < a.Hidden; i++)
+            acc += a.C[(long)i * a.Input + k] * a.Dz[dzRow + i];
+        a.DX[index] = acc;
+    }
+
+    /// <summary>db[i] = Σ_n dz[n,i]; dg[i] and dβ[i] = the per-sequence partials summed over b in order.</summary>
+    public static void VectorGradientKernel(Index1D index, VectorGradientArgs a)
+    {
+        int i = index;
+        float db = 0f;
+        for (long n = 0; n < a.Rows; n++)
+            db += a.Dz[n * a.Hidden + i];
+        float dg = 0f, dBeta = 0f;
+        for (int b = 0; b < a.Batch; b++)
+        {
+            dg += a.LayerNormGrad[(long)b * 2 * a.Hidden + i];
+            dBeta += a.LayerNormGrad[(long)b * 2 * a.Hidden + a.Hidden + i];
+        }
+        a.DB[i] = db;
+        a.DLnGain[i] = dg;
+        a.DLnBias[i] = dBeta;
+    }
+}
