@@ -9,7 +9,7 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// leave an error of at most about c·u·|A|·Σ_{j=1..k} λ^{−j} (docs/design.md §5). K is the largest k
 /// with Σ_{j=1..k} λ^{−j} ≤ <see cref="AmplificationBudget"/>: the rebuilt A then stays within
 /// 256·u ≈ 1.5e-5 relative of what the forward used, for any T, whatever λ ∈ (0,1].
-/// λ = 1: K = 256; λ = 0.95: K = 54; λ = 0.9: K = 32; λ = 0.5: K = 7; λ ≤ 1/257: K = 1 (A is stored
+/// λ = 1: K = 256; λ = 0.99: K = 126; λ = 0.95: K = 51; λ = 0.9: K = 31; λ = 0.5: K = 7; λ ≤ 1/257: K = 1 (A is stored
 /// every step, the store-all memory cost: small decays are what the attention form is for).
 /// </remarks>
 public static class CheckpointPolicy

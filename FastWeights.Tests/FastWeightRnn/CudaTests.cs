@@ -1,0 +1,69 @@
+using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Tests.Reference;
+using FastWeights.Tests.Support;
+using NUnit.Framework;
+
+namespace FastWeights.Tests.FastWeightRnn;
+
+/// <summary>
+/// The same checks as <see cref="KernelVsReferenceTests"/> on a real CUDA device. Ignored (reported as
+/// skipped, never failed) where ILGPU sees no CUDA device. Tolerances are 10× looser than on the CPU
+/// accelerator: on CUDA tanh, exp and sqrt compile to approximate PTX instructions (~1e-6 relative
+/// each, docs/design.md §8), which compound over the steps.
+/// </summary>
+[TestFixture]
+[Category("Gpu")]
+public sealed class CudaTests
+{
+    private ComputeDevice? device;
+
+    [OneTimeSetUp]
+    public void OpenCuda()
+    {
+        if (!ComputeDevice.CudaAvailable())
+            Assert.Ignore("No CUDA device visible to ILGPU on this machine: the Gpu tests are ignored, not failed.");
+        device = ComputeDevice.Open(AcceleratorKind.Cuda);
+        TestContext.Out.WriteLine(device.Describe());
+    }
+
+    [OneTimeTearDown]
+    public void CloseCuda() => device?.Dispose();
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        var shapes = new (int B, int T, int I, int H, int S, double Decay, bool Relu)[]
+        {
+            (2, 5, 3, 8, 1, 0.95, false),
+            (3, 40, 3, 24, 3, 0.9, true),
+            (4, 64, 16, 64, 1, 0.95, false),   // A (and Ā) in shared memory
+            (2, 32, 8, 130, 2, 0.5, false),    // A in global memory, H not a multiple of the warp
+            (2, 1000, 3, 8, 1, 0.9, false),    // long: re-anchoring on the GPU too
+        };
+        foreach (var schedule in new[] { SweepSchedule.Group, SweepSchedule.Thread })
+            foreach (var s in shapes)
+                yield return new TestCaseData(schedule, new ReferenceConfig(s.B, s.T, s.I, s.H, s.S, s.Decay, 0.5, s.Relu))
+                    .SetName($"Cuda_{schedule}_B{s.B}_T{s.T}_I{s.I}_H{s.H}_S{s.S}_decay{s.Decay}_{(s.Relu ? "relu" : "tanh")}");
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void ForwardAndGradientsMatchReference(SweepSchedule schedule, ReferenceConfig cfg)
+    {
+        var c = ReferenceCase.Random(cfg, seed: cfg.Hidden + cfg.Time);
+        var o = FastWeightRnnReference.Forward(c.Config, c.Params, c.Inputs);
+        var g = FastWeightRnnReference.Backward(c.Config, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT);
+        using var layer = new FastWeightRnnLayer(device!.Accelerator, LayerRunner.Options(cfg, schedule));
+        var r = FastWeightRnnHost.Run(layer, LayerRunner.HostInputs(c));
+        bool longRun = cfg.Time > 100;
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, actual, expected) in LayerRunner.Pairs(r, o, g))
+            {
+                double tol = name is "y" or "hT" or "AT" ? 1e-4 : longRun ? 3e-3 : 1e-3;
+                double err = LayerRunner.RelErr(actual, expected);
+                TestContext.Out.WriteLine($"{name}: {err:E2}");
+                Assert.That(err, Is.LessThanOrEqualTo(tol), $"{name}: relative L2 error {err:E2} > {tol:E0}");
+            }
+        });
+    }
+}
