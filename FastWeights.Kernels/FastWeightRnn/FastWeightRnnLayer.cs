@@ -118,7 +118,9 @@ public sealed class FastWeightRnnLayer : IDisposable
     public static long WorkspaceBytes(int batch, int time, int input, int hidden, int innerSteps, double decay)
     {
         CheckSizes(batch, time, input, hidden, innerSteps);
-        return new WorkspacePlan(batch, time, hidden, innerSteps, CheckpointPolicy.Interval(decay)).TotalBytes;
+        int interval = CheckpointPolicy.Interval(decay);
+        CheckCheckpointSpan(time, interval);
+        return new WorkspacePlan(batch, time, hidden, innerSteps, interval).TotalBytes;
     }
 
     /// <summary>
@@ -130,6 +132,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     {
         CheckSizes(batch, time, input, hidden, innerSteps);
         CheckpointPolicy.Interval(decay);
+        CheckCheckpointSpan(time, 1);
         return new WorkspacePlan(batch, time, hidden, innerSteps, 1).TotalBytes;
     }
 
@@ -334,6 +337,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     private WorkspacePlan Plan(int batch, int time)
     {
         CheckSizes(batch, time, Options.InputSize, Options.HiddenSize, Options.InnerSteps);
+        CheckCheckpointSpan(time, CheckpointInterval);
         return new WorkspacePlan(batch, time, Options.HiddenSize, Options.InnerSteps, CheckpointInterval);
     }
 
@@ -347,6 +351,14 @@ public sealed class FastWeightRnnLayer : IDisposable
         // Kernels index rows of [B·T·max(H,I)] with 32-bit thread indices.
         if ((long)batch * time * Math.Max(hidden, input) > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·T·max(H, I) must be below 2³¹.");
+    }
+
+    /// <summary>The checkpoint count (T + K − 1)/K + 1 is computed in 32 bits: a huge K overflowed it to 0 copies of A.</summary>
+    private static void CheckCheckpointSpan(int time, int interval)
+    {
+        if ((long)time + interval > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(time), time,
+                $"time + CheckpointInterval (K = {interval}) must be below 2³¹; K need never exceed time.");
     }
 
     private void CheckCall(AcceleratorStream stream, FastWeightRnnWorkspace workspace, int batch, int time)
