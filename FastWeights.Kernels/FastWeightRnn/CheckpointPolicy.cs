@@ -8,8 +8,9 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// A by λ and adds about one float32 rounding (u = 2⁻²⁴ of |A|), so k rebuilds after an exact anchor
 /// leave an error of at most about c·u·|A|·Σ_{j=1..k} λ^{−j} (docs/design.md §5). K is the largest k
 /// with Σ_{j=1..k} λ^{−j} ≤ <see cref="AmplificationBudget"/>: the rebuilt A then stays within
-/// 256·u ≈ 1.5e-5 relative of what the forward used, for any T, whatever λ ∈ (0,1].
-/// λ = 1: K = 256; λ = 0.99: K = 126; λ = 0.95: K = 51; λ = 0.9: K = 31; λ = 0.5: K = 7; λ ≤ 1/257: K = 1 (A is stored
+/// 256·u ≈ 1.5e-5 relative of what the forward used, for any T, whatever λ ∈ (0,1]. (The top of each
+/// segment is itself a stored copy, so at most K−1 rebuilds happen in a row: the rule is one step conservative.)
+/// λ = 1: K = 256; λ = 0.99: K = 126; λ = 0.95: K = 51; λ = 0.9: K = 31; λ = 0.5: K = 7; λ below about 0.064: K = 1 (A is stored
 /// every step, the store-all memory cost: small decays are what the attention form is for).
 /// </remarks>
 public static class CheckpointPolicy

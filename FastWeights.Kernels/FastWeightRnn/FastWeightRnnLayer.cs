@@ -50,7 +50,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         options.Validate();
         Accelerator = accelerator;
         Options = options;
-        CheckpointInterval = options.EffectiveCheckpointInterval;
+        CheckpointInterval = options.ResolveCheckpointInterval();
         Schedule = options.Schedule != SweepSchedule.Auto
             ? options.Schedule
             : accelerator.AcceleratorType == AcceleratorType.CPU ? SweepSchedule.Thread : SweepSchedule.Group;
@@ -61,6 +61,10 @@ public sealed class FastWeightRnnLayer : IDisposable
         long sharedLimit = Math.Min(accelerator.MaxSharedMemoryPerGroup, DefaultSharedMemoryLimit);
         ForwardFastWeightsOnChip = 4L * ForwardSweep.GroupSharedFloats(h, GroupSize, true) <= sharedLimit;
         ReverseFastWeightsOnChip = 4L * ReverseSweep.GroupSharedFloats(h, GroupSize, true) <= sharedLimit;
+        if (Schedule == SweepSchedule.Group && 4L * ForwardSweep.GroupSharedFloats(h, GroupSize, false) > sharedLimit)
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': its vectors alone need "
+                + $"{4L * ForwardSweep.GroupSharedFloats(h, GroupSize, false)} bytes of shared memory (limit {sharedLimit}). Use SweepSchedule.Thread.");
 
         inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
         if (Schedule == SweepSchedule.Thread)
@@ -214,6 +218,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         else
             forwardGroup!(stream, GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip)), args);
         workspace.ForwardShape = (batch, time);
+        workspace.ForwardLayer = this;
     }
 
     /// <summary>
@@ -245,6 +250,8 @@ public sealed class FastWeightRnnLayer : IDisposable
     {
         ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
+        if (workspace.ForwardShape is not null && !ReferenceEquals(workspace.ForwardLayer, this))
+            throw new InvalidOperationException("The last forward on this workspace was run by another layer; run this layer's Forward first.");
         if (workspace.ForwardShape != (batch, time))
             throw new InvalidOperationException(
                 $"Backward(batch={batch}, time={time}) needs a Forward of the same shape on this workspace first; the last forward was {(workspace.ForwardShape is { } s ? $"(batch={s.Batch}, time={s.Time})" : "never run")}.");

@@ -38,14 +38,16 @@ public sealed record FastWeightRnnOptions
     public int? CheckpointInterval { get; init; }
 
     /// <summary>
-    /// When true, every call first scans x and the parameters for NaN/±Inf on the device and throws
+    /// When true, a forward first scans x, h0, A0 and the parameters (a backward: dy, dhT, dAT) for NaN/±Inf on the device and throws
     /// <see cref="ArgumentException"/> naming the offending argument. This waits for the stream (one host
     /// synchronisation per call), so it is off by default in this kernel layer.
     /// </summary>
     public bool CheckFinite { get; init; }
 
     /// <summary>K in effect: <see cref="CheckpointInterval"/> if set, else derived from <see cref="Decay"/>.</summary>
-    public int EffectiveCheckpointInterval => CheckpointInterval ?? CheckpointPolicy.Interval(Decay);
+    /// <remarks>A method, not a property, so that printing or comparing options with an invalid λ does not throw.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">No interval is set and λ is not in (0, 1].</exception>
+    public int ResolveCheckpointInterval() => CheckpointInterval ?? CheckpointPolicy.Interval(Decay);
 
     /// <summary>Checks every option; throws an exception naming the first invalid one.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A size, λ, η, ε, S or K out of range (NaN and ±Inf included).</exception>
@@ -64,5 +66,7 @@ public sealed record FastWeightRnnOptions
         if (CheckpointInterval is < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "CheckpointInterval (K) must be ≥ 1.");
         if ((long)HiddenSize * HiddenSize > int.MaxValue / 4)
             throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "HiddenSize is too large: H² must fit a 32-bit index.");
+        if ((long)HiddenSize * InputSize > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(InputSize), InputSize, "InputSize is too large: H·I must fit a 32-bit index.");
     }
 }

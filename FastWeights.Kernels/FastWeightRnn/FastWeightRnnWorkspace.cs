@@ -11,8 +11,9 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// <see cref="FastWeightRnnLayer.CreateWorkspace"/>, reuse it across calls, dispose it when done.
 /// </summary>
 /// <remarks>
-/// Memory contract: a forward overwrites the whole workspace; a backward reads what the last forward
-/// stored and overwrites only its own buffers, so it may be called again for another dy.
+/// Memory contract: a forward overwrites the tape (projection, states, inner states, x̂, 1/σ, copies of A)
+/// and the thread-schedule vectors; a backward reads the tape and overwrites only its own buffers
+/// (A rebuilt, Ā, dz in the projection buffer, layer-norm partials), so it may be called again for another dy.
 /// A workspace serves one call at a time: two streams must not share one.
 /// </remarks>
 public sealed class FastWeightRnnWorkspace : IDisposable
@@ -83,6 +84,9 @@ public sealed class FastWeightRnnWorkspace : IDisposable
 
     /// <summary>Set by a forward for (batch, time); a backward checks it matches.</summary>
     internal (int Batch, int Time)? ForwardShape { get; set; }
+
+    /// <summary>The layer whose forward filled the tape last.</summary>
+    internal object? ForwardLayer { get; set; }
 
     private ArrayView<float> Allocate(long elements)
     {

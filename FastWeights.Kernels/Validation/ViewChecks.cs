@@ -38,7 +38,7 @@ internal static class ViewChecks
             throw new ObjectDisposedException(name, $"{name} refers to a disposed buffer.");
         if (!ReferenceEquals(buffer.Accelerator, accelerator))
             throw new ArgumentException(
-                $"{name} lives on accelerator '{buffer.Accelerator.Name}' ({buffer.Accelerator.AcceleratorType}), not on the layer's '{accelerator.Name}' ({accelerator.AcceleratorType}).",
+                $"{name} lives on accelerator '{buffer.Accelerator.Name}' ({buffer.Accelerator.AcceleratorType}, object #{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(buffer.Accelerator)}), not on the layer's '{accelerator.Name}' ({accelerator.AcceleratorType}, object #{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(accelerator)}).",
                 name);
         if (view.Length != length)
             throw new ArgumentException($"{name} must have shape {shape} = {length} elements, but has {view.Length}.", name);

@@ -489,6 +489,25 @@ public sealed class ValidationTests
     }
 
     [Test]
+    public void Backward_WhenAnotherLayerRanTheLastForward_Throws()
+    {
+        // Same H, S and K (so the workspace fits both), but another activation: its tape is not ours.
+        using var other = new FastWeightRnnLayer(Cpu, layer.Options with { Activation = Activation.Relu });
+        using var rig = new Rig(layer);
+        rig.Forward(l: other);
+        var ex = Assert.Throws<InvalidOperationException>(() => rig.Backward())!;
+        Assert.That(ex.Message, Does.Contain("another layer"));
+    }
+
+    [Test]
+    public void Options_WithInvalidDecay_CanStillBePrinted()
+    {
+        var options = new FastWeightRnnOptions { InputSize = 1, HiddenSize = 1, Decay = double.NaN };
+        Assert.That(options.ToString(), Does.Contain("Decay"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.ResolveCheckpointInterval());
+    }
+
+    [Test]
     public void Backward_AfterForwardOfAnotherShape_Throws()
     {
         // Forward (2,3), then forward (1,1) on the same workspace: a backward for (2,3) no longer matches.
