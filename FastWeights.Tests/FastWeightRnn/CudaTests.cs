@@ -54,16 +54,6 @@ public sealed class CudaTests
         var g = FastWeightRnnReference.Backward(c.Config, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT);
         using var layer = new FastWeightRnnLayer(device!.Accelerator, LayerRunner.Options(cfg, schedule));
         var r = FastWeightRnnHost.Run(layer, LayerRunner.HostInputs(c));
-        bool longRun = cfg.Time > 100;
-        Assert.Multiple(() =>
-        {
-            foreach (var (name, actual, expected) in LayerRunner.Pairs(r, o, g))
-            {
-                double tol = name is "y" or "hT" or "AT" ? 1e-4 : longRun ? 3e-3 : 1e-3;
-                double err = LayerRunner.RelErr(actual, expected);
-                TestContext.Out.WriteLine($"{name}: {err:E2}");
-                Assert.That(err, Is.LessThanOrEqualTo(tol), $"{name}: relative L2 error {err:E2} > {tol:E0}");
-            }
-        });
+        LayerRunner.AssertMatches(r, o, g, forwardTolerance: 1e-4, gradientTolerance: cfg.Time > 100 ? 3e-3 : 1e-3);
     }
 }

@@ -61,4 +61,23 @@ public static class LayerRunner
     }
 
     public static double RelErr(float[] actual, double[] expected) => Tolerance.RelativeL2(D(actual), expected);
+
+    /// <summary>
+    /// Asserts (all at once) that every output is within <paramref name="forwardTolerance"/> and every
+    /// gradient within <paramref name="gradientTolerance"/> relative L2 of the reference; prints each error.
+    /// </summary>
+    public static void AssertMatches(FastWeightRnnHostResult r, ReferenceOutputs o, ReferenceGradients? g,
+        double forwardTolerance, double gradientTolerance)
+    {
+        NUnit.Framework.Assert.Multiple(() =>
+        {
+            foreach (var (name, actual, expected) in Pairs(r, o, g))
+            {
+                double tol = name is "y" or "hT" or "AT" ? forwardTolerance : gradientTolerance;
+                double err = RelErr(actual, expected);
+                NUnit.Framework.TestContext.Out.WriteLine($"{name}: {err:E2}");
+                NUnit.Framework.Assert.That(err, NUnit.Framework.Is.LessThanOrEqualTo(tol), $"{name}: relative L2 error {err:E2} > {tol:E0}");
+            }
+        });
+    }
 }
