@@ -1,2 +1,3 @@
-// Entry point placeholder; commands are added in FastWeights.Bench/Commands.
-return 0;
+using FastWeights.Bench.Commands;
+
+return BenchCli.Invoke(args);

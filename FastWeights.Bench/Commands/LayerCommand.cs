@@ -1,0 +1,283 @@
+using System.CommandLine;
+using System.Globalization;
+using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Interop;
+
+namespace FastWeights.Bench.Commands;
+
+/// <summary>
+/// <c>layer --case IN.safetensors --out OUT.safetensors [--accelerator auto|cpu|cuda] [--schedule auto|group|thread]</c>:
+/// runs one forward and backward call of the layer on the tensors of a case file and writes the outputs and gradients.
+/// </summary>
+/// <remarks>
+/// <para>Input (all F32): x [B,T,I], h0 [B,H], A0 [B,H,H], W [H,H], C [H,I], b [H], ln_gain [H], ln_bias [H],
+/// dy [B,T,H], and optionally dhT [B,H], dAT [B,H,H]. String metadata: decay, fast_lr, inner_steps, ln_eps,
+/// activation (tanh | relu); numbers in the invariant culture.</para>
+/// <para>Output (all F32): y, hT, AT, grad_x, grad_h0, grad_A0, grad_W, grad_C, grad_b, grad_ln_gain, grad_ln_bias,
+/// each with the shape of the tensor it belongs to; metadata echoes the hyper-parameters and names the
+/// accelerator and schedule that ran.</para>
+/// </remarks>
+internal static class LayerCommand
+{
+    public const string Name = "layer";
+
+    private static readonly string[] Accelerators = ["auto", "cpu", "cuda"];
+    private static readonly string[] Schedules = ["auto", "group", "thread"];
+    private static readonly string[] MetadataKeys = ["decay", "fast_lr", "inner_steps", "ln_eps", "activation"];
+
+    public static Command Create()
+    {
+        var casePath = new Option<string>("--case") { Description = "Input safetensors file (tensors and hyper-parameters).", Required = true };
+        var outPath = new Option<string>("--out") { Description = "Output safetensors file (outputs and gradients).", Required = true };
+        var accelerator = new Option<string>("--accelerator")
+        {
+            Description = "Where to run: auto (CUDA if present, else CPU), cpu, or cuda.",
+            DefaultValueFactory = _ => "auto",
+        };
+        accelerator.AcceptOnlyFromAmong(Accelerators);
+        var schedule = new Option<string>("--schedule")
+        {
+            Description = "Thread schedule: auto (from the accelerator), group, or thread. group on the CPU runs the NVIDIA-shaped CPU device.",
+            DefaultValueFactory = _ => "auto",
+        };
+        schedule.AcceptOnlyFromAmong(Schedules);
+
+        var command = new Command(Name, "Run forward and backward of the layer on a safetensors case and write outputs and gradients.")
+        {
+            casePath, outPath, accelerator, schedule,
+        };
+        command.SetAction(parse => Run(
+            parse.GetValue(casePath)!, parse.GetValue(outPath)!, parse.GetValue(accelerator)!, parse.GetValue(schedule)!,
+            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+        return command;
+    }
+
+    /// <summary>Runs the command.</summary>
+    /// <returns>0 on success; <see cref="CommandErrors.InputError"/> after one line on <paramref name="stderr"/> for bad input.</returns>
+    public static int Run(string casePath, string outPath, string accelerator, string schedule, TextWriter stdout, TextWriter stderr) =>
+        CommandErrors.Guard(Name, stderr, () =>
+        {
+            stdout.WriteLine(Execute(casePath, outPath, accelerator, schedule));
+            return 0;
+        });
+
+    /// <summary>Does the work; returns the summary line. Throws <see cref="CommandInputException"/> (and the
+    /// other expected exceptions of <see cref="CommandErrors.Guard"/>) for bad input.</summary>
+    public static string Execute(string casePath, string outPath, string accelerator, string schedule)
+    {
+        if (string.IsNullOrEmpty(casePath)) throw new CommandInputException("--case must name a file.");
+        if (string.IsNullOrEmpty(outPath)) throw new CommandInputException("--out must name a file.");
+        SweepSchedule sweep = ParseSchedule(schedule);
+        string acceleratorName = ParseChoice(accelerator, Accelerators, "--accelerator");
+
+        var file = SafeTensorsFile.Load(casePath);
+        var layerCase = ReadCase(file);
+        var options = layerCase.Options with { Schedule = sweep };
+
+        using var device = OpenDevice(acceleratorName, sweep);
+        using var layer = new FastWeightRnnLayer(device.Accelerator, options);
+        var result = FastWeightRnnHost.Run(layer, layerCase.Inputs);
+
+        WriteResult(outPath, layerCase, result, device, layer);
+        return $"layer: ran on {KindName(device.Kind)} ({device.Accelerator.Name}), schedule {ScheduleName(layer.Schedule)}, "
+               + $"B={layerCase.Batch} T={layerCase.Time} I={options.InputSize} H={options.HiddenSize} S={options.InnerSteps}; wrote {outPath}";
+    }
+
+    /// <summary>A case file, checked and converted.</summary>
+    internal sealed record LayerCase(int Batch, int Time, FastWeightRnnOptions Options, FastWeightRnnHostInputs Inputs);
+
+    /// <summary>
+    /// Checks every tensor (presence, dtype, shape) and every metadata key, then builds the options
+    /// (schedule left at Auto) and the host inputs.
+    /// </summary>
+    internal static LayerCase ReadCase(SafeTensorsFile file)
+    {
+        int[] xShape = Info(file, "x").Shape;
+        if (xShape.Length != 3 || xShape.Any(d => d < 1))
+            throw new CommandInputException($"tensor 'x' must have shape [B,T,I] with every size >= 1, but has shape {Show(xShape)}.");
+        int[] wShape = Info(file, "W").Shape;
+        if (wShape.Length != 2 || wShape[0] != wShape[1] || wShape[0] < 1)
+            throw new CommandInputException($"tensor 'W' must have shape [H,H] with H >= 1, but has shape {Show(wShape)}.");
+        int B = xShape[0], T = xShape[1], I = xShape[2], H = wShape[0];
+
+        var expected = new (string Name, int[] Shape, string Symbolic, bool Required)[]
+        {
+            ("x", [B, T, I], "[B,T,I]", true),
+            ("h0", [B, H], "[B,H]", true),
+            ("A0", [B, H, H], "[B,H,H]", true),
+            ("W", [H, H], "[H,H]", true),
+            ("C", [H, I], "[H,I]", true),
+            ("b", [H], "[H]", true),
+            ("ln_gain", [H], "[H]", true),
+            ("ln_bias", [H], "[H]", true),
+            ("dy", [B, T, H], "[B,T,H]", true),
+            ("dhT", [B, H], "[B,H]", false),
+            ("dAT", [B, H, H], "[B,H,H]", false),
+        };
+        foreach (var (name, shape, symbolic, required) in expected)
+        {
+            if (!required && !file.Contains(name)) continue;
+            var info = Info(file, name);
+            if (info.DType != SafeTensorDType.F32)
+                throw new CommandInputException($"tensor '{name}' must be F32, but is {info.DType}.");
+            if (!info.Shape.SequenceEqual(shape))
+                throw new CommandInputException(
+                    $"tensor '{name}' must have shape {symbolic} = {Show(shape)} (B={B}, T={T}, I={I}, H={H} from x and W), but has shape {Show(info.Shape)}.");
+        }
+
+        var options = new FastWeightRnnOptions
+        {
+            InputSize = I,
+            HiddenSize = H,
+            Decay = ReadDouble(file, "decay"),
+            FastLearningRate = ReadDouble(file, "fast_lr"),
+            InnerSteps = ReadInt(file, "inner_steps"),
+            LayerNormEpsilon = ReadDouble(file, "ln_eps"),
+            Activation = ReadActivation(file),
+        };
+        CheckRanges(options);
+
+        float[] Read(string name) => file.ReadFloat32(name, out _);
+        float[]? ReadOptional(string name) => file.Contains(name) ? Read(name) : null;
+        var inputs = new FastWeightRnnHostInputs
+        {
+            Batch = B, Time = T,
+            X = Read("x"), H0 = Read("h0"), A0 = Read("A0"),
+            W = Read("W"), C = Read("C"), B = Read("b"), LnGain = Read("ln_gain"), LnBias = Read("ln_bias"),
+            Dy = Read("dy"), DhT = ReadOptional("dhT"), DAT = ReadOptional("dAT"),
+        };
+        return new LayerCase(B, T, options, inputs);
+    }
+
+    /// <summary>
+    /// Opens the accelerator: cpu → the default CPU device, or the NVIDIA-shaped CPU device when the group
+    /// schedule is asked for (the default CPU device's groups of ≤ 16 threads do not suit it); cuda → the
+    /// first CUDA device; auto → CUDA when present, else the CPU rule.
+    /// </summary>
+    internal static ComputeDevice OpenDevice(string accelerator, SweepSchedule schedule)
+    {
+        var cpuKind = schedule == SweepSchedule.Group ? AcceleratorKind.CpuNvidia : AcceleratorKind.Cpu;
+        switch (accelerator)
+        {
+            case "cpu":
+                return ComputeDevice.Open(cpuKind);
+            case "cuda":
+                if (!ComputeDevice.CudaAvailable())
+                    throw new CommandInputException("--accelerator cuda was asked for, but no CUDA device is visible to ILGPU on this machine.");
+                return ComputeDevice.Open(AcceleratorKind.Cuda);
+            case "auto":
+                if (schedule != SweepSchedule.Group) return ComputeDevice.Open(AcceleratorKind.Auto);
+                return ComputeDevice.CudaAvailable() ? ComputeDevice.Open(AcceleratorKind.Cuda) : ComputeDevice.Open(cpuKind);
+            default:
+                throw new CommandInputException($"unknown accelerator '{accelerator}'; expected one of {string.Join(", ", Accelerators)}.");
+        }
+    }
+
+    internal static SweepSchedule ParseSchedule(string schedule) => ParseChoice(schedule, Schedules, "--schedule") switch
+    {
+        "group" => SweepSchedule.Group,
+        "thread" => SweepSchedule.Thread,
+        _ => SweepSchedule.Auto,
+    };
+
+    internal static string KindName(AcceleratorKind kind) => kind switch
+    {
+        AcceleratorKind.Cpu => "cpu",
+        AcceleratorKind.CpuNvidia => "cpu-nvidia",
+        AcceleratorKind.Cuda => "cuda",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+
+    internal static string ScheduleName(SweepSchedule schedule) => schedule.ToString().ToLowerInvariant();
+
+    private static void WriteResult(string outPath, LayerCase layerCase, FastWeightRnnHostResult r, ComputeDevice device, FastWeightRnnLayer layer)
+    {
+        int B = layerCase.Batch, T = layerCase.Time, I = layer.Options.InputSize, H = layer.Options.HiddenSize;
+        var o = layer.Options;
+        var writer = new SafeTensorsWriter();
+        writer.AddMetadata("decay", Number(o.Decay));
+        writer.AddMetadata("fast_lr", Number(o.FastLearningRate));
+        writer.AddMetadata("inner_steps", o.InnerSteps.ToString(CultureInfo.InvariantCulture));
+        writer.AddMetadata("ln_eps", Number(o.LayerNormEpsilon));
+        writer.AddMetadata("activation", o.Activation == Activation.Relu ? "relu" : "tanh");
+        writer.AddMetadata("accelerator", KindName(device.Kind));
+        writer.AddMetadata("device", device.Accelerator.Name);
+        writer.AddMetadata("schedule", ScheduleName(layer.Schedule));
+
+        static float[] Grad(float[]? g, string name) =>
+            g ?? throw new InvalidOperationException($"the host path returned no {name} although dy was given.");
+        writer.Add("y", r.Y, B, T, H);
+        writer.Add("hT", r.HT, B, H);
+        writer.Add("AT", r.AT, B, H, H);
+        writer.Add("grad_x", Grad(r.DX, "dx"), B, T, I);
+        writer.Add("grad_h0", Grad(r.DH0, "dh0"), B, H);
+        writer.Add("grad_A0", Grad(r.DA0, "dA0"), B, H, H);
+        writer.Add("grad_W", Grad(r.DW, "dW"), H, H);
+        writer.Add("grad_C", Grad(r.DC, "dC"), H, I);
+        writer.Add("grad_b", Grad(r.DB, "db"), H);
+        writer.Add("grad_ln_gain", Grad(r.DLnGain, "dLnGain"), H);
+        writer.Add("grad_ln_bias", Grad(r.DLnBias, "dLnBias"), H);
+        writer.Save(outPath);
+    }
+
+    private static SafeTensorInfo Info(SafeTensorsFile file, string name) =>
+        file.Contains(name)
+            ? file.GetInfo(name)
+            : throw new CommandInputException($"tensor '{name}' is missing from '{file.SourceName}'.");
+
+    private static string Metadata(SafeTensorsFile file, string key) =>
+        file.Metadata.TryGetValue(key, out string? value)
+            ? value
+            : throw new CommandInputException(
+                $"metadata key '{key}' is missing from '{file.SourceName}' (needed: {string.Join(", ", MetadataKeys)}).");
+
+    private static double ReadDouble(SafeTensorsFile file, string key)
+    {
+        string text = Metadata(file, key);
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+            throw new CommandInputException($"metadata key '{key}' must be a finite number, but is '{text}'.");
+        return value;
+    }
+
+    private static int ReadInt(SafeTensorsFile file, string key)
+    {
+        string text = Metadata(file, key);
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+            throw new CommandInputException($"metadata key '{key}' must be an integer, but is '{text}'.");
+        return value;
+    }
+
+    private static Activation ReadActivation(SafeTensorsFile file)
+    {
+        string text = Metadata(file, "activation");
+        return text switch
+        {
+            "tanh" => Activation.Tanh,
+            "relu" => Activation.Relu,
+            _ => throw new CommandInputException($"metadata key 'activation' must be 'tanh' or 'relu', but is '{text}'."),
+        };
+    }
+
+    private static void CheckRanges(FastWeightRnnOptions o)
+    {
+        if (!(o.Decay > 0.0 && o.Decay <= 1.0))
+            throw new CommandInputException($"metadata key 'decay' must lie in (0, 1], but is {Number(o.Decay)}.");
+        if (!(o.FastLearningRate >= 0.0))
+            throw new CommandInputException($"metadata key 'fast_lr' must be >= 0, but is {Number(o.FastLearningRate)}.");
+        if (o.InnerSteps < 1)
+            throw new CommandInputException($"metadata key 'inner_steps' must be >= 1, but is {o.InnerSteps}.");
+        if (!(o.LayerNormEpsilon > 0.0))
+            throw new CommandInputException($"metadata key 'ln_eps' must be > 0, but is {Number(o.LayerNormEpsilon)}.");
+        o.Validate(); // the sizes (H² must fit a 32-bit index, …)
+    }
+
+    private static string ParseChoice(string value, string[] choices, string option) =>
+        choices.Contains(value, StringComparer.Ordinal)
+            ? value
+            : throw new CommandInputException($"{option} must be one of {string.Join(", ", choices)}, but is '{value}'.");
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Show(int[] shape) => "[" + string.Join(", ", shape) + "]";
+}
