@@ -355,6 +355,8 @@ public sealed class FastWeightRnnLayer : IDisposable
         ViewChecks.Positive(input, nameof(input));
         ViewChecks.Positive(hidden, nameof(hidden));
         ViewChecks.Positive(innerSteps, nameof(innerSteps));
+        if ((long)hidden * hidden > int.MaxValue / 4)
+            throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "H² must fit a 32-bit index.");
         // Kernels index rows of [B·T·max(H,I)] with 32-bit thread indices.
         if ((long)batch * time * Math.Max(hidden, input) > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·T·max(H, I) must be below 2³¹.");
