@@ -12,6 +12,7 @@ internal static class BenchCli
         var root = new RootCommand("FastWeights.Bench: run and size the fast-weight RNN layer.");
         root.Add(LayerCommand.Create());
         root.Add(MemoryCommand.Create());
+        root.Add(TimeCommand.Create());
         return root;
     }
 

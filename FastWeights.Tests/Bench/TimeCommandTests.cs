@@ -1,0 +1,42 @@
+using System.Text.RegularExpressions;
+using FastWeights.Bench.Commands;
+using FastWeights.Kernels.FastWeightRnn;
+using NUnit.Framework;
+
+namespace FastWeights.Tests.Bench;
+
+/// <summary>The <c>time</c> probe: it runs both schedules on the CPU accelerator and prints one parseable line.</summary>
+[TestFixture]
+public sealed partial class TimeCommandTests
+{
+    [GeneratedRegex(@"^device=(\S+) name=""[^""]*"" schedule=(\w+) B=2 T=3 I=2 H=5 S=2 decay=0.9 K=(\d+) forward_ms=(\d+\.\d\d) backward_ms=(\d+\.\d\d) repeat=2 workspace_bytes=(\d+)$")]
+    private static partial Regex LinePattern();
+
+    [TestCase("thread", "cpu")]
+    [TestCase("group", "cpu-nvidia")]
+    public void PrintsOneLineWithTheScheduleAndWorkspace(string schedule, string device)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", schedule, 2, stdout, stderr);
+        Assert.That(code, Is.EqualTo(0), stderr.ToString());
+        var match = LinePattern().Match(stdout.ToString().TrimEnd());
+        Assert.That(match.Success, $"unexpected output '{stdout}'");
+        Assert.Multiple(() =>
+        {
+            Assert.That(match.Groups[1].Value, Is.EqualTo(device));
+            Assert.That(match.Groups[2].Value, Is.EqualTo(schedule));
+            Assert.That(int.Parse(match.Groups[3].Value), Is.EqualTo(CheckpointPolicy.Interval(0.9)));
+            Assert.That(long.Parse(match.Groups[6].Value), Is.EqualTo(FastWeightRnnLayer.WorkspaceBytes(2, 3, 2, 5, 2, 0.9)));
+        });
+    }
+
+    [Test]
+    public void RejectsZeroRepeats()
+    {
+        var stderr = new StringWriter();
+        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", "thread", 0, new StringWriter(), stderr);
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(stderr.ToString(), Does.Contain("--repeat"));
+    }
+}
