@@ -193,9 +193,10 @@ public sealed class FastWeightRnnLayer : IDisposable
                 (parameters.B, "B"), (parameters.LnGain, "LnGain"), (parameters.LnBias, "LnBias"));
 
         int rows = batch * time;
-        inputProjection(stream, (Index1D)(rows * H), new InputProjectionArgs
+        int projectionBlock = ElementBlocks.For(Accelerator, (long)rows * H);
+        inputProjection(stream, (Index1D)ElementBlocks.Threads((long)rows * H, projectionBlock), new InputProjectionArgs
         {
-            Rows = rows, Hidden = H, Input = I,
+            Rows = rows, Hidden = H, Input = I, Block = projectionBlock,
             Output = workspace.Projection.SubView(0, (long)rows * H), X = x, C = parameters.C, Bias = parameters.B,
         });
 
@@ -296,15 +297,17 @@ public sealed class FastWeightRnnLayer : IDisposable
             reverseGroup!(stream, GroupConfig(batch, ReverseSweep.GroupSharedFloats(H, GroupSize, ReverseFastWeightsOnChip)), args);
 
         int rows = batch * time;
-        outerProductSum(stream, (Index1D)(H * H), new OuterProductSumArgs
+        int wBlock = ElementBlocks.For(Accelerator, (long)H * H);
+        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)H * H, wBlock), new OuterProductSumArgs
         {
-            Batch = batch, Time = time, Rows = H, Cols = H,
+            Batch = batch, Time = time, Rows = H, Cols = H, Block = wBlock,
             LeftBatchStride = (long)time * H, RightBatchStride = (long)(time + 1) * H,
             Output = gradients.DW, Left = workspace.Projection, Right = workspace.States,
         });
-        outerProductSum(stream, (Index1D)(H * I), new OuterProductSumArgs
+        int cBlock = ElementBlocks.For(Accelerator, (long)H * I);
+        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)H * I, cBlock), new OuterProductSumArgs
         {
-            Batch = batch, Time = time, Rows = H, Cols = I,
+            Batch = batch, Time = time, Rows = H, Cols = I, Block = cBlock,
             LeftBatchStride = (long)time * H, RightBatchStride = (long)time * I,
             Output = gradients.DC, Left = workspace.Projection, Right = x,
         });
@@ -315,10 +318,13 @@ public sealed class FastWeightRnnLayer : IDisposable
             Dz = workspace.Projection, LayerNormGrad = workspace.LayerNormGrad,
         });
         if (hasDx)
-            inputGradient(stream, (Index1D)(rows * I), new InputGradientArgs
+        {
+            int dxBlock = ElementBlocks.For(Accelerator, (long)rows * I);
+            inputGradient(stream, (Index1D)ElementBlocks.Threads((long)rows * I, dxBlock), new InputGradientArgs
             {
-                Rows = rows, Hidden = H, Input = I, DX = dx, Dz = workspace.Projection, C = parameters.C,
+                Rows = rows, Hidden = H, Input = I, Block = dxBlock, DX = dx, Dz = workspace.Projection, C = parameters.C,
             });
+        }
     }
 
     private const int FiniteSlots = 16;

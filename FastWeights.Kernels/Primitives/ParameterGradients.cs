@@ -6,6 +6,7 @@ namespace FastWeights.Kernels.Primitives;
 internal struct OuterProductSumArgs
 {
     public int Batch, Time, Rows, Cols;
+    public int Block;                               // consecutive output elements per thread
     public long LeftBatchStride, RightBatchStride;  // elements between sequences
     public ArrayView<float> Output;                 // [Rows,Cols]
     public ArrayView<float> Left;                   // row (b,t) at b·LeftBatchStride + t·Rows
@@ -16,6 +17,7 @@ internal struct OuterProductSumArgs
 internal struct InputGradientArgs
 {
     public int Rows, Hidden, Input;                 // Rows = B·T
+    public int Block;                               // consecutive output elements per thread
     public ArrayView<float> DX;                     // [Rows,I] out
     public ArrayView<float> Dz;                     // [Rows,H]
     public ArrayView<float> C;                      // [H,I]
@@ -34,36 +36,45 @@ internal struct VectorGradientArgs
 /// The gradients that sum over the batch and time, formed after the reverse sweep from the stored dz
 /// (docs/design.md §3.4). Every output element is computed by one thread that sums its terms in a fixed
 /// order (b, then t), so the result is bit-identical from run to run: no atomics, no order that depends
-/// on scheduling.
+/// on scheduling. A thread handles <c>Block</c> consecutive output elements (<see cref="ElementBlocks"/>),
+/// which changes who computes an element but not how, so results do not depend on the block either.
 /// </summary>
 internal static class ParameterGradients
 {
     /// <summary>Output[i,j] = Σ_b Σ_t Left(b,t)[i] · Right(b,t)[j]: dW = Σ dz h_{t−1}ᵀ and dC = Σ dz x_tᵀ.</summary>
     public static void OuterProductSumKernel(Index1D index, OuterProductSumArgs a)
     {
-        int i = (int)(index / a.Cols);
-        int j = (int)(index - (long)i * a.Cols);
-        float acc = 0f;
-        for (int b = 0; b < a.Batch; b++)
+        long end = InputProjection.XMathMin(((long)index.X + 1) * a.Block, (long)a.Rows * a.Cols);
+        for (long e = (long)index.X * a.Block; e < end; e++)
         {
-            long left = b * a.LeftBatchStride + i;
-            long right = b * a.RightBatchStride + j;
-            for (int t = 0; t < a.Time; t++)
-                acc += a.Left[left + (long)t * a.Rows] * a.Right[right + (long)t * a.Cols];
+            int i = (int)(e / a.Cols);
+            int j = (int)(e - (long)i * a.Cols);
+            float acc = 0f;
+            for (int b = 0; b < a.Batch; b++)
+            {
+                long left = b * a.LeftBatchStride + i;
+                long right = b * a.RightBatchStride + j;
+                for (int t = 0; t < a.Time; t++)
+                    acc += a.Left[left + (long)t * a.Rows] * a.Right[right + (long)t * a.Cols];
+            }
+            a.Output[e] = acc;
         }
-        a.Output[index] = acc;
     }
 
     /// <summary>dx[n,k] = Σ_i C[i,k] dz[n,i].</summary>
     public static void InputGradientKernel(Index1D index, InputGradientArgs a)
     {
-        long n = index / a.Input;
-        int k = (int)(index - n * a.Input);
-        float acc = 0f;
-        long dzRow = n * a.Hidden;
-        for (int i = 0; i < a.Hidden; i++)
-            acc += a.C[(long)i * a.Input + k] * a.Dz[dzRow + i];
-        a.DX[index] = acc;
+        long end = InputProjection.XMathMin(((long)index.X + 1) * a.Block, (long)a.Rows * a.Input);
+        for (long e = (long)index.X * a.Block; e < end; e++)
+        {
+            long n = e / a.Input;
+            int k = (int)(e - n * a.Input);
+            float acc = 0f;
+            long dzRow = n * a.Hidden;
+            for (int i = 0; i < a.Hidden; i++)
+                acc += a.C[(long)i * a.Input + k] * a.Dz[dzRow + i];
+            a.DX[e] = acc;
+        }
     }
 
     /// <summary>db[i] = Σ_n dz[n,i]; dg[i] and dβ[i] = the per-sequence partials summed over b in order.</summary>
