@@ -24,6 +24,13 @@ public sealed record FastWeightRnnOptions
     /// <summary>The activation f. Default <see cref="Activation.Tanh"/>.</summary>
     public Activation Activation { get; init; } = Activation.Tanh;
 
+    /// <summary>
+    /// Whether the inner step normalises: h ← f(LN(z + A h)) (default, as in the paper) or h ← f(z + A h).
+    /// Off, with η = 0 and S = 1, the layer is the plain tanh RNN h = f(W h + C x + b) (the CONTROL baseline)
+    /// through the same kernels; g and β are then unused and their gradients are zero.
+    /// </summary>
+    public bool LayerNorm { get; init; } = true;
+
     /// <summary>ε of the layer norm, finite and &gt; 0. Default 1e-5.</summary>
     public double LayerNormEpsilon { get; init; } = 1e-5;
 

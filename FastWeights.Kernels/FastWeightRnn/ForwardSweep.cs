@@ -7,7 +7,7 @@ namespace FastWeights.Kernels.FastWeightRnn;
 internal struct ForwardSweepArgs
 {
     public int Batch, Time, Hidden, InnerSteps, CheckpointInterval, CheckpointCount, Activation;
-    public int HasH0, HasA0, FastWeightsOnChip;
+    public int HasH0, HasA0, FastWeightsOnChip, LayerNorm;
     public float Decay, FastLr, LnEps;
 
     public ArrayView<float> Projection;                 // [B,T,H]  u_t = C x_t + b
@@ -126,24 +126,29 @@ internal static class ForwardSweep
                     v[i] = vi;
                     partial += vi;
                 }
-                float mean = schedule.Sum(partial, slot) / H;
-                slot ^= 1;
-                partial = 0f;
-                for (int i = first; i < H; i += stride)
+                // Without layer norm (the plain-RNN baseline) n = v: mean 0, 1/σ = 1, no reductions.
+                float mean = 0f, inverseStd = 1f;
+                if (a.LayerNorm != 0)
                 {
-                    float d = v[i] - mean;
-                    partial += d * d;
+                    mean = schedule.Sum(partial, slot) / H;
+                    slot ^= 1;
+                    partial = 0f;
+                    for (int i = first; i < H; i += stride)
+                    {
+                        float d = v[i] - mean;
+                        partial += d * d;
+                    }
+                    float variance = schedule.Sum(partial, slot) / H;
+                    slot ^= 1;
+                    inverseStd = 1f / ILGPU.Algorithms.XMath.Sqrt(variance + a.LnEps);
                 }
-                float variance = schedule.Sum(partial, slot) / H;
-                slot ^= 1;
-                float inverseStd = 1f / ILGPU.Algorithms.XMath.Sqrt(variance + a.LnEps);
                 if (first == 0)
                     a.InverseStd[inner] = inverseStd;
                 for (int i = first; i < H; i += stride)
                 {
                     float xhat = (v[i] - mean) * inverseStd;
                     v[i] = xhat;
-                    float hi = ActivationMath.Apply(a.Activation, a.LnGain[i] * xhat + a.LnBias[i]);
+                    float hi = ActivationMath.Apply(a.Activation, a.LayerNorm != 0 ? a.LnGain[i] * xhat + a.LnBias[i] : xhat);
                     hNext[i] = hi;
                     if (s + 1 < S)
                         a.InnerStates[(inner + 1) * H + i] = hi;

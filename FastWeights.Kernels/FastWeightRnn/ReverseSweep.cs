@@ -7,7 +7,7 @@ namespace FastWeights.Kernels.FastWeightRnn;
 internal struct ReverseSweepArgs
 {
     public int Batch, Time, Hidden, InnerSteps, CheckpointInterval, CheckpointCount, Activation;
-    public int HasDhT, HasDAT, HasDh0, HasDA0, FastWeightsOnChip;
+    public int HasDhT, HasDAT, HasDh0, HasDA0, FastWeightsOnChip, LayerNorm;
     public float Decay, FastLr;
 
     public ArrayView<float> W, LnGain;                  // [H,H], [H]
@@ -143,8 +143,8 @@ internal static class ReverseSweep
                 var hIn = a.InnerStates.SubView(inner * H, H);
                 var xhat = a.Normalized.SubView(inner * H, H);
                 float inverseStd = a.InverseStd[inner];
-                float sumDxhat = 0f, sumDxhatXhat = 0f;
-                for (int i = first; i < H; i += stride)
+                float sumDxhat = 0f, sumDxhatXhat = 0f, meanDxhat = 0f, meanDxhatXhat = 0f;
+                for (int i = first; i < H && a.LayerNorm != 0; i += stride)
                 {
                     float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]);
                     float xi = xhat[i];
@@ -154,16 +154,27 @@ internal static class ReverseSweep
                     sumDxhat += dxi;
                     sumDxhatXhat += dxi * xi;
                 }
-                float meanDxhat = schedule.Sum(sumDxhat, slot) / H;
-                slot ^= 1;
-                float meanDxhatXhat = schedule.Sum(sumDxhatXhat, slot) / H;
-                slot ^= 1;
+                if (a.LayerNorm != 0)
+                {
+                    meanDxhat = schedule.Sum(sumDxhat, slot) / H;
+                    slot ^= 1;
+                    meanDxhatXhat = schedule.Sum(sumDxhatXhat, slot) / H;
+                    slot ^= 1;
+                }
+                else
+                {
+                    // dv is written below while other threads may still read the previous dv
+                    // (the LN path's Sum supplies this barrier).
+                    schedule.Barrier();
+                }
                 // dx̂ is recomputed rather than kept in dv: other threads may still be reading the
                 // previous inner step's dv until they reach the barrier inside Sum above.
                 for (int i = first; i < H; i += stride)
                 {
-                    float dxi = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]) * a.LnGain[i];
-                    float dvi = inverseStd * (dxi - meanDxhat - xhat[i] * meanDxhatXhat);
+                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]);
+                    float dvi = a.LayerNorm != 0
+                        ? inverseStd * (dn * a.LnGain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
+                        : dn;   // without layer norm n = v
                     dv[i] = dvi;
                     a.Dz[stepBase + i] += dvi;
                     for (int j = 0; j < H; j++)

@@ -29,12 +29,20 @@ public sealed class KernelVsReferenceTests
             (2, 7, 11, 9, 1, 0.5, true, 0.0, true),     // I > H, η = 0
         };
         foreach (var schedule in new[] { SweepSchedule.Thread, SweepSchedule.Group })
+        {
+            // Without layer norm: the RNN-without-LN path the CONTROL baseline uses (η = 0, S = 1), and with fast weights.
+            foreach (var (eta, steps) in new[] { (0.0, 1), (0.5, 2) })
+            {
+                var plain = new ReferenceConfig(2, 10, 4, 9, steps, 0.9, eta, false, LayerNorm: false);
+                yield return new TestCaseData(schedule, plain, true).SetName($"{schedule}_NoLayerNorm_B2_T10_I4_H9_S{steps}_eta{eta}");
+            }
             foreach (var s in shapes)
             {
                 var cfg = new ReferenceConfig(s.B, s.T, s.I, s.H, s.S, s.Decay, s.Eta, s.Relu);
                 yield return new TestCaseData(schedule, cfg, s.StateGrads)
                     .SetName($"{schedule}_B{s.B}_T{s.T}_I{s.I}_H{s.H}_S{s.S}_decay{s.Decay}_{(s.Relu ? "relu" : "tanh")}_eta{s.Eta}{(s.StateGrads ? "_stateGrads" : "")}");
             }
+        }
     }
 
     [TestCaseSource(nameof(Cases))]

@@ -7,7 +7,7 @@ namespace FastWeights.Tests.Reference;
 /// Decay λ ∈ (0,1], FastLr η ≥ 0, InnerSteps S ≥ 1; Relu selects ReLU instead of tanh.
 /// </summary>
 public sealed record ReferenceConfig(int Batch, int Time, int Input, int Hidden, int InnerSteps,
-    double Decay, double FastLr, bool Relu, double LnEps = 1e-5)
+    double Decay, double FastLr, bool Relu, double LnEps = 1e-5, bool LayerNorm = true)
 {
     /// <summary>Throws if any size or hyper-parameter is out of range.</summary>
     public void Validate()
@@ -190,6 +190,24 @@ public static class FastWeightRnnReference
                     var dn = new double[h];
                     for (int i = 0; i < h; i++)
                         dn[i] = dhs[i] * ActivationDerivative(cfg.Relu, tr.N[s][i], tr.Hs[s + 1][i]);
+
+                    if (!cfg.LayerNorm)
+                    {
+                        // Without layer norm n = v: dv = dn, and g, beta receive nothing.
+                        var dvPlain = dn;
+                        var dhPlain = new double[h];
+                        for (int i = 0; i < h; i++)
+                        {
+                            dz[i] += dvPlain[i];
+                            for (int j = 0; j < h; j++)
+                            {
+                                dAPrev[i * h + j] += dvPlain[i] * tr.Hs[s][j];
+                                dhPlain[j] += tr.APrev[i * h + j] * dvPlain[i];
+                            }
+                        }
+                        dhs = dhPlain;
+                        continue;
+                    }
 
                     // n = g ⊙ xhat + beta
                     var dxhat = new double[h];
@@ -388,7 +406,7 @@ public static class FastWeightRnnReference
                         v[i] = acc;
                     }
 
-                    // LN with biased variance
+                    // LN with biased variance (or, with LayerNorm off, n = v: mean 0, rstd 1, g and beta unused)
                     double mean = 0.0;
                     for (int i = 0; i < h; i++) mean += v[i];
                     mean /= h;
@@ -396,6 +414,7 @@ public static class FastWeightRnnReference
                     for (int i = 0; i < h; i++) variance += (v[i] - mean) * (v[i] - mean);
                     variance /= h;
                     double rstd = 1.0 / Math.Sqrt(variance + cfg.LnEps);
+                    if (!cfg.LayerNorm) { mean = 0.0; rstd = 1.0; }
 
                     var xhat = new double[h];
                     var n = new double[h];
@@ -403,7 +422,7 @@ public static class FastWeightRnnReference
                     for (int i = 0; i < h; i++)
                     {
                         xhat[i] = (v[i] - mean) * rstd;
-                        n[i] = p.LnGain[i] * xhat[i] + p.LnBias[i];
+                        n[i] = cfg.LayerNorm ? p.LnGain[i] * xhat[i] + p.LnBias[i] : xhat[i];
                         hNext[i] = Activation(cfg.Relu, n[i]);
                     }
                     hs[s + 1] = hNext;

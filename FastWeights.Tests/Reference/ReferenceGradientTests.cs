@@ -63,6 +63,33 @@ public sealed class ReferenceGradientTests
         Assert.That(ok, Is.True, string.Join("; ", report));
     }
 
+    // Without layer norm (the CONTROL baseline's path): n = v, so g and beta get exactly zero gradient.
+    [TestCase(false, 1, 0.0, 1, TestName = "NoLayerNorm_Tanh_S1_eta0")]
+    [TestCase(false, 2, 0.5, 2, TestName = "NoLayerNorm_Tanh_S2_eta0.5")]
+    [TestCase(true, 1, 0.5, 3, TestName = "NoLayerNorm_Relu_S1_eta0.5")]
+    public void BackwardWithoutLayerNormMatchesCentralDifferences(bool relu, int steps, double fastLr, int seed)
+    {
+        var cfg = new ReferenceConfig(2, 5, 3, 6, steps, 0.9, fastLr, relu, LayerNorm: false);
+        var c = ReferenceCase.Random(cfg, seed);
+        if (relu)
+            Assert.That(FastWeightRnnReference.MinAbsActivationArgument(cfg, c.Params, c.Inputs), Is.GreaterThan(KinkMargin));
+        var analytic = FastWeightRnnReference.Backward(cfg, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT);
+        var numeric = FastWeightRnnReference.FiniteDifferences(cfg, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT, FdStep);
+        Assert.Multiple(() =>
+        {
+            foreach (var ((name, a), (_, n)) in analytic.All().Zip(numeric.All()))
+            {
+                if (name is "DLnGain" or "DLnBias")
+                {
+                    Assert.That(a, Is.All.EqualTo(0.0), name);
+                    continue;
+                }
+                Assert.That(Math.Sqrt(n.Sum(v => v * v)), Is.GreaterThan(1e-8), $"{name}: vanishing gradient");
+                Assert.That(Tolerance.RelativeL2(a, n), Is.LessThanOrEqualTo(GradTolerance), name);
+            }
+        });
+    }
+
     [TestCase(false, TestName = "Forward_Eta0_FinalAIsDecayPowTTimesA0_Tanh")]
     [TestCase(true, TestName = "Forward_Eta0_FinalAIsDecayPowTTimesA0_Relu")]
     public void WithZeroFastLrFinalAIsDecayedA0(bool relu)

@@ -16,6 +16,7 @@ public static class LayerRunner
         FastLearningRate = cfg.FastLr,
         Activation = cfg.Relu ? Activation.Relu : Activation.Tanh,
         LayerNormEpsilon = cfg.LnEps,
+        LayerNorm = cfg.LayerNorm,
         Schedule = schedule,
         CheckpointInterval = checkpointInterval,
     };
