@@ -1,0 +1,231 @@
+using FastWeights.Model.Parameters;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Model.Ops;
+
+/// <summary>The activation fused into a <see cref="Dense"/> layer.</summary>
+public enum DenseActivation
+{
+    /// <summary>y = x Wᵀ + b.</summary>
+    None = 0,
+
+    /// <summary>y = max(0, x Wᵀ + b).</summary>
+    Relu = 1,
+}
+
+/// <summary>Arguments of the <see cref="DenseKernels"/>.</summary>
+internal struct DenseArgs
+{
+    public int Samples, Inputs, Outputs, Relu;
+    public ArrayView<float> Y, X;                   // [N,Out], [N,In]
+    public ArrayView<float> Dy, Dx;                 // [N,Out], [N,In] (backward)
+    public ArrayView<float> Weight, Bias;           // [Out,In], [Out]
+    public ArrayView<float> DWeight, DBias;         // [Out,In], [Out] (backward)
+}
+
+/// <summary>
+/// The dense layer's kernels. Every output element is summed by one thread in a fixed order, so results
+/// are bit-identical from run to run (no atomics).
+/// </summary>
+internal static class DenseKernels
+{
+    /// <summary>One thread per sample n: y[n,o] = act(b[o] + Σ_k W[o,k] x[n,k]) for every o, k in order.</summary>
+    public static void Forward(Index1D index, DenseArgs a)
+    {
+        long n = index;
+        long xRow = n * a.Inputs, yRow = n * a.Outputs;
+        for (int o = 0; o < a.Outputs; o++)
+        {
+            long wRow = (long)o * a.Inputs;
+            float acc = a.Bias[o];
+            for (int k = 0; k < a.Inputs; k++)
+                acc += a.Weight[wRow + k] * a.X[xRow + k];
+            a.Y[yRow + o] = a.Relu != 0 && acc < 0f ? 0f : acc;
+        }
+    }
+
+    /// <summary>g = dL/d(pre-activation): dy, masked by [y &gt; 0] under ReLU.</summary>
+    private static float PreActivationGrad(DenseArgs a, long element) =>
+        a.Relu != 0 && !(a.Y[element] > 0f) ? 0f : a.Dy[element];
+
+    /// <summary>One thread per output unit o: db[o] = Σ_n g[n,o], dW[o,k] = Σ_n g[n,o] x[n,k], n in order.</summary>
+    public static void ParameterGradients(Index1D index, DenseArgs a)
+    {
+        int o = index;
+        long wRow = (long)o * a.Inputs;
+        for (int k = 0; k < a.Inputs; k++)
+            a.DWeight[wRow + k] = 0f;
+        float db = 0f;
+        for (long n = 0; n < a.Samples; n++)
+        {
+            float g = PreActivationGrad(a, n * a.Outputs + o);
+            db += g;
+            long xRow = n * a.Inputs;
+            for (int k = 0; k < a.Inputs; k++)
+                a.DWeight[wRow + k] += g * a.X[xRow + k];
+        }
+        a.DBias[o] = db;
+    }
+
+    /// <summary>One thread per sample n: dx[n,k] = Σ_o g[n,o] W[o,k], o in order.</summary>
+    public static void InputGradient(Index1D index, DenseArgs a)
+    {
+        long n = index;
+        long xRow = n * a.Inputs, yRow = n * a.Outputs;
+        for (int k = 0; k < a.Inputs; k++)
+            a.Dx[xRow + k] = 0f;
+        for (int o = 0; o < a.Outputs; o++)
+        {
+            float g = PreActivationGrad(a, yRow + o);
+            long wRow = (long)o * a.Inputs;
+            for (int k = 0; k < a.Inputs; k++)
+                a.Dx[xRow + k] += g * a.Weight[wRow + k];
+        }
+    }
+}
+
+/// <summary>
+/// Fully connected layer y = act(x Wᵀ + b) with parameters <c>name.weight</c> [Out,In] and
+/// <c>name.bias</c> [Out] (row-major float32) and an optional fused ReLU.
+/// </summary>
+/// <remarks>
+/// <para>Memory contract: <see cref="Backward"/> overwrites <c>weight.Grad</c>, <c>bias.Grad</c> and dx (it
+/// does not accumulate). Every view must live on <see cref="Accelerator"/>; calls are asynchronous on the
+/// stream given; every argument is checked before any kernel is queued.</para>
+/// <para>Launches: forward 1 (one thread per sample), backward 2 (one thread per output unit for dW and db,
+/// one per sample for dx), or 1 when dx is not wanted. Sums run in a fixed order: bit-identical run to run.</para>
+/// </remarks>
+public sealed class Dense : IModule, IDisposable
+{
+    private readonly Action<AcceleratorStream, Index1D, DenseArgs> forward;
+    private readonly Action<AcceleratorStream, Index1D, DenseArgs> parameterGradients;
+    private readonly Action<AcceleratorStream, Index1D, DenseArgs> inputGradient;
+
+    /// <summary>Allocates <c>name.weight</c> [Out,In] and <c>name.bias</c> [Out] (zeros) and compiles the kernels.</summary>
+    /// <param name="accelerator">Where the parameters and every view passed later live.</param>
+    /// <param name="name">Module name; the parameters are <c>name.weight</c> and <c>name.bias</c>.</param>
+    /// <param name="inputs">In ≥ 1.</param>
+    /// <param name="outputs">Out ≥ 1.</param>
+    /// <param name="activation">Activation fused into the forward (and its mask into the backward).</param>
+    /// <exception cref="ArgumentNullException">accelerator or name is null.</exception>
+    /// <exception cref="ArgumentException">name is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1, Out·In ≥ 2³¹, or the activation is unknown.</exception>
+    /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
+    public Dense(Accelerator accelerator, string name, int inputs, int outputs, DenseActivation activation = DenseActivation.None)
+    {
+        OpChecks.LiveAccelerator(accelerator);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        OpChecks.Positive(inputs, nameof(inputs));
+        OpChecks.Positive(outputs, nameof(outputs));
+        OpChecks.FitsInt((long)inputs * outputs, nameof(inputs), "Out·In");
+        if (activation is not (DenseActivation.None or DenseActivation.Relu))
+            throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
+        Accelerator = accelerator;
+        Name = name;
+        Inputs = inputs;
+        Outputs = outputs;
+        Activation = activation;
+        forward = accelerator.LoadAutoGroupedKernel<Index1D, DenseArgs>(DenseKernels.Forward);
+        parameterGradients = accelerator.LoadAutoGroupedKernel<Index1D, DenseArgs>(DenseKernels.ParameterGradients);
+        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, DenseArgs>(DenseKernels.InputGradient);
+        Weight = new Parameter(accelerator, name + ".weight", outputs, inputs);
+        try
+        {
+            Bias = new Parameter(accelerator, name + ".bias", outputs);
+        }
+        catch
+        {
+            Weight.Dispose();
+            throw;
+        }
+        Parameters = [Weight, Bias];
+    }
+
+    /// <summary>The accelerator every view must live on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The module name.</summary>
+    public string Name { get; }
+
+    /// <summary>In: width of x.</summary>
+    public int Inputs { get; }
+
+    /// <summary>Out: width of y.</summary>
+    public int Outputs { get; }
+
+    /// <summary>The fused activation.</summary>
+    public DenseActivation Activation { get; }
+
+    /// <summary><c>name.weight</c> [Out,In].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary><c>name.bias</c> [Out].</summary>
+    public Parameter Bias { get; }
+
+    /// <summary><see cref="Weight"/>, then <see cref="Bias"/>.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>y = act(x Wᵀ + b) for N samples.</summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="y">Out [N,Out]. Overwritten. Must not overlap x.</param>
+    /// <param name="x">In [N,In].</param>
+    /// <param name="n">N ≥ 1.</param>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">n &lt; 1 or N·max(In,Out) ≥ 2³¹.</exception>
+    /// <exception cref="ObjectDisposedException">The stream or a buffer is disposed.</exception>
+    public void Forward(AcceleratorStream stream, ArrayView<float> y, ArrayView<float> x, int n)
+    {
+        CheckCall(stream, n);
+        OpChecks.Required(y, nameof(y), (long)n * Outputs, $"[N={n},Out={Outputs}]", Accelerator);
+        OpChecks.Required(x, nameof(x), (long)n * Inputs, $"[N={n},In={Inputs}]", Accelerator);
+        forward(stream, (Index1D)n, Args(n) with { Y = y, X = x });
+    }
+
+    /// <summary>
+    /// Gradients given dL/dy: with g = dy (masked by [y &gt; 0] under ReLU), dW = gᵀ x, db = Σ_n g,
+    /// dx = g W. Sums over samples run in sample order (bit-identical run to run).
+    /// </summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="dx">Out [N,In], or an empty view when not wanted. Overwritten. Must not overlap the inputs.</param>
+    /// <param name="dy">In [N,Out].</param>
+    /// <param name="x">In [N,In]: the forward's input.</param>
+    /// <param name="y">In [N,Out]: the forward's output (read only for the ReLU mask, but always required).</param>
+    /// <param name="n">N ≥ 1.</param>
+    /// <remarks>Overwrites <c>weight.Grad</c>, <c>bias.Grad</c> and <paramref name="dx"/>.</remarks>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">n &lt; 1 or N·max(In,Out) ≥ 2³¹.</exception>
+    /// <exception cref="ObjectDisposedException">The stream or a buffer is disposed.</exception>
+    public void Backward(AcceleratorStream stream, ArrayView<float> dx, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> y, int n)
+    {
+        CheckCall(stream, n);
+        bool hasDx = OpChecks.Optional(dx, nameof(dx), (long)n * Inputs, $"[N={n},In={Inputs}]", Accelerator);
+        OpChecks.Required(dy, nameof(dy), (long)n * Outputs, $"[N={n},Out={Outputs}]", Accelerator);
+        OpChecks.Required(x, nameof(x), (long)n * Inputs, $"[N={n},In={Inputs}]", Accelerator);
+        OpChecks.Required(y, nameof(y), (long)n * Outputs, $"[N={n},Out={Outputs}]", Accelerator);
+        var args = Args(n) with { Y = y, X = x, Dy = dy, DWeight = Weight.Grad.View, DBias = Bias.Grad.View };
+        parameterGradients(stream, (Index1D)Outputs, args);
+        if (hasDx)
+            inputGradient(stream, (Index1D)n, args with { Dx = dx });
+    }
+
+    private DenseArgs Args(int n) => new()
+    {
+        Samples = n, Inputs = Inputs, Outputs = Outputs, Relu = Activation == DenseActivation.Relu ? 1 : 0,
+        Weight = Weight.Value.View, Bias = Bias.Value.View,
+    };
+
+    private void CheckCall(AcceleratorStream stream, int n)
+    {
+        OpChecks.Stream(stream, Accelerator);
+        OpChecks.Positive(n, nameof(n));
+        OpChecks.FitsInt((long)n * Math.Max(Inputs, Outputs), nameof(n), "N·max(In, Out)");
+    }
+
+    /// <summary>Frees the parameters' buffers.</summary>
+    public void Dispose()
+    {
+        Weight.Dispose();
+        Bias.Dispose();
+    }
+}

@@ -1,0 +1,76 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Model.Ops;
+
+/// <summary>
+/// Argument checks at the public boundary of the ops, done before any kernel is queued so a rejected
+/// call leaves every buffer as it was. Every exception names the argument. (The same idea as the
+/// kernels library's internal view checks, which this assembly cannot see.)
+/// </summary>
+internal static class OpChecks
+{
+    /// <summary>A present view of exactly <paramref name="length"/> elements on <paramref name="accelerator"/>.</summary>
+    public static void Required<T>(ArrayView<T> view, string name, long length, string shape, Accelerator accelerator)
+        where T : unmanaged
+    {
+        if (!view.IsValid)
+            throw new ArgumentException($"{name} is required ({shape} = {length} elements) but an empty view was given.", name);
+        Check(view, name, length, shape, accelerator);
+    }
+
+    /// <summary>A view that may be empty (not wanted); when present it must match like a required one.</summary>
+    public static bool Optional<T>(ArrayView<T> view, string name, long length, string shape, Accelerator accelerator)
+        where T : unmanaged
+    {
+        if (!view.IsValid)
+            return false;
+        Check(view, name, length, shape, accelerator);
+        return true;
+    }
+
+    private static void Check<T>(ArrayView<T> view, string name, long length, string shape, Accelerator accelerator)
+        where T : unmanaged
+    {
+        var buffer = ((IArrayView)view).Buffer;
+        if (buffer is null)
+            throw new ArgumentException($"{name} is not backed by a device buffer.", name);
+        if (buffer.IsDisposed)
+            throw new ObjectDisposedException(name, $"{name} refers to a disposed buffer.");
+        if (!ReferenceEquals(buffer.Accelerator, accelerator))
+            throw new ArgumentException($"{name} lives on accelerator '{buffer.Accelerator.Name}', not on the op's '{accelerator.Name}'.", name);
+        if (view.Length != length)
+            throw new ArgumentException($"{name} must have shape {shape} = {length} elements, but has {view.Length}.", name);
+    }
+
+    /// <summary>A live stream of <paramref name="accelerator"/>.</summary>
+    public static void Stream(AcceleratorStream stream, Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream.IsDisposed)
+            throw new ObjectDisposedException(nameof(stream), "The stream is disposed.");
+        if (!ReferenceEquals(stream.Accelerator, accelerator))
+            throw new ArgumentException($"stream belongs to accelerator '{stream.Accelerator.Name}', not to the op's '{accelerator.Name}'.", nameof(stream));
+    }
+
+    /// <summary>A size ≥ 1.</summary>
+    public static void Positive(int value, string name)
+    {
+        if (value < 1)
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be ≥ 1.");
+    }
+
+    /// <summary>A product of sizes that must fit a 32-bit element count (one buffer's length).</summary>
+    public static void FitsInt(long product, string name, string what)
+    {
+        if (product > int.MaxValue)
+            throw new ArgumentOutOfRangeException(name, product, $"{what} must be below 2³¹.");
+    }
+
+    /// <summary>Checks the accelerator handed to an op's constructor.</summary>
+    public static void LiveAccelerator(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+    }
+}
