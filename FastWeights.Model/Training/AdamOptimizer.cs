@@ -130,6 +130,7 @@ public sealed class AdamOptimizer : IDisposable
             Chunk = TrainingKernels.ElementsPerThread,
             LearningRate = learningRate, GradScale = gradScale,
             Beta1 = (float)Options.Beta1, Beta2 = (float)Options.Beta2,
+            OneMinusBeta1 = (float)(1.0 - Options.Beta1), OneMinusBeta2 = (float)(1.0 - Options.Beta2),
             Epsilon = (float)Options.Epsilon, WeightDecay = (float)Options.WeightDecay,
             // In double 1 − β^t ≥ 1 − β ≥ 1.1e-16 for β < 1: never zero, and representable as a float.
             BiasCorrection1 = (float)correction1,

@@ -8,6 +8,7 @@ internal struct AdamArgs
     public long Length;
     public int Chunk;                                   // elements per thread
     public float LearningRate, Beta1, Beta2, Epsilon, WeightDecay, GradScale;
+    public float OneMinusBeta1, OneMinusBeta2;         // formed in double: 1f − (float)β loses digits (β2 = 0.999)
     public float BiasCorrection1, BiasCorrection2;     // 1 − β1^t, 1 − β2^t
     public ArrayView<float> Value, Grad, M, V;
 }
@@ -41,12 +42,11 @@ internal static class TrainingKernels
         long begin = (long)index.X * a.Chunk;
         long end = begin + a.Chunk;
         if (end > a.Length) end = a.Length;
-        float oneMinusBeta1 = 1f - a.Beta1, oneMinusBeta2 = 1f - a.Beta2;
         for (long k = begin; k < end; k++)
         {
             float g = a.Grad[k] * a.GradScale;
-            float m = a.Beta1 * a.M[k] + oneMinusBeta1 * g;
-            float v = a.Beta2 * a.V[k] + oneMinusBeta2 * (g * g);
+            float m = a.Beta1 * a.M[k] + a.OneMinusBeta1 * g;
+            float v = a.Beta2 * a.V[k] + a.OneMinusBeta2 * (g * g);
             a.M[k] = m;
             a.V[k] = v;
             float mHat = m / a.BiasCorrection1;
