@@ -1,0 +1,181 @@
+using FastWeights.Model.Layers;
+using FastWeights.Model.Ops;
+using FastWeights.Model.Parameters;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Model.Models;
+
+/// <summary>Mean loss and number of correct predictions of one batch.</summary>
+/// <param name="Loss">Mean cross-entropy over the batch.</param>
+/// <param name="Correct">How many predictions were right.</param>
+/// <param name="Count">Batch size.</param>
+public readonly record struct BatchResult(double Loss, int Correct, int Count);
+
+/// <summary>
+/// The associative-retrieval model: tokens [B,T] → embedding [B,T,E] → recurrent layer → y [B,T,R] →
+/// last step [B,R] → dense ReLU [B,D] → dense [B,10] → softmax cross-entropy against the target digit.
+/// Parameters, in order: embedding.weight, recurrent.*, hidden.weight/bias, output.weight/bias.
+/// </summary>
+/// <remarks>
+/// Memory contract: <see cref="Run"/> with <c>train: true</c> overwrites every parameter gradient
+/// (no accumulation across calls). Activations live in buffers sized for <see cref="MaxBatch"/>, allocated once.
+/// </remarks>
+public sealed class RetrievalModel : IModule, IDisposable
+{
+    private readonly Embedding embedding;
+    private readonly RecurrentLayer recurrent;
+    private readonly LastStep lastStep;
+    private readonly Dense hidden, output;
+    private readonly SoftmaxCrossEntropy loss;
+    private readonly List<MemoryBuffer> buffers = new();
+    private readonly ArrayView<int> tokens, targets, correct;
+    private readonly ArrayView<float> embedded, states, last, dense, logits, probabilities, losses;
+    private readonly ArrayView<float> dDense, dLast, dStates, dEmbedded;
+    private readonly float[] hostLosses;
+    private readonly int[] hostCorrect;
+
+    /// <summary>Builds the model on <paramref name="accelerator"/> for batches of up to <paramref name="maxBatch"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A config field or the batch size is out of range.</exception>
+    public RetrievalModel(Accelerator accelerator, RetrievalModelConfig config, int maxBatch)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be ≥ 1.");
+        Accelerator = accelerator;
+        Config = config;
+        MaxBatch = maxBatch;
+        int B = maxBatch, T = config.SequenceLength, E = config.Embedding, R = config.Hidden, D = config.DenseHidden, K = config.Classes;
+
+        embedding = new Embedding(accelerator, "embedding", config.Vocabulary, E);
+        recurrent = new RecurrentLayer(accelerator, "recurrent",
+            RecurrentLayer.OptionsFor(config.Kind, E, R, config.InnerSteps, config.Decay, config.FastLearningRate), B, T);
+        lastStep = new LastStep(accelerator, "last");
+        hidden = new Dense(accelerator, "hidden", R, D, DenseActivation.Relu);
+        output = new Dense(accelerator, "output", D, K);
+        loss = new SoftmaxCrossEntropy(accelerator, "loss", K);
+        Parameters = [.. embedding.Parameters, .. recurrent.Parameters, .. hidden.Parameters, .. output.Parameters];
+
+        tokens = AllocInt((long)B * T);
+        targets = AllocInt(B);
+        correct = AllocInt(B);
+        embedded = Alloc((long)B * T * E);
+        states = Alloc((long)B * T * R);
+        last = Alloc((long)B * R);
+        dense = Alloc((long)B * D);
+        logits = Alloc((long)B * K);
+        probabilities = Alloc((long)B * K);
+        losses = Alloc(B);
+        dDense = Alloc((long)B * D);
+        dLast = Alloc((long)B * R);
+        dStates = Alloc((long)B * T * R);
+        dEmbedded = Alloc((long)B * T * E);
+        hostLosses = new float[B];
+        hostCorrect = new int[B];
+    }
+
+    /// <summary>The device.</summary>
+    public Accelerator Accelerator { get; }
+    /// <summary>The architecture.</summary>
+    public RetrievalModelConfig Config { get; }
+    /// <summary>Largest batch.</summary>
+    public int MaxBatch { get; }
+    /// <summary>All trainable parameters, in a fixed order.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+    /// <summary>The recurrent layer (for its kernels' options and schedule).</summary>
+    public RecurrentLayer Recurrent => recurrent;
+
+    /// <summary>Initial values, deterministic from <paramref name="seed"/>: W = 0.05·I in the recurrent layer, uniform ±1/√fan_in elsewhere.</summary>
+    public void Initialize(int seed)
+    {
+        var rng = new Random(seed);
+        Initializers.Uniform(embedding.Weight, 1.0, rng);
+        recurrent.Initialize(rng);
+        Initializers.FanIn(hidden.Weight, Config.Hidden, rng);
+        Initializers.FanIn(hidden.Bias, Config.Hidden, rng);
+        Initializers.FanIn(output.Weight, Config.DenseHidden, rng);
+        Initializers.FanIn(output.Bias, Config.DenseHidden, rng);
+    }
+
+    /// <summary>
+    /// Runs one batch: forward, loss and accuracy; with <paramref name="train"/>, also the backward (gradients overwritten).
+    /// Waits for the device (the loss is read back).
+    /// </summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="batchTokens">[n, T] token ids in [0, Vocabulary).</param>
+    /// <param name="batchTargets">[n] classes in [0, Classes).</param>
+    /// <param name="n">Batch size, 1..MaxBatch.</param>
+    /// <param name="train">Also compute gradients.</param>
+    /// <exception cref="ArgumentException">Wrong lengths or ids out of range (the message names the array).</exception>
+    public BatchResult Run(AcceleratorStream stream, ReadOnlySpan<int> batchTokens, ReadOnlySpan<int> batchTargets, int n, bool train)
+    {
+        int T = Config.SequenceLength, E = Config.Embedding, R = Config.Hidden, D = Config.DenseHidden, K = Config.Classes;
+        if (n < 1 || n > MaxBatch) throw new ArgumentOutOfRangeException(nameof(n), n, $"batch size must be in 1..{MaxBatch}.");
+        if (batchTokens.Length < n * T) throw new ArgumentException($"batchTokens needs {n * T} ids, has {batchTokens.Length}.", nameof(batchTokens));
+        if (batchTargets.Length < n) throw new ArgumentException($"batchTargets needs {n} classes, has {batchTargets.Length}.", nameof(batchTargets));
+        foreach (int v in batchTokens[..(n * T)])
+            if ((uint)v >= (uint)Config.Vocabulary) throw new ArgumentException($"token id {v} is outside [0, {Config.Vocabulary}).", nameof(batchTokens));
+        foreach (int v in batchTargets[..n])
+            if ((uint)v >= (uint)K) throw new ArgumentException($"target {v} is outside [0, {K}).", nameof(batchTargets));
+
+        tokens.SubView(0, (long)n * T).CopyFromCPU(stream, batchTokens[..(n * T)]);
+        targets.SubView(0, n).CopyFromCPU(stream, batchTargets[..n]);
+
+        var emb = embedded.SubView(0, (long)n * T * E);
+        var ys = states.SubView(0, (long)n * T * R);
+        var lastView = last.SubView(0, (long)n * R);
+        var denseView = dense.SubView(0, (long)n * D);
+        var logitView = logits.SubView(0, (long)n * K);
+        var probView = probabilities.SubView(0, (long)n * K);
+        embedding.Forward(stream, emb, tokens.SubView(0, (long)n * T), n * T);
+        recurrent.Forward(stream, ys, emb, n, T);
+        lastStep.Forward(stream, lastView, ys, n, T, R);
+        hidden.Forward(stream, denseView, lastView, n);
+        output.Forward(stream, logitView, denseView, n);
+        loss.Forward(stream, losses.SubView(0, n), probView, correct.SubView(0, n), logitView, targets.SubView(0, n), n);
+
+        if (train)
+        {
+            var dLogits = probView; // in place: the probabilities are not needed after this
+            loss.Backward(stream, dLogits, probView, targets.SubView(0, n), n, 1f / n);
+            output.Backward(stream, dDense.SubView(0, (long)n * D), dLogits, denseView, logitView, n);
+            hidden.Backward(stream, dLast.SubView(0, (long)n * R), dDense.SubView(0, (long)n * D), lastView, denseView, n);
+            lastStep.Backward(stream, dStates.SubView(0, (long)n * T * R), dLast.SubView(0, (long)n * R), n, T, R);
+            recurrent.Backward(stream, dEmbedded.SubView(0, (long)n * T * E), dStates.SubView(0, (long)n * T * R), emb, n, T);
+            embedding.Backward(stream, dEmbedded.SubView(0, (long)n * T * E), tokens.SubView(0, (long)n * T), n * T);
+        }
+
+        losses.SubView(0, n).CopyToCPU(stream, hostLosses.AsSpan(0, n));
+        correct.SubView(0, n).CopyToCPU(stream, hostCorrect.AsSpan(0, n));
+        stream.Synchronize();
+        double sum = 0;
+        int right = 0;
+        for (int k = 0; k < n; k++) { sum += hostLosses[k]; right += hostCorrect[k]; }
+        return new BatchResult(sum / n, right, n);
+    }
+
+    private ArrayView<float> Alloc(long n)
+    {
+        var b = Accelerator.Allocate1D<float>(n);
+        buffers.Add(b);
+        return b.View;
+    }
+
+    private ArrayView<int> AllocInt(long n)
+    {
+        var b = Accelerator.Allocate1D<int>(n);
+        buffers.Add(b);
+        return b.View;
+    }
+
+    /// <summary>Frees everything.</summary>
+    public void Dispose()
+    {
+        foreach (var b in buffers) b.Dispose();
+        embedding.Dispose();
+        recurrent.Dispose();
+        hidden.Dispose();
+        output.Dispose();
+    }
+}

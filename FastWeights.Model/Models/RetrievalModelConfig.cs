@@ -1,0 +1,100 @@
+using System.Globalization;
+using FastWeights.Model.Layers;
+
+namespace FastWeights.Model.Models;
+
+/// <summary>
+/// Architecture of the associative-retrieval model, as in the paper's reimplementations:
+/// embedding (E = 100) → recurrent layer of R units → dense D = 100 ReLU → softmax over the 10 digits,
+/// read at the last step. Stored in checkpoint metadata (<see cref="ToMetadata"/>).
+/// </summary>
+public sealed record RetrievalModelConfig
+{
+    /// <summary>Which recurrent layer.</summary>
+    public RecurrentKind Kind { get; init; } = RecurrentKind.FastWeights;
+    /// <summary>R, recurrent units.</summary>
+    public int Hidden { get; init; } = 50;
+    /// <summary>E, embedding width.</summary>
+    public int Embedding { get; init; } = 100;
+    /// <summary>D, width of the dense ReLU layer.</summary>
+    public int DenseHidden { get; init; } = 100;
+    /// <summary>S, inner steps (fast weights only).</summary>
+    public int InnerSteps { get; init; } = 1;
+    /// <summary>λ (fast weights only).</summary>
+    public double Decay { get; init; } = 0.95;
+    /// <summary>η (fast weights only).</summary>
+    public double FastLearningRate { get; init; } = 0.5;
+    /// <summary>Vocabulary size (37: a–z, 0–9, ?).</summary>
+    public int Vocabulary { get; init; } = 37;
+    /// <summary>Output classes (10 digits).</summary>
+    public int Classes { get; init; } = 10;
+    /// <summary>T, tokens per sequence (2K + 3).</summary>
+    public int SequenceLength { get; init; } = 11;
+
+    /// <summary>Checks every field; throws naming the first bad one.</summary>
+    public void Validate()
+    {
+        void Positive(int v, string name) { if (v < 1) throw new ArgumentOutOfRangeException(name, v, $"{name} must be ≥ 1."); }
+        if (!Enum.IsDefined(Kind)) throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "Unknown model kind.");
+        Positive(Hidden, nameof(Hidden)); Positive(Embedding, nameof(Embedding)); Positive(DenseHidden, nameof(DenseHidden));
+        Positive(InnerSteps, nameof(InnerSteps)); Positive(Vocabulary, nameof(Vocabulary)); Positive(Classes, nameof(Classes));
+        Positive(SequenceLength, nameof(SequenceLength));
+        if (!(Decay > 0 && Decay <= 1)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Decay must lie in (0, 1].");
+        if (!(FastLearningRate >= 0 && double.IsFinite(FastLearningRate)))
+            throw new ArgumentOutOfRangeException(nameof(FastLearningRate), FastLearningRate, "FastLearningRate must be finite and ≥ 0.");
+    }
+
+    /// <summary>The model name used on the command line: fw, rnn-ln, control.</summary>
+    public static string KindName(RecurrentKind kind) => kind switch
+    {
+        RecurrentKind.FastWeights => "fw",
+        RecurrentKind.LayerNormRnn => "rnn-ln",
+        RecurrentKind.Control => "control",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>Parses fw | rnn-ln | control.</summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    public static RecurrentKind ParseKind(string name) => name switch
+    {
+        "fw" => RecurrentKind.FastWeights,
+        "rnn-ln" => RecurrentKind.LayerNormRnn,
+        "control" => RecurrentKind.Control,
+        _ => throw new ArgumentException($"unknown model '{name}'; expected fw, rnn-ln or control.", nameof(name)),
+    };
+
+    /// <summary>String metadata for checkpoints (prefix <c>arch.</c>).</summary>
+    public Dictionary<string, string> ToMetadata() => new()
+    {
+        ["arch.kind"] = KindName(Kind),
+        ["arch.hidden"] = Hidden.ToString(CultureInfo.InvariantCulture),
+        ["arch.embedding"] = Embedding.ToString(CultureInfo.InvariantCulture),
+        ["arch.dense_hidden"] = DenseHidden.ToString(CultureInfo.InvariantCulture),
+        ["arch.inner_steps"] = InnerSteps.ToString(CultureInfo.InvariantCulture),
+        ["arch.decay"] = Decay.ToString("R", CultureInfo.InvariantCulture),
+        ["arch.fast_lr"] = FastLearningRate.ToString("R", CultureInfo.InvariantCulture),
+        ["arch.vocabulary"] = Vocabulary.ToString(CultureInfo.InvariantCulture),
+        ["arch.classes"] = Classes.ToString(CultureInfo.InvariantCulture),
+        ["arch.sequence_length"] = SequenceLength.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Reads what <see cref="ToMetadata"/> wrote.</summary>
+    /// <exception cref="FormatException">A key is missing or does not parse (the message names it).</exception>
+    public static RetrievalModelConfig FromMetadata(IReadOnlyDictionary<string, string> metadata)
+    {
+        string Get(string key) => metadata.TryGetValue(key, out var v) ? v : throw new FormatException($"checkpoint metadata lacks '{key}'.");
+        int Int(string key) => int.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"checkpoint metadata '{key}' = '{Get(key)}' is not an integer.");
+        double Dbl(string key) => double.TryParse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"checkpoint metadata '{key}' = '{Get(key)}' is not a number.");
+        RecurrentKind kind;
+        try { kind = ParseKind(Get("arch.kind")); }
+        catch (ArgumentException e) { throw new FormatException($"checkpoint metadata 'arch.kind': {e.Message}"); }
+        var config = new RetrievalModelConfig
+        {
+            Kind = kind, Hidden = Int("arch.hidden"), Embedding = Int("arch.embedding"), DenseHidden = Int("arch.dense_hidden"),
+            InnerSteps = Int("arch.inner_steps"), Decay = Dbl("arch.decay"), FastLearningRate = Dbl("arch.fast_lr"),
+            Vocabulary = Int("arch.vocabulary"), Classes = Int("arch.classes"), SequenceLength = Int("arch.sequence_length"),
+        };
+        config.Validate();
+        return config;
+    }
+}
