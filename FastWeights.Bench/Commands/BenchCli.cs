@@ -13,6 +13,7 @@ internal static class BenchCli
         root.Add(LayerCommand.Create());
         root.Add(MemoryCommand.Create());
         root.Add(TimeCommand.Create());
+        root.Add(RetrievalCommand.Create());
         return root;
     }
 

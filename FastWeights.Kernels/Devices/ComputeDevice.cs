@@ -82,7 +82,8 @@ public sealed class ComputeDevice : IDisposable
 
     /// <summary>One line naming the device, for logs and benchmark tables.</summary>
     public string Describe() =>
-        $"{Accelerator.Name} ({Kind}, warp {Accelerator.WarpSize}, ≤{Accelerator.MaxNumThreadsPerGroup} threads/group, {Accelerator.MemorySize / (1024 * 1024)} MiB)";
+        $"{Accelerator.Name} ({Kind}, warp {Accelerator.WarpSize}, ≤{Accelerator.MaxNumThreadsPerGroup} threads/group"
+        + (Kind == AcceleratorKind.Cuda ? $", {Accelerator.MemorySize / (1024 * 1024)} MiB)" : $", {Environment.ProcessorCount} cores)");
 
     /// <summary>Disposes the accelerator, then the context.</summary>
     public void Dispose()

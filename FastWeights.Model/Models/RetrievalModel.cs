@@ -155,6 +155,27 @@ public sealed class RetrievalModel : IModule, IDisposable
         return new BatchResult(sum / n, right, n);
     }
 
+    /// <summary>The predicted class (argmax of the probabilities, ties to the lowest) for each of <paramref name="n"/> sequences.</summary>
+    /// <exception cref="ArgumentException">Wrong lengths or ids out of range.</exception>
+    public int[] Predict(AcceleratorStream stream, ReadOnlySpan<int> batchTokens, int n)
+    {
+        var dummyTargets = new int[n];
+        Run(stream, batchTokens, dummyTargets, n, train: false);
+        int K = Config.Classes;
+        var probs = new float[n * K];
+        probabilities.SubView(0, (long)n * K).CopyToCPU(stream, probs);
+        stream.Synchronize();
+        var predictions = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0;
+            for (int k = 1; k < K; k++)
+                if (probs[i * K + k] > probs[i * K + best]) best = k;
+            predictions[i] = best;
+        }
+        return predictions;
+    }
+
     private ArrayView<float> Alloc(long n)
     {
         var b = Accelerator.Allocate1D<float>(n);

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text;
+using FastWeights.Bench.Reporting;
+using FastWeights.Model.Layers;
+using FastWeights.Model.Models;
+
+namespace FastWeights.Bench.Retrieval;
+
+/// <summary>
+/// `retrieval compare`: trains each model with the same data, seeds and budget, one after the other, into
+/// &lt;out&gt;/&lt;model&gt;/, then writes compare.png (validation accuracy and loss vs step) and table.md.
+/// </summary>
+internal static class CompareRun
+{
+    public static int Execute(TrainSettings settings, IReadOnlyList<RecurrentKind> kinds, TextWriter stdout)
+    {
+        string root = settings.OutputDirectory ?? Path.Combine("runs", $"compare-R{settings.Hidden}");
+        Directory.CreateDirectory(root);
+        var outcomes = new List<(RecurrentKind Kind, TrainRun.Outcome Outcome)>();
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler handler = (_, e) => { if (!cancel.IsCancellationRequested) { e.Cancel = true; cancel.Cancel(); } };
+        Console.CancelKeyPress += handler;
+        try
+        {
+            foreach (var kind in kinds)
+            {
+                if (cancel.IsCancellationRequested) break;
+                string name = RetrievalModelConfig.KindName(kind);
+                var outcome = TrainRun.Execute(settings with { Kind = kind, OutputDirectory = Path.Combine(root, name), Resume = null }, stdout, cancel.Token);
+                outcomes.Add((kind, outcome));
+            }
+        }
+        finally
+        {
+            Console.CancelKeyPress -= handler;
+        }
+
+        var runs = outcomes.Select(o => new KeyValuePair<string, IReadOnlyList<MetricsRecord>>(
+            RetrievalModelConfig.KindName(o.Kind), MetricsLog.Load(Path.Combine(o.Outcome.RunDirectory, MetricsLog.FileName)))).ToList();
+        string plot = Path.Combine(root, "compare.png");
+        ComparePlot.Save(plot, runs, $"Associative retrieval, K={settings.Pairs}, R={settings.Hidden}");
+
+        var table = new StringBuilder();
+        table.AppendLine($"| model | R | steps | wall s | validation accuracy | test accuracy | test error |");
+        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (kind, o) in outcomes)
+            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {RetrievalModelConfig.KindName(kind)} | {settings.Hidden} | {o.Steps} | {o.WallSeconds:F0} | {o.ValidationAccuracy * 100:F2}% | {o.TestAccuracy * 100:F2}% | {(1 - o.TestAccuracy) * 100:F2}% |"));
+        File.WriteAllText(Path.Combine(root, "table.md"), table.ToString());
+        stdout.Write(table.ToString());
+        stdout.WriteLine($"plot: {plot}");
+        stdout.WriteLine($"table: {Path.Combine(root, "table.md")}");
+        return outcomes.Count == kinds.Count ? 0 : 130;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+using FastWeights.Bench.Commands;
+using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Model.Models;
+using FastWeights.Model.Tasks.Retrieval;
+using FastWeights.Model.Training;
+
+namespace FastWeights.Bench.Retrieval;
+
+/// <summary>A trained model loaded back from a run folder (or its checkpoint folder), with the data it was trained on.</summary>
+internal sealed class SavedRun : IDisposable
+{
+    private SavedRun(ComputeDevice device, RetrievalModel model, RetrievalSplits data, IReadOnlyDictionary<string, string> metadata)
+    {
+        Device = device; Model = model; Data = data; Metadata = metadata;
+    }
+
+    public ComputeDevice Device { get; }
+    public RetrievalModel Model { get; }
+    public RetrievalSplits Data { get; }
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Loads <paramref name="folder"/>; the splits are regenerated from the seed and sizes in the metadata.</summary>
+    public static SavedRun Open(string folder, string accelerator, int batch)
+    {
+        string checkpoint = Directory.Exists(Path.Combine(folder, TrainRun.CheckpointFolder)) ? Path.Combine(folder, TrainRun.CheckpointFolder) : folder;
+        IReadOnlyDictionary<string, string> m;
+        RetrievalModelConfig config;
+        try
+        {
+            m = Checkpoint.ReadMetadata(checkpoint);
+            config = RetrievalModelConfig.FromMetadata(m);
+        }
+        catch (Exception e) when (e is CheckpointException or FormatException)
+        {
+            throw new CommandInputException($"--checkpoint {folder}: {e.Message}");
+        }
+        int Int(string key) => m.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int r)
+            ? r : throw new CommandInputException($"--checkpoint {folder}: metadata lacks '{key}'.");
+        var data = RetrievalDataset.Create(Int("data.pairs"), Int("data.train_size"), Int("data.validation_size"), Int("data.test_size"), Int("data.seed"));
+        var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
+        RetrievalModel? model = null;
+        try
+        {
+            model = new RetrievalModel(device.Accelerator, config, batch);
+            try { Checkpoint.LoadModel(checkpoint, model); }
+            catch (CheckpointException e) { throw new CommandInputException($"--checkpoint {folder}: {e.Message}"); }
+            return new SavedRun(device, model, data, m);
+        }
+        catch
+        {
+            model?.Dispose();
+            device.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Model.Dispose();
+        Device.Dispose();
+    }
+}

@@ -1,0 +1,40 @@
+using FastWeights.Model.Layers;
+using FastWeights.Model.Models;
+using FastWeights.Model.Training;
+
+namespace FastWeights.Bench.Retrieval;
+
+/// <summary>Everything `retrieval train` needs, filled from the command line (defaults are the main job's).</summary>
+internal sealed record TrainSettings
+{
+    public RecurrentKind Kind { get; init; } = RecurrentKind.FastWeights;
+    public int Hidden { get; init; } = 50;
+    public int InnerSteps { get; init; } = 1;
+    public double Decay { get; init; } = 0.95;
+    public double FastLearningRate { get; init; } = 0.5;
+    public int Pairs { get; init; } = 4;
+    public int TrainSize { get; init; } = 100_000;
+    public int ValidationSize { get; init; } = 10_000;
+    public int TestSize { get; init; } = 20_000;
+    public int DataSeed { get; init; } = 1;
+    public TrainingOptions Training { get; init; } = new();
+    /// <summary>Stop after this many steps (in total, counting resumed ones).</summary>
+    public long Steps { get; init; } = 20_000;
+    /// <summary>Stop when this much wall time has passed in this process (null: no limit).</summary>
+    public TimeSpan? TimeBudget { get; init; }
+    /// <summary>Evaluate on the validation split (and save a checkpoint) every this many steps.</summary>
+    public int EvaluateEvery { get; init; } = 500;
+    /// <summary>Stop early once validation accuracy reaches this (null: never).</summary>
+    public double? TargetAccuracy { get; init; }
+    public string Accelerator { get; init; } = "auto";
+    /// <summary>Output folder; null picks runs/retrieval-&lt;model&gt;-R&lt;R&gt;[-n].</summary>
+    public string? OutputDirectory { get; init; }
+    /// <summary>A checkpoint folder to continue from.</summary>
+    public string? Resume { get; init; }
+
+    public RetrievalModelConfig ModelConfig => new()
+    {
+        Kind = Kind, Hidden = Hidden, InnerSteps = InnerSteps, Decay = Decay, FastLearningRate = FastLearningRate,
+        SequenceLength = 2 * Pairs + 3,
+    };
+}
