@@ -50,7 +50,6 @@ internal static class RetrievalCommand
 
         public TrainSettings Read(ParseResult p)
         {
-            RetrievalModelConfig.ParseKind(p.GetValue(Model)!); // validates the name
             string? time = p.GetValue(Time);
             return Defaults with
             {
@@ -91,12 +90,12 @@ internal static class RetrievalCommand
         var command = new Command(Name, "The associative-retrieval experiment (Ba et al. 2016): train (default), eval, sample, compare.");
         var bare = new TrainOptions();
         bare.AddTo(command);
-        command.SetAction(p => Train(bare.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
+        command.SetAction(p => Train(() => bare.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
 
         var train = new Command("train", "Train a model on the retrieval task (the default when only `retrieval` is given).");
         var trainOptions = new TrainOptions();
         trainOptions.AddTo(train);
-        train.SetAction(p => Train(trainOptions.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
+        train.SetAction(p => Train(() => trainOptions.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
         command.Add(train);
         command.Add(CreateEval());
         command.Add(CreateSample());
@@ -179,9 +178,10 @@ internal static class RetrievalCommand
         return command;
     }
 
-    private static int Train(TrainSettings settings, TextWriter stdout, TextWriter stderr) =>
+    private static int Train(Func<TrainSettings> read, TextWriter stdout, TextWriter stderr) =>
         CommandErrors.Guard(Name, stderr, () =>
         {
+            var settings = read();
             using var cancel = new CancellationTokenSource();
             ConsoleCancelEventHandler handler = (_, e) =>
             {

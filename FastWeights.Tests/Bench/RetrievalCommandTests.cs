@@ -1,0 +1,87 @@
+using FastWeights.Bench.Commands;
+using FastWeights.Bench.Reporting;
+using NUnit.Framework;
+
+namespace FastWeights.Tests.Bench;
+
+/// <summary>`retrieval train`, `eval`, `sample` end to end on a tiny run (CPU accelerator, small splits).</summary>
+[TestFixture]
+public sealed class RetrievalCommandTests
+{
+    private string root = "";
+
+    [OneTimeSetUp]
+    public void MakeFolder() => root = Directory.CreateTempSubdirectory("fw-retrieval-").FullName;
+
+    [OneTimeTearDown]
+    public void RemoveFolder() => Directory.Delete(root, recursive: true);
+
+    private static (int Code, string Out, string Err) Invoke(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = BenchCli.Invoke(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static readonly string[] Tiny =
+        ["--hidden", "8", "--steps", "30", "--eval-every", "15", "--batch", "16", "--train-size", "800", "--val-size", "100", "--test-size", "100", "--accelerator", "cpu"];
+
+    [Test]
+    public void TrainWritesMetricsPlotAndCheckpointThenEvalAndSampleReadThem()
+    {
+        string run = Path.Combine(root, "fw");
+        var (code, output, error) = Invoke(["retrieval", "train", "--out", run, .. Tiny]);
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("test accuracy").And.Contain("plot: ").And.Contain("checkpoint: "));
+
+        var rows = MetricsLog.Load(Path.Combine(run, MetricsLog.FileName));
+        Assert.That(rows.Select(r => r.Step), Is.EqualTo(new long[] { 15, 30 }));
+        Assert.That(rows.All(r => r.ValidationAccuracy is >= 0 and <= 1), "every row of this run is an evaluation row");
+        var png = File.ReadAllBytes(Path.Combine(run, "training.png"));
+        Assert.That(png.Take(8), Is.EqualTo(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }));
+        Assert.That(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
+        Assert.That(File.Exists(Path.Combine(run, "checkpoint", "optimizer.safetensors")));
+
+        var eval = Invoke("retrieval", "eval", "--checkpoint", run, "--accelerator", "cpu");
+        Assert.That(eval.Code, Is.EqualTo(0), eval.Err);
+        Assert.That(eval.Out, Does.Match(@"test accuracy \d+\.\d\d% \(loss \d+\.\d+\) on 100 examples"));
+
+        var sample = Invoke("retrieval", "sample", "--checkpoint", run, "--count", "4", "--accelerator", "cpu");
+        Assert.That(sample.Code, Is.EqualTo(0), sample.Err);
+        var lines = sample.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(5));
+        Assert.That(lines[0], Does.Match(@"^[a-z][0-9][a-z][0-9][a-z][0-9][a-z][0-9]\?\?[a-z] → [0-9]   \(target [0-9]\) (ok|WRONG)$"));
+    }
+
+    [Test]
+    public void ResumeContinuesTheRunAndAppendsToItsMetrics()
+    {
+        string run = Path.Combine(root, "resume");
+        Assert.That(Invoke(["retrieval", "--out", run, .. Tiny]).Code, Is.EqualTo(0));
+        var (code, output, error) = Invoke("retrieval", "--resume", run, "--steps", "45", "--eval-every", "15", "--accelerator", "cpu",
+            "--train-size", "800", "--val-size", "100", "--test-size", "100");
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("resumed at step 30"));
+        Assert.That(MetricsLog.Load(Path.Combine(run, MetricsLog.FileName)).Select(r => r.Step), Is.EqualTo(new long[] { 15, 30, 45 }));
+    }
+
+    [TestCase("--model", "lstm", "--model")]
+    [TestCase("--time-budget", "soon", "--time-budget")]
+    [TestCase("--steps", "0", "--steps")]
+    public void BadOptionsFailWithOneLine(string option, string value, string named)
+    {
+        var (code, _, error) = Invoke(["retrieval", "train", .. Tiny, option, value]);
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(error, Does.Contain(named));
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), error);
+    }
+
+    [Test]
+    public void EvalOfAMissingCheckpointFailsClearly()
+    {
+        var (code, _, error) = Invoke("retrieval", "eval", "--checkpoint", Path.Combine(root, "nothing-here"), "--accelerator", "cpu");
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(error, Does.Contain("--checkpoint"));
+    }
+}
