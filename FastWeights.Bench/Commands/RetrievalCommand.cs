@@ -100,6 +100,18 @@ internal static class RetrievalCommand
         command.Add(CreateEval());
         command.Add(CreateSample());
         command.Add(CreateCompare());
+        command.Add(CreateProfile());
+        return command;
+    }
+
+    private static Command CreateProfile()
+    {
+        var options = new TrainOptions();
+        var steps = new Option<int>("--profile-steps") { Description = "Steps to measure.", DefaultValueFactory = _ => 20 };
+        var command = new Command("profile", "Where the time of a training step goes: data, forward, backward, gradient norm, Adam.") { steps };
+        options.AddTo(command);
+        command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
+            ProfileRun.Execute(options.Read(p), p.GetValue(steps), p.InvocationConfiguration.Output)));
         return command;
     }
 
