@@ -27,7 +27,8 @@ internal static class TrainRun
     public static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter = null)
     {
         var wall = Stopwatch.StartNew();
-        settings.Training.Validate();
+        try { settings.Training.Validate(); }
+        catch (ArgumentOutOfRangeException e) { throw new CommandInputException($"training option {e.ParamName}: {e.Message}"); }
         if (settings.Steps < 1) throw new CommandInputException($"--steps must be ≥ 1, got {settings.Steps}.");
         if (settings.EvaluateEvery < 1) throw new CommandInputException($"--eval-every must be ≥ 1, got {settings.EvaluateEvery}.");
 

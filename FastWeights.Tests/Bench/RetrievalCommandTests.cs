@@ -66,6 +66,28 @@ public sealed class RetrievalCommandTests
         Assert.That(MetricsLog.Load(Path.Combine(run, MetricsLog.FileName)).Select(r => r.Step), Is.EqualTo(new long[] { 15, 30, 45 }));
     }
 
+    [Test]
+    public void CancellationSavesACheckpointAndReportsTheInterruption()
+    {
+        // What Ctrl-C does: the handler cancels the token; the loop stops, saves and still reports.
+        string run = Path.Combine(root, "interrupted");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var settings = FastWeights.Bench.Commands.RetrievalCommand.Defaults with
+        {
+            Hidden = 8, TrainSize = 800, ValidationSize = 100, TestSize = 100, Accelerator = "cpu", OutputDirectory = run,
+            Training = FastWeights.Bench.Commands.RetrievalCommand.Defaults.Training with { BatchSize = 16 },
+        };
+        var output = new StringWriter();
+        var outcome = FastWeights.Bench.Retrieval.TrainRun.Execute(settings, output, cancelled.Token,
+            new PlainProgressReporter(TextWriter.Null));
+        Assert.That(outcome.Interrupted, Is.True);
+        Assert.That(output.ToString(), Does.Contain("interrupted at step 0; checkpoint saved."));
+        Assert.That(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
+    }
+
+    [TestCase("--lr-decay", "sometimes", "--lr-decay")]
+    [TestCase("--lr", "-1", "LearningRate")]
     [TestCase("--model", "lstm", "--model")]
     [TestCase("--time-budget", "soon", "--time-budget")]
     [TestCase("--steps", "0", "--steps")]
