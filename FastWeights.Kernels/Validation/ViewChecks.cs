@@ -38,7 +38,7 @@ internal static class ViewChecks
             throw new ObjectDisposedException(name, $"{name} refers to a disposed buffer.");
         if (!ReferenceEquals(buffer.Accelerator, accelerator))
             throw new ArgumentException(
-                $"{name} lives on accelerator '{buffer.Accelerator.Name}' ({buffer.Accelerator.AcceleratorType}, object #{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(buffer.Accelerator)}), not on the layer's '{accelerator.Name}' ({accelerator.AcceleratorType}, object #{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(accelerator)}).",
+                $"{name} lives on accelerator '{buffer.Accelerator.Name}' ({buffer.Accelerator.AcceleratorType}, object #{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(buffer.Accelerator)}), not on the expected '{accelerator.Name}' ({accelerator.AcceleratorType}, object #{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(accelerator)}).",
                 name);
         if (view.Length != length)
             throw new ArgumentException($"{name} must have shape {shape} = {length} elements, but has {view.Length}.", name);
@@ -51,7 +51,21 @@ internal static class ViewChecks
         if (stream.IsDisposed)
             throw new ObjectDisposedException(nameof(stream), "The stream is disposed.");
         if (!ReferenceEquals(stream.Accelerator, accelerator))
-            throw new ArgumentException($"stream belongs to accelerator '{stream.Accelerator.Name}', not to the layer's '{accelerator.Name}'.", nameof(stream));
+            throw new ArgumentException($"stream belongs to accelerator '{stream.Accelerator.Name}', not to the expected '{accelerator.Name}'.", nameof(stream));
+    }
+
+    /// <summary>A product of sizes that must fit a 32-bit element count.</summary>
+    public static void FitsInt(long product, string name, string what)
+    {
+        if (product > int.MaxValue)
+            throw new ArgumentOutOfRangeException(name, product, $"{what} must be below 2³¹.");
+    }
+
+    /// <summary>An accelerator that is present and not disposed.</summary>
+    public static void LiveAccelerator(Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
     }
 
     /// <summary>A positive size.</summary>

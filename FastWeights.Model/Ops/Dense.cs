@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;
@@ -114,11 +115,11 @@ public sealed class Dense : IModule, IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public Dense(Accelerator accelerator, string name, int inputs, int outputs, DenseActivation activation = DenseActivation.None)
     {
-        OpChecks.LiveAccelerator(accelerator);
+        ViewChecks.LiveAccelerator(accelerator);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        OpChecks.Positive(inputs, nameof(inputs));
-        OpChecks.Positive(outputs, nameof(outputs));
-        OpChecks.FitsInt((long)inputs * outputs, nameof(inputs), "Out·In");
+        ViewChecks.Positive(inputs, nameof(inputs));
+        ViewChecks.Positive(outputs, nameof(outputs));
+        ViewChecks.FitsInt((long)inputs * outputs, nameof(inputs), "Out·In");
         if (activation is not (DenseActivation.None or DenseActivation.Relu))
             throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
         Accelerator = accelerator;
@@ -177,8 +178,8 @@ public sealed class Dense : IModule, IDisposable
     public void Forward(AcceleratorStream stream, ArrayView<float> y, ArrayView<float> x, int n)
     {
         CheckCall(stream, n);
-        OpChecks.Required(y, nameof(y), (long)n * Outputs, $"[N={n},Out={Outputs}]", Accelerator);
-        OpChecks.Required(x, nameof(x), (long)n * Inputs, $"[N={n},In={Inputs}]", Accelerator);
+        ViewChecks.Required(y, nameof(y), (long)n * Outputs, $"[N={n},Out={Outputs}]", Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)n * Inputs, $"[N={n},In={Inputs}]", Accelerator);
         forward(stream, (Index1D)n, Args(n) with { Y = y, X = x });
     }
 
@@ -199,10 +200,10 @@ public sealed class Dense : IModule, IDisposable
     public void Backward(AcceleratorStream stream, ArrayView<float> dx, ArrayView<float> dy, ArrayView<float> x, ArrayView<float> y, int n)
     {
         CheckCall(stream, n);
-        bool hasDx = OpChecks.Optional(dx, nameof(dx), (long)n * Inputs, $"[N={n},In={Inputs}]", Accelerator);
-        OpChecks.Required(dy, nameof(dy), (long)n * Outputs, $"[N={n},Out={Outputs}]", Accelerator);
-        OpChecks.Required(x, nameof(x), (long)n * Inputs, $"[N={n},In={Inputs}]", Accelerator);
-        OpChecks.Required(y, nameof(y), (long)n * Outputs, $"[N={n},Out={Outputs}]", Accelerator);
+        bool hasDx = ViewChecks.Optional(dx, nameof(dx), (long)n * Inputs, $"[N={n},In={Inputs}]", Accelerator);
+        ViewChecks.Required(dy, nameof(dy), (long)n * Outputs, $"[N={n},Out={Outputs}]", Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)n * Inputs, $"[N={n},In={Inputs}]", Accelerator);
+        ViewChecks.Required(y, nameof(y), (long)n * Outputs, $"[N={n},Out={Outputs}]", Accelerator);
         var args = Args(n) with { Y = y, X = x, Dy = dy, DWeight = Weight.Grad.View, DBias = Bias.Grad.View };
         parameterGradients(stream, (Index1D)Outputs, args);
         if (hasDx)
@@ -217,9 +218,9 @@ public sealed class Dense : IModule, IDisposable
 
     private void CheckCall(AcceleratorStream stream, int n)
     {
-        OpChecks.Stream(stream, Accelerator);
-        OpChecks.Positive(n, nameof(n));
-        OpChecks.FitsInt((long)n * Math.Max(Inputs, Outputs), nameof(n), "N·max(In, Out)");
+        ViewChecks.Stream(stream, Accelerator);
+        ViewChecks.Positive(n, nameof(n));
+        ViewChecks.FitsInt((long)n * Math.Max(Inputs, Outputs), nameof(n), "N·max(In, Out)");
     }
 
     /// <summary>Frees the parameters' buffers.</summary>

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;
@@ -81,11 +82,11 @@ public sealed class Embedding : IModule, IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public Embedding(Accelerator accelerator, string name, int vocabulary, int dimension)
     {
-        OpChecks.LiveAccelerator(accelerator);
+        ViewChecks.LiveAccelerator(accelerator);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        OpChecks.Positive(vocabulary, nameof(vocabulary));
-        OpChecks.Positive(dimension, nameof(dimension));
-        OpChecks.FitsInt((long)vocabulary * dimension, nameof(vocabulary), "V·D");
+        ViewChecks.Positive(vocabulary, nameof(vocabulary));
+        ViewChecks.Positive(dimension, nameof(dimension));
+        ViewChecks.FitsInt((long)vocabulary * dimension, nameof(vocabulary), "V·D");
         Accelerator = accelerator;
         Name = name;
         Vocabulary = vocabulary;
@@ -153,11 +154,11 @@ public sealed class Embedding : IModule, IDisposable
 
     private void CheckCall(AcceleratorStream stream, ArrayView<float> rows, string rowsName, ArrayView<int> tokens, int n)
     {
-        OpChecks.Stream(stream, Accelerator);
-        OpChecks.Positive(n, nameof(n));
-        OpChecks.FitsInt((long)n * Dimension, nameof(n), "N·D");
-        OpChecks.Required(rows, rowsName, (long)n * Dimension, $"[N={n},D={Dimension}]", Accelerator);
-        OpChecks.Required(tokens, nameof(tokens), n, $"[N={n}]", Accelerator);
+        ViewChecks.Stream(stream, Accelerator);
+        ViewChecks.Positive(n, nameof(n));
+        ViewChecks.FitsInt((long)n * Dimension, nameof(n), "N·D");
+        ViewChecks.Required(rows, rowsName, (long)n * Dimension, $"[N={n},D={Dimension}]", Accelerator);
+        ViewChecks.Required(tokens, nameof(tokens), n, $"[N={n}]", Accelerator);
     }
 
     /// <summary>Frees the parameter's buffers.</summary>

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -65,7 +66,7 @@ public sealed class LastStep
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public LastStep(Accelerator accelerator, string name)
     {
-        OpChecks.LiveAccelerator(accelerator);
+        ViewChecks.LiveAccelerator(accelerator);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
@@ -92,8 +93,8 @@ public sealed class LastStep
     public void Forward(AcceleratorStream stream, ArrayView<float> output, ArrayView<float> sequence, int b, int t, int h)
     {
         CheckSizes(stream, b, t, h);
-        OpChecks.Required(output, nameof(output), (long)b * h, $"[B={b},H={h}]", Accelerator);
-        OpChecks.Required(sequence, nameof(sequence), (long)b * t * h, $"[B={b},T={t},H={h}]", Accelerator);
+        ViewChecks.Required(output, nameof(output), (long)b * h, $"[B={b},H={h}]", Accelerator);
+        ViewChecks.Required(sequence, nameof(sequence), (long)b * t * h, $"[B={b},T={t},H={h}]", Accelerator);
         forward(stream, (Index1D)b, new LastStepArgs { Batch = b, Time = t, Hidden = h, Sequence = sequence, Last = output });
     }
 
@@ -110,17 +111,17 @@ public sealed class LastStep
     public void Backward(AcceleratorStream stream, ArrayView<float> dSequence, ArrayView<float> dOutput, int b, int t, int h)
     {
         CheckSizes(stream, b, t, h);
-        OpChecks.Required(dSequence, nameof(dSequence), (long)b * t * h, $"[B={b},T={t},H={h}]", Accelerator);
-        OpChecks.Required(dOutput, nameof(dOutput), (long)b * h, $"[B={b},H={h}]", Accelerator);
+        ViewChecks.Required(dSequence, nameof(dSequence), (long)b * t * h, $"[B={b},T={t},H={h}]", Accelerator);
+        ViewChecks.Required(dOutput, nameof(dOutput), (long)b * h, $"[B={b},H={h}]", Accelerator);
         backward(stream, (Index1D)(b * t), new LastStepArgs { Batch = b, Time = t, Hidden = h, Sequence = dSequence, Last = dOutput });
     }
 
     private void CheckSizes(AcceleratorStream stream, int b, int t, int h)
     {
-        OpChecks.Stream(stream, Accelerator);
-        OpChecks.Positive(b, nameof(b));
-        OpChecks.Positive(t, nameof(t));
-        OpChecks.Positive(h, nameof(h));
-        OpChecks.FitsInt((long)b * t * h, nameof(b), "B·T·H");
+        ViewChecks.Stream(stream, Accelerator);
+        ViewChecks.Positive(b, nameof(b));
+        ViewChecks.Positive(t, nameof(t));
+        ViewChecks.Positive(h, nameof(h));
+        ViewChecks.FitsInt((long)b * t * h, nameof(b), "B·T·H");
     }
 }

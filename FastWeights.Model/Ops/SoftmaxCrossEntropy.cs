@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -94,9 +95,9 @@ public sealed class SoftmaxCrossEntropy
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public SoftmaxCrossEntropy(Accelerator accelerator, string name, int classes)
     {
-        OpChecks.LiveAccelerator(accelerator);
+        ViewChecks.LiveAccelerator(accelerator);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        OpChecks.Positive(classes, nameof(classes));
+        ViewChecks.Positive(classes, nameof(classes));
         Accelerator = accelerator;
         Name = name;
         Classes = classes;
@@ -131,11 +132,11 @@ public sealed class SoftmaxCrossEntropy
         ArrayView<float> logits, ArrayView<int> targets, int n)
     {
         CheckSizes(stream, n);
-        OpChecks.Required(losses, nameof(losses), n, $"[N={n}]", Accelerator);
-        OpChecks.Required(probabilities, nameof(probabilities), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
-        OpChecks.Required(correct, nameof(correct), n, $"[N={n}]", Accelerator);
-        OpChecks.Required(logits, nameof(logits), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
-        OpChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
+        ViewChecks.Required(losses, nameof(losses), n, $"[N={n}]", Accelerator);
+        ViewChecks.Required(probabilities, nameof(probabilities), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
+        ViewChecks.Required(correct, nameof(correct), n, $"[N={n}]", Accelerator);
+        ViewChecks.Required(logits, nameof(logits), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
+        ViewChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
         forward(stream, (Index1D)n, new SoftmaxCrossEntropyArgs
         {
             Samples = n, Classes = Classes,
@@ -163,9 +164,9 @@ public sealed class SoftmaxCrossEntropy
         CheckSizes(stream, n);
         if (!float.IsFinite(scale))
             throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be finite.");
-        OpChecks.Required(dLogits, nameof(dLogits), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
-        OpChecks.Required(probabilities, nameof(probabilities), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
-        OpChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
+        ViewChecks.Required(dLogits, nameof(dLogits), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
+        ViewChecks.Required(probabilities, nameof(probabilities), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
+        ViewChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
         backward(stream, (Index1D)n, new SoftmaxCrossEntropyArgs
         {
             Samples = n, Classes = Classes, Scale = scale, Probabilities = probabilities, Logits = dLogits, Targets = targets,
@@ -174,8 +175,8 @@ public sealed class SoftmaxCrossEntropy
 
     private void CheckSizes(AcceleratorStream stream, int n)
     {
-        OpChecks.Stream(stream, Accelerator);
-        OpChecks.Positive(n, nameof(n));
-        OpChecks.FitsInt((long)n * Classes, nameof(n), "N·C");
+        ViewChecks.Stream(stream, Accelerator);
+        ViewChecks.Positive(n, nameof(n));
+        ViewChecks.FitsInt((long)n * Classes, nameof(n), "N·C");
     }
 }
