@@ -32,6 +32,7 @@ public sealed class BaselineVsReferenceTests
             (2, 10, 4, 9, 2, 0.9, false, 0.5, true, false, true),     // without layer norm
             (2, 8, 4, 10, 3, 1.0, false, 0.5, true, true, false),     // h0, A0 empty views
             (2, 6, 3, 5, 2, 0.5, true, 0.5, false, true, false),      // ReLU, empty h0/A0 and dhT/dAT
+            (2, 15, 3, 8, 2, 0.1, false, 0.5, true, true, true),      // small λ (the fused layer stores A every 2 steps here)
         };
         foreach (var kind in Kinds)
             foreach (var s in shapes)
