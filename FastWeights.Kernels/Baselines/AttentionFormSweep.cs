@@ -1,0 +1,337 @@
+using FastWeights.Kernels.FastWeightRnn;
+using ILGPU;
+using ILGPU.Algorithms;
+
+namespace FastWeights.Kernels.Baselines;
+
+/// <summary>Everything the attention-form forward reads and writes.</summary>
+internal struct AttentionForwardArgs
+{
+    public int Batch, Time, Hidden, InnerSteps, Activation;
+    public int HasH0, HasA0, LayerNorm;
+    public float Decay, FastLr, LnEps;
+
+    public ArrayView<float> Projection;                 // [B,T,H] u_t = C x_t + b
+    public ArrayView<float> W, LnGain, LnBias;          // [H,H], [H], [H]
+    public ArrayView<float> H0, A0;                     // [B,H], [B,H,H]; read only when Has* = 1
+    public ArrayView<float> A0Copy;                     // [B,H,H] workspace copy of A0, used from then on
+    public ArrayView<float> Y, HT, AT;                  // [B,T,H], [B,H], [B,H,H]
+    public ArrayView<float> States;                     // [B,T+1,H]
+    public ArrayView<float> InnerStates, Normalized;    // [B,T,S,H]
+    public ArrayView<float> InverseStd;                 // [B,T,S]
+    public ArrayView<float> Vectors;                    // [B,3,H] scratch
+}
+
+/// <summary>Everything the attention-form reverse sweep reads and writes.</summary>
+internal struct AttentionReverseArgs
+{
+    public int Batch, Time, Hidden, InnerSteps, Activation;
+    public int HasA0, HasDhT, HasDAT, HasDh0, HasDA0, LayerNorm;
+    public float Decay, FastLr;
+
+    public ArrayView<float> W, LnGain, A0;              // [H,H], [H], [B,H,H] the forward's copy of A0 (read only when HasA0 = 1)
+    public ArrayView<float> Dy, DhT, DAT;               // [B,T,H], [B,H], [B,H,H]
+    public ArrayView<float> States, InnerStates, Normalized, InverseStd;   // the forward's tape
+    public ArrayView<float> Dz;                         // [B,T,H] out: dz per step
+    public ArrayView<float> HistoryGrad;                // [B,T,H] scratch: gradient reaching h_τ from later steps' A(t)
+    public ArrayView<float> Vectors;                    // [B,3,H] scratch
+    public ArrayView<float> LayerNormGrad;              // [B,2,H] out: per-sequence Σ dn ⊙ x̂ and Σ dn
+    public ArrayView<float> DH0, DA0;                   // [B,H], [B,H,H] out, written when Has* = 1
+}
+
+/// <summary>
+/// The layer with A never formed (docs/baselines.md §2): every product A(t) v is evaluated as
+/// λ^t (A0 v) + η Σ_{τ&lt;t} λ^{t−1−τ} h_τ (h_τ · v) over the stored outer states, so no H×H matrix is
+/// kept; AT is formed once at the end. One thread per sequence runs the whole forward or reverse.
+/// </summary>
+internal static class AttentionFormSweep
+{
+    public static void ForwardKernel(Index1D index, AttentionForwardArgs a)
+    {
+        int q = index;
+        int H = a.Hidden, T = a.Time, S = a.InnerSteps;
+        long hh = (long)H * H;
+        var vectors = a.Vectors.SubView((long)q * 3 * H, 3 * H);
+        var hCur = vectors.SubView(0, H);
+        var hNext = vectors.SubView(H, H);
+        var z = vectors.SubView(2 * H, H);
+        long stateBase = (long)q * (T + 1) * H;
+
+        // State in. A0 is copied first: aT may alias a0, and the backward needs A0 after aT is written.
+        for (int i = 0; i < H; i++)
+        {
+            float hi = a.HasH0 != 0 ? a.H0[(long)q * H + i] : 0f;
+            hCur[i] = hi;
+            a.States[stateBase + i] = hi;
+            if (a.HasA0 != 0)
+                for (int j = 0; j < H; j++)
+                    a.A0Copy[q * hh + (long)i * H + j] = a.A0[q * hh + (long)i * H + j];
+        }
+        var a0 = a.A0Copy.SubView(q * hh, hh);
+
+        float decayPow = 1f;   // λ^t
+        for (int t = 0; t < T; t++)
+        {
+            long stepBase = ((long)q * T + t) * H;
+            long innerBase = ((long)q * T + t) * S;
+
+            // z = W h + u_t ; h_0 = f(z)
+            for (int i = 0; i < H; i++)
+            {
+                float zi = a.Projection[stepBase + i];
+                for (int j = 0; j < H; j++)
+                    zi += a.W[(long)i * H + j] * hCur[j];
+                z[i] = zi;
+                float h0i = ActivationMath.Apply(a.Activation, zi);
+                hNext[i] = h0i;
+                a.InnerStates[innerBase * H + i] = h0i;
+            }
+            var swap = hCur; hCur = hNext; hNext = swap;
+
+            for (int s = 0; s < S; s++)
+            {
+                long inner = innerBase + s;
+                var v = a.Normalized.SubView(inner * H, H);
+
+                // v = z + λ^t A0 h_s
+                for (int i = 0; i < H; i++)
+                {
+                    float vi = z[i];
+                    if (a.HasA0 != 0)
+                    {
+                        float acc = 0f;
+                        for (int j = 0; j < H; j++)
+                            acc += a0[(long)i * H + j] * hCur[j];
+                        vi += decayPow * acc;
+                    }
+                    v[i] = vi;
+                }
+                // v += η Σ_{τ<t} λ^{t−1−τ} h_τ (h_τ · h_s), newest τ first
+                float coefficient = a.FastLr;
+                for (int tau = t - 1; tau >= 0; tau--)
+                {
+                    long past = stateBase + (long)(tau + 1) * H;
+                    float dot = 0f;
+                    for (int j = 0; j < H; j++)
+                        dot += a.States[past + j] * hCur[j];
+                    float weight = coefficient * dot;
+                    for (int i = 0; i < H; i++)
+                        v[i] += weight * a.States[past + i];
+                    coefficient *= a.Decay;
+                }
+
+                float mean = 0f, inverseStd = 1f;
+                if (a.LayerNorm != 0)
+                {
+                    float sum = 0f;
+                    for (int i = 0; i < H; i++)
+                        sum += v[i];
+                    mean = sum / H;
+                    sum = 0f;
+                    for (int i = 0; i < H; i++)
+                    {
+                        float d = v[i] - mean;
+                        sum += d * d;
+                    }
+                    float variance = sum / H;
+                    inverseStd = 1f / XMath.Sqrt(variance + a.LnEps);
+                }
+                a.InverseStd[inner] = inverseStd;
+                for (int i = 0; i < H; i++)
+                {
+                    float xhat = (v[i] - mean) * inverseStd;
+                    v[i] = xhat;
+                    float hi = ActivationMath.Apply(a.Activation, a.LayerNorm != 0 ? a.LnGain[i] * xhat + a.LnBias[i] : xhat);
+                    hNext[i] = hi;
+                    if (s + 1 < S)
+                        a.InnerStates[(inner + 1) * H + i] = hi;
+                }
+                swap = hCur; hCur = hNext; hNext = swap;
+            }
+
+            long nextState = stateBase + (long)(t + 1) * H;
+            for (int i = 0; i < H; i++)
+            {
+                a.Y[stepBase + i] = hCur[i];
+                a.States[nextState + i] = hCur[i];
+            }
+            decayPow *= a.Decay;
+        }
+
+        // AT = λ^T A0 + η Σ_τ λ^{T−1−τ} h_τ h_τᵀ, formed once (from the copy of A0).
+        for (int i = 0; i < H; i++)
+        {
+            for (int j = 0; j < H; j++)
+            {
+                long ij = q * hh + (long)i * H + j;
+                float acc = a.HasA0 != 0 ? decayPow * a0[(long)i * H + j] : 0f;
+                float coefficient = a.FastLr;
+                for (int tau = T - 1; tau >= 0; tau--)
+                {
+                    long past = stateBase + (long)(tau + 1) * H;
+                    acc += coefficient * a.States[past + i] * a.States[past + j];
+                    coefficient *= a.Decay;
+                }
+                a.AT[ij] = acc;
+            }
+            a.HT[(long)q * H + i] = hCur[i];
+        }
+    }
+
+    public static void ReverseKernel(Index1D index, AttentionReverseArgs a)
+    {
+        int q = index;
+        int H = a.Hidden, T = a.Time, S = a.InnerSteps;
+        long hh = (long)H * H;
+        float decay = a.Decay, fastLr = a.FastLr;
+        var vectors = a.Vectors.SubView((long)q * 3 * H, 3 * H);
+        var dh = vectors.SubView(0, H);
+        var dv = vectors.SubView(H, H);
+        var dhNext = vectors.SubView(2 * H, H);
+        long stateBase = (long)q * (T + 1) * H;
+        long historyBase = (long)q * T * H;
+        var dGain = a.LayerNormGrad.SubView((long)q * 2 * H, H);
+        var dBias = a.LayerNormGrad.SubView((long)q * 2 * H + H, H);
+
+        // Through AT = λ^T A0 + η Σ_τ λ^{T−1−τ} h_τ h_τᵀ: dh_τ = η λ^{T−1−τ} (dAT + dATᵀ) h_τ, dA0 = λ^T dAT.
+        float coefficient = fastLr;
+        for (int tau = T - 1; tau >= 0; tau--)
+        {
+            long past = stateBase + (long)(tau + 1) * H;
+            for (int i = 0; i < H; i++)
+            {
+                float acc = 0f;
+                if (a.HasDAT != 0)
+                    for (int j = 0; j < H; j++)
+                        acc += (a.DAT[q * hh + (long)i * H + j] + a.DAT[q * hh + (long)j * H + i]) * a.States[past + j];
+                a.HistoryGrad[historyBase + (long)tau * H + i] = coefficient * acc;
+            }
+            coefficient *= decay;
+        }
+        float decayT = 1f;
+        for (int t = 0; t < T; t++)
+            decayT *= decay;
+        if (a.HasDA0 != 0)
+            for (long ij = 0; ij < hh; ij++)
+                a.DA0[q * hh + ij] = a.HasDAT != 0 ? decayT * a.DAT[q * hh + ij] : 0f;
+        for (int i = 0; i < H; i++)
+        {
+            dh[i] = a.HasDhT != 0 ? a.DhT[(long)q * H + i] : 0f;
+            dGain[i] = 0f;
+            dBias[i] = 0f;
+        }
+
+        for (int t = T - 1; t >= 0; t--)
+        {
+            long stepBase = ((long)q * T + t) * H;
+            long innerBase = ((long)q * T + t) * S;
+            var ht = a.States.SubView(stateBase + (long)(t + 1) * H, H);
+            float decayPow = 1f;   // λ^t
+            for (int k = 0; k < t; k++)
+                decayPow *= decay;
+
+            // dh_t = (Wᵀ dz_{t+1} or dhT) + dy_t + (what later steps' A(t') and AT sent back to h_t).
+            for (int i = 0; i < H; i++)
+            {
+                dh[i] += a.Dy[stepBase + i] + a.HistoryGrad[historyBase + (long)t * H + i];
+                a.Dz[stepBase + i] = 0f;
+            }
+
+            for (int s = S - 1; s >= 0; s--)
+            {
+                long inner = innerBase + s;
+                var hOut = s + 1 < S ? a.InnerStates.SubView((inner + 1) * H, H) : ht;
+                var hIn = a.InnerStates.SubView(inner * H, H);
+                var xhat = a.Normalized.SubView(inner * H, H);
+                float inverseStd = a.InverseStd[inner];
+
+                // Activation and layer norm, as in the fused reverse sweep.
+                float meanDxhat = 0f, meanDxhatXhat = 0f;
+                if (a.LayerNorm != 0)
+                {
+                    float sumDxhat = 0f, sumDxhatXhat = 0f;
+                    for (int i = 0; i < H; i++)
+                    {
+                        float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]);
+                        float xi = xhat[i];
+                        dGain[i] += dn * xi;
+                        dBias[i] += dn;
+                        float dxi = dn * a.LnGain[i];
+                        sumDxhat += dxi;
+                        sumDxhatXhat += dxi * xi;
+                    }
+                    meanDxhat = sumDxhat / H;
+                    meanDxhatXhat = sumDxhatXhat / H;
+                }
+                for (int i = 0; i < H; i++)
+                {
+                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]);
+                    float dvi = a.LayerNorm != 0
+                        ? inverseStd * (dn * a.LnGain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
+                        : dn;
+                    dv[i] = dvi;
+                    a.Dz[stepBase + i] += dvi;
+                }
+
+                // v = z + λ^t A0 h_s + η Σ_{τ<t} λ^{t−1−τ} h_τ (h_τ · h_s):
+                //   dh_s  = λ^t A0ᵀ dv + η Σ_τ λ^{t−1−τ} h_τ (h_τ · dv)
+                //   dA0  += λ^t dv h_sᵀ
+                //   dh_τ += η λ^{t−1−τ} ((h_τ · h_s) dv + (h_τ · dv) h_s)
+                for (int i = 0; i < H; i++)
+                {
+                    float acc = 0f;
+                    if (a.HasA0 != 0)
+                        for (int j = 0; j < H; j++)
+                            acc += a.A0[q * hh + (long)j * H + i] * dv[j];
+                    dhNext[i] = decayPow * acc;
+                }
+                if (a.HasDA0 != 0)
+                {
+                    for (int i = 0; i < H; i++)
+                    {
+                        float scaled = decayPow * dv[i];
+                        for (int j = 0; j < H; j++)
+                            a.DA0[q * hh + (long)i * H + j] += scaled * hIn[j];
+                    }
+                }
+                coefficient = fastLr;
+                for (int tau = t - 1; tau >= 0; tau--)
+                {
+                    long past = stateBase + (long)(tau + 1) * H;
+                    long history = historyBase + (long)tau * H;
+                    float dotDv = 0f, dotH = 0f;
+                    for (int j = 0; j < H; j++)
+                    {
+                        float hj = a.States[past + j];
+                        dotDv += hj * dv[j];
+                        dotH += hj * hIn[j];
+                    }
+                    float weightDv = coefficient * dotDv, weightH = coefficient * dotH;
+                    for (int i = 0; i < H; i++)
+                    {
+                        dhNext[i] += weightDv * a.States[past + i];
+                        a.HistoryGrad[history + i] += weightH * dv[i] + weightDv * hIn[i];
+                    }
+                    coefficient *= decay;
+                }
+                var swap = dh; dh = dhNext; dhNext = swap;
+            }
+
+            // h_0 = f(z): dz += dh_0 ⊙ f'(z); then dh_{t−1} = Wᵀ dz_t (the "later steps" part of the next iteration).
+            var preliminary = a.InnerStates.SubView(innerBase * H, H);
+            for (int i = 0; i < H; i++)
+                a.Dz[stepBase + i] += dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, preliminary[i]);
+            for (int i = 0; i < H; i++)
+            {
+                float acc = 0f;
+                for (int j = 0; j < H; j++)
+                    acc += a.W[(long)j * H + i] * a.Dz[stepBase + j];
+                dh[i] = acc;
+            }
+        }
+
+        if (a.HasDh0 != 0)
+            for (int i = 0; i < H; i++)
+                a.DH0[(long)q * H + i] = dh[i];
+    }
+}

@@ -1,0 +1,308 @@
+using FastWeights.Kernels.FastWeightRnn;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Kernels.Baselines;
+
+/// <summary>
+/// Baseline: the fast-weight layer run the way a framework without kernel fusion runs it. Every time
+/// step and every inner step is its own set of kernel launches over the batch, and A is stored after
+/// every step (the autograd tape), so the backward reads A(t) instead of rebuilding it.
+/// Same semantics, layout and argument rules as <see cref="FastWeightRnnLayer"/> (docs/design.md §2, §7);
+/// the launch sequence and the memory are in docs/baselines.md §1.
+/// </summary>
+/// <remarks>
+/// <para>Launches per forward: 3 + T·(2 + 2S) + 2. Per backward: 3 + T·(4 + 3S) + (dh0, dA0 wanted) + 3 (+1 with dx).
+/// Workspace: B·H²·(T + 2) + B·H·(2T(S+1) + 6) + B·T·S floats (the store-all tape).</para>
+/// <para>Of <see cref="FastWeightRnnOptions"/> it uses the sizes, λ, η, ε, the activation and
+/// <see cref="FastWeightRnnOptions.LayerNorm"/>. <see cref="FastWeightRnnOptions.Schedule"/> and
+/// <see cref="FastWeightRnnOptions.CheckpointInterval"/> do not apply (A is stored for every step);
+/// <see cref="FastWeightRnnOptions.CheckFinite"/> is not implemented here and is ignored.</para>
+/// </remarks>
+public sealed class PerStepLaunchRnn : IDisposable
+{
+    private readonly BaselineCommon common;
+    private readonly Action<AcceleratorStream, Index1D, MatVecArgs> matVec;
+    private readonly Action<AcceleratorStream, Index1D, RankOneArgs> rankOne;
+    private readonly Action<AcceleratorStream, Index1D, RowCopyArgs> rowCopy;
+    private readonly Action<AcceleratorStream, Index1D, OutputGradArgs> outputGrad;
+    private readonly Action<AcceleratorStream, Index1D, PreliminaryGradArgs> preliminaryGrad;
+    private readonly Action<AcceleratorStream, Index1D, InnerNormArgs> innerNorm;
+    private readonly Action<AcceleratorStream, Index1D, NormBackwardArgs> normBackward;
+    private bool disposed;
+
+    /// <summary>Builds the baseline and compiles its kernels for <paramref name="accelerator"/>.</summary>
+    /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
+    /// <param name="options">Sizes and hyper-parameters; validated here.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the exception names it).</exception>
+    /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
+    public PerStepLaunchRnn(Accelerator accelerator, FastWeightRnnOptions options)
+    {
+        common = new BaselineCommon(accelerator, options);
+        matVec = accelerator.LoadAutoGroupedKernel<Index1D, MatVecArgs>(PerStepKernels.MatVec);
+        rankOne = accelerator.LoadAutoGroupedKernel<Index1D, RankOneArgs>(PerStepKernels.RankOne);
+        rowCopy = accelerator.LoadAutoGroupedKernel<Index1D, RowCopyArgs>(PerStepKernels.RowCopy);
+        outputGrad = accelerator.LoadAutoGroupedKernel<Index1D, OutputGradArgs>(PerStepKernels.OutputGrad);
+        preliminaryGrad = accelerator.LoadAutoGroupedKernel<Index1D, PreliminaryGradArgs>(PerStepKernels.PreliminaryGrad);
+        innerNorm = accelerator.LoadAutoGroupedKernel<Index1D, InnerNormArgs>(PerStepKernels.InnerNorm);
+        normBackward = accelerator.LoadAutoGroupedKernel<Index1D, NormBackwardArgs>(PerStepKernels.NormBackward);
+    }
+
+    /// <summary>The accelerator every buffer must live on.</summary>
+    public Accelerator Accelerator => common.Accelerator;
+
+    /// <summary>The options the baseline was built with.</summary>
+    public FastWeightRnnOptions Options => common.Options;
+
+    /// <summary>Float32 elements of each workspace buffer, in allocation order (docs/baselines.md §1).</summary>
+    internal static long[] Elements(int batch, int time, int hidden, int innerSteps)
+    {
+        long b = batch, t = time, h = hidden, s = innerSteps;
+        return
+        [
+            b * t * h,              // Projection: u, then dz
+            b * (t + 1) * h,        // States
+            b * t * s * h,          // InnerStates
+            b * t * s * h,          // Normalized
+            b * t * s,              // InverseStd
+            b * (t + 1) * h * h,    // FastWeights: A(0) … A(T)
+            b * h,                  // Preactivation z
+            b * h * h,              // FastWeightGrad Ā
+            b * 2 * h,              // Vectors dh, dv
+            b * 2 * h,              // LayerNormGrad
+        ];
+    }
+
+    /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>
+    /// <param name="batch">B ≥ 1.</param>
+    /// <param name="time">T ≥ 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1.</exception>
+    public long WorkspaceBytes(int batch, int time)
+    {
+        common.CheckWorkspaceRequest(batch, time);
+        return Elements(batch, time, Options.HiddenSize, Options.InnerSteps).Sum() * sizeof(float);
+    }
+
+    /// <summary>Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1.</exception>
+    /// <exception cref="ObjectDisposedException">The baseline is disposed.</exception>
+    public PerStepLaunchWorkspace CreateWorkspace(int maxBatch, int maxTime)
+    {
+        ThrowIfDisposed();
+        common.CheckWorkspaceRequest(maxBatch, maxTime);
+        return new PerStepLaunchWorkspace(Accelerator, maxBatch, maxTime, Options.HiddenSize, Options.InnerSteps);
+    }
+
+    /// <summary>
+    /// Runs the layer over <paramref name="time"/> steps of <paramref name="batch"/> sequences, one set of
+    /// launches per step and inner step, and stores in <paramref name="workspace"/> what <see cref="Backward"/> needs
+    /// (including A after every step).
+    /// </summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/> the kernels are queued on.</param>
+    /// <param name="workspace">From <see cref="CreateWorkspace"/>, with capacity ≥ (batch, time).</param>
+    /// <param name="y">Out [B,T,H]: h after every step. Overwritten.</param>
+    /// <param name="hT">Out [B,H]: h after the last step. May be the same view as <paramref name="h0"/>.</param>
+    /// <param name="aT">Out [B,H,H]: A after the last step. May be the same view as <paramref name="a0"/>.</param>
+    /// <param name="x">In [B,T,I].</param>
+    /// <param name="h0">In [B,H], or an empty view for zeros.</param>
+    /// <param name="a0">In [B,H,H], or an empty view for zeros.</param>
+    /// <param name="parameters">W, C, b, g, β.</param>
+    /// <param name="batch">B ≥ 1.</param>
+    /// <param name="time">T ≥ 1.</param>
+    /// <exception cref="ArgumentException">A view has the wrong length, is missing, or lives on another accelerator. The message names the argument.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
+    /// <exception cref="ObjectDisposedException">The baseline, workspace, stream or a buffer is disposed.</exception>
+    public void Forward(AcceleratorStream stream, PerStepLaunchWorkspace workspace,
+        ArrayView<float> y, ArrayView<float> hT, ArrayView<float> aT,
+        ArrayView<float> x, ArrayView<float> h0, ArrayView<float> a0,
+        FastWeightRnnParameters parameters, int batch, int time)
+    {
+        ThrowIfDisposed();
+        var (hasH0, hasA0) = common.CheckForward(stream, workspace, y, hT, aT, x, h0, a0, parameters, batch, time, squareThreads: true);
+        var ws = workspace;
+        int B = batch, T = time, H = Options.HiddenSize, S = Options.InnerSteps;
+        long hh = (long)H * H;
+        long stateStride = (long)(T + 1) * H, stepStride = (long)T * H, innerStride = (long)T * S * H, tapeStride = (T + 1) * hh;
+        int activation = (int)Options.Activation, layerNorm = Options.LayerNorm ? 1 : 0;
+        float decay = (float)Options.Decay, fastLr = (float)Options.FastLearningRate, eps = (float)Options.LayerNormEpsilon;
+
+        common.Project(stream, ws.Projection, x, parameters, B, T);
+        Copy(stream, B, H, hasH0 ? new BatchedView(h0, 0, H) : null, new BatchedView(ws.States, 0, stateStride));
+        Copy(stream, B, hh, hasA0 ? new BatchedView(a0, 0, hh) : null, new BatchedView(ws.FastWeights, 0, tapeStride));
+
+        var z = new BatchedView(ws.Preactivation, 0, H);
+        for (int t = 0; t < T; t++)
+        {
+            // z = W h_{t−1} + u_t ; h_0 = f(z)
+            MatVec(stream, B, transpose: false, new BatchedView(parameters.W, 0, 0), new BatchedView(ws.States, (long)t * H, stateStride),
+                new BatchedView(ws.Projection, (long)t * H, stepStride), z,
+                new BatchedView(ws.InnerStates, (long)t * S * H, innerStride), activation);
+            for (int s = 0; s < S; s++)
+            {
+                long inner = (long)t * S + s;
+                bool last = s + 1 == S;
+                // v = z + A(t) h_s
+                MatVec(stream, B, transpose: false, new BatchedView(ws.FastWeights, t * hh, tapeStride),
+                    new BatchedView(ws.InnerStates, inner * H, innerStride), z,
+                    new BatchedView(ws.Normalized, inner * H, innerStride), null, activation);
+                // h_{s+1} = f(LN(v))
+                innerNorm(stream, (Index1D)B, new InnerNormArgs
+                {
+                    Hidden = H, Activation = activation, LayerNorm = layerNorm, HasY = last ? 1 : 0, LnEps = eps,
+                    LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+                    V = new BatchedView(ws.Normalized, inner * H, innerStride),
+                    InverseStd = new BatchedView(ws.InverseStd, inner, (long)T * S),
+                    Out = last ? new BatchedView(ws.States, (long)(t + 1) * H, stateStride) : new BatchedView(ws.InnerStates, (inner + 1) * H, innerStride),
+                    Y = new BatchedView(y, (long)t * H, stepStride),
+                });
+            }
+            // A(t+1) = λ A(t) + η h_t h_tᵀ, into the next tape slot.
+            var ht = new BatchedView(ws.States, (long)(t + 1) * H, stateStride);
+            RankOne(stream, B, decay, new BatchedView(ws.FastWeights, t * hh, tapeStride),
+                new BatchedView(ws.FastWeights, (t + 1) * hh, tapeStride), fastLr, ht, ht);
+        }
+
+        Copy(stream, B, H, new BatchedView(ws.States, (long)T * H, stateStride), new BatchedView(hT, 0, H));
+        Copy(stream, B, hh, new BatchedView(ws.FastWeights, T * hh, tapeStride), new BatchedView(aT, 0, hh));
+        ws.ForwardShape = (B, T);
+        ws.ForwardOwner = this;
+    }
+
+    /// <summary>
+    /// Gradients of a scalar loss L given dL/dy, dL/dhT and dL/dAT for the last <see cref="Forward"/> on
+    /// <paramref name="workspace"/>, one set of launches per step and inner step in reverse, then the
+    /// parameter-gradient reductions. Reads the stored A(t); never rebuilds it.
+    /// </summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="workspace">The workspace the matching forward used.</param>
+    /// <param name="dx">Out [B,T,I], or empty if not wanted. Overwritten.</param>
+    /// <param name="dh0">Out [B,H], or empty. Overwritten.</param>
+    /// <param name="dA0">Out [B,H,H], or empty. Overwritten.</param>
+    /// <param name="gradients">Out: dW, dC, db, dg, dβ. Overwritten.</param>
+    /// <param name="dy">In [B,T,H].</param>
+    /// <param name="dhT">In [B,H], or empty for zeros.</param>
+    /// <param name="dAT">In [B,H,H], or empty for zeros.</param>
+    /// <param name="x">In [B,T,I]: the forward's input.</param>
+    /// <param name="parameters">The forward's parameters.</param>
+    /// <param name="batch">B, as in the forward.</param>
+    /// <param name="time">T, as in the forward.</param>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere. The message names the argument.</exception>
+    /// <exception cref="InvalidOperationException">No forward of this (batch, time) ran with this workspace.</exception>
+    /// <exception cref="ObjectDisposedException">The baseline, workspace, stream or a buffer is disposed.</exception>
+    public void Backward(AcceleratorStream stream, PerStepLaunchWorkspace workspace,
+        ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dA0, FastWeightRnnParameterGradients gradients,
+        ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
+        ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time)
+    {
+        ThrowIfDisposed();
+        var has = common.CheckBackward(this, stream, workspace, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time, squareThreads: true);
+        var ws = workspace;
+        int B = batch, T = time, H = Options.HiddenSize, S = Options.InnerSteps;
+        long hh = (long)H * H;
+        long stateStride = (long)(T + 1) * H, stepStride = (long)T * H, innerStride = (long)T * S * H, tapeStride = (T + 1) * hh;
+        int activation = (int)Options.Activation, layerNorm = Options.LayerNorm ? 1 : 0;
+        float decay = (float)Options.Decay, fastLr = (float)Options.FastLearningRate;
+
+        var dh = new BatchedView(ws.Vectors, 0, 2L * H);
+        var dv = new BatchedView(ws.Vectors, H, 2L * H);
+        var aBar = new BatchedView(ws.FastWeightGrad, 0, hh);
+        Copy(stream, B, H, has.HasDhT ? new BatchedView(dhT, 0, H) : null, dh);
+        Copy(stream, B, hh, has.HasDAT ? new BatchedView(dAT, 0, hh) : null, aBar);
+        Copy(stream, B, 2L * H, null, new BatchedView(ws.LayerNormGrad, 0, 2L * H));
+
+        int blockBH = common.Block((long)B * H);
+        for (int t = T - 1; t >= 0; t--)
+        {
+            var dz = new BatchedView(ws.Projection, (long)t * H, stepStride);
+            var ht = new BatchedView(ws.States, (long)(t + 1) * H, stateStride);
+            // dh += dy_t + η (Ā + Āᵀ) h_t ; dz_t ← 0
+            outputGrad(stream, BaselineCommon.Threads((long)B * H, blockBH), new OutputGradArgs
+            {
+                Batch = B, Hidden = H, Block = blockBH, FastLr = fastLr,
+                Dh = dh, Dy = new BatchedView(dy, (long)t * H, stepStride), FastWeightGrad = aBar, State = ht, Dz = dz,
+            });
+            // Ā ← λ Ā
+            RankOne(stream, B, decay, aBar, aBar, 0f, null, null);
+            var fastWeights = new BatchedView(ws.FastWeights, t * hh, tapeStride);
+            for (int s = S - 1; s >= 0; s--)
+            {
+                long inner = (long)t * S + s;
+                var hIn = new BatchedView(ws.InnerStates, inner * H, innerStride);
+                normBackward(stream, (Index1D)B, new NormBackwardArgs
+                {
+                    Hidden = H, Activation = activation, LayerNorm = layerNorm, LnGain = parameters.LnGain,
+                    Dh = dh, Dv = dv,
+                    HOut = s + 1 < S ? new BatchedView(ws.InnerStates, (inner + 1) * H, innerStride) : ht,
+                    XHat = new BatchedView(ws.Normalized, inner * H, innerStride),
+                    InverseStd = new BatchedView(ws.InverseStd, inner, (long)T * S),
+                    Dz = dz,
+                    DGain = new BatchedView(ws.LayerNormGrad, 0, 2L * H),
+                    DBias = new BatchedView(ws.LayerNormGrad, H, 2L * H),
+                });
+                // Ā += dv h_sᵀ ; dh_s = A(t)ᵀ dv
+                RankOne(stream, B, 1f, aBar, aBar, 1f, dv, hIn);
+                MatVec(stream, B, transpose: true, fastWeights, dv, null, dh, null, activation);
+            }
+            // dz_t += dh_0 ⊙ f'(z) ; dh_{t−1} = Wᵀ dz_t
+            preliminaryGrad(stream, BaselineCommon.Threads((long)B * H, blockBH), new PreliminaryGradArgs
+            {
+                Batch = B, Hidden = H, Block = blockBH, Activation = activation,
+                Dz = dz, Dh = dh, Preliminary = new BatchedView(ws.InnerStates, (long)t * S * H, innerStride),
+            });
+            MatVec(stream, B, transpose: true, new BatchedView(parameters.W, 0, 0), dz, null, dh, null, activation);
+        }
+
+        if (has.HasDh0)
+            Copy(stream, B, H, dh, new BatchedView(dh0, 0, H));
+        if (has.HasDA0)
+            Copy(stream, B, hh, aBar, new BatchedView(dA0, 0, hh));
+        common.FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Projection, ws.States, ws.LayerNormGrad, x, parameters.C, B, T);
+    }
+
+    private void MatVec(AcceleratorStream stream, int batch, bool transpose, BatchedView matrix, BatchedView vector,
+        BatchedView? add, BatchedView output, BatchedView? activated, int activation)
+    {
+        int H = Options.HiddenSize;
+        int block = common.Block((long)batch * H);
+        matVec(stream, BaselineCommon.Threads((long)batch * H, block), new MatVecArgs
+        {
+            Batch = batch, Hidden = H, Block = block, Transpose = transpose ? 1 : 0,
+            HasAdd = add is null ? 0 : 1, HasActivated = activated is null ? 0 : 1, Activation = activation,
+            Matrix = matrix, Vector = vector, Add = add ?? output, Out = output, Activated = activated ?? output,
+        });
+    }
+
+    private void RankOne(AcceleratorStream stream, int batch, float alpha, BatchedView input, BatchedView output,
+        float beta, BatchedView? left, BatchedView? right)
+    {
+        int H = Options.HiddenSize;
+        long total = (long)batch * H * H;
+        int block = common.Block(total);
+        rankOne(stream, BaselineCommon.Threads(total, block), new RankOneArgs
+        {
+            Batch = batch, Hidden = H, Block = block, HasOuter = left is null ? 0 : 1, Alpha = alpha, Beta = beta,
+            In = input, Out = output, Left = left ?? output, Right = right ?? output,
+        });
+    }
+
+    private void Copy(AcceleratorStream stream, int rows, long length, BatchedView? source, BatchedView target)
+    {
+        long total = rows * length;
+        int block = common.Block(total);
+        rowCopy(stream, BaselineCommon.Threads(total, block), new RowCopyArgs
+        {
+            Rows = rows, Length = length, Block = block, HasSource = source is null ? 0 : 1,
+            Source = source ?? target, Target = target,
+        });
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (disposed) throw new ObjectDisposedException(nameof(PerStepLaunchRnn));
+        common.ThrowIfAcceleratorDisposed();
+    }
+
+    /// <summary>Marks the baseline disposed. It owns no device memory (kernels are owned by the accelerator). Safe to call twice.</summary>
+    public void Dispose() => disposed = true;
+}
