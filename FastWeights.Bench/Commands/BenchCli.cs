@@ -15,6 +15,7 @@ internal static class BenchCli
         root.Add(TimeCommand.Create());
         root.Add(RetrievalCommand.Create());
         root.Add(KernelsCommand.Create());
+        root.Add(GpuCheck.GpuCheckCommand.Create());
         return root;
     }
 

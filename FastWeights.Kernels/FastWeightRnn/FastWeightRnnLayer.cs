@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.Primitives;
 using FastWeights.Kernels.Validation;
 using ILGPU;
@@ -21,9 +22,6 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// </remarks>
 public sealed class FastWeightRnnLayer : IDisposable
 {
-    /// <summary>Shared memory a group kernel may use on CUDA without opting in.</summary>
-    private const int DefaultSharedMemoryLimit = 48 * 1024;
-
     private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
     private readonly Action<AcceleratorStream, Index1D, ForwardSweepArgs>? forwardThread;
     private readonly Action<AcceleratorStream, Index1D, ReverseSweepArgs>? reverseThread;
@@ -58,13 +56,14 @@ public sealed class FastWeightRnnLayer : IDisposable
         int h = options.HiddenSize;
         int warp = Math.Max(accelerator.WarpSize, 1);
         GroupSize = Math.Min((h + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
-        long sharedLimit = Math.Min(accelerator.MaxSharedMemoryPerGroup, DefaultSharedMemoryLimit);
-        ForwardFastWeightsOnChip = 4L * ForwardSweep.GroupSharedFloats(h, GroupSize, true) <= sharedLimit;
-        ReverseFastWeightsOnChip = 4L * ReverseSweep.GroupSharedFloats(h, GroupSize, true) <= sharedLimit;
-        if (Schedule == SweepSchedule.Group && 4L * ForwardSweep.GroupSharedFloats(h, GroupSize, false) > sharedLimit)
-            throw new ArgumentOutOfRangeException(nameof(options),
-                $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': its vectors alone need "
-                + $"{4L * ForwardSweep.GroupSharedFloats(h, GroupSize, false)} bytes of shared memory (limit {sharedLimit}). Use SweepSchedule.Thread.");
+        // 48 KiB (the CUDA default), or on CUDA with the group schedule the device's opt-in maximum
+        // (227 KiB on an H100); the CPU accelerator keeps 48 KiB. docs/design.md §6.2.
+        long sharedLimit = SharedMemoryBudget.GroupLimit(accelerator.MaxSharedMemoryPerGroup,
+            Schedule == SweepSchedule.Group ? CudaSharedMemory.OptInLimit(accelerator) : 0);
+        var sharedPlan = SharedMemoryBudget.Plan(h, GroupSize, sharedLimit);
+        bool forwardOnChip = sharedPlan.ForwardFastWeightsOnChip, reverseOnChip = sharedPlan.ReverseFastWeightsOnChip;
+        if (Schedule == SweepSchedule.Group && !sharedPlan.VectorsFit)
+            throw VectorsTooLarge(accelerator, h, sharedLimit);
 
         inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
         if (Schedule == SweepSchedule.Thread)
@@ -76,7 +75,18 @@ public sealed class FastWeightRnnLayer : IDisposable
         {
             forwardGroup = accelerator.LoadKernel<ForwardSweepArgs>(ForwardSweep.GroupKernel);
             reverseGroup = accelerator.LoadKernel<ReverseSweepArgs>(ReverseSweep.GroupKernel);
+            // Above 48 KiB a CUDA kernel must be opted in; if that is refused, the matrices go to global memory.
+            // Off CUDA, and at or below 48 KiB, Allow is true without any call.
+            forwardOnChip = forwardOnChip
+                && CudaSharedMemory.Allow(accelerator, forwardGroup, SharedMemoryBudget.ForwardBytes(h, GroupSize, true));
+            reverseOnChip = reverseOnChip
+                && CudaSharedMemory.Allow(accelerator, reverseGroup, SharedMemoryBudget.ReverseBytes(h, GroupSize, true));
+            if (!CudaSharedMemory.Allow(accelerator, forwardGroup, SharedMemoryBudget.ForwardBytes(h, GroupSize, false))
+                || !CudaSharedMemory.Allow(accelerator, reverseGroup, SharedMemoryBudget.ReverseBytes(h, GroupSize, false)))
+                throw VectorsTooLarge(accelerator, h, SharedMemoryBudget.DefaultLimit);
         }
+        ForwardFastWeightsOnChip = forwardOnChip;
+        ReverseFastWeightsOnChip = reverseOnChip;
         outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
         inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
         vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
@@ -343,6 +353,11 @@ public sealed class FastWeightRnnLayer : IDisposable
             if (host[k] != 0)
                 throw new ArgumentException($"{views[k].Name} contains NaN or infinite values.", views[k].Name);
     }
+
+    private ArgumentOutOfRangeException VectorsTooLarge(Accelerator accelerator, int h, long sharedLimit) =>
+        new("options",
+            $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': its vectors alone need "
+            + $"{SharedMemoryBudget.ForwardBytes(h, GroupSize, false)} bytes of shared memory (limit {sharedLimit}). Use SweepSchedule.Thread.");
 
     private KernelConfig GroupConfig(int batch, int sharedFloats) =>
         new((Index1D)batch, (Index1D)GroupSize, SharedMemoryConfig.RequestDynamic<float>(sharedFloats));

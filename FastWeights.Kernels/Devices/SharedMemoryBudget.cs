@@ -1,0 +1,65 @@
+using FastWeights.Kernels.FastWeightRnn;
+
+namespace FastWeights.Kernels.Devices;
+
+/// <summary>
+/// Where the group schedule's matrices live, decided from shared-memory sizes alone: pure arithmetic,
+/// no device calls, so it is tested on any machine (docs/design.md §6.2).
+/// </summary>
+/// <param name="ForwardFastWeightsOnChip">The forward keeps A in shared memory.</param>
+/// <param name="ReverseFastWeightsOnChip">The reverse keeps A and Ā in shared memory.</param>
+/// <param name="VectorsFit">The vectors and partials alone fit (else the group schedule cannot run).</param>
+internal readonly record struct GroupSharedMemoryPlan(bool ForwardFastWeightsOnChip, bool ReverseFastWeightsOnChip, bool VectorsFit);
+
+/// <summary>
+/// The shared-memory limit a group kernel is planned against, and the plan that follows from it.
+/// </summary>
+/// <remarks>
+/// CUDA gives every kernel 48 KiB of dynamic shared memory per block by default. A kernel gets more,
+/// up to the device's opt-in maximum (<c>CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN</c>,
+/// 227 KiB on an H100), only after its own <c>CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES</c> is
+/// raised (<see cref="CudaSharedMemory"/>). Elsewhere (the CPU accelerator) the 48 KiB rule is kept, so
+/// that the CPU tests exercise the same decisions a GPU without the opt-in would make.
+/// </remarks>
+internal static class SharedMemoryBudget
+{
+    /// <summary>Bytes of dynamic shared memory a CUDA kernel may use per block without opting in.</summary>
+    public const int DefaultLimit = 48 * 1024;
+
+    /// <summary>
+    /// The per-group limit to plan against: min(<paramref name="maxSharedMemoryPerGroup"/>, 48 KiB),
+    /// raised to <paramref name="optInLimit"/> when that is larger.
+    /// </summary>
+    /// <param name="maxSharedMemoryPerGroup">What the accelerator reports as its per-group maximum
+    /// (on CUDA the non-opt-in default, on the CPU accelerator <see cref="int.MaxValue"/>).</param>
+    /// <param name="optInLimit">The per-block maximum a kernel can opt into, or 0 when there is none
+    /// (not CUDA, the thread schedule, or the driver entry points could not be found).</param>
+    public static long GroupLimit(long maxSharedMemoryPerGroup, long optInLimit)
+    {
+        long baseline = Math.Min(maxSharedMemoryPerGroup, DefaultLimit);
+        return Math.Max(baseline, optInLimit);
+    }
+
+    /// <summary>Whether a launch with <paramref name="bytes"/> of dynamic shared memory needs the CUDA opt-in.</summary>
+    public static bool NeedsOptIn(long bytes) => bytes > DefaultLimit;
+
+    /// <summary>
+    /// Keeps a sweep's matrices on chip iff its whole shared block (vectors, partials and matrices) fits
+    /// <paramref name="limitBytes"/>: 4·(2G + 3H + H²) forward, 4·(2G + 2H + 2H²) reverse.
+    /// </summary>
+    /// <param name="hidden">H.</param>
+    /// <param name="groupSize">G, threads per group.</param>
+    /// <param name="limitBytes">From <see cref="GroupLimit"/>.</param>
+    public static GroupSharedMemoryPlan Plan(int hidden, int groupSize, long limitBytes) => new(
+        ForwardBytes(hidden, groupSize, true) <= limitBytes,
+        ReverseBytes(hidden, groupSize, true) <= limitBytes,
+        ForwardBytes(hidden, groupSize, false) <= limitBytes && ReverseBytes(hidden, groupSize, false) <= limitBytes);
+
+    /// <summary>Bytes of dynamic shared memory the forward group kernel launches with.</summary>
+    public static long ForwardBytes(int hidden, int groupSize, bool fastWeightsOnChip) =>
+        4L * ForwardSweep.GroupSharedFloats(hidden, groupSize, fastWeightsOnChip);
+
+    /// <summary>Bytes of dynamic shared memory the reverse group kernel launches with.</summary>
+    public static long ReverseBytes(int hidden, int groupSize, bool fastWeightsOnChip) =>
+        4L * ReverseSweep.GroupSharedFloats(hidden, groupSize, fastWeightsOnChip);
+}

@@ -1,0 +1,55 @@
+using FastWeights.Bench.GpuCheck;
+using FastWeights.Kernels.FastWeightRnn;
+using NUnit.Framework;
+
+namespace FastWeights.Tests.DeviceLimits;
+
+/// <summary>
+/// <c>gpu-check</c> itself, run on the CPU (the NVIDIA-shaped CPU device stands in for CUDA): the
+/// comparison, the PASS/FAIL lines and the exit codes. Whether it passes on CUDA is the GPU's question.
+/// </summary>
+[TestFixture]
+public sealed class GpuCheckSmokeTests
+{
+    [Test]
+    public void QuickCheckPassesOnTheCpu()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = GpuCheckCommand.Run("cpu", quick: true, stdout, stderr);
+        TestContext.Out.WriteLine(stdout.ToString());
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(0), stderr.ToString());
+            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 4 passed, 0 failed"));
+            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group B=2 T=5"));
+            Assert.That(stdout.ToString(), Does.Contain("fwd A shared"));
+        });
+    }
+
+    [Test]
+    public void RelativeErrorFlagsMismatchesAndNonFiniteValues()
+    {
+        Assert.That(GpuCheckCommand.RelativeL2([1f, 2f], [1f, 2f]), Is.EqualTo(0.0));
+        Assert.That(GpuCheckCommand.RelativeL2([1f, 2f], [1f]), Is.EqualTo(double.PositiveInfinity));
+        Assert.That(GpuCheckCommand.RelativeL2([float.NaN, 2f], [1f, 2f]), Is.EqualTo(double.PositiveInfinity));
+        Assert.That(GpuCheckCommand.RelativeL2([3f, 4f], [0f, 0f]), Is.GreaterThan(1e29));
+    }
+
+    [Test]
+    public void OneTensorOutsideToleranceFailsTheLine()
+    {
+        static FastWeightRnnHostResult Result(float y) => new()
+        {
+            Y = [y], HT = [1f], AT = [1f], DX = [1f], DH0 = [1f], DA0 = [1f],
+            DW = [1f], DC = [1f], DB = [1f], DLnGain = [1f], DLnBias = [1f],
+        };
+        var shape = GpuCheckCommand.Shapes[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(GpuCheckCommand.Compare(Result(1f), Result(1f), shape).Ok, Is.True);
+            Assert.That(GpuCheckCommand.Compare(Result(1.00005f), Result(1f), shape).Ok, Is.True, "5e-5 is inside the forward tolerance");
+            Assert.That(GpuCheckCommand.Compare(Result(1.01f), Result(1f), shape).Ok, Is.False);
+        });
+    }
+}
