@@ -5,77 +5,58 @@ using ILGPU.Runtime;
 namespace FastWeights.Bench.Benchmarks;
 
 /// <summary>
-/// <see cref="PerStepLaunchRnn"/> as a benchmark variant: one kernel launch per time step and inner step,
-/// A stored for every step (how a framework without fusion runs the layer).
+/// A baseline from FastWeights.Kernels/Baselines as a benchmark variant. The baselines share the fused layer's
+/// Forward/Backward shape but no interface, so each is wrapped by the two calls and the disposal it needs.
 /// </summary>
-internal sealed class PerStepLaunchVariant : ILayerVariant
+internal sealed class BaselineLayerVariant : ILayerVariant
 {
-    private readonly PerStepLaunchRnn layer;
-    private readonly PerStepLaunchWorkspace workspace;
-    private readonly BenchmarkTensors t;
-    private readonly AcceleratorStream stream;
+    private readonly Action forward, backward, dispose;
 
-    public PerStepLaunchVariant(Accelerator accelerator, BenchmarkTensors tensors)
+    private BaselineLayerVariant(long workspaceBytes, Action forward, Action backward, Action dispose)
     {
-        t = tensors;
-        stream = accelerator.DefaultStream;
-        layer = new PerStepLaunchRnn(accelerator, Options(tensors.Shape));
-        try { workspace = layer.CreateWorkspace(tensors.Shape.Batch, tensors.Shape.Time); }
-        catch { layer.Dispose(); throw; }
+        WorkspaceBytes = workspaceBytes;
+        this.forward = forward;
+        this.backward = backward;
+        this.dispose = dispose;
     }
 
-    internal static FastWeightRnnOptions Options(LayerShape s) => new()
+    public long WorkspaceBytes { get; }
+    public void Forward() => forward();
+    public void Backward() => backward();
+    public void Dispose() => dispose();
+
+    private static FastWeightRnnOptions Options(LayerShape s) => new()
     {
         InputSize = s.Input, HiddenSize = s.Hidden, InnerSteps = s.InnerSteps, Decay = s.Decay,
     };
 
-    public long WorkspaceBytes => workspace.AllocatedBytes;
-
-    public void Forward() =>
-        layer.Forward(stream, workspace, t.Y, t.HT, t.AT, t.X, default, default, t.Parameters, t.Shape.Batch, t.Shape.Time);
-
-    public void Backward() =>
-        layer.Backward(stream, workspace, t.Dx, default, default, t.Gradients, t.Dy, default, default, t.X, t.Parameters,
-            t.Shape.Batch, t.Shape.Time);
-
-    public void Dispose()
+    /// <summary><see cref="PerStepLaunchRnn"/>: one launch per time step and inner step, A stored for every step.</summary>
+    public static ILayerVariant PerStepLaunch(Accelerator accelerator, BenchmarkTensors t)
     {
-        workspace.Dispose();
-        layer.Dispose();
-    }
-}
-
-/// <summary>
-/// <see cref="AttentionFormRnn"/> as a benchmark variant: A never formed; A v = λᵗ A0 v + η Σ λ^(t−1−τ) h_τ (h_τ·v).
-/// </summary>
-internal sealed class AttentionFormVariant : ILayerVariant
-{
-    private readonly AttentionFormRnn layer;
-    private readonly AttentionFormWorkspace workspace;
-    private readonly BenchmarkTensors t;
-    private readonly AcceleratorStream stream;
-
-    public AttentionFormVariant(Accelerator accelerator, BenchmarkTensors tensors)
-    {
-        t = tensors;
-        stream = accelerator.DefaultStream;
-        layer = new AttentionFormRnn(accelerator, PerStepLaunchVariant.Options(tensors.Shape));
-        try { workspace = layer.CreateWorkspace(tensors.Shape.Batch, tensors.Shape.Time); }
+        var layer = new PerStepLaunchRnn(accelerator, Options(t.Shape));
+        PerStepLaunchWorkspace ws;
+        try { ws = layer.CreateWorkspace(t.Shape.Batch, t.Shape.Time); }
         catch { layer.Dispose(); throw; }
+        var stream = accelerator.DefaultStream;
+        int B = t.Shape.Batch, T = t.Shape.Time;
+        return new BaselineLayerVariant(ws.AllocatedBytes,
+            () => layer.Forward(stream, ws, t.Y, t.HT, t.AT, t.X, default, default, t.Parameters, B, T),
+            () => layer.Backward(stream, ws, t.Dx, default, default, t.Gradients, t.Dy, default, default, t.X, t.Parameters, B, T),
+            () => { ws.Dispose(); layer.Dispose(); });
     }
 
-    public long WorkspaceBytes => workspace.AllocatedBytes;
-
-    public void Forward() =>
-        layer.Forward(stream, workspace, t.Y, t.HT, t.AT, t.X, default, default, t.Parameters, t.Shape.Batch, t.Shape.Time);
-
-    public void Backward() =>
-        layer.Backward(stream, workspace, t.Dx, default, default, t.Gradients, t.Dy, default, default, t.X, t.Parameters,
-            t.Shape.Batch, t.Shape.Time);
-
-    public void Dispose()
+    /// <summary><see cref="AttentionFormRnn"/>: A never formed; A v = λᵗ A0 v + η Σ λ^(t−1−τ) h_τ (h_τ·v).</summary>
+    public static ILayerVariant AttentionForm(Accelerator accelerator, BenchmarkTensors t)
     {
-        workspace.Dispose();
-        layer.Dispose();
+        var layer = new AttentionFormRnn(accelerator, Options(t.Shape));
+        AttentionFormWorkspace ws;
+        try { ws = layer.CreateWorkspace(t.Shape.Batch, t.Shape.Time); }
+        catch { layer.Dispose(); throw; }
+        var stream = accelerator.DefaultStream;
+        int B = t.Shape.Batch, T = t.Shape.Time;
+        return new BaselineLayerVariant(ws.AllocatedBytes,
+            () => layer.Forward(stream, ws, t.Y, t.HT, t.AT, t.X, default, default, t.Parameters, B, T),
+            () => layer.Backward(stream, ws, t.Dx, default, default, t.Gradients, t.Dy, default, default, t.X, t.Parameters, B, T),
+            () => { ws.Dispose(); layer.Dispose(); });
     }
 }

@@ -19,9 +19,9 @@ internal static class LayerVariants
         new("StoreAll", "The same layer with CheckpointInterval = 1: A stored for every step, as autograd would keep it.",
             (accelerator, tensors) => new FusedLayerVariant(accelerator, tensors, checkpointInterval: 1)),
         new("PerStepLaunch", "PerStepLaunchRnn: one launch per time step and inner step, A stored per step (a framework without fusion).",
-            (accelerator, tensors) => new PerStepLaunchVariant(accelerator, tensors)),
+            BaselineLayerVariant.PerStepLaunch),
         new("AttentionForm", "AttentionFormRnn: A never formed; products with A as sums over the stored h's.",
-            (accelerator, tensors) => new AttentionFormVariant(accelerator, tensors)),
+            BaselineLayerVariant.AttentionForm),
     ];
 
     public static IEnumerable<string> Names => All.Select(v => v.Name);
