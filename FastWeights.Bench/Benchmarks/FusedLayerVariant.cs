@@ -27,6 +27,9 @@ internal sealed class FusedLayerVariant : ILayerVariant
         {
             InputSize = s.Input, HiddenSize = s.Hidden, InnerSteps = s.InnerSteps, Decay = s.Decay,
             CheckpointInterval = checkpointInterval,
+            // The fused matrix kernels, always: under Auto the layer would run the attention form at short T on the
+            // CPU accelerator, which is the AttentionForm variant's row.
+            Form = FastWeightForm.Matrix,
         });
         try
         {

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Baselines;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.Primitives;
 using FastWeights.Kernels.Validation;
@@ -32,6 +33,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private AttentionFormRnn? attentionForm; // compiled on the first attention-form workspace, then kept
     private bool disposed;
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
@@ -121,10 +123,25 @@ public sealed class FastWeightRnnLayer : IDisposable
     /// </summary>
     /// <param name="batch">B ≥ 1.</param>
     /// <param name="time">T ≥ 1.</param>
-    public long WorkspaceBytes(int batch, int time) => Plan(batch, time).TotalBytes;
+    public long WorkspaceBytes(int batch, int time)
+    {
+        var plan = Plan(batch, time);
+        return ResolveForm(time) == FastWeightForm.Attention
+            ? AttentionFormRnn.Elements(batch, time, Options.HiddenSize, Options.InnerSteps).Sum() * sizeof(float)
+            : plan.TotalBytes;
+    }
 
     /// <summary>
-    /// Bytes of device memory one training call needs for (B, T, I, H, S, λ) with the derived K:
+    /// The form a workspace for sequences of up to <paramref name="maxTime"/> steps runs: <see cref="FastWeightRnnOptions.Form"/>
+    /// when it is not Auto, else <see cref="FormPolicy.Resolve"/> for this accelerator and schedule.
+    /// </summary>
+    /// <param name="maxTime">T ≥ 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTime"/> &lt; 1.</exception>
+    public FastWeightForm ResolveForm(int maxTime) =>
+        FormPolicy.Resolve(Options.Form, Accelerator.AcceleratorType, Schedule, Options.HiddenSize, maxTime);
+
+    /// <summary>
+    /// Bytes of device memory one training call of the matrix form (<see cref="FastWeightForm.Matrix"/>) needs for (B, T, I, H, S, λ) with the derived K:
     /// O(B·H²·(T/K + 3) + B·T·S·H). I does not enter (x and dx are the caller's buffers); it is a
     /// parameter so the signature names every size of the layer.
     /// </summary>
@@ -158,7 +175,10 @@ public sealed class FastWeightRnnLayer : IDisposable
         ThrowIfDisposed();
         ViewChecks.Positive(maxBatch, nameof(maxBatch));
         ViewChecks.Positive(maxTime, nameof(maxTime));
-        return new FastWeightRnnWorkspace(Accelerator, Plan(maxBatch, maxTime));
+        var plan = Plan(maxBatch, maxTime);
+        if (ResolveForm(maxTime) == FastWeightForm.Attention)
+            return new FastWeightRnnWorkspace(Accelerator, plan, AttentionForm().CreateWorkspace(maxBatch, maxTime));
+        return new FastWeightRnnWorkspace(Accelerator, plan);
     }
 
     /// <summary>
@@ -201,6 +221,14 @@ public sealed class FastWeightRnnLayer : IDisposable
             ThrowIfNotFinite(stream,
                 (x, nameof(x)), (h0, nameof(h0)), (a0, nameof(a0)), (parameters.W, "W"), (parameters.C, "C"),
                 (parameters.B, "B"), (parameters.LnGain, "LnGain"), (parameters.LnBias, "LnBias"));
+
+        if (workspace.Attention is { } attentionWorkspace)
+        {
+            AttentionForm().Forward(stream, attentionWorkspace, y, hT, aT, x, h0, a0, parameters, batch, time);
+            workspace.ForwardShape = (batch, time);
+            workspace.ForwardLayer = this;
+            return;
+        }
 
         int rows = batch * time;
         int projectionBlock = ElementBlocks.For(Accelerator, (long)rows * H);
@@ -284,6 +312,12 @@ public sealed class FastWeightRnnLayer : IDisposable
         if (Options.CheckFinite)
             ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dAT, nameof(dAT)));
 
+        if (workspace.Attention is { } attentionWorkspace)
+        {
+            AttentionForm().Backward(stream, attentionWorkspace, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time);
+            return;
+        }
+
         var plan = Plan(batch, time);
         var args = new ReverseSweepArgs
         {
@@ -336,6 +370,8 @@ public sealed class FastWeightRnnLayer : IDisposable
             });
         }
     }
+
+    private AttentionFormRnn AttentionForm() => attentionForm ??= new AttentionFormRnn(Accelerator, Options);
 
     private const int FiniteSlots = 16;
 
@@ -430,6 +466,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     {
         if (disposed) return;
         disposed = true;
+        attentionForm?.Dispose();
         finiteFlags.Dispose();
     }
 }

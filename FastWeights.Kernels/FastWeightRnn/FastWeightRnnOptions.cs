@@ -38,6 +38,13 @@ public sealed record FastWeightRnnOptions
     public SweepSchedule Schedule { get; init; } = SweepSchedule.Auto;
 
     /// <summary>
+    /// How A·v is evaluated: formed and rebuilt (<see cref="FastWeightForm.Matrix"/>), never formed
+    /// (<see cref="FastWeightForm.Attention"/>), or chosen per workspace by <see cref="FormPolicy.Resolve"/>
+    /// (<see cref="FastWeightForm.Auto"/>, the default). The forms agree to float32 rounding.
+    /// </summary>
+    public FastWeightForm Form { get; init; } = FastWeightForm.Auto;
+
+    /// <summary>
     /// K, steps between stored copies of A; null (default) derives it from λ with
     /// <see cref="CheckpointPolicy.Interval"/>. A larger K saves memory at the cost of accuracy
     /// (the rebuild error grows like λ^−K); tests use it to show what happens without re-anchoring.
@@ -70,6 +77,7 @@ public sealed record FastWeightRnnOptions
             throw new ArgumentOutOfRangeException(nameof(LayerNormEpsilon), LayerNormEpsilon, "LayerNormEpsilon (ε) must be finite and > 0.");
         if (!Enum.IsDefined(Activation)) throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Unknown activation.");
         if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule.");
+        if (!Enum.IsDefined(Form)) throw new ArgumentOutOfRangeException(nameof(Form), Form, "Unknown form.");
         if (CheckpointInterval is < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "CheckpointInterval (K) must be ≥ 1.");
         if ((long)HiddenSize * HiddenSize > int.MaxValue / 4)
             throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "HiddenSize is too large: H² must fit a 32-bit index.");

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Baselines;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -15,16 +16,28 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// and the thread-schedule vectors; a backward reads the tape and overwrites only its own buffers
 /// (A rebuilt, Ā, dz in the projection buffer, layer-norm partials), so it may be called again for another dy.
 /// A workspace serves one call at a time: two streams must not share one.
+/// <para>A workspace belongs to one form (<see cref="Form"/>, resolved when it was created): a matrix-form
+/// workspace holds the buffers of <see cref="Plan"/>; an attention-form one holds the attention form's tape
+/// (the vector tape, one [B,T,H] gradient buffer and a copy of A0; docs/baselines.md §2) and none of the A copies.</para>
 /// </remarks>
 public sealed class FastWeightRnnWorkspace : IDisposable
 {
     private readonly List<MemoryBuffer> buffers = new();
     private bool disposed;
 
+    internal FastWeightRnnWorkspace(Accelerator accelerator, WorkspacePlan plan, AttentionFormWorkspace attention)
+    {
+        Accelerator = accelerator;
+        Plan = plan;
+        Form = FastWeightForm.Attention;
+        Attention = attention;
+    }
+
     internal FastWeightRnnWorkspace(Accelerator accelerator, WorkspacePlan plan)
     {
         Accelerator = accelerator;
         Plan = plan;
+        Form = FastWeightForm.Matrix;
         try
         {
             Projection = Allocate(plan.ProjectionElements);
@@ -48,8 +61,17 @@ public sealed class FastWeightRnnWorkspace : IDisposable
     /// <summary>The accelerator the buffers live on.</summary>
     public Accelerator Accelerator { get; }
 
-    /// <summary>What was allocated, element by element.</summary>
+    /// <summary>
+    /// The sizes this workspace serves, and for <see cref="FastWeightForm.Matrix"/> what was allocated, element by
+    /// element. An attention-form workspace allocates its own buffers instead (<see cref="AllocatedBytes"/>).
+    /// </summary>
     public WorkspacePlan Plan { get; }
+
+    /// <summary>The form this workspace runs: <see cref="FastWeightForm.Matrix"/> or <see cref="FastWeightForm.Attention"/>, never Auto.</summary>
+    public FastWeightForm Form { get; }
+
+    /// <summary>The attention form's buffers when <see cref="Form"/> is <see cref="FastWeightForm.Attention"/>, else null.</summary>
+    internal AttentionFormWorkspace? Attention { get; }
 
     /// <summary>The largest batch B this workspace serves.</summary>
     public int MaxBatch => Plan.Batch;
@@ -57,11 +79,15 @@ public sealed class FastWeightRnnWorkspace : IDisposable
     /// <summary>The longest sequence T this workspace serves.</summary>
     public int MaxTime => Plan.Time;
 
-    /// <summary>Sum of the sizes of the device buffers really allocated, in bytes (equals <see cref="WorkspacePlan.TotalBytes"/>).</summary>
+    /// <summary>
+    /// Sum of the sizes of the device buffers really allocated, in bytes (equals <see cref="FastWeightRnnLayer.WorkspaceBytes(int,int)"/>
+    /// for this workspace's capacity: <see cref="WorkspacePlan.TotalBytes"/> in the matrix form).
+    /// </summary>
     public long AllocatedBytes
     {
         get
         {
+            if (Attention is not null) return Attention.AllocatedBytes;
             long total = 0;
             foreach (var b in buffers) total += b.LengthInBytes;
             return total;
@@ -70,6 +96,7 @@ public sealed class FastWeightRnnWorkspace : IDisposable
 
     /// <summary>Whether <see cref="Dispose"/> was called.</summary>
     public bool IsDisposed => disposed;
+
 
     internal ArrayView<float> Projection { get; }
     internal ArrayView<float> States { get; }
@@ -102,6 +129,7 @@ public sealed class FastWeightRnnWorkspace : IDisposable
     {
         if (disposed) return;
         disposed = true;
+        Attention?.Dispose();
         foreach (var b in buffers) b.Dispose();
         buffers.Clear();
     }

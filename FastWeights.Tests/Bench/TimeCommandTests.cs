@@ -9,7 +9,7 @@ namespace FastWeights.Tests.Bench;
 [TestFixture]
 public sealed partial class TimeCommandTests
 {
-    [GeneratedRegex(@"^device=(\S+) name=""[^""]*"" schedule=(\w+) B=2 T=3 I=2 H=5 S=2 decay=0.9 K=(\d+) forward_ms=(\d+\.\d\d) backward_ms=(\d+\.\d\d) repeat=2 workspace_bytes=(\d+)$")]
+    [GeneratedRegex(@"^device=(\S+) name=""[^""]*"" schedule=(\w+) form=matrix B=2 T=3 I=2 H=5 S=2 decay=0.9 K=(\d+) forward_ms=(\d+\.\d\d) backward_ms=(\d+\.\d\d) repeat=2 workspace_bytes=(\d+)$")]
     private static partial Regex LinePattern();
 
     [TestCase("thread", "cpu")]
@@ -18,7 +18,7 @@ public sealed partial class TimeCommandTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", schedule, 2, stdout, stderr);
+        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", schedule, 2, "matrix", stdout, stderr);
         Assert.That(code, Is.EqualTo(0), stderr.ToString());
         var match = LinePattern().Match(stdout.ToString().TrimEnd());
         Assert.That(match.Success, $"unexpected output '{stdout}'");
@@ -31,11 +31,39 @@ public sealed partial class TimeCommandTests
         });
     }
 
+    /// <summary>With <c>--form attention</c> the line says so and the workspace is the attention form's (no copies of A).</summary>
+    [Test]
+    public void AttentionFormIsTimedWhenAskedFor()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", "thread", 1, "attention", stdout, stderr);
+        Assert.That(code, Is.EqualTo(0), stderr.ToString());
+        using var layer = new FastWeightRnnLayer(FastWeights.Tests.Support.Devices.Cpu.Accelerator, new FastWeightRnnOptions
+        {
+            InputSize = 2, HiddenSize = 5, InnerSteps = 2, Decay = 0.9, Form = FastWeightForm.Attention,
+        });
+        Assert.Multiple(() =>
+        {
+            Assert.That(stdout.ToString(), Does.Contain(" form=attention "));
+            Assert.That(stdout.ToString().TrimEnd(), Does.EndWith($" workspace_bytes={layer.WorkspaceBytes(2, 3)}"));
+        });
+    }
+
+    [Test]
+    public void RejectsAnUnknownForm()
+    {
+        var stderr = new StringWriter();
+        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", "thread", 1, "sparse", new StringWriter(), stderr);
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(stderr.ToString(), Does.Contain("--form"));
+    }
+
     [Test]
     public void RejectsZeroRepeats()
     {
         var stderr = new StringWriter();
-        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", "thread", 0, new StringWriter(), stderr);
+        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", "thread", 0, "auto", new StringWriter(), stderr);
         Assert.That(code, Is.Not.EqualTo(0));
         Assert.That(stderr.ToString(), Does.Contain("--repeat"));
     }

@@ -159,7 +159,7 @@ public sealed class DeviceApiTests
         const double decay = 0.9;
         int K = CheckpointPolicy.Interval(decay);
         using var layer = new FastWeightRnnLayer(Devices.Cpu.Accelerator,
-            new FastWeightRnnOptions { InputSize = I, HiddenSize = H, InnerSteps = S, Decay = decay });
+            new FastWeightRnnOptions { InputSize = I, HiddenSize = H, InnerSteps = S, Decay = decay, Form = FastWeightForm.Matrix });
 
         // docs/design.md §4, written out independently of WorkspacePlan.
         static long Expected(int T, int K) =>

@@ -11,10 +11,12 @@ namespace FastWeights.Tests.FastWeightRnn;
 /// Every check at the public boundary of <see cref="FastWeightRnnLayer"/>, <see cref="FastWeightRnnOptions"/>
 /// and <see cref="FastWeightRnnHost"/>: the exception type, the argument it names, that nothing in the
 /// caller's buffers changes on a rejected call, and that the layer still works (bit for bit) afterwards.
-/// Small sizes (B = 2, T = 3, I = 3, H = 4) on the ILGPU CPU accelerator, thread schedule.
+/// Small sizes (B = 2, T = 3, I = 3, H = 4) on the ILGPU CPU accelerator, thread schedule; every test runs for
+/// both forms (<see cref="FastWeightForm"/>), since a layer dispatches to the attention form only after its own checks.
 /// </summary>
-[TestFixture]
-public sealed class ValidationTests
+[TestFixture(FastWeightForm.Matrix)]
+[TestFixture(FastWeightForm.Attention)]
+public sealed class ValidationTests(FastWeightForm form)
 {
     private const int B = 2, T = 3, I = 3, H = 4;
 
@@ -32,7 +34,9 @@ public sealed class ValidationTests
     private static Accelerator Cpu => Devices.Cpu.Accelerator;
     private static Accelerator Foreign => Devices.CpuNvidia.Accelerator;
 
-    private static FastWeightRnnOptions Options(bool checkFinite = false, int hidden = H) => new()
+    private FastWeightRnnOptions Options(bool checkFinite = false, int hidden = H) => BaseOptions(checkFinite, hidden) with { Form = form };
+
+    private static FastWeightRnnOptions BaseOptions(bool checkFinite = false, int hidden = H) => new()
     {
         InputSize = I, HiddenSize = hidden, InnerSteps = 2, Decay = 0.9, FastLearningRate = 0.5,
         Schedule = SweepSchedule.Thread, CheckFinite = checkFinite,
@@ -188,10 +192,11 @@ public sealed class ValidationTests
 
     public static IEnumerable<TestCaseData> BadOptions()
     {
-        var ok = Options();
+        var ok = BaseOptions();
         TestCaseData Case(string label, FastWeightRnnOptions o, string param) =>
             new TestCaseData(new Func<FastWeightRnnOptions>(() => o), param).SetName($"Options_{label}_Rejected");
         yield return Case("InputSize0", ok with { InputSize = 0 }, "InputSize");
+        yield return Case("FormUndefined", ok with { Form = (FastWeightForm)7 }, "Form");
         yield return Case("InputSizeNegative", ok with { InputSize = -3 }, "InputSize");
         yield return Case("HiddenSize0", ok with { HiddenSize = 0 }, "HiddenSize");
         yield return Case("HiddenSizeTooLarge", ok with { HiddenSize = 30_000 }, "HiddenSize");

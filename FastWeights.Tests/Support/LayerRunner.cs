@@ -7,7 +7,12 @@ namespace FastWeights.Tests.Support;
 /// <summary>Runs a <see cref="ReferenceCase"/> through the float32 kernels and compares with the float64 reference.</summary>
 public static class LayerRunner
 {
-    public static FastWeightRnnOptions Options(ReferenceConfig cfg, SweepSchedule schedule, int? checkpointInterval = null) => new()
+    /// <summary>
+    /// Options for a reference case. The form defaults to <see cref="FastWeightForm.Matrix"/>, not Auto: on the CPU accelerator
+    /// Auto would run most small test cases in the attention form and leave the matrix kernels untested.
+    /// </summary>
+    public static FastWeightRnnOptions Options(ReferenceConfig cfg, SweepSchedule schedule, int? checkpointInterval = null,
+        FastWeightForm form = FastWeightForm.Matrix) => new()
     {
         InputSize = cfg.Input,
         HiddenSize = cfg.Hidden,
@@ -19,6 +24,7 @@ public static class LayerRunner
         LayerNorm = cfg.LayerNorm,
         Schedule = schedule,
         CheckpointInterval = checkpointInterval,
+        Form = form,
     };
 
     public static float[] F(double[] a) => Array.ConvertAll(a, v => (float)v);
@@ -38,9 +44,10 @@ public static class LayerRunner
     public static Accelerator AcceleratorFor(SweepSchedule schedule) =>
         schedule == SweepSchedule.Group ? Devices.CpuNvidia.Accelerator : Devices.Cpu.Accelerator;
 
-    public static FastWeightRnnHostResult Run(ReferenceCase c, SweepSchedule schedule, int? checkpointInterval = null, bool backward = true)
+    public static FastWeightRnnHostResult Run(ReferenceCase c, SweepSchedule schedule, int? checkpointInterval = null, bool backward = true,
+        FastWeightForm form = FastWeightForm.Matrix)
     {
-        using var layer = new FastWeightRnnLayer(AcceleratorFor(schedule), Options(c.Config, schedule, checkpointInterval));
+        using var layer = new FastWeightRnnLayer(AcceleratorFor(schedule), Options(c.Config, schedule, checkpointInterval, form));
         return FastWeightRnnHost.Run(layer, HostInputs(c, backward));
     }
 
