@@ -14,6 +14,7 @@ internal static class BenchCli
         root.Add(MemoryCommand.Create());
         root.Add(TimeCommand.Create());
         root.Add(CrossoverCommand.Create());
+        root.Add(FloorCommand.Create());
         root.Add(RetrievalCommand.Create());
         root.Add(KernelsCommand.Create());
         root.Add(GpuCheck.GpuCheckCommand.Create());
