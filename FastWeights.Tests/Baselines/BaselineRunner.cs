@@ -89,11 +89,11 @@ public static class BaselineRunner
     /// are passed as empty views (the case must then have been drawn with a zero initial state). dhT/dAT
     /// are empty views when the case has none.
     /// </summary>
-    public static FastWeightRnnHostResult Run(BaselineKind kind, ReferenceCase c, bool passInitialState = true)
+    public static FastWeightRnnHostResult Run(BaselineKind kind, ReferenceCase c, bool passInitialState = true, Accelerator? accelerator = null)
     {
         var cfg = c.Config;
         int B = cfg.Batch, T = cfg.Time, H = cfg.Hidden, I = cfg.Input;
-        var acc = Accelerator;
+        var acc = accelerator ?? Accelerator;
         var owned = new List<MemoryBuffer>();
         ArrayView<float> Upload(double[]? data)
         {

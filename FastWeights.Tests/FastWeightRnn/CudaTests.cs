@@ -7,7 +7,8 @@ using NUnit.Framework;
 namespace FastWeights.Tests.FastWeightRnn;
 
 /// <summary>
-/// The same checks as <see cref="KernelVsReferenceTests"/> on a real CUDA device. Ignored (reported as
+/// The same checks as <see cref="KernelVsReferenceTests"/> (both schedules of the matrix form, and the attention form)
+/// on a real CUDA device. Ignored (reported as
 /// skipped, never failed) where ILGPU sees no CUDA device. Tolerances are 10× looser than on the CPU
 /// accelerator: on CUDA tanh, exp and sqrt compile to approximate PTX instructions (~1e-6 relative
 /// each, docs/design.md §8), which compound over the steps.
@@ -40,19 +41,20 @@ public sealed class CudaTests
             (2, 32, 8, 130, 2, 0.5, false),    // A in global memory, H not a multiple of the warp
             (2, 1000, 3, 8, 1, 0.9, false),    // long: re-anchoring on the GPU too
         };
-        foreach (var schedule in new[] { SweepSchedule.Group, SweepSchedule.Thread })
+        foreach (var (schedule, form) in new[] { (SweepSchedule.Group, FastWeightForm.Matrix), (SweepSchedule.Thread, FastWeightForm.Matrix),
+                     (SweepSchedule.Thread, FastWeightForm.Attention) })
             foreach (var s in shapes)
-                yield return new TestCaseData(schedule, new ReferenceConfig(s.B, s.T, s.I, s.H, s.S, s.Decay, 0.5, s.Relu))
-                    .SetName($"Cuda_{schedule}_B{s.B}_T{s.T}_I{s.I}_H{s.H}_S{s.S}_decay{s.Decay}_{(s.Relu ? "relu" : "tanh")}");
+                yield return new TestCaseData(schedule, form, new ReferenceConfig(s.B, s.T, s.I, s.H, s.S, s.Decay, 0.5, s.Relu))
+                    .SetName($"Cuda_{(form == FastWeightForm.Attention ? "Attention" : schedule.ToString())}_B{s.B}_T{s.T}_I{s.I}_H{s.H}_S{s.S}_decay{s.Decay}_{(s.Relu ? "relu" : "tanh")}");
     }
 
     [TestCaseSource(nameof(Cases))]
-    public void ForwardAndGradientsMatchReference(SweepSchedule schedule, ReferenceConfig cfg)
+    public void ForwardAndGradientsMatchReference(SweepSchedule schedule, FastWeightForm form, ReferenceConfig cfg)
     {
         var c = ReferenceCase.Random(cfg, seed: cfg.Hidden + cfg.Time);
         var o = FastWeightRnnReference.Forward(c.Config, c.Params, c.Inputs);
         var g = FastWeightRnnReference.Backward(c.Config, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT);
-        using var layer = new FastWeightRnnLayer(device!.Accelerator, LayerRunner.Options(cfg, schedule));
+        using var layer = new FastWeightRnnLayer(device!.Accelerator, LayerRunner.Options(cfg, schedule, form: form));
         var r = FastWeightRnnHost.Run(layer, LayerRunner.HostInputs(c));
         LayerRunner.AssertMatches(r, o, g, forwardTolerance: 1e-4, gradientTolerance: cfg.Time > 100 ? 3e-3 : 1e-3);
     }

@@ -21,14 +21,17 @@ namespace FastWeights.Tests.Model;
 /// ReLU cases keep every pre-activation ≥ 1e-4 from 0 so float32 and float64 agree on the mask.
 /// </remarks>
 [TestFixture]
-public sealed class OpKernelTests
+public class OpKernelTests
 {
-    private const double Tol = 1e-5;
+    /// <summary>The accelerator the ops run on; <see cref="OpKernelCudaTests"/> runs the same tests on CUDA.</summary>
+    protected virtual Accelerator Acc => Devices.Cpu.Accelerator;
+
+    /// <summary>Relative L2 tolerance (see the remarks); CUDA overrides it for its approximate exp/log.</summary>
+    protected virtual double Tol => 1e-5;
+
     private const double KinkMargin = 1e-4;
 
-    private static Accelerator Cpu => Devices.Cpu.Accelerator;
-
-    private static void AssertClose(string name, double[] actual, double[] expected)
+    private void AssertClose(string name, double[] actual, double[] expected)
     {
         double err = Tolerance.RelativeL2(actual, expected);
         Assert.That(err, Is.LessThanOrEqualTo(Tol), $"{name}: relL2={err:E2}");
@@ -40,8 +43,8 @@ public sealed class OpKernelTests
     [Test]
     public void ParametersAreNamedModuleDotParamInAFixedOrder()
     {
-        using var dense = new Dense(Cpu, "head", 3, 5, DenseActivation.Relu);
-        using var embedding = new Embedding(Cpu, "embed", 7, 4);
+        using var dense = new Dense(Acc, "head", 3, 5, DenseActivation.Relu);
+        using var embedding = new Embedding(Acc, "embed", 7, 4);
         Assert.That(dense.Parameters.Select(p => (p.Name, p.ShapeText)), Is.EqualTo(new[] { ("head.weight", "[5,3]"), ("head.bias", "[5]") }));
         Assert.That(embedding.Parameters.Select(p => (p.Name, p.ShapeText)), Is.EqualTo(new[] { ("embed.weight", "[7,4]") }));
     }
@@ -67,8 +70,8 @@ public sealed class OpKernelTests
         var yRef = OpReferences.DenseForward(wd, bd, xd, n, inputs, outputs, relu);
         var (dWRef, dbRef, dxRef) = OpReferences.DenseBackward(wd, xd, yRef, dyd, n, inputs, outputs, relu);
 
-        using var data = new OpTestData(Cpu);
-        using var dense = new Dense(Cpu, "dense", inputs, outputs, relu ? DenseActivation.Relu : DenseActivation.None);
+        using var data = new OpTestData(Acc);
+        using var dense = new Dense(Acc, "dense", inputs, outputs, relu ? DenseActivation.Relu : DenseActivation.None);
         dense.Weight.Upload(w);
         dense.Bias.Upload(b);
         dense.Weight.Grad.CopyFromCPU(OpTestData.Filled(dense.Weight.Length, 123f));
@@ -113,8 +116,8 @@ public sealed class OpKernelTests
         var outRef = OpReferences.EmbeddingForward(OpTestData.ToDouble(weight), tokens, vocabulary, dimension);
         var gradRef = OpReferences.EmbeddingBackward(OpTestData.ToDouble(dOut), tokens, vocabulary, dimension);
 
-        using var data = new OpTestData(Cpu);
-        using var embedding = new Embedding(Cpu, "embedding", vocabulary, dimension);
+        using var data = new OpTestData(Acc);
+        using var embedding = new Embedding(Acc, "embedding", vocabulary, dimension);
         embedding.Weight.Upload(weight);
         embedding.Weight.Grad.CopyFromCPU(OpTestData.Filled(embedding.Weight.Length, 123f));
         var tokBuf = data.Upload(tokens);
@@ -143,8 +146,8 @@ public sealed class OpKernelTests
         var weight = OpTestData.Uniform(rng, V * D, 1.0);
         var dOut = OpTestData.Uniform(rng, tokens.Length * D, 1.0);
 
-        using var data = new OpTestData(Cpu);
-        using var embedding = new Embedding(Cpu, "embedding", V, D);
+        using var data = new OpTestData(Acc);
+        using var embedding = new Embedding(Acc, "embedding", V, D);
         embedding.Weight.Upload(weight);
         var tokBuf = data.Upload(tokens);
         var outBuf = data.Output(tokens.Length * D);
@@ -168,8 +171,8 @@ public sealed class OpKernelTests
         var sequence = OpTestData.Uniform(rng, batch * time * hidden, 1.0);
         var dOut = OpTestData.Uniform(rng, batch * hidden, 1.0);
 
-        using var data = new OpTestData(Cpu);
-        var op = new LastStep(Cpu, "last");
+        using var data = new OpTestData(Acc);
+        var op = new LastStep(Acc, "last");
         var outBuf = data.Output(batch * hidden);
         var dSeqBuf = data.Output(batch * time * hidden);
         op.Forward(data.Stream, outBuf.View, data.Upload(sequence).View, batch, time, hidden);
@@ -193,8 +196,8 @@ public sealed class OpKernelTests
         var (lossRef, pRef, correctRef) = OpReferences.SoftmaxCrossEntropyForward(OpTestData.ToDouble(logits), targets, classes);
         var dRef = OpReferences.SoftmaxCrossEntropyBackward(pRef, targets, classes, 1.0 / n);
 
-        using var data = new OpTestData(Cpu);
-        var op = new SoftmaxCrossEntropy(Cpu, "loss", classes);
+        using var data = new OpTestData(Acc);
+        var op = new SoftmaxCrossEntropy(Acc, "loss", classes);
         var lossBuf = data.Output(n);
         var pBuf = data.Output(n * classes);
         var correctBuf = data.IntOutput(n);
@@ -215,8 +218,8 @@ public sealed class OpKernelTests
         const int C = 4;
         float[] logits = [1, 3, 3, 0, 2, 2, 2, 2, 1, 3, 3, 0, 2, 2, 2, 2];
         int[] targets = [1, 0, 2, 3];
-        using var data = new OpTestData(Cpu);
-        var op = new SoftmaxCrossEntropy(Cpu, "loss", C);
+        using var data = new OpTestData(Acc);
+        var op = new SoftmaxCrossEntropy(Acc, "loss", C);
         var pBuf = data.Output(logits.Length);
         var correctBuf = data.IntOutput(targets.Length);
         var tgtBuf = data.Upload(targets);
@@ -234,8 +237,8 @@ public sealed class OpKernelTests
         const int C = 3;
         float[] logits = [0.5f, -1f, 2f, 1f, 1f, 0f];
         int[] targets = [C, -1];
-        using var data = new OpTestData(Cpu);
-        var op = new SoftmaxCrossEntropy(Cpu, "loss", C);
+        using var data = new OpTestData(Acc);
+        var op = new SoftmaxCrossEntropy(Acc, "loss", C);
         var lossBuf = data.Output(2);
         var pBuf = data.Output(logits.Length);
         var correctBuf = data.IntOutput(2);
