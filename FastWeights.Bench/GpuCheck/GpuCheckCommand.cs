@@ -8,9 +8,9 @@ namespace FastWeights.Bench.GpuCheck;
 
 /// <summary>
 /// <c>gpu-check [--accelerator cuda|cpu] [--quick]</c>: runs forward and backward of the layer on the
-/// device under test, with both schedules, for a fixed list of shapes, and compares every output and
-/// gradient with the same call on the ILGPU CPU accelerator (thread schedule). Prints one
-/// <c>PASS</c>/<c>FAIL</c> line per (shape, schedule) with the relative L2 error of each tensor and
+/// device under test, with both schedules of the matrix form and with the attention form, for a fixed list of shapes,
+/// and compares every output and gradient with the same call on the ILGPU CPU accelerator (matrix form, thread
+/// schedule). Prints one <c>PASS</c>/<c>FAIL</c> line per (shape, variant) with the relative L2 error of each tensor and
 /// where A and Ā lived, then a summary line. Exit code 0 when all pass, 2 when any fails.
 /// </summary>
 /// <remarks>
@@ -84,22 +84,22 @@ internal static class GpuCheckCommand
             foreach (var shape in quick ? Shapes.Take(2) : Shapes)
             {
                 var inputs = Inputs(shape, seed: shape.H * 1000 + shape.T);
-                var expected = RunLayer(reference, shape, SweepSchedule.Thread, inputs, out _);
-                foreach (var schedule in new[] { SweepSchedule.Group, SweepSchedule.Thread })
+                var expected = RunLayer(reference, shape, SweepSchedule.Thread, FastWeightForm.Matrix, inputs, out _);
+                foreach (var (schedule, form) in Variants)
                 {
                     var device = schedule == SweepSchedule.Group || thread is null ? group : thread;
                     string line;
                     bool ok;
                     try
                     {
-                        var actual = RunLayer(device, shape, schedule, inputs, out string placement);
+                        var actual = RunLayer(device, shape, schedule, form, inputs, out string placement);
                         (ok, line) = Compare(actual, expected, shape);
-                        line = $"{Describe(device, schedule, shape)} {placement} {line}";
+                        line = $"{Describe(device, schedule, form, shape)} {placement} {line}";
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
                         ok = false;
-                        line = $"{Describe(device, schedule, shape)} threw {e.GetType().Name}: {CommandErrors.OneLine(e.Message)}";
+                        line = $"{Describe(device, schedule, form, shape)} threw {e.GetType().Name}: {CommandErrors.OneLine(e.Message)}";
                     }
                     stdout.WriteLine((ok ? "PASS " : "FAIL ") + line);
                     if (ok) passed++; else failed++;
@@ -109,19 +109,27 @@ internal static class GpuCheckCommand
             return failed == 0 ? 0 : Failed;
         });
 
-    private static string Describe(ComputeDevice device, SweepSchedule schedule, Shape s) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"{LayerCommand.KindName(device.Kind)} {LayerCommand.ScheduleName(schedule)} B={s.B} T={s.T} I={s.I} H={s.H} S={s.S} decay={s.Decay} {(s.Relu ? "relu" : "tanh")} ({s.Why})");
+    /// <summary>
+    /// What runs on the device under test: both schedules of the matrix form, and the attention form (thread per
+    /// sequence; design.md §9). Forms are pinned, not Auto, so each shape checks the same kernels on every machine.
+    /// </summary>
+    private static readonly (SweepSchedule Schedule, FastWeightForm Form)[] Variants =
+        [(SweepSchedule.Group, FastWeightForm.Matrix), (SweepSchedule.Thread, FastWeightForm.Matrix), (SweepSchedule.Thread, FastWeightForm.Attention)];
 
-    private static FastWeightRnnHostResult RunLayer(ComputeDevice device, Shape s, SweepSchedule schedule, FastWeightRnnHostInputs inputs,
-        out string placement)
+    private static string Describe(ComputeDevice device, SweepSchedule schedule, FastWeightForm form, Shape s) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{LayerCommand.KindName(device.Kind)} {LayerCommand.ScheduleName(schedule)} {TimeCommand.FormName(form)} B={s.B} T={s.T} I={s.I} H={s.H} S={s.S} decay={s.Decay} {(s.Relu ? "relu" : "tanh")} ({s.Why})");
+
+    private static FastWeightRnnHostResult RunLayer(ComputeDevice device, Shape s, SweepSchedule schedule, FastWeightForm form,
+        FastWeightRnnHostInputs inputs, out string placement)
     {
         using var layer = new FastWeightRnnLayer(device.Accelerator, new FastWeightRnnOptions
         {
             InputSize = s.I, HiddenSize = s.H, InnerSteps = s.S, Decay = s.Decay, FastLearningRate = 0.5,
-            Activation = s.Relu ? Activation.Relu : Activation.Tanh, Schedule = schedule,
+            Activation = s.Relu ? Activation.Relu : Activation.Tanh, Schedule = schedule, Form = form,
         });
-        placement = layer.Schedule == SweepSchedule.Group
+        placement = form == FastWeightForm.Attention ? "[attention form, thread per sequence]"
+            : layer.Schedule == SweepSchedule.Group
             ? string.Create(CultureInfo.InvariantCulture,
                 $"[G={layer.GroupSize} fwd A {(layer.ForwardFastWeightsOnChip ? "shared" : "global")} {SharedMemoryBudget.ForwardBytes(s.H, layer.GroupSize, layer.ForwardFastWeightsOnChip)} B, "
                 + $"rev A,Ā {(layer.ReverseFastWeightsOnChip ? "shared" : "global")} {SharedMemoryBudget.ReverseBytes(s.H, layer.GroupSize, layer.ReverseFastWeightsOnChip)} B]")

@@ -21,9 +21,10 @@ public sealed class GpuCheckSmokeTests
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(0), stderr.ToString());
-            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 4 passed, 0 failed"));
-            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group B=2 T=5"));
+            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 6 passed, 0 failed"));
+            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group matrix B=2 T=5"));
             Assert.That(stdout.ToString(), Does.Contain("fwd A shared"));
+            Assert.That(stdout.ToString(), Does.Contain("PASS cpu thread attention B=2 T=5"));
         });
     }
 
