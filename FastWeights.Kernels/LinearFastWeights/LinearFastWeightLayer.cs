@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using FastWeights.Kernels.Validation;
@@ -64,11 +65,14 @@ public sealed class LinearFastWeightLayer : IDisposable
         }
         else
         {
+            // Only vectors live in shared memory (W and G stay in global memory), so the 48 KiB every CUDA device gives
+            // without an opt-in suffices up to d' ≈ 2500; no opt-in is attempted.
             long sharedBytes = 4L * LinearForwardSweep.GroupSharedFloats(GroupSize, FeatureSize, options.ValueSize);
-            if (sharedBytes > accelerator.MaxSharedMemoryPerGroup)
+            long sharedLimit = SharedMemoryBudget.GroupLimit(accelerator.MaxSharedMemoryPerGroup, 0);
+            if (sharedBytes > sharedLimit)
                 throw new ArgumentOutOfRangeException(nameof(options),
                     $"m = {options.ValueSize}, d' = {FeatureSize} need {sharedBytes} bytes of shared memory per group for the group schedule; "
-                    + $"'{accelerator.Name}' has {accelerator.MaxSharedMemoryPerGroup}. Use SweepSchedule.Thread.");
+                    + $"the limit on '{accelerator.Name}' is {sharedLimit}. Use SweepSchedule.Thread.");
             forwardGroup = accelerator.LoadKernel<LinearSweepArgs>(LinearForwardSweep.GroupKernel);
             reverseGroup = accelerator.LoadKernel<LinearSweepArgs>(LinearReverseSweep.GroupKernel);
         }
