@@ -208,8 +208,9 @@ public sealed class LinearFastWeightLayer : IDisposable
     /// <remarks>
     /// Memory contract: every gradient output is overwritten (never accumulated into); W and z are recomputed
     /// backwards from the forward's W_T and z_T in the workspace by subtracting each step's increment (rounding:
-    /// docs/linear-fast-weights.md §4), or read back from the store-all history; w0 and z0 are validated but not read
-    /// (the rebuild recovers them), so that the backward's parameter set extends the forward's.
+    /// docs/linear-fast-weights.md §4), or read back from the store-all history. w0 and z0 are read: a column j of W
+    /// (and z_j) that no earlier key touched (φ(k_s)_j = 0 for every s ≤ t) is reset to its exact initial value instead
+    /// of carrying the subtraction's rounding residue, which a normalised output would divide by zᵀφ(q) + ε ≈ ε.
     /// </remarks>
     /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
     /// <param name="workspace">The workspace the matching forward used.</param>
@@ -226,8 +227,8 @@ public sealed class LinearFastWeightLayer : IDisposable
     /// <param name="k">In: the forward's k.</param>
     /// <param name="v">In: the forward's v.</param>
     /// <param name="beta">In: the forward's β (delta rule; empty for the sum rule).</param>
-    /// <param name="w0">In: the forward's w0 (or empty); checked, not read.</param>
-    /// <param name="z0">In: the forward's z0 (or empty); checked, not read.</param>
+    /// <param name="w0">In: the forward's w0 (or empty for zeros).</param>
+    /// <param name="z0">In: the forward's z0 (or empty for zeros); normalised sum rule only.</param>
     /// <param name="batch">B, as in the forward.</param>
     /// <param name="time">T, as in the forward.</param>
     /// <exception cref="ArgumentException">A view is missing, has the wrong length, is given where it is unused, or lives
@@ -260,12 +261,16 @@ public sealed class LinearFastWeightLayer : IDisposable
         bool hasDwT = ViewChecks.Optional(dwT, nameof(dwT), shapes.Memory, shapes.MemoryShape, Accelerator);
         bool hasDzT = NormalizerView(dzT, nameof(dzT), shapes);
         CheckInputs(shapes, q, k, v, beta);
-        ViewChecks.Optional(w0, nameof(w0), shapes.Memory, shapes.MemoryShape, Accelerator);
-        NormalizerView(z0, nameof(z0), shapes);
+        bool hasW0 = ViewChecks.Optional(w0, nameof(w0), shapes.Memory, shapes.MemoryShape, Accelerator);
+        bool hasZ0 = NormalizerView(z0, nameof(z0), shapes);
         if (Options.CheckFinite)
             ThrowIfNotFinite(stream, (dy, nameof(dy)), (dwT, nameof(dwT)), (dzT, nameof(dzT)));
 
         var args = Arguments(workspace, batch, time, q, k, v, beta);
+        args.HasW0 = hasW0 ? 1 : 0;
+        args.HasZ0 = hasZ0 ? 1 : 0;
+        args.W0 = hasW0 ? w0 : workspace.Vectors;
+        args.Z0 = hasZ0 ? z0 : workspace.Vectors;
         args.HasDwT = hasDwT ? 1 : 0;
         args.HasDzT = hasDzT ? 1 : 0;
         args.HasDw0 = hasDw0 ? 1 : 0;
@@ -347,7 +352,7 @@ public sealed class LinearFastWeightLayer : IDisposable
             Dy = stand, DwT = stand, DzT = stand, Dq = stand, Dk = stand, Dv = stand, DBeta = stand, Dw0 = stand, Dz0 = stand,
             FinalW = workspace.FinalW, FinalZ = workspace.FinalZ, VBar = workspace.VBar, Outputs = workspace.Outputs, Den = workspace.Den, History = workspace.History,
             Rebuild = workspace.Rebuild, Grad = workspace.Grad, RebuildZ = workspace.RebuildZ, GradZ = workspace.GradZ,
-            Vectors = workspace.Vectors,
+            Vectors = workspace.Vectors, Counts = workspace.Counts,
         };
     }
 

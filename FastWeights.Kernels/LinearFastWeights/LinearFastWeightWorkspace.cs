@@ -11,7 +11,7 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// </summary>
 /// <remarks>
 /// Memory contract: a forward overwrites W_T, z_T, the tape, the history and the scratch vectors; a backward only
-/// reads them and overwrites its own buffers (rebuilt W and z, G, g_z, scratch), so it may be repeated for another dy.
+/// reads them and overwrites its own buffers (rebuilt W and z, G, g_z, column counts, scratch), so it may be repeated for another dy.
 /// A workspace serves one call at a time: two streams must not share one.
 /// </remarks>
 public sealed class LinearFastWeightWorkspace : IDisposable
@@ -37,6 +37,7 @@ public sealed class LinearFastWeightWorkspace : IDisposable
             Den = Allocate(plan.DenominatorElements);
             History = Allocate(plan.HistoryElements);
             Vectors = Allocate(plan.VectorElements);
+            Counts = Allocate(plan.CountElements);
         }
         catch
         {
@@ -85,6 +86,7 @@ public sealed class LinearFastWeightWorkspace : IDisposable
     internal ArrayView<float> Den { get; }
     internal ArrayView<float> History { get; }
     internal ArrayView<float> Vectors { get; }
+    internal ArrayView<float> Counts { get; }
 
     /// <summary>Set by a forward for (batch, time); a backward checks it matches.</summary>
     internal (int Batch, int Time)? ForwardShape { get; set; }

@@ -8,7 +8,8 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// <summary>
 /// The hand-derived backward of docs/linear-fast-weights.md §3 for every (sequence, head) in one launch. It walks
 /// t = T … 1 carrying G = dL/dW_t (and g_z = dL/dz_t), and rebuilds W_{t−1} = W_t − u_t φ̃(k_t)ᵀ (and
-/// z_{t−1} = z_t − φ(k_t)) from the stored v̄_t, so no W is stored per step.
+/// z_{t−1} = z_t − φ(k_t)) from the stored v̄_t, so no W is stored per step. A column of W that no earlier key
+/// touched is reset to its exact initial value (see the counts below).
 /// </summary>
 /// <remarks>
 /// Phases per step, separated by barriers: (A) features, own j; (B) rows of W and G, own i: G += dȳ φ̃(q)ᵀ, du = G φ̃(k),
@@ -69,6 +70,17 @@ internal static class LinearReverseSweep
                 z[j] = a.FinalZ[(long)s * D + j];
                 gz[j] = a.HasDzT != 0 ? a.DzT[(long)s * D + j] : 0f;
             }
+        // Per column j, how many steps have φ(k_t)_j ≠ 0: when the walk back passes the first of them, column j of W
+        // (and z_j) is exactly its initial value again, and is reset to it rather than left with rounding residue.
+        var counts = a.Counts.SubView((long)s * D, D);
+        for (int j = first; j < D; j += stride)
+        {
+            float n = 0f;
+            for (int t = 0; t < T; t++)
+                if (FeatureMapMath.Feature(a.Map, a.K, (((long)b * T + t) * H + h) * d, d, j) != 0f)
+                    n += 1f;
+            counts[j] = n;
+        }
         schedule.Barrier();
 
         int slot = 0;
@@ -181,6 +193,18 @@ internal static class LinearReverseSweep
                     gz[j] = gzj;
                     dkj += gzj;
                     z[j] -= kj;
+                }
+                if (FeatureMapMath.Feature(a.Map, a.K, keyOffset, d, j) != 0f)
+                {
+                    float left = counts[j] - 1f;
+                    counts[j] = left;
+                    if (left == 0f)
+                    {
+                        for (int i = 0; i < m; i++)
+                            w[(long)i * D + j] = a.HasW0 != 0 ? a.W0[s * md + (long)i * D + j] : 0f;
+                        if (keepsZ)
+                            z[j] = a.HasZ0 != 0 ? a.Z0[(long)s * D + j] : 0f;
+                    }
                 }
                 dk[j] = dkj;
                 dq[j] = dqj;

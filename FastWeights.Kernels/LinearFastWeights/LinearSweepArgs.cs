@@ -27,5 +27,6 @@ internal struct LinearSweepArgs
     public ArrayView<float> History;             // [B·heads,T,m,d'] store-all baseline only: W before every step
     public ArrayView<float> Rebuild, Grad;       // [B·heads,m,d']: W_t rebuilt backwards, and dL/dW_t
     public ArrayView<float> RebuildZ, GradZ;     // [B·heads,d']: z_t rebuilt backwards, and dL/dz_t
+    public ArrayView<float> Counts;              // [B·heads,d'] backward: steps ≤ t whose φ(k)_j ≠ 0, per column j (integers, exact in float up to 2²⁴)
     public ArrayView<float> Vectors;             // [B·heads, 4d' + 3m] thread-schedule scratch
 }

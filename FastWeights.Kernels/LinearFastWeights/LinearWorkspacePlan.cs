@@ -3,7 +3,7 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// <summary>
 /// Element counts of every buffer of a <see cref="LinearFastWeightWorkspace"/> for (B, T) and a set of options.
 /// Per (sequence, head): W_T, the rebuilt W and G = dL/dW (3·m·d'), z_T, rebuilt z and g_z (3·d', normalised sum
-/// rule only), scratch vectors (4d' + 3m); per step: v̄ (m, delta rule), or y and zᵀφ(q) + ε (m + 1, normalised sum
+/// rule only), scratch vectors (4d' + 3m), column counts (d'); per step: v̄ (m, delta rule), or y and zᵀφ(q) + ε (m + 1, normalised sum
 /// rule); the store-all baseline adds W before
 /// every step (T·m·d'). So O(B·heads·m·d') + O(B·T·heads·(m + 1)) without store-all. Unused buffers get one element
 /// (ILGPU refuses empty buffers on some back ends).
@@ -32,6 +32,7 @@ public sealed record LinearWorkspacePlan
         DenominatorElements = options.KeepsNormalizer ? sequences * time : 1;
         HistoryElements = options.StoreAll ? matrix * time : 1;
         VectorElements = sequences * LinearForwardSweep.VectorFloats(FeatureSize, ValueSize);
+        CountElements = sequences * FeatureSize;
     }
 
     /// <summary>B.</summary>
@@ -70,6 +71,9 @@ public sealed record LinearWorkspacePlan
     /// <summary>Elements of the thread-schedule scratch vectors: B·heads·(4d' + 3m).</summary>
     public long VectorElements { get; }
 
+    /// <summary>Elements of the backward's per-column counts of non-zero key features: B·heads·d'.</summary>
+    public long CountElements { get; }
+
     /// <summary>Total bytes (float32) of all buffers.</summary>
-    public long TotalBytes => 4L * (3 * StateElements + 3 * NormalizerElements + TapeElements + OutputElements + DenominatorElements + HistoryElements + VectorElements);
+    public long TotalBytes => 4L * (3 * StateElements + 3 * NormalizerElements + TapeElements + OutputElements + DenominatorElements + HistoryElements + VectorElements + CountElements);
 }
