@@ -21,12 +21,13 @@ internal sealed class DeviceBytesColumn : IColumn
     /// <summary>
     /// Records what the case of <paramref name="suite"/> with these parameter values allocated. Every parameter of the
     /// suite is part of the key (the benchmark method is not: it does not change the allocation), so suites with
-    /// different parameters share the column.
+    /// different parameters share the column. The suite is named by its declared type, not the instance's
+    /// (BenchmarkDotNet's in-process toolchain runs an emitted subclass).
     /// </summary>
-    public static void Record(object suite, IEnumerable<(string Name, object Value)> parameters, long bytes)
+    public static void Record(Type suite, IEnumerable<(string Name, object Value)> parameters, long bytes)
     {
         ArgumentNullException.ThrowIfNull(suite);
-        recorded[Key(suite.GetType(), parameters)] = bytes;
+        recorded[Key(suite, parameters)] = bytes;
     }
 
     /// <summary>The recorded bytes of the case, or null.</summary>

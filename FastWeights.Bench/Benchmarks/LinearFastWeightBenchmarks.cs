@@ -81,7 +81,7 @@ public class LinearFastWeightBenchmarks
             layer = new LinearFastWeightLayer(device.Accelerator, Options);
             workspace = layer.CreateWorkspace(B, T);
             tensors = new LinearBenchmarkTensors(device.Accelerator, layer.Options, B, T);
-            DeviceBytesColumn.Record(this, [("Accelerator", Accelerator), ("Variant", Variant), ("Rule", Rule), ("B", B), ("T", T)],
+            DeviceBytesColumn.Record(typeof(LinearFastWeightBenchmarks), [("Accelerator", Accelerator), ("Variant", Variant), ("Rule", Rule), ("B", B), ("T", T)],
                 workspace.AllocatedBytes);
             Forward();
             Backward();
