@@ -3,56 +3,6 @@ using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.LinearFastWeights;
 
-/// <summary>Host arrays for one call of <see cref="LinearFastWeightHost.Run"/>; shapes as in <see cref="LinearFastWeightLayer"/>.</summary>
-public sealed class LinearFastWeightHostInputs
-{
-    /// <summary>B ≥ 1.</summary>
-    public required int Batch { get; init; }
-    /// <summary>T ≥ 1.</summary>
-    public required int Time { get; init; }
-    /// <summary>q [B,T,heads,d].</summary>
-    public required float[] Q { get; init; }
-    /// <summary>k [B,T,heads,d].</summary>
-    public required float[] K { get; init; }
-    /// <summary>v [B,T,heads,m].</summary>
-    public required float[] V { get; init; }
-    /// <summary>β logits [B,T,heads]; delta rule only (null for the sum rule).</summary>
-    public float[]? Beta { get; init; }
-    /// <summary>W0 [B,heads,m,d'], or null for zeros.</summary>
-    public float[]? W0 { get; init; }
-    /// <summary>z0 [B,heads,d'], or null for zeros (normalised sum rule only).</summary>
-    public float[]? Z0 { get; init; }
-    /// <summary>dL/dy [B,T,heads,m]; when null only the forward runs.</summary>
-    public float[]? Dy { get; init; }
-    /// <summary>dL/dWT, or null for zeros.</summary>
-    public float[]? DwT { get; init; }
-    /// <summary>dL/dzT, or null for zeros (normalised sum rule only).</summary>
-    public float[]? DzT { get; init; }
-}
-
-/// <summary>Results of <see cref="LinearFastWeightHost.Run"/>; gradients are null when no dy was given, ZT/DZ0/DBeta when unused.</summary>
-public sealed class LinearFastWeightHostResult
-{
-    /// <summary>y [B,T,heads,m].</summary>
-    public required float[] Y { get; init; }
-    /// <summary>WT [B,heads,m,d'].</summary>
-    public required float[] WT { get; init; }
-    /// <summary>zT [B,heads,d'] (normalised sum rule only).</summary>
-    public float[]? ZT { get; init; }
-    /// <summary>dq [B,T,heads,d].</summary>
-    public float[]? DQ { get; init; }
-    /// <summary>dk [B,T,heads,d].</summary>
-    public float[]? DK { get; init; }
-    /// <summary>dv [B,T,heads,m].</summary>
-    public float[]? DV { get; init; }
-    /// <summary>dβ [B,T,heads] (delta rule only).</summary>
-    public float[]? DBeta { get; init; }
-    /// <summary>dW0 [B,heads,m,d'].</summary>
-    public float[]? DW0 { get; init; }
-    /// <summary>dz0 [B,heads,d'] (normalised sum rule only).</summary>
-    public float[]? DZ0 { get; init; }
-}
-
 /// <summary>
 /// The host-array convenience path: copies arrays to the layer's accelerator, runs forward (and backward when dy is
 /// given) on the default stream, copies the results back. Shape and option checks are the layer's own (the exception

@@ -73,4 +73,21 @@ public sealed class KernelVsReferenceTests
             LinearRunner.AssertMatches(result, LinearFastWeightReference.Forward(c), LinearFastWeightReference.Backward(c), 1e-5, 1e-4);
         }
     }
+
+    /// <summary>
+    /// The group schedule with groups smaller than m and d': on the default CPU device groups hold at most 16
+    /// threads, so each thread owns several rows and columns (i, i+16, …) and the barriers between the row and column
+    /// phases matter. d = 4, DPFP-3 (d' = 24), m = 20; both rules, normalised.
+    /// </summary>
+    [TestCase(UpdateRule.Delta)]
+    [TestCase(UpdateRule.Sum)]
+    public void GroupSchedule_SmallGroups_SeveralRowsPerThread(UpdateRule rule)
+    {
+        var cfg = new LinearReferenceConfig(2, 6, 2, 4, 20, FeatureMap.Dpfp3, rule, true);
+        var c = LinearReferenceCase.Random(cfg, seed: cfg.Seed);
+        using var layer = new LinearFastWeightLayer(Devices.Cpu.Accelerator, cfg.Options(SweepSchedule.Group));
+        Assert.That(layer.GroupSize, Is.LessThan(Math.Min(cfg.ValueSize, layer.FeatureSize)), "groups smaller than m and d'");
+        var result = LinearFastWeightHost.Run(layer, LinearRunner.HostInputs(c));
+        LinearRunner.AssertMatches(result, LinearFastWeightReference.Forward(c), LinearFastWeightReference.Backward(c), 1e-5, 1e-4);
+    }
 }
