@@ -165,10 +165,10 @@ public sealed class LinearFastWeightLayer : IDisposable
     /// <param name="w0">In [B,heads,m,d'], or empty for zeros.</param>
     /// <param name="z0">In [B,heads,d'], or empty for zeros. Only with the normalised sum rule; otherwise it must be empty.</param>
     /// <param name="batch">B ≥ 1.</param>
-    /// <param name="time">T ≥ 1.</param>
+    /// <param name="time">T ≥ 1, below 2²⁴.</param>
     /// <exception cref="ArgumentException">A view has the wrong length, is missing, is given where it is unused, or lives on
     /// another accelerator; or (with <see cref="LinearFastWeightOptions.CheckFinite"/>) an input holds NaN/Inf. The message names the argument.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace (whose T is below 2²⁴).</exception>
     /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
     public void Forward(AcceleratorStream stream, LinearFastWeightWorkspace workspace,
         ArrayView<float> y, ArrayView<float> wT, ArrayView<float> zT,
@@ -233,7 +233,7 @@ public sealed class LinearFastWeightLayer : IDisposable
     /// <param name="time">T, as in the forward.</param>
     /// <exception cref="ArgumentException">A view is missing, has the wrong length, is given where it is unused, or lives
     /// elsewhere; or a NaN/Inf (with <see cref="LinearFastWeightOptions.CheckFinite"/>). The message names the argument.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace (whose T is below 2²⁴).</exception>
     /// <exception cref="InvalidOperationException">No forward of this (batch, time) by this layer ran last with this workspace.</exception>
     /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
     public void Backward(AcceleratorStream stream, LinearFastWeightWorkspace workspace,
@@ -389,6 +389,9 @@ public sealed class LinearFastWeightLayer : IDisposable
         int width = Math.Max(options.KeySize, Math.Max(options.ValueSize, options.FeatureSize()));
         // Per-step rows of [B,T,heads,·] are indexed in 64 bits in the kernels, but the launch counts B·heads
         // threads or groups and the finite check B·T·heads·max(d, m) elements in 32 bits.
+        // The backward counts steps per column in float32 (a workspace float buffer), exact below 2²⁴.
+        if (time >= 1 << 24)
+            throw new ArgumentOutOfRangeException(nameof(time), time, "time must be below 2²⁴ = 16,777,216.");
         if ((long)batch * options.Heads > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·heads must be below 2³¹.");
         if ((long)batch * time * options.Heads * width > int.MaxValue)

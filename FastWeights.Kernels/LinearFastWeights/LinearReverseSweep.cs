@@ -89,7 +89,7 @@ internal static class LinearReverseSweep
             long row = ((long)b * T + t) * H + h;
             long keyOffset = row * d, valueOffset = row * m;
 
-            // (A) Features as in the forward; zᵀφ(q) with z = z_t.
+            // (A) Features as in the forward.
             float sumK = 0f, sumQ = 0f;
             for (int j = first; j < D; j += stride)
             {

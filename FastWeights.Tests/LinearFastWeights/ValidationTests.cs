@@ -214,7 +214,8 @@ public sealed class ValidationTests
     [TestCase(0, T, "batch")]
     [TestCase(B, 0, "time")]
     [TestCase(B, -5, "time")]
-    public void WorkspaceBytes_NonPositive_Throws(int batch, int time, string param)
+    [TestCase(1, 1 << 24, "time")]
+    public void WorkspaceBytes_OutOfRange_Throws(int batch, int time, string param)
     {
         AssertNames<ArgumentOutOfRangeException>(() => LinearFastWeightLayer.WorkspaceBytes(Options(UpdateRule.Delta), batch, time), param);
         AssertNames<ArgumentOutOfRangeException>(() => LinearFastWeightLayer.StoreAllBytes(Options(UpdateRule.Delta), batch, time), param);
