@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Parameters;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 
@@ -19,33 +18,29 @@ internal sealed class DeviceBytesColumn : IColumn
 
     private static readonly ConcurrentDictionary<string, long> recorded = new();
 
-    /// <summary>The parameters that identify a case's allocation (the benchmark method does not change it).</summary>
-    private static readonly string[] KeyParameters = ["Accelerator", "Variant", "B", "T", "I", "H", "S"];
-
-    /// <summary>Records what the variant of the case with these parameter values allocated.</summary>
-    public static void Record(IReadOnlyList<object> keyValues, long bytes) => recorded[Key(keyValues)] = bytes;
+    /// <summary>
+    /// Records what the case of <paramref name="suite"/> with these parameter values allocated. Every parameter of the
+    /// suite is part of the key (the benchmark method is not: it does not change the allocation), so suites with
+    /// different parameters share the column. The suite is named by its declared type, not the instance's
+    /// (BenchmarkDotNet's in-process toolchain runs an emitted subclass).
+    /// </summary>
+    public static void Record(Type suite, IEnumerable<(string Name, object Value)> parameters, long bytes)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        recorded[Key(suite, parameters)] = bytes;
+    }
 
     /// <summary>The recorded bytes of the case, or null.</summary>
     public static long? Lookup(BenchmarkCase benchmarkCase)
     {
         ArgumentNullException.ThrowIfNull(benchmarkCase);
-        var values = KeyValues(benchmarkCase.Parameters);
-        return values is not null && recorded.TryGetValue(Key(values), out long bytes) ? bytes : null;
+        string key = Key(benchmarkCase.Descriptor.Type, benchmarkCase.Parameters.Items.Select(p => (p.Name, p.Value)));
+        return recorded.TryGetValue(key, out long bytes) ? bytes : null;
     }
 
-    private static object[]? KeyValues(ParameterInstances parameters)
-    {
-        var values = new object[KeyParameters.Length];
-        for (int k = 0; k < KeyParameters.Length; k++)
-        {
-            if (parameters[KeyParameters[k]] is not { } value) return null;
-            values[k] = value;
-        }
-        return values;
-    }
-
-    private static string Key(IReadOnlyList<object> values) =>
-        string.Join('|', values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)));
+    private static string Key(Type suite, IEnumerable<(string Name, object Value)> parameters) =>
+        suite.FullName + "|" + string.Join('|', parameters.OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => p.Name + "=" + Convert.ToString(p.Value, CultureInfo.InvariantCulture)));
 
     public string Id => "FastWeights.DeviceBytes";
 

@@ -81,7 +81,8 @@ public class FastWeightLayerBenchmarks
             stream = device.Accelerator.DefaultStream;
             tensors = new BenchmarkTensors(device.Accelerator, Shape);
             variant = entry.Create(device.Accelerator, tensors);
-            DeviceBytesColumn.Record([Accelerator, Variant, B, T, I, H, S], variant.WorkspaceBytes);
+            DeviceBytesColumn.Record(typeof(FastWeightLayerBenchmarks),
+                [("Accelerator", Accelerator), ("Variant", Variant), ("B", B), ("T", T), ("I", I), ("H", H), ("S", S)], variant.WorkspaceBytes);
             variant.Forward();
             variant.Backward();
             stream.Synchronize();

@@ -7,8 +7,10 @@ using FastWeights.Kernels.Interop;
 namespace FastWeights.Bench.Commands;
 
 /// <summary>
-/// <c>layer --case IN.safetensors --out OUT.safetensors [--accelerator auto|cpu|cuda] [--schedule auto|group|thread]</c>:
+/// <c>layer --case IN.safetensors --out OUT.safetensors [--kind rnn|dpfp] [--accelerator auto|cpu|cuda] [--schedule auto|group|thread]</c>:
 /// runs one forward and backward call of the layer on the tensors of a case file and writes the outputs and gradients.
+/// <c>--kind rnn</c> (default) is the fast-weight RNN layer described here; <c>--kind dpfp</c> the linear fast-weight
+/// memory, whose tensors are listed in <see cref="DpfpLayerCase"/>.
 /// </summary>
 /// <remarks>
 /// <para>Input (all F32): x [B,T,I], h0 [B,H], A0 [B,H,H], W [H,H], C [H,I], b [H], ln_gain [H], ln_bias [H],
@@ -24,6 +26,7 @@ internal static class LayerCommand
 
     private static readonly string[] Accelerators = ["auto", "cpu", "cuda"];
     private static readonly string[] Schedules = ["auto", "group", "thread"];
+    private static readonly string[] Kinds = ["rnn", "dpfp"];
     private static readonly string[] MetadataKeys = ["decay", "fast_lr", "inner_steps", "ln_eps", "activation"];
 
     public static Command Create()
@@ -42,36 +45,46 @@ internal static class LayerCommand
             DefaultValueFactory = _ => "auto",
         };
         schedule.AcceptOnlyFromAmong(Schedules);
+        var kind = new Option<string>("--kind")
+        {
+            Description = "Which layer: rnn (the fast-weight RNN, default) or dpfp (the linear fast-weight memory: feature map, sum/delta rule).",
+            DefaultValueFactory = _ => "rnn",
+        };
+        kind.AcceptOnlyFromAmong(Kinds);
 
         var command = new Command(Name, "Run forward and backward of the layer on a safetensors case and write outputs and gradients.")
         {
-            casePath, outPath, accelerator, schedule,
+            casePath, outPath, accelerator, schedule, kind,
         };
         command.SetAction(parse => Run(
             parse.GetValue(casePath)!, parse.GetValue(outPath)!, parse.GetValue(accelerator)!, parse.GetValue(schedule)!,
-            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
+            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, parse.GetValue(kind)!));
         return command;
     }
 
     /// <summary>Runs the command.</summary>
     /// <returns>0 on success; <see cref="CommandErrors.InputError"/> after one line on <paramref name="stderr"/> for bad input.</returns>
-    public static int Run(string casePath, string outPath, string accelerator, string schedule, TextWriter stdout, TextWriter stderr) =>
+    public static int Run(string casePath, string outPath, string accelerator, string schedule, TextWriter stdout, TextWriter stderr,
+        string kind = "rnn") =>
         CommandErrors.Guard(Name, stderr, () =>
         {
-            stdout.WriteLine(Execute(casePath, outPath, accelerator, schedule));
+            stdout.WriteLine(Execute(casePath, outPath, accelerator, schedule, kind));
             return 0;
         });
 
     /// <summary>Does the work; returns the summary line. Throws <see cref="CommandInputException"/> (and the
     /// other expected exceptions of <see cref="CommandErrors.Guard"/>) for bad input.</summary>
-    public static string Execute(string casePath, string outPath, string accelerator, string schedule)
+    public static string Execute(string casePath, string outPath, string accelerator, string schedule, string kind = "rnn")
     {
         if (string.IsNullOrEmpty(casePath)) throw new CommandInputException("--case must name a file.");
         if (string.IsNullOrEmpty(outPath)) throw new CommandInputException("--out must name a file.");
         SweepSchedule sweep = ParseSchedule(schedule);
         string acceleratorName = ParseChoice(accelerator, Accelerators, "--accelerator");
+        string kindName = ParseChoice(kind, Kinds, "--kind");
 
         var file = SafeTensorsFile.Load(casePath);
+        if (kindName == "dpfp")
+            return DpfpLayerCase.Execute(file, outPath, acceleratorName, sweep);
         var layerCase = ReadCase(file);
         var options = layerCase.Options with { Schedule = sweep };
 

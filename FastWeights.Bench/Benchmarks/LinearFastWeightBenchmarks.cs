@@ -1,0 +1,157 @@
+using BenchmarkDotNet.Attributes;
+using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.LinearFastWeights;
+using ILGPU.Runtime;
+
+namespace FastWeights.Bench.Benchmarks;
+
+/// <summary>
+/// Forward, backward and a training step of the linear fast-weight memory (<see cref="LinearFastWeightLayer"/>),
+/// DPFP-1, normalised, both rules, over the grid of <see cref="LinearBenchmarkGrid"/>. Variants: <c>Fused</c>, the
+/// layer as shipped (W rebuilt backwards, only v̄ or y/den stored per step), and <c>StoreAll</c>, the same kernels with
+/// <see cref="LinearFastWeightOptions.StoreAll"/>: W stored before every step and read back, as autograd keeps it.
+/// </summary>
+/// <remarks>The setup runs one forward and one backward, so kernels are compiled and a tape is in place before
+/// anything is measured; each method waits for the stream.</remarks>
+public class LinearFastWeightBenchmarks
+{
+    private ComputeDevice? device;
+    private LinearFastWeightLayer? layer;
+    private LinearFastWeightWorkspace? workspace;
+    private LinearBenchmarkTensors? tensors;
+    private AcceleratorStream? stream;
+
+    /// <summary>cpu or cuda: this run's accelerator (one value per run).</summary>
+    [ParamsSource(nameof(Accelerators))]
+    public string Accelerator { get; set; } = KernelBenchmarkEnvironment.Cpu;
+
+    /// <summary>Fused (rebuild) or StoreAll.</summary>
+    [Params("Fused", "StoreAll")]
+    public string Variant { get; set; } = "Fused";
+
+    /// <summary>The write rule.</summary>
+    [Params(UpdateRule.Delta, UpdateRule.Sum)]
+    public UpdateRule Rule { get; set; } = UpdateRule.Delta;
+
+    /// <summary>Batch size.</summary>
+    [ParamsSource(nameof(Batches))]
+    public int B { get; set; } = 8;
+
+    /// <summary>Sequence length.</summary>
+    [ParamsSource(nameof(Times))]
+    public int T { get; set; } = 64;
+
+    /// <summary>The values of <see cref="Accelerator"/>: this run's accelerator.</summary>
+    public static IEnumerable<string> Accelerators => [KernelBenchmarkEnvironment.Current];
+
+    /// <summary>The values of <see cref="B"/> for this run's accelerator.</summary>
+    public static IEnumerable<int> Batches => LinearBenchmarkGrid.Current.Batches;
+
+    /// <summary>The values of <see cref="T"/> for this run's accelerator.</summary>
+    public static IEnumerable<int> Times => LinearBenchmarkGrid.Current.Times;
+
+    /// <summary>The options of the case.</summary>
+    internal LinearFastWeightOptions Options
+    {
+        get
+        {
+            var g = LinearBenchmarkGrid.For(Accelerator);
+            return new LinearFastWeightOptions
+            {
+                Heads = g.Heads, KeySize = g.KeySize, ValueSize = g.ValueSize, FeatureMap = FeatureMap.Dpfp1, Rule = Rule,
+                Normalize = true, StoreAll = Variant switch
+                {
+                    "Fused" => false,
+                    "StoreAll" => true,
+                    _ => throw new ArgumentException($"unknown variant '{Variant}'; expected Fused or StoreAll."),
+                },
+            };
+        }
+    }
+
+    /// <summary>Opens the accelerator, builds the layer, workspace and tensors, and runs one forward and backward.</summary>
+    [GlobalSetup]
+    public void GlobalSetup()
+    {
+        GlobalCleanup();
+        try
+        {
+            device = KernelBenchmarkEnvironment.Open(Accelerator);
+            stream = device.Accelerator.DefaultStream;
+            layer = new LinearFastWeightLayer(device.Accelerator, Options);
+            workspace = layer.CreateWorkspace(B, T);
+            tensors = new LinearBenchmarkTensors(device.Accelerator, layer.Options, B, T);
+            DeviceBytesColumn.Record(typeof(LinearFastWeightBenchmarks), [("Accelerator", Accelerator), ("Variant", Variant), ("Rule", Rule), ("B", B), ("T", T)],
+                workspace.AllocatedBytes);
+            Forward();
+            Backward();
+        }
+        catch (Exception e)
+        {
+            GlobalCleanup();
+            throw new InvalidOperationException($"setup of {Variant} {Rule} at B={B} T={T} on {Accelerator} failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>One forward, waited for.</summary>
+    [Benchmark]
+    public void Forward()
+    {
+        QueueForward();
+        stream!.Synchronize();
+    }
+
+    /// <summary>One backward of the last forward, waited for.</summary>
+    [Benchmark]
+    public void Backward()
+    {
+        QueueBackward();
+        stream!.Synchronize();
+    }
+
+    /// <summary>One forward and one backward, waited for once.</summary>
+    [Benchmark]
+    public void TrainingStep()
+    {
+        QueueForward();
+        QueueBackward();
+        stream!.Synchronize();
+    }
+
+    private void QueueForward()
+    {
+        var t = tensors!;
+        layer!.Forward(stream!, workspace!, t.Y, t.WT, t.ZT, t.Q, t.K, t.V, t.Beta, default, default, B, T);
+    }
+
+    private void QueueBackward()
+    {
+        var t = tensors!;
+        layer!.Backward(stream!, workspace!, t.Dq, t.Dk, t.Dv, t.DBeta, t.Dw0, default, t.Dy, default, default,
+            t.Q, t.K, t.V, t.Beta, default, default, B, T);
+    }
+
+    /// <summary>y and the gradients of the last calls, on the host.</summary>
+    internal IReadOnlyDictionary<string, float[]> ReadOutputs()
+    {
+        var t = tensors ?? throw new InvalidOperationException("GlobalSetup has not run.");
+        var r = new Dictionary<string, float[]> { ["y"] = t.Y.GetAsArray(), ["dq"] = t.Dq.GetAsArray(), ["dk"] = t.Dk.GetAsArray(), ["dv"] = t.Dv.GetAsArray() };
+        if (t.DBeta.IsValid) r["dbeta"] = t.DBeta.GetAsArray();
+        return r;
+    }
+
+    /// <summary>Frees everything the setup allocated. Safe to call twice.</summary>
+    [GlobalCleanup]
+    public void GlobalCleanup()
+    {
+        tensors?.Dispose();
+        tensors = null;
+        workspace?.Dispose();
+        workspace = null;
+        layer?.Dispose();
+        layer = null;
+        stream = null;
+        device?.Dispose();
+        device = null;
+    }
+}

@@ -1,0 +1,79 @@
+using FastWeights.Kernels.FastWeightRnn;
+
+namespace FastWeights.Kernels.LinearFastWeights;
+
+/// <summary>
+/// Sizes and choices of a linear-transformer fast-weight memory (Schlag, Irie and Schmidhuber 2021).
+/// Immutable once a <see cref="LinearFastWeightLayer"/> is built from it. Formulas: docs/linear-fast-weights.md.
+/// </summary>
+public sealed record LinearFastWeightOptions
+{
+    /// <summary>Number of independent heads, each with its own memory W. Must be ≥ 1.</summary>
+    public required int Heads { get; init; }
+
+    /// <summary>d, the size of each key and query vector. Must be ≥ 1.</summary>
+    public required int KeySize { get; init; }
+
+    /// <summary>m, the size of each value and output vector (W is m × d'). Must be ≥ 1.</summary>
+    public required int ValueSize { get; init; }
+
+    /// <summary>φ, applied to keys and queries. Default <see cref="FeatureMap.Dpfp1"/>.</summary>
+    public FeatureMap FeatureMap { get; init; } = FeatureMap.Dpfp1;
+
+    /// <summary>The write rule. Default <see cref="UpdateRule.Delta"/>.</summary>
+    public UpdateRule Rule { get; init; } = UpdateRule.Delta;
+
+    /// <summary>
+    /// Whether outputs are normalised as in the paper: for <see cref="UpdateRule.Sum"/>, y = W φ(q) / (zᵀφ(q) + ε)
+    /// with z = z0 + Σ φ(k) carried as state; for <see cref="UpdateRule.Delta"/>, φ(k) and φ(q) are each divided
+    /// by (Σ_i φ_i + ε) before use. Default true. With <see cref="FeatureMap.Identity"/> the sums can be zero or
+    /// negative, so this is only well-conditioned for the non-negative maps.
+    /// </summary>
+    public bool Normalize { get; init; } = true;
+
+    /// <summary>ε added to every normalising sum (keeps an all-zero DPFP feature vector finite). Finite, &gt; 0. Default 1e-5.</summary>
+    public double Epsilon { get; init; } = 1e-5;
+
+    /// <summary>The thread schedule; <see cref="SweepSchedule.Auto"/> picks from the accelerator.</summary>
+    public SweepSchedule Schedule { get; init; } = SweepSchedule.Auto;
+
+    /// <summary>
+    /// When true, a forward first scans q, k, v, β, W0 and z0 (a backward: dy, dWT, dzT) for NaN/±Inf on the
+    /// device and throws <see cref="ArgumentException"/> naming the offending argument. This waits for the
+    /// stream once per call, so it is off by default.
+    /// </summary>
+    public bool CheckFinite { get; init; }
+
+    /// <summary>
+    /// The store-all baseline: the forward also stores W before every step and the backward reads it back
+    /// instead of rebuilding W by subtraction. Same results up to rounding, O(B·heads·T·m·d') more memory;
+    /// it exists for benchmarks and to measure the rebuild's rounding. Default false.
+    /// </summary>
+    public bool StoreAll { get; init; }
+
+    /// <summary>Whether the sum-rule normaliser z is part of the state (z0, zT, dz0, dzT): <see cref="UpdateRule.Sum"/> with <see cref="Normalize"/>.</summary>
+    public bool KeepsNormalizer => Rule == UpdateRule.Sum && Normalize;
+
+    /// <summary>d' = <see cref="FeatureMaps.FeatureSize"/>(<see cref="FeatureMap"/>, <see cref="KeySize"/>).</summary>
+    /// <remarks>A method, not a property, so that printing options with an invalid map does not throw.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The map or the key size is invalid.</exception>
+    public int FeatureSize() => FeatureMap.FeatureSize(KeySize);
+
+    /// <summary>Checks every option; throws an exception naming the first invalid one.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size, ε or an enum value is out of range, or m·d' does not fit 32 bits.</exception>
+    public void Validate()
+    {
+        if (Heads < 1) throw new ArgumentOutOfRangeException(nameof(Heads), Heads, "Heads must be ≥ 1.");
+        if (KeySize < 1) throw new ArgumentOutOfRangeException(nameof(KeySize), KeySize, "KeySize (d) must be ≥ 1.");
+        if (ValueSize < 1) throw new ArgumentOutOfRangeException(nameof(ValueSize), ValueSize, "ValueSize (m) must be ≥ 1.");
+        if (!Enum.IsDefined(FeatureMap)) throw new ArgumentOutOfRangeException(nameof(FeatureMap), FeatureMap, "Unknown feature map.");
+        if (!Enum.IsDefined(Rule)) throw new ArgumentOutOfRangeException(nameof(Rule), Rule, "Unknown update rule.");
+        if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule.");
+        if (!(Epsilon > 0.0 && double.IsFinite(Epsilon)))
+            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon (ε) must be finite and > 0.");
+        if (KeySize > int.MaxValue / 8)
+            throw new ArgumentOutOfRangeException(nameof(KeySize), KeySize, "KeySize is too large: d' = 2νd must fit a 32-bit index.");
+        if ((long)ValueSize * FeatureSize() > int.MaxValue / 4)
+            throw new ArgumentOutOfRangeException(nameof(ValueSize), ValueSize, "ValueSize is too large: m·d' must fit a 32-bit index.");
+    }
+}

@@ -1,0 +1,112 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Kernels.LinearFastWeights;
+
+/// <summary>
+/// The device memory of one training call of a <see cref="LinearFastWeightLayer"/>: what the forward keeps for the
+/// backward (W_T, z_T, the v̄ or y/denominator tape, and with store-all W before every step) and the backward's own state (W and z
+/// rebuilt, G and g_z). Sized for at most <see cref="MaxBatch"/> × <see cref="MaxTime"/>; create one with
+/// <see cref="LinearFastWeightLayer.CreateWorkspace"/>, reuse it, dispose it.
+/// </summary>
+/// <remarks>
+/// Memory contract: a forward overwrites W_T, z_T, the tape, the history and the scratch vectors; a backward only
+/// reads them and overwrites its own buffers (rebuilt W and z, G, g_z, column counts, scratch), so it may be repeated for another dy.
+/// A workspace serves one call at a time: two streams must not share one.
+/// </remarks>
+public sealed class LinearFastWeightWorkspace : IDisposable
+{
+    private readonly List<MemoryBuffer> buffers = new();
+    private bool disposed;
+
+    internal LinearFastWeightWorkspace(Accelerator accelerator, LinearWorkspacePlan plan, LinearFastWeightOptions options)
+    {
+        Accelerator = accelerator;
+        Plan = plan;
+        Options = options;
+        try
+        {
+            FinalW = Allocate(plan.StateElements);
+            Rebuild = Allocate(plan.StateElements);
+            Grad = Allocate(plan.StateElements);
+            FinalZ = Allocate(plan.NormalizerElements);
+            RebuildZ = Allocate(plan.NormalizerElements);
+            GradZ = Allocate(plan.NormalizerElements);
+            VBar = Allocate(plan.TapeElements);
+            Outputs = Allocate(plan.OutputElements);
+            Den = Allocate(plan.DenominatorElements);
+            History = Allocate(plan.HistoryElements);
+            Vectors = Allocate(plan.VectorElements);
+            Counts = Allocate(plan.CountElements);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The accelerator the buffers live on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>What was allocated, element by element.</summary>
+    public LinearWorkspacePlan Plan { get; }
+
+    /// <summary>The largest batch B this workspace serves.</summary>
+    public int MaxBatch => Plan.Batch;
+
+    /// <summary>The longest sequence T this workspace serves.</summary>
+    public int MaxTime => Plan.Time;
+
+    /// <summary>Sum of the sizes of the device buffers really allocated, in bytes (equals <see cref="LinearWorkspacePlan.TotalBytes"/>).</summary>
+    public long AllocatedBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var b in buffers) total += b.LengthInBytes;
+            return total;
+        }
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    public bool IsDisposed => disposed;
+
+    /// <summary>The options of the layer that created it (a layer with other options must not use it).</summary>
+    internal LinearFastWeightOptions Options { get; }
+
+    internal ArrayView<float> FinalW { get; }
+    internal ArrayView<float> Rebuild { get; }
+    internal ArrayView<float> Grad { get; }
+    internal ArrayView<float> FinalZ { get; }
+    internal ArrayView<float> RebuildZ { get; }
+    internal ArrayView<float> GradZ { get; }
+    internal ArrayView<float> VBar { get; }
+    internal ArrayView<float> Outputs { get; }
+    internal ArrayView<float> Den { get; }
+    internal ArrayView<float> History { get; }
+    internal ArrayView<float> Vectors { get; }
+    internal ArrayView<float> Counts { get; }
+
+    /// <summary>Set by a forward for (batch, time); a backward checks it matches.</summary>
+    internal (int Batch, int Time)? ForwardShape { get; set; }
+
+    /// <summary>The layer whose forward filled the tape last.</summary>
+    internal object? ForwardLayer { get; set; }
+
+    private ArrayView<float> Allocate(long elements)
+    {
+        var buffer = Accelerator.Allocate1D<float>(elements);
+        buffers.Add(buffer);
+        return buffer.View;
+    }
+
+    /// <summary>Frees the device buffers. Safe to call twice.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        foreach (var b in buffers) b.Dispose();
+        buffers.Clear();
+    }
+}

@@ -1,0 +1,68 @@
+using BenchmarkDotNet.Running;
+using FastWeights.Bench.Benchmarks;
+using FastWeights.Kernels.LinearFastWeights;
+using FastWeights.Tests.Reference;
+using NUnit.Framework;
+
+namespace FastWeights.Tests.Bench;
+
+/// <summary>
+/// <see cref="LinearFastWeightBenchmarks"/> run directly (not through BenchmarkDotNet) on the CPU accelerator at the
+/// smallest grid point: both variants compute the same y and gradients (within 1e-5 relative L2: they differ only in
+/// whether W is rebuilt or read back), StoreAll allocates the history on top, and the suite is part of the kernels command.
+/// </summary>
+[TestFixture]
+public sealed class LinearBenchmarksTests
+{
+    private static LinearFastWeightBenchmarks Smallest(string variant, UpdateRule rule) => new()
+    {
+        Accelerator = KernelBenchmarkEnvironment.Cpu, Variant = variant, Rule = rule,
+        B = LinearBenchmarkGrid.Cpu.Batches.Min(), T = LinearBenchmarkGrid.Cpu.Times.Min(),
+    };
+
+    [TestCase(UpdateRule.Delta)]
+    [TestCase(UpdateRule.Sum)]
+    public void FusedAndStoreAll_AgreeAndStoreAllTakesMoreMemory(UpdateRule rule)
+    {
+        var fused = Smallest("Fused", rule);
+        var stored = Smallest("StoreAll", rule);
+        try
+        {
+            fused.GlobalSetup();
+            stored.GlobalSetup();
+            fused.TrainingStep();
+            stored.TrainingStep();
+            var a = fused.ReadOutputs();
+            var b = stored.ReadOutputs();
+            Assert.That(a.Keys, Is.EquivalentTo(b.Keys));
+            Assert.Multiple(() =>
+            {
+                foreach (var name in a.Keys)
+                {
+                    double err = Tolerance.RelativeL2(Array.ConvertAll(a[name], v => (double)v), Array.ConvertAll(b[name], v => (double)v));
+                    Assert.That(err, Is.LessThanOrEqualTo(1e-5), name);
+                    Assert.That(a[name].Any(v => v != 0f), Is.True, $"{name} was written");
+                }
+            });
+            var o = fused.Options;
+            long history = 4L * fused.B * o.Heads * fused.T * o.ValueSize * o.FeatureSize();
+            Assert.That(LinearFastWeightLayer.StoreAllBytes(o, fused.B, fused.T) - LinearFastWeightLayer.WorkspaceBytes(o, fused.B, fused.T),
+                Is.EqualTo(history - 4));
+        }
+        finally
+        {
+            fused.GlobalCleanup();
+            stored.GlobalCleanup();
+        }
+    }
+
+    [Test]
+    public void SuiteIsRunByTheKernelsCommand()
+    {
+        Assert.That(KernelBenchmarkConfig.Suites, Does.Contain(typeof(LinearFastWeightBenchmarks)));
+        var cases = BenchmarkConverter.TypeToBenchmarks(typeof(LinearFastWeightBenchmarks), KernelBenchmarkConfig.Create()).BenchmarksCases;
+        // 2 variants × 2 rules × |B| × |T| × 3 methods on the grid of this run's accelerator.
+        var g = LinearBenchmarkGrid.Current;
+        Assert.That(cases, Has.Length.EqualTo(2 * 2 * g.Batches.Length * g.Times.Length * 3));
+    }
+}
