@@ -27,6 +27,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     private readonly Action<AcceleratorStream, Index1D, ReverseSweepArgs>? reverseThread;
     private readonly Action<AcceleratorStream, KernelConfig, ForwardSweepArgs>? forwardGroup;
     private readonly Action<AcceleratorStream, KernelConfig, ReverseSweepArgs>? reverseGroup;
+    private readonly Action<AcceleratorStream, Index1D, FastWeightReplayArgs> replay;
     private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
     private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
     private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
@@ -87,6 +88,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         }
         ForwardFastWeightsOnChip = forwardOnChip;
         ReverseFastWeightsOnChip = reverseOnChip;
+        replay = accelerator.LoadAutoGroupedKernel<Index1D, FastWeightReplayArgs>(FastWeightReplay.Kernel);
         outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
         inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
         vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
@@ -138,6 +140,24 @@ public sealed class FastWeightRnnLayer : IDisposable
     }
 
     /// <summary>
+    /// Bytes of device memory one training call needs for (B, T) with every option of <paramref name="options"/>
+    /// (K, <see cref="FastWeightRnnOptions.MemoryBudgetBytes"/>, <see cref="FastWeightRnnOptions.MaxCheckpointCopies"/>):
+    /// exactly what a layer built with them allocates in <see cref="CreateWorkspace"/>, at most the budget.
+    /// </summary>
+    /// <param name="options">The layer's options; validated here.</param>
+    /// <param name="batch">B ≥ 1.</param>
+    /// <param name="time">T ≥ 1.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range, or the budget is below the
+    /// smallest schedule's need (the message names the minimum).</exception>
+    public static long WorkspaceBytes(FastWeightRnnOptions options, int batch, int time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return PlanFor(options, options.ResolveCheckpointInterval(), batch, time).TotalBytes;
+    }
+
+    /// <summary>
     /// Bytes the same call would take if A were stored for every step (K = 1), as an autograd framework
     /// does: the baseline <see cref="WorkspaceBytes(int,int,int,int,int,double)"/> is compared with.
     /// </summary>
@@ -150,8 +170,12 @@ public sealed class FastWeightRnnLayer : IDisposable
         return new WorkspacePlan(batch, time, hidden, innerSteps, 1).TotalBytes;
     }
 
-    /// <summary>Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1.</exception>
+    /// <summary>
+    /// Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps:
+    /// <see cref="WorkspaceBytes(int,int)"/> bytes, within <see cref="FastWeightRnnOptions.MemoryBudgetBytes"/> when set.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1, or the budget is below what the smallest
+    /// checkpoint schedule needs for (maxBatch, maxTime); the exception names the option and the minimum.</exception>
     /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
     public FastWeightRnnWorkspace CreateWorkspace(int maxBatch, int maxTime)
     {
@@ -210,11 +234,12 @@ public sealed class FastWeightRnnLayer : IDisposable
             Output = workspace.Projection.SubView(0, (long)rows * H), X = x, C = parameters.C, Bias = parameters.B,
         });
 
-        var plan = Plan(batch, time);
+        // As many copies of A as the workspace holds; with every K-step copy there, the plan of the layer without a budget.
+        var schedule = CheckpointSchedule.Plan(time, CheckpointInterval, workspace.Plan.CheckpointCount);
         var args = new ForwardSweepArgs
         {
             Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
-            CheckpointInterval = CheckpointInterval, CheckpointCount = plan.CheckpointCount,
+            CheckpointInterval = schedule.StoreInterval, CheckpointCount = schedule.PersistentSlots,
             Activation = (int)Options.Activation, HasH0 = hasH0 ? 1 : 0, HasA0 = hasA0 ? 1 : 0,
             FastWeightsOnChip = ForwardFastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
             Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate, LnEps = (float)Options.LayerNormEpsilon,
@@ -230,6 +255,7 @@ public sealed class FastWeightRnnLayer : IDisposable
             forwardGroup!(stream, GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip)), args);
         workspace.ForwardShape = (batch, time);
         workspace.ForwardLayer = this;
+        workspace.Schedule = schedule;
     }
 
     /// <summary>
@@ -284,11 +310,12 @@ public sealed class FastWeightRnnLayer : IDisposable
         if (Options.CheckFinite)
             ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dAT, nameof(dAT)));
 
-        var plan = Plan(batch, time);
+        var schedule = workspace.Schedule!;
         var args = new ReverseSweepArgs
         {
             Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
-            CheckpointInterval = CheckpointInterval, CheckpointCount = plan.CheckpointCount,
+            CheckpointInterval = CheckpointInterval, CheckpointCount = schedule.PersistentSlots,
+            WindowStart = 0, WindowEnd = time, AnchorSlot = -1,
             Activation = (int)Options.Activation,
             HasDhT = hasDhT ? 1 : 0, HasDAT = hasDAT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0, HasDA0 = hasDA0 ? 1 : 0,
             FastWeightsOnChip = ReverseFastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
@@ -301,10 +328,38 @@ public sealed class FastWeightRnnLayer : IDisposable
             Vectors = workspace.Vectors, LayerNormGrad = workspace.LayerNormGrad,
             DH0 = hasDh0 ? dh0 : workspace.Vectors, DA0 = hasDA0 ? dA0 : workspace.Vectors,
         };
-        if (Schedule == SweepSchedule.Thread)
-            reverseThread!(stream, (Index1D)batch, args);
+        long recomputed = 0;
+        if (schedule.IsSingleSweep)
+            Reverse(stream, batch, args);
         else
-            reverseGroup!(stream, GroupConfig(batch, ReverseSweep.GroupSharedFloats(H, GroupSize, ReverseFastWeightsOnChip)), args);
+        {
+            int replayBlock = ElementBlocks.For(Accelerator, bhh);
+            foreach (var op in schedule.Operations)
+            {
+                if (op.Kind == CheckpointOperationKind.Replay)
+                {
+                    var replayArgs = new FastWeightReplayArgs
+                    {
+                        Batch = batch, Time = time, Hidden = H, Block = replayBlock,
+                        FromStep = op.FromAnchor * CheckpointInterval, ToStep = op.ToAnchor * CheckpointInterval,
+                        SourceSlot = op.SourceSlot, TargetSlot = op.TargetSlot,
+                        Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
+                        States = workspace.States, Checkpoints = workspace.Checkpoints,
+                    };
+                    replay(stream, (Index1D)ElementBlocks.Threads(bhh, replayBlock), replayArgs);
+                    recomputed += replayArgs.ToStep - replayArgs.FromStep;
+                }
+                else
+                {
+                    int start = op.FromAnchor * CheckpointInterval;
+                    Reverse(stream, batch, args with
+                    {
+                        WindowStart = start, WindowEnd = (int)Math.Min((long)start + CheckpointInterval, time), AnchorSlot = op.SourceSlot,
+                    });
+                }
+            }
+        }
+        workspace.RecomputedSteps = recomputed;
 
         int rows = batch * time;
         int wBlock = ElementBlocks.For(Accelerator, (long)H * H);
@@ -337,6 +392,14 @@ public sealed class FastWeightRnnLayer : IDisposable
         }
     }
 
+    private void Reverse(AcceleratorStream stream, int batch, ReverseSweepArgs args)
+    {
+        if (Schedule == SweepSchedule.Thread)
+            reverseThread!(stream, (Index1D)batch, args);
+        else
+            reverseGroup!(stream, GroupConfig(batch, ReverseSweep.GroupSharedFloats(Options.HiddenSize, GroupSize, ReverseFastWeightsOnChip)), args);
+    }
+
     private const int FiniteSlots = 16;
 
     private void ThrowIfNotFinite(AcceleratorStream stream, params (ArrayView<float> View, string Name)[] views)
@@ -362,11 +425,14 @@ public sealed class FastWeightRnnLayer : IDisposable
     private KernelConfig GroupConfig(int batch, int sharedFloats) =>
         new((Index1D)batch, (Index1D)GroupSize, SharedMemoryConfig.RequestDynamic<float>(sharedFloats));
 
-    private WorkspacePlan Plan(int batch, int time)
+    private WorkspacePlan Plan(int batch, int time) => PlanFor(Options, CheckpointInterval, batch, time);
+
+    private static WorkspacePlan PlanFor(FastWeightRnnOptions options, int interval, int batch, int time)
     {
-        CheckSizes(batch, time, Options.InputSize, Options.HiddenSize, Options.InnerSteps);
-        CheckCheckpointSpan(time, CheckpointInterval);
-        return new WorkspacePlan(batch, time, Options.HiddenSize, Options.InnerSteps, CheckpointInterval);
+        CheckSizes(batch, time, options.InputSize, options.HiddenSize, options.InnerSteps);
+        CheckCheckpointSpan(time, interval);
+        return WorkspacePlan.Budgeted(batch, time, options.HiddenSize, options.InnerSteps, interval,
+            options.MemoryBudgetBytes, options.MaxCheckpointCopies);
     }
 
     private static void CheckSizes(int batch, int time, int input, int hidden, int innerSteps)
