@@ -11,10 +11,11 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// <para>Slots 0 … P−1 are persistent: the forward writes them (A at every d-th anchor, and A(T) in slot P−1) and
 /// the backward only reads them, so a backward may be repeated. Slots P … P+s−1 are scratch for the backward.
 /// With d = 1 every anchor is persistent (s = 0): the layout and single reverse launch of the layer without a budget.</para>
-/// <para>For d &gt; 1 the anchors of each stored segment [i·d, (i+1)·d) are visited from the top by binary
-/// halving: replay from the segment's stored anchor to the middle one into a scratch slot, reverse the upper
-/// half with one slot fewer, then the lower half with the slot freed. With one scratch slot left the
-/// remaining anchors are replayed one by one from the bottom (quadratic).</para>
+/// <para>For d &gt; 1 the anchors of each stored segment [i·d, (i+1)·d) are visited from the top by the binomial
+/// schedule of Griewank's revolve: replay from the segment's stored anchor a anchors up into a scratch slot,
+/// visit the upper part with one slot fewer, then the lower part with the slot freed, a chosen to minimise
+/// the total (<see cref="RecomputeCost"/>). With one scratch slot left the remaining anchors are replayed one
+/// by one from the bottom (quadratic).</para>
 /// </remarks>
 public sealed class CheckpointSchedule
 {
@@ -29,11 +30,10 @@ public sealed class CheckpointSchedule
         PersistentSlots = PersistentCount(Anchors, storeEvery);
         ScratchSlots = scratchSlots;
         if (storeEvery == 1) return;   // one reverse launch re-anchors on the persistent copies
-        var scratch = Enumerable.Range(PersistentSlots, scratchSlots).ToArray();
         for (int segment = PersistentSlots - 2; segment >= 0; segment--)
         {
             int lo = segment * storeEvery, hi = Math.Min(lo + storeEvery, Anchors) - 1;
-            Reverse(lo, hi, segment, scratch);
+            Reverse(lo, hi, segment);
         }
     }
 
@@ -85,10 +85,11 @@ public sealed class CheckpointSchedule
     public static int MinimumSlots(int time, int interval) => AnchorCount(time, interval) == 1 ? 2 : 3;
 
     /// <summary>
-    /// C(m, s), the anchor intervals replayed to visit m+1 consecutive anchors from the top when the lowest
-    /// is held and s ≥ 1 scratch slots are free: C(0, s) = 0; C(m, 1) = m(m+1)/2;
-    /// C(m, s) = a + C(m − a, s − 1) + C(a − 1, s) with a = ⌈m/2⌉ for s ≥ 2. With enough slots
-    /// (s ≥ log₂(m+1)) and m + 1 = 2^k this is k·2^(k−1).
+    /// C(m, s), the fewest anchor intervals replayed to visit m+1 consecutive anchors from the top when the lowest
+    /// is held and s ≥ 1 scratch slots are free. It obeys C(0, s) = 0, C(m, 1) = m(m+1)/2 and
+    /// C(m, s) = min over 1 ≤ a ≤ m of a + C(m − a, s − 1) + C(a − 1, s), and has the closed form of Griewank's
+    /// binomial schedule: C(m, s) = r·(m+1) − binom(s+r, s+1), with r the smallest integer such that
+    /// binom(s+r, s) ≥ m+1 (each anchor is replayed to at most r times; docs/design.md §9).
     /// </summary>
     /// <param name="m">Anchors above the held one, ≥ 0.</param>
     /// <param name="scratch">s ≥ 1 (s = 0 only with m = 0).</param>
@@ -97,7 +98,7 @@ public sealed class CheckpointSchedule
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         if (m > 0 && scratch < 1) throw new ArgumentOutOfRangeException(nameof(scratch), scratch, "Visiting more than one anchor needs a scratch slot.");
-        return Cost(m, scratch, new Dictionary<(int, int), long>());
+        return Cost(m, scratch);
     }
 
     /// <summary>
@@ -120,7 +121,6 @@ public sealed class CheckpointSchedule
         int n = AnchorCount(time, interval);
         if (slots >= n + 1) return new CheckpointSchedule(time, interval, 1, 0);
 
-        var memo = new Dictionary<(int, int), long>();
         int bestD = -1;
         long bestCost = long.MaxValue;
         for (int d = 2; d <= n; d++)
@@ -129,7 +129,7 @@ public sealed class CheckpointSchedule
             int scratch = slots - persistent;
             if (scratch < 1) continue;
             int full = persistent - 2;   // segments of d anchors; the last one holds the rest
-            long cost = full * Cost(d - 1, scratch, memo) + Cost(n - full * d - 1, scratch, memo);
+            long cost = full * Cost(d - 1, scratch) + Cost(n - full * d - 1, scratch);
             if (cost < bestCost)
             {
                 bestCost = cost;
@@ -142,39 +142,74 @@ public sealed class CheckpointSchedule
 
     private static int PersistentCount(int anchors, int storeEvery) => (anchors + storeEvery - 1) / storeEvery + 1;
 
-    private static long Cost(int m, int scratch, Dictionary<(int, int), long> memo)
+    /// <summary>The closed form of <see cref="RecomputeCost"/>, in 128-bit arithmetic (binomials of up to n² size).</summary>
+    private static long Cost(int m, int scratch)
     {
         if (m == 0) return 0;
-        if (scratch == 1) return (long)m * (m + 1) / 2;
-        if (memo.TryGetValue((m, scratch), out long known)) return known;
-        int a = (m + 1) / 2;
-        long cost = a + Cost(m - a, scratch - 1, memo) + Cost(a - 1, scratch, memo);
-        memo[(m, scratch)] = cost;
-        return cost;
+        int s = Math.Min(scratch, m);   // beyond m slots, C(m, s) = m: each anchor is replayed to once
+        Int128 binomial = 1;            // binom(s + r, r) = binom(s + r, s)
+        int r = 0;
+        while (binomial < m + 1)
+        {
+            r++;
+            binomial = binomial * (s + r) / r;
+        }
+        Int128 lower = binomial * r / (s + 1);   // binom(s + r, r − 1) = binom(s + r, s + 1)
+        return (long)((Int128)r * (m + 1) - lower);
     }
 
-    /// <summary>Visits anchors hi, hi−1, …, lo (reverse windows), A(lo) being in <paramref name="held"/>.</summary>
-    private void Reverse(int lo, int hi, int held, ReadOnlySpan<int> free)
+    /// <summary>
+    /// The a of the first replay that attains C(m, s) (s ≥ 2): a + C(m − a, s − 1) + C(a − 1, s) is convex in a
+    /// (both C are convex, piecewise linear), so a binary search on its forward difference finds the smallest minimiser.
+    /// </summary>
+    private static int Split(int m, int scratch)
     {
-        if (hi == lo)
+        long F(int a) => a + Cost(m - a, scratch - 1) + Cost(a - 1, scratch);
+        int lo = 1, hi = m;
+        while (lo < hi)
         {
-            Window(lo, held);
-            return;
+            int mid = lo + (hi - lo) / 2;
+            if (F(mid + 1) < F(mid)) lo = mid + 1;
+            else hi = mid;
         }
-        if (free.Length == 1)
+        return lo;
+    }
+
+    /// <summary>
+    /// Visits anchors hi, hi−1, …, lo (reverse windows), A(lo) being in slot <paramref name="held"/>, with the
+    /// scratch slots P, P+1, … free. An explicit stack, not recursion: with many slots the chain of upper parts
+    /// is as deep as the slots are many.
+    /// </summary>
+    private void Reverse(int lo, int hi, int held)
+    {
+        // (lo, hi, held, first free scratch slot): the free slots are always a suffix of the scratch slots.
+        var pending = new Stack<(int Lo, int Hi, int Held, int Free)>();
+        pending.Push((lo, hi, held, PersistentSlots));
+        while (pending.Count > 0)
         {
-            for (int k = hi; k > lo; k--)
+            var (l, h, k, free) = pending.Pop();
+            int freeCount = Slots - free;
+            if (h == l)
             {
-                Replay(lo, k, held, free[0]);
-                Window(k, free[0]);
+                Window(l, k);
             }
-            Window(lo, held);
-            return;
+            else if (freeCount == 1)
+            {
+                for (int j = h; j > l; j--)
+                {
+                    Replay(l, j, k, free);
+                    Window(j, free);
+                }
+                Window(l, k);
+            }
+            else
+            {
+                int mid = l + Split(h - l, freeCount);
+                Replay(l, mid, k, free);
+                pending.Push((l, mid - 1, k, free));        // second: the lower part, the slot freed again
+                pending.Push((mid, h, free, free + 1));     // first: the upper part from the replayed copy
+            }
         }
-        int mid = lo + (hi - lo + 1) / 2;
-        Replay(lo, mid, held, free[0]);
-        Reverse(mid, hi, free[0], free[1..]);
-        Reverse(lo, mid - 1, held, free);
     }
 
     private void Replay(int from, int to, int source, int target)

@@ -13,20 +13,32 @@ namespace FastWeights.Tests.FastWeightRnn;
 public sealed class CheckpointScheduleTests
 {
     [Test]
-    public void RecomputeCostHasItsClosedForms()
+    public void RecomputeCostIsTheOptimumOfItsRecursion()
     {
+        // Brute force: D(m, s) = min over the first replay distance a of a + D(m − a, s − 1) + D(a − 1, s), D(m, 1) = m(m+1)/2.
+        const int M = 120, S = 6;
+        var d = new long[M + 1, S + 1];
+        for (int m = 1; m <= M; m++)
+        {
+            d[m, 1] = (long)m * (m + 1) / 2;
+            for (int sc = 2; sc <= S; sc++)
+            {
+                long best = long.MaxValue;
+                for (int a = 1; a <= m; a++)
+                    best = Math.Min(best, a + d[m - a, sc - 1] + d[a - 1, sc]);
+                d[m, sc] = best;
+            }
+        }
         Assert.Multiple(() =>
         {
-            // One scratch slot: anchors lo+m, lo+m−1, …, lo+1 are each replayed from lo: Σ k = m(m+1)/2.
-            foreach (int m in new[] { 0, 1, 2, 7, 100, 5000 })
-                Assert.That(CheckpointSchedule.RecomputeCost(m, 1), Is.EqualTo((long)m * (m + 1) / 2), $"m={m}, s=1");
-            // Binary halving with enough slots on m + 1 = 2^k anchors: k·2^(k−1) (each of k levels replays half the anchors).
-            for (int k = 1; k <= 14; k++)
-            {
-                int m = (1 << k) - 1;
-                Assert.That(CheckpointSchedule.RecomputeCost(m, k), Is.EqualTo((long)k << (k - 1)), $"m={m}, s={k}");
-                Assert.That(CheckpointSchedule.RecomputeCost(m, k + 5), Is.EqualTo((long)k << (k - 1)), $"m={m}, extra slots change nothing");
-            }
+            for (int m = 0; m <= M; m++)
+                for (int sc = 1; sc <= S; sc++)
+                    Assert.That(CheckpointSchedule.RecomputeCost(m, sc), Is.EqualTo(d[m, sc]), $"m={m}, s={sc}");
+            // One scratch slot: anchors lo+m, …, lo+1 each replayed from lo: m(m+1)/2, also for large m.
+            Assert.That(CheckpointSchedule.RecomputeCost(50_000, 1), Is.EqualTo(50_000L * 50_001 / 2));
+            // As many slots as anchors: each anchor is replayed to once.
+            Assert.That(CheckpointSchedule.RecomputeCost(5000, 5000), Is.EqualTo(5000));
+            Assert.That(CheckpointSchedule.RecomputeCost(5000, 1 << 30), Is.EqualTo(5000));
             Assert.That(CheckpointSchedule.RecomputeCost(0, 0), Is.EqualTo(0));
         });
         Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointSchedule.RecomputeCost(3, 0));
@@ -130,8 +142,8 @@ public sealed class CheckpointScheduleTests
     [Test]
     public void LogarithmicSlotsGiveNLogNRecomputation()
     {
-        // n = 2^14 intervals: with log₂ n + 2 slots (A(0), A(T) and log₂ n scratch) binary halving replays
-        // (n/2)·log₂ n intervals at most, against n²/2 with a single scratch slot.
+        // n = 2^14 intervals: with log₂ n + 2 slots (A(0), A(T) and log₂ n scratch) binary halving would replay
+        // (n/2)·log₂ n intervals; the binomial schedule replays no more, against n²/2 with a single scratch slot.
         const int n = 1 << 14;
         var logPlan = CheckpointSchedule.Plan(n, 1, 14 + 2);
         var linearPlan = CheckpointSchedule.Plan(n, 1, 3);
