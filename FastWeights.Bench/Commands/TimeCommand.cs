@@ -8,10 +8,11 @@ using ILGPU.Runtime;
 namespace FastWeights.Bench.Commands;
 
 /// <summary>
-/// <c>time --batch B --time T --input I --hidden H --inner S [--decay λ] [--accelerator …] [--schedule …] [--repeat N]</c>:
+/// <c>time --batch B --time T --input I --hidden H --inner S [--decay λ] [--accelerator …] [--schedule …] [--repeat N]
+/// [--budget-bytes N] [--max-copies C]</c>:
 /// wall time of one forward and one backward of the layer on device buffers, after a warm-up call that
-/// compiles the kernels, synchronised at the end of each. Prints one line with the medians. A quick probe;
-/// the benchmark suites with baselines are separate work.
+/// compiles the kernels, synchronised at the end of each. Prints one line with the medians (with a budget, followed by
+/// <c>checkpoint_copies=C recomputed_steps=R</c>). A quick probe; the benchmark suites with baselines are separate work.
 /// </summary>
 internal static class TimeCommand
 {
@@ -28,29 +29,39 @@ internal static class TimeCommand
         var accelerator = new Option<string>("--accelerator") { Description = "auto|cpu|cuda.", DefaultValueFactory = _ => "auto" };
         var schedule = new Option<string>("--schedule") { Description = "auto|group|thread.", DefaultValueFactory = _ => "auto" };
         var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (>= 1); the median is printed.", DefaultValueFactory = _ => 5 };
+        var budgetBytes = new Option<long?>("--budget-bytes") { Description = "Workspace budget in bytes (FastWeightRnnOptions.MemoryBudgetBytes)." };
+        var maxCopies = new Option<int?>("--max-copies") { Description = "Cap on the stored copies of A (FastWeightRnnOptions.MaxCheckpointCopies)." };
         var command = new Command(Name, "Time one forward and one backward of the layer on device buffers.")
         {
-            batch, time, input, hidden, inner, decay, accelerator, schedule, repeat,
+            batch, time, input, hidden, inner, decay, accelerator, schedule, repeat, budgetBytes, maxCopies,
         };
         command.SetAction(parse => Run(
             parse.GetValue(batch), parse.GetValue(time), parse.GetValue(input), parse.GetValue(hidden), parse.GetValue(inner),
             parse.GetValue(decay), parse.GetValue(accelerator)!, parse.GetValue(schedule)!, parse.GetValue(repeat),
+            parse.GetValue(budgetBytes), parse.GetValue(maxCopies),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
     }
 
     public static int Run(int batch, int time, int input, int hidden, int inner, double decay, string accelerator, string schedule,
         int repeat, TextWriter stdout, TextWriter stderr) =>
+        Run(batch, time, input, hidden, inner, decay, accelerator, schedule, repeat, null, null, stdout, stderr);
+
+    public static int Run(int batch, int time, int input, int hidden, int inner, double decay, string accelerator, string schedule,
+        int repeat, long? budgetBytes, int? maxCopies, TextWriter stdout, TextWriter stderr) =>
         CommandErrors.Guard(Name, stderr, () =>
         {
             if (repeat < 1) throw new CommandInputException($"--repeat must be >= 1, got {repeat}.");
             MemoryCommand.Compute(batch, time, input, hidden, inner, decay); // same size checks as `memory`
+            bool budgeted = budgetBytes is not null || maxCopies is not null;
+            if (budgeted) MemoryCommand.ComputeBudgeted(batch, time, input, hidden, inner, decay, budgetBytes, maxCopies);
             var sweep = LayerCommand.ParseSchedule(schedule);
             using var device = LayerCommand.OpenDevice(accelerator, sweep);
             var acc = device.Accelerator;
             using var layer = new FastWeightRnnLayer(acc, new FastWeightRnnOptions
             {
                 InputSize = input, HiddenSize = hidden, InnerSteps = inner, Decay = decay, Schedule = sweep,
+                MemoryBudgetBytes = budgetBytes, MaxCheckpointCopies = maxCopies,
             });
             using var workspace = layer.CreateWorkspace(batch, time);
             var rng = new Random(1);
@@ -96,7 +107,8 @@ internal static class TimeCommand
                 stdout.WriteLine(
                     $"device={LayerCommand.KindName(device.Kind)} name=\"{acc.Name}\" schedule={LayerCommand.ScheduleName(layer.Schedule)} "
                     + $"B={B} T={T} I={I} H={H} S={inner} decay={decay.ToString(CultureInfo.InvariantCulture)} K={layer.CheckpointInterval} "
-                    + $"forward_ms={F(Median(forwardMs))} backward_ms={F(Median(backwardMs))} repeat={repeat} workspace_bytes={workspace.AllocatedBytes}");
+                    + $"forward_ms={F(Median(forwardMs))} backward_ms={F(Median(backwardMs))} repeat={repeat} workspace_bytes={workspace.AllocatedBytes}"
+                    + (budgeted ? $" checkpoint_copies={workspace.Plan.CheckpointCount} recomputed_steps={workspace.RecomputedSteps}" : ""));
                 return 0;
             }
             finally

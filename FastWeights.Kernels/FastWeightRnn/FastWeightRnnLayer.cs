@@ -150,11 +150,24 @@ public sealed class FastWeightRnnLayer : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range, or the budget is below the
     /// smallest schedule's need (the message names the minimum).</exception>
-    public static long WorkspaceBytes(FastWeightRnnOptions options, int batch, int time)
+    public static long WorkspaceBytes(FastWeightRnnOptions options, int batch, int time) => WorkspacePlanFor(options, batch, time).TotalBytes;
+
+    /// <summary>
+    /// The buffers behind <see cref="WorkspaceBytes(FastWeightRnnOptions,int,int)"/>: what a layer built with
+    /// <paramref name="options"/> allocates for (B, T), including how many copies of A a budget leaves
+    /// (<see cref="WorkspacePlan.CheckpointCount"/>).
+    /// </summary>
+    /// <param name="options">The layer's options; validated here.</param>
+    /// <param name="batch">B ≥ 1.</param>
+    /// <param name="time">T ≥ 1.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range, or the budget is below the
+    /// smallest schedule's need (the message names the minimum).</exception>
+    public static WorkspacePlan WorkspacePlanFor(FastWeightRnnOptions options, int batch, int time)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return PlanFor(options, options.ResolveCheckpointInterval(), batch, time).TotalBytes;
+        return PlanFor(options, options.ResolveCheckpointInterval(), batch, time);
     }
 
     /// <summary>
