@@ -89,7 +89,7 @@ public sealed class CheckpointSchedule
     /// is held and s ≥ 1 scratch slots are free. It obeys C(0, s) = 0, C(m, 1) = m(m+1)/2 and
     /// C(m, s) = min over 1 ≤ a ≤ m of a + C(m − a, s − 1) + C(a − 1, s), and has the closed form of Griewank's
     /// binomial schedule: C(m, s) = r·(m+1) − binom(s+r, s+1), with r the smallest integer such that
-    /// binom(s+r, s) ≥ m+1 (each anchor is replayed to at most r times; docs/design.md §9).
+    /// binom(s+r, s) ≥ m+1 (docs/design.md §9.3).
     /// </summary>
     /// <param name="m">Anchors above the held one, ≥ 0.</param>
     /// <param name="scratch">s ≥ 1 (s = 0 only with m = 0).</param>
