@@ -5,10 +5,11 @@ using FastWeights.Kernels.FastWeightRnn;
 namespace FastWeights.Bench.Commands;
 
 /// <summary>
-/// <c>time --batch B --time T --input I --hidden H --inner S [--decay λ] [--accelerator …] [--schedule …] [--form …] [--repeat N]</c>:
+/// <c>time --batch B --time T --input I --hidden H --inner S [--decay λ] [--accelerator …] [--schedule …] [--form …] [--repeat N]
+/// [--budget-bytes N] [--max-copies C]</c>:
 /// wall time of one forward and one backward of the layer on device buffers, after a warm-up call that
-/// compiles the kernels, synchronised at the end of each. Prints one line with the medians. A quick probe;
-/// the benchmark suites with baselines are separate work.
+/// compiles the kernels, synchronised at the end of each. Prints one line with the medians (with a budget, followed by
+/// <c>checkpoint_copies=C recomputed_steps=R</c>). A quick probe; the benchmark suites with baselines are separate work.
 /// </summary>
 internal static class TimeCommand
 {
@@ -26,29 +27,39 @@ internal static class TimeCommand
         var schedule = new Option<string>("--schedule") { Description = "auto|group|thread.", DefaultValueFactory = _ => "auto" };
         var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (>= 1); the median is printed.", DefaultValueFactory = _ => 5 };
         var form = new Option<string>("--form") { Description = "auto|matrix|attention: how A·v is evaluated.", DefaultValueFactory = _ => "auto" };
+        var budgetBytes = new Option<long?>("--budget-bytes") { Description = "Workspace budget in bytes (FastWeightRnnOptions.MemoryBudgetBytes; matrix form)." };
+        var maxCopies = new Option<int?>("--max-copies") { Description = "Cap on the stored copies of A (FastWeightRnnOptions.MaxCheckpointCopies; matrix form)." };
         var command = new Command(Name, "Time one forward and one backward of the layer on device buffers.")
         {
-            batch, time, input, hidden, inner, decay, accelerator, schedule, repeat, form,
+            batch, time, input, hidden, inner, decay, accelerator, schedule, repeat, form, budgetBytes, maxCopies,
         };
         command.SetAction(parse => Run(
             parse.GetValue(batch), parse.GetValue(time), parse.GetValue(input), parse.GetValue(hidden), parse.GetValue(inner),
             parse.GetValue(decay), parse.GetValue(accelerator)!, parse.GetValue(schedule)!, parse.GetValue(repeat), parse.GetValue(form)!,
+            parse.GetValue(budgetBytes), parse.GetValue(maxCopies),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
     }
 
     public static int Run(int batch, int time, int input, int hidden, int inner, double decay, string accelerator, string schedule,
         int repeat, string form, TextWriter stdout, TextWriter stderr) =>
+        Run(batch, time, input, hidden, inner, decay, accelerator, schedule, repeat, form, null, null, stdout, stderr);
+
+    public static int Run(int batch, int time, int input, int hidden, int inner, double decay, string accelerator, string schedule,
+        int repeat, string form, long? budgetBytes, int? maxCopies, TextWriter stdout, TextWriter stderr) =>
         CommandErrors.Guard(Name, stderr, () =>
         {
             if (repeat < 1) throw new CommandInputException($"--repeat must be >= 1, got {repeat}.");
             MemoryCommand.Compute(batch, time, input, hidden, inner, decay); // same size checks as `memory`
+            bool budgeted = budgetBytes is not null || maxCopies is not null;
+            if (budgeted) MemoryCommand.ComputeBudgeted(batch, time, input, hidden, inner, decay, budgetBytes, maxCopies);
             var sweep = LayerCommand.ParseSchedule(schedule);
             var shape = ParseForm(form);
             using var device = LayerCommand.OpenDevice(accelerator, sweep);
             using var timer = new LayerTimer(device.Accelerator, new FastWeightRnnOptions
             {
                 InputSize = input, HiddenSize = hidden, InnerSteps = inner, Decay = decay, Schedule = sweep, Form = shape,
+                MemoryBudgetBytes = budgetBytes, MaxCheckpointCopies = maxCopies,
             }, batch, time);
             var forwardMs = new List<double>();
             var backwardMs = new List<double>();
@@ -63,7 +74,8 @@ internal static class TimeCommand
                 $"device={LayerCommand.KindName(device.Kind)} name=\"{device.Accelerator.Name}\" schedule={LayerCommand.ScheduleName(layer.Schedule)} "
                 + $"form={FormName(timer.Workspace.Form)} "
                 + $"B={batch} T={time} I={input} H={hidden} S={inner} decay={decay.ToString(CultureInfo.InvariantCulture)} K={layer.CheckpointInterval} "
-                + $"forward_ms={F(LayerTimer.Median(forwardMs))} backward_ms={F(LayerTimer.Median(backwardMs))} repeat={repeat} workspace_bytes={timer.Workspace.AllocatedBytes}");
+                + $"forward_ms={F(LayerTimer.Median(forwardMs))} backward_ms={F(LayerTimer.Median(backwardMs))} repeat={repeat} workspace_bytes={timer.Workspace.AllocatedBytes}"
+                + (budgeted ? $" checkpoint_copies={timer.Workspace.Plan.CheckpointCount} recomputed_steps={timer.Workspace.RecomputedSteps}" : ""));
             return 0;
         });
 

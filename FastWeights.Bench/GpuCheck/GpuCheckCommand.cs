@@ -111,7 +111,7 @@ internal static class GpuCheckCommand
 
     /// <summary>
     /// What runs on the device under test: both schedules of the matrix form, and the attention form (thread per
-    /// sequence; design.md §9). Forms are pinned, not Auto, so each shape checks the same kernels on every machine.
+    /// sequence; design.md §10). Forms are pinned, not Auto, so each shape checks the same kernels on every machine.
     /// </summary>
     private static readonly (SweepSchedule Schedule, FastWeightForm Form)[] Variants =
         [(SweepSchedule.Group, FastWeightForm.Matrix), (SweepSchedule.Thread, FastWeightForm.Matrix), (SweepSchedule.Thread, FastWeightForm.Attention)];

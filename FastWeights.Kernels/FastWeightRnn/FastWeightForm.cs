@@ -2,7 +2,7 @@ namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>
 /// How the layer evaluates the products A(t)·v of the recurrence. Both forms compute the same function
-/// (docs/design.md §2) and the same gradients; they differ in work and memory (docs/design.md §9).
+/// (docs/design.md §2) and the same gradients; they differ in work and memory (docs/design.md §10).
 /// </summary>
 public enum FastWeightForm
 {

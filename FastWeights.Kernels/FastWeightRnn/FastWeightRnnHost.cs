@@ -59,6 +59,12 @@ public sealed class FastWeightRnnHostResult
     public float[]? DLnGain { get; init; }
     /// <summary>dβ [H].</summary>
     public float[]? DLnBias { get; init; }
+
+    /// <summary>Bytes of the workspace the call allocated (<see cref="FastWeightRnnWorkspace.AllocatedBytes"/>).</summary>
+    public long WorkspaceBytes { get; init; }
+
+    /// <summary>Recurrence steps the backward replayed (<see cref="FastWeightRnnWorkspace.RecomputedSteps"/>); 0 without a backward.</summary>
+    public long RecomputedSteps { get; init; }
 }
 
 /// <summary>
@@ -125,7 +131,10 @@ public static class FastWeightRnnHost
             if (inputs.Dy is null)
             {
                 stream.Synchronize();
-                return new FastWeightRnnHostResult { Y = y.GetAsArray(stream), HT = hT.GetAsArray(stream), AT = aT.GetAsArray(stream) };
+                return new FastWeightRnnHostResult
+                {
+                    Y = y.GetAsArray(stream), HT = hT.GetAsArray(stream), AT = aT.GetAsArray(stream), WorkspaceBytes = workspace.AllocatedBytes,
+                };
             }
 
             var dx = Alloc((long)B * T * I);
@@ -140,6 +149,7 @@ public static class FastWeightRnnHost
                 DX = dx.GetAsArray(stream), DH0 = dh0.GetAsArray(stream), DA0 = dA0.GetAsArray(stream),
                 DW = grads.DW.GetAsArray(stream), DC = grads.DC.GetAsArray(stream), DB = grads.DB.GetAsArray(stream),
                 DLnGain = grads.DLnGain.GetAsArray(stream), DLnBias = grads.DLnBias.GetAsArray(stream),
+                WorkspaceBytes = workspace.AllocatedBytes, RecomputedSteps = workspace.RecomputedSteps,
             };
         }
         finally

@@ -28,6 +28,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     private readonly Action<AcceleratorStream, Index1D, ReverseSweepArgs>? reverseThread;
     private readonly Action<AcceleratorStream, KernelConfig, ForwardSweepArgs>? forwardGroup;
     private readonly Action<AcceleratorStream, KernelConfig, ReverseSweepArgs>? reverseGroup;
+    private readonly Action<AcceleratorStream, Index1D, FastWeightReplayArgs> replay;
     private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
     private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
     private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
@@ -89,6 +90,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         }
         ForwardFastWeightsOnChip = forwardOnChip;
         ReverseFastWeightsOnChip = reverseOnChip;
+        replay = accelerator.LoadAutoGroupedKernel<Index1D, FastWeightReplayArgs>(FastWeightReplay.Kernel);
         outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
         inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
         vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
@@ -133,12 +135,14 @@ public sealed class FastWeightRnnLayer : IDisposable
 
     /// <summary>
     /// The form a workspace for sequences of up to <paramref name="maxTime"/> steps runs: <see cref="FastWeightRnnOptions.Form"/>
-    /// when it is not Auto, else <see cref="FormPolicy.Resolve"/> for this accelerator and schedule.
+    /// when it is not Auto, else <see cref="FormPolicy.Resolve"/> for this accelerator and schedule; always the matrix form
+    /// under a memory budget (<see cref="FastWeightRnnOptions.HasCheckpointBudget"/>).
     /// </summary>
     /// <param name="maxTime">T ≥ 1.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxTime"/> &lt; 1.</exception>
-    public FastWeightForm ResolveForm(int maxTime) =>
-        FormPolicy.Resolve(Options.Form, Accelerator.AcceleratorType, Schedule, Options.HiddenSize, maxTime);
+    public FastWeightForm ResolveForm(int maxTime) => Options.HasCheckpointBudget
+        ? FormPolicy.Resolve(FastWeightForm.Matrix, Accelerator.AcceleratorType, Schedule, Options.HiddenSize, maxTime)
+        : FormPolicy.Resolve(Options.Form, Accelerator.AcceleratorType, Schedule, Options.HiddenSize, maxTime);
 
     /// <summary>
     /// Bytes of device memory one training call of the matrix form (<see cref="FastWeightForm.Matrix"/>) needs for (B, T, I, H, S, λ) with the derived K:
@@ -155,6 +159,38 @@ public sealed class FastWeightRnnLayer : IDisposable
     }
 
     /// <summary>
+    /// Bytes of device memory one training call of the matrix form needs for (B, T) with every option of <paramref name="options"/>
+    /// (K, <see cref="FastWeightRnnOptions.MemoryBudgetBytes"/>, <see cref="FastWeightRnnOptions.MaxCheckpointCopies"/>):
+    /// exactly what a layer built with them allocates in <see cref="CreateWorkspace"/> when it runs the matrix form (always,
+    /// under a budget; see <see cref="ResolveForm"/>), at most the budget.
+    /// </summary>
+    /// <param name="options">The layer's options; validated here.</param>
+    /// <param name="batch">B ≥ 1.</param>
+    /// <param name="time">T ≥ 1.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range, or the budget is below the
+    /// smallest schedule's need (the message names the minimum).</exception>
+    public static long WorkspaceBytes(FastWeightRnnOptions options, int batch, int time) => WorkspacePlanFor(options, batch, time).TotalBytes;
+
+    /// <summary>
+    /// The buffers behind <see cref="WorkspaceBytes(FastWeightRnnOptions,int,int)"/>: what a layer built with
+    /// <paramref name="options"/> allocates for (B, T), including how many copies of A a budget leaves
+    /// (<see cref="WorkspacePlan.CheckpointCount"/>).
+    /// </summary>
+    /// <param name="options">The layer's options; validated here.</param>
+    /// <param name="batch">B ≥ 1.</param>
+    /// <param name="time">T ≥ 1.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range, or the budget is below the
+    /// smallest schedule's need (the message names the minimum).</exception>
+    public static WorkspacePlan WorkspacePlanFor(FastWeightRnnOptions options, int batch, int time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return PlanFor(options, options.ResolveCheckpointInterval(), batch, time);
+    }
+
+    /// <summary>
     /// Bytes the same call would take if A were stored for every step (K = 1), as an autograd framework
     /// does: the baseline <see cref="WorkspaceBytes(int,int,int,int,int,double)"/> is compared with.
     /// </summary>
@@ -167,8 +203,12 @@ public sealed class FastWeightRnnLayer : IDisposable
         return new WorkspacePlan(batch, time, hidden, innerSteps, 1).TotalBytes;
     }
 
-    /// <summary>Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1.</exception>
+    /// <summary>
+    /// Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps:
+    /// <see cref="WorkspaceBytes(int,int)"/> bytes, within <see cref="FastWeightRnnOptions.MemoryBudgetBytes"/> when set.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1, or the budget is below what the smallest
+    /// checkpoint schedule needs for (maxBatch, maxTime); the exception names the option and the minimum.</exception>
     /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
     public FastWeightRnnWorkspace CreateWorkspace(int maxBatch, int maxTime)
     {
@@ -238,11 +278,12 @@ public sealed class FastWeightRnnLayer : IDisposable
             Output = workspace.Projection.SubView(0, (long)rows * H), X = x, C = parameters.C, Bias = parameters.B,
         });
 
-        var plan = Plan(batch, time);
+        // As many copies of A as the workspace holds; with every K-step copy there, the plan of the layer without a budget.
+        var schedule = CheckpointSchedule.Plan(time, CheckpointInterval, workspace.Plan.CheckpointCount);
         var args = new ForwardSweepArgs
         {
             Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
-            CheckpointInterval = CheckpointInterval, CheckpointCount = plan.CheckpointCount,
+            CheckpointInterval = schedule.StoreInterval, CheckpointCount = schedule.PersistentSlots,
             Activation = (int)Options.Activation, HasH0 = hasH0 ? 1 : 0, HasA0 = hasA0 ? 1 : 0,
             FastWeightsOnChip = ForwardFastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
             Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate, LnEps = (float)Options.LayerNormEpsilon,
@@ -258,6 +299,7 @@ public sealed class FastWeightRnnLayer : IDisposable
             forwardGroup!(stream, GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip)), args);
         workspace.ForwardShape = (batch, time);
         workspace.ForwardLayer = this;
+        workspace.Schedule = schedule;
     }
 
     /// <summary>
@@ -318,11 +360,12 @@ public sealed class FastWeightRnnLayer : IDisposable
             return;
         }
 
-        var plan = Plan(batch, time);
+        var schedule = workspace.Schedule!;
         var args = new ReverseSweepArgs
         {
             Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
-            CheckpointInterval = CheckpointInterval, CheckpointCount = plan.CheckpointCount,
+            CheckpointInterval = CheckpointInterval, CheckpointCount = schedule.PersistentSlots,
+            WindowStart = 0, WindowEnd = time, AnchorSlot = -1,
             Activation = (int)Options.Activation,
             HasDhT = hasDhT ? 1 : 0, HasDAT = hasDAT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0, HasDA0 = hasDA0 ? 1 : 0,
             FastWeightsOnChip = ReverseFastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
@@ -335,10 +378,38 @@ public sealed class FastWeightRnnLayer : IDisposable
             Vectors = workspace.Vectors, LayerNormGrad = workspace.LayerNormGrad,
             DH0 = hasDh0 ? dh0 : workspace.Vectors, DA0 = hasDA0 ? dA0 : workspace.Vectors,
         };
-        if (Schedule == SweepSchedule.Thread)
-            reverseThread!(stream, (Index1D)batch, args);
+        long recomputed = 0;
+        if (schedule.IsSingleSweep)
+            Reverse(stream, batch, args);
         else
-            reverseGroup!(stream, GroupConfig(batch, ReverseSweep.GroupSharedFloats(H, GroupSize, ReverseFastWeightsOnChip)), args);
+        {
+            int replayBlock = ElementBlocks.For(Accelerator, bhh);
+            foreach (var op in schedule.Operations)
+            {
+                if (op.Kind == CheckpointOperationKind.Replay)
+                {
+                    var replayArgs = new FastWeightReplayArgs
+                    {
+                        Batch = batch, Time = time, Hidden = H, Block = replayBlock,
+                        FromStep = op.FromAnchor * CheckpointInterval, ToStep = op.ToAnchor * CheckpointInterval,
+                        SourceSlot = op.SourceSlot, TargetSlot = op.TargetSlot,
+                        Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
+                        States = workspace.States, Checkpoints = workspace.Checkpoints,
+                    };
+                    replay(stream, (Index1D)ElementBlocks.Threads(bhh, replayBlock), replayArgs);
+                    recomputed += replayArgs.ToStep - replayArgs.FromStep;
+                }
+                else
+                {
+                    int start = op.FromAnchor * CheckpointInterval;
+                    Reverse(stream, batch, args with
+                    {
+                        WindowStart = start, WindowEnd = (int)Math.Min((long)start + CheckpointInterval, time), AnchorSlot = op.SourceSlot,
+                    });
+                }
+            }
+        }
+        workspace.RecomputedSteps = recomputed;
 
         int rows = batch * time;
         int wBlock = ElementBlocks.For(Accelerator, (long)H * H);
@@ -373,6 +444,14 @@ public sealed class FastWeightRnnLayer : IDisposable
 
     private AttentionFormRnn AttentionForm() => attentionForm ??= new AttentionFormRnn(Accelerator, Options);
 
+    private void Reverse(AcceleratorStream stream, int batch, ReverseSweepArgs args)
+    {
+        if (Schedule == SweepSchedule.Thread)
+            reverseThread!(stream, (Index1D)batch, args);
+        else
+            reverseGroup!(stream, GroupConfig(batch, ReverseSweep.GroupSharedFloats(Options.HiddenSize, GroupSize, ReverseFastWeightsOnChip)), args);
+    }
+
     private const int FiniteSlots = 16;
 
     private void ThrowIfNotFinite(AcceleratorStream stream, params (ArrayView<float> View, string Name)[] views)
@@ -398,11 +477,14 @@ public sealed class FastWeightRnnLayer : IDisposable
     private KernelConfig GroupConfig(int batch, int sharedFloats) =>
         new((Index1D)batch, (Index1D)GroupSize, SharedMemoryConfig.RequestDynamic<float>(sharedFloats));
 
-    private WorkspacePlan Plan(int batch, int time)
+    private WorkspacePlan Plan(int batch, int time) => PlanFor(Options, CheckpointInterval, batch, time);
+
+    private static WorkspacePlan PlanFor(FastWeightRnnOptions options, int interval, int batch, int time)
     {
-        CheckSizes(batch, time, Options.InputSize, Options.HiddenSize, Options.InnerSteps);
-        CheckCheckpointSpan(time, CheckpointInterval);
-        return new WorkspacePlan(batch, time, Options.HiddenSize, Options.InnerSteps, CheckpointInterval);
+        CheckSizes(batch, time, options.InputSize, options.HiddenSize, options.InnerSteps);
+        CheckCheckpointSpan(time, interval);
+        return WorkspacePlan.Budgeted(batch, time, options.HiddenSize, options.InnerSteps, interval,
+            options.MemoryBudgetBytes, options.MaxCheckpointCopies);
     }
 
     private static void CheckSizes(int batch, int time, int input, int hidden, int innerSteps)

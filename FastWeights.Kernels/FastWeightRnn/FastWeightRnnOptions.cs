@@ -52,6 +52,28 @@ public sealed record FastWeightRnnOptions
     public int? CheckpointInterval { get; init; }
 
     /// <summary>
+    /// A cap, in bytes, on the whole workspace of one training call (<see cref="FastWeightRnnLayer.WorkspaceBytes(int,int)"/>:
+    /// the per-step vector tape, the backward's buffers and the copies of A). Null (default): no cap, a copy of A
+    /// every K steps. When the K-step copies do not fit, the layer keeps as many copies as fit and recomputes the
+    /// others in the backward by recursive checkpointing (<see cref="CheckpointSchedule"/>, docs/design.md §9);
+    /// gradients are unchanged. Must be ≥ 1; a workspace whose fixed part plus the fewest copies
+    /// (<see cref="CheckpointSchedule.MinimumSlots"/>) exceeds it is refused when it is sized, naming the minimum.
+    /// </summary>
+    public long? MemoryBudgetBytes { get; init; }
+
+    /// <summary>
+    /// A cap on the number of stored copies of A (each B·H² floats), the memory a checkpoint schedule trades
+    /// for recomputation. Null (default): no cap. Must be ≥ 2 (A(0) and A(T)); more than one K-step interval
+    /// needs ≥ 3, checked when a workspace is sized. Combined with <see cref="MemoryBudgetBytes"/>, the tighter wins.
+    /// </summary>
+    public int? MaxCheckpointCopies { get; init; }
+
+    /// <summary>Whether <see cref="MemoryBudgetBytes"/> or <see cref="MaxCheckpointCopies"/> is set. A budget applies to the matrix
+    /// form only: with one, <see cref="FastWeightForm.Auto"/> resolves to <see cref="FastWeightForm.Matrix"/> and
+    /// <see cref="FastWeightForm.Attention"/> is refused by <see cref="Validate"/>.</summary>
+    public bool HasCheckpointBudget => MemoryBudgetBytes is not null || MaxCheckpointCopies is not null;
+
+    /// <summary>
     /// When true, a forward first scans x, h0, A0 and the parameters (a backward: dy, dhT, dAT) for NaN/±Inf on the device and throws
     /// <see cref="ArgumentException"/> naming the offending argument. This waits for the stream (one host
     /// synchronisation per call), so it is off by default in this kernel layer.
@@ -78,6 +100,13 @@ public sealed record FastWeightRnnOptions
         if (!Enum.IsDefined(Activation)) throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Unknown activation.");
         if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule.");
         if (!Enum.IsDefined(Form)) throw new ArgumentOutOfRangeException(nameof(Form), Form, "Unknown form.");
+        if (MemoryBudgetBytes is < 1)
+            throw new ArgumentOutOfRangeException(nameof(MemoryBudgetBytes), MemoryBudgetBytes, "MemoryBudgetBytes must be ≥ 1 (or null for no budget).");
+        if (MaxCheckpointCopies is < 2)
+            throw new ArgumentOutOfRangeException(nameof(MaxCheckpointCopies), MaxCheckpointCopies, "MaxCheckpointCopies must be ≥ 2: A(0) and A(T) are always stored (or null for no cap).");
+        if (Form == FastWeightForm.Attention && HasCheckpointBudget)
+            throw new ArgumentOutOfRangeException(nameof(Form), Form,
+                "A memory budget (MemoryBudgetBytes, MaxCheckpointCopies) schedules the matrix form's copies of A; Form = Attention stores none. Use Form = Matrix or Auto.");
         if (CheckpointInterval is < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "CheckpointInterval (K) must be ≥ 1.");
         if ((long)HiddenSize * HiddenSize > int.MaxValue / 4)
             throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "HiddenSize is too large: H² must fit a 32-bit index.");

@@ -6,7 +6,7 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// The rule behind <see cref="FastWeightForm.Auto"/>: which form a workspace for sequences of up to T steps uses.
 /// </summary>
 /// <remarks>
-/// <para>Work per time step and sequence (multiply–adds, forward + backward, docs/design.md §9): the matrix form
+/// <para>Work per time step and sequence (multiply–adds, forward + backward, docs/design.md §10): the matrix form
 /// does a fixed c_M·H² (the A products, the rank-one update and, backwards, the rebuild and Ā); the attention
 /// form does c_A·t·H at step t (a dot product with and an accumulation of every earlier h_τ), so c_A·T·H/2 per step
 /// on average. The attention form wins while T ≤ ρ·H with ρ ≈ 2·c_M/c_A.</para>

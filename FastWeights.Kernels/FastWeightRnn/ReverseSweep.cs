@@ -8,6 +8,11 @@ internal struct ReverseSweepArgs
 {
     public int Batch, Time, Hidden, InnerSteps, CheckpointInterval, CheckpointCount, Activation;
     public int HasDhT, HasDAT, HasDh0, HasDA0, FastWeightsOnChip, LayerNorm;
+    // Steps WindowEnd−1 … WindowStart are swept. AnchorSlot < 0: the whole sequence in one launch, re-anchoring
+    // at t = jK on slot j. AnchorSlot ≥ 0: one K-step interval of a checkpoint schedule, re-anchoring at its
+    // first step on that slot; dh, A and Ā arrive from the previous window and leave for the next one
+    // through Vectors, Rebuild and FastWeightGrad.
+    public int WindowStart, WindowEnd, AnchorSlot;
     public float Decay, FastLr;
 
     public ArrayView<float> W, LnGain;                  // [H,H], [H]
@@ -26,7 +31,8 @@ internal struct ReverseSweepArgs
 /// A each step used as A(t) = (A(t+1) − η h_t h_tᵀ)/λ, re-anchored on the stored copy whenever
 /// t is a multiple of K (docs/design.md §5). Writes dz per step (parameter gradients are formed
 /// afterwards by deterministic batched reductions), the per-sequence layer-norm partial sums,
-/// dh0 and dA0.
+/// dh0 and dA0. Under a checkpoint schedule (docs/design.md §9) the same body runs one K-step window
+/// per launch, carrying its state between launches in global memory bit for bit.
 /// </summary>
 /// <remarks>
 /// Row ownership as in the forward: A, Ā and dz rows belong to one thread. Three things read across
@@ -86,24 +92,45 @@ internal static class ReverseSweep
         var dGain = a.LayerNormGrad.SubView((long)q * 2 * H, H);
         var dBias = a.LayerNormGrad.SubView((long)q * 2 * H + H, H);
 
-        // dh ← dhT, Ā ← dAT, A ← A(T) (the last stored copy).
-        var finalA = a.Checkpoints.SubView(((long)(a.CheckpointCount - 1) * a.Batch + q) * hh, hh);
-        for (int i = first; i < H; i += stride)
+        // The carry between windows: own rows only, so no barrier is needed before the save at the end.
+        // In the thread schedule (and the group schedule off chip) A and Ā already live there: the copies are no-ops.
+        var carryDh = a.Vectors.SubView((long)q * 3 * H, H);
+        var carryA = a.Rebuild.SubView(q * hh, hh);
+        var carryGrad = a.FastWeightGrad.SubView(q * hh, hh);
+        if (a.WindowEnd == T)
         {
-            dh[i] = a.HasDhT != 0 ? a.DhT[(long)q * H + i] : 0f;
-            dGain[i] = 0f;
-            dBias[i] = 0f;
-            for (int j = 0; j < H; j++)
+            // dh ← dhT, Ā ← dAT, A ← A(T) (the last stored copy).
+            var finalA = a.Checkpoints.SubView(((long)(a.CheckpointCount - 1) * a.Batch + q) * hh, hh);
+            for (int i = first; i < H; i += stride)
             {
-                long ij = (long)i * H + j;
-                fastWeightGrad[ij] = a.HasDAT != 0 ? a.DAT[q * hh + ij] : 0f;
-                fastWeights[ij] = finalA[ij];
+                dh[i] = a.HasDhT != 0 ? a.DhT[(long)q * H + i] : 0f;
+                dGain[i] = 0f;
+                dBias[i] = 0f;
+                for (int j = 0; j < H; j++)
+                {
+                    long ij = (long)i * H + j;
+                    fastWeightGrad[ij] = a.HasDAT != 0 ? a.DAT[q * hh + ij] : 0f;
+                    fastWeights[ij] = finalA[ij];
+                }
+            }
+        }
+        else
+        {
+            for (int i = first; i < H; i += stride)
+            {
+                dh[i] = carryDh[i];
+                for (int j = 0; j < H; j++)
+                {
+                    long ij = (long)i * H + j;
+                    fastWeightGrad[ij] = carryGrad[ij];
+                    fastWeights[ij] = carryA[ij];
+                }
             }
         }
         schedule.Barrier();
 
         int slot = 0;
-        for (int t = T - 1; t >= 0; t--)
+        for (int t = a.WindowEnd - 1; t >= a.WindowStart; t--)
         {
             var h = a.States.SubView(stateBase + (long)(t + 1) * H, H);   // h_t, the output of step t
             long stepBase = ((long)q * T + t) * H;
@@ -121,7 +148,8 @@ internal static class ReverseSweep
 
             // Ā ← λĀ (the write's gradient for A(t)); A(t+1) → A(t): re-anchor or rebuild.
             bool anchor = t % K == 0;
-            var stored = a.Checkpoints.SubView(((long)(t / K) * a.Batch + q) * hh, hh);
+            long anchorSlot = a.AnchorSlot >= 0 ? a.AnchorSlot : t / K;
+            var stored = a.Checkpoints.SubView((anchorSlot * a.Batch + q) * hh, hh);
             for (int i = first; i < H; i += stride)
             {
                 float scaled = fastLr * h[i];
@@ -206,6 +234,20 @@ internal static class ReverseSweep
             }
         }
 
+        if (a.WindowStart > 0)
+        {
+            for (int i = first; i < H; i += stride)
+            {
+                carryDh[i] = dh[i];
+                for (int j = 0; j < H; j++)
+                {
+                    long ij = (long)i * H + j;
+                    carryGrad[ij] = fastWeightGrad[ij];
+                    carryA[ij] = fastWeights[ij];
+                }
+            }
+            return;
+        }
         for (int i = first; i < H; i += stride)
         {
             if (a.HasDh0 != 0)

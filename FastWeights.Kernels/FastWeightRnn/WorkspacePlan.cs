@@ -12,8 +12,21 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// <param name="CheckpointInterval">K.</param>
 public readonly record struct WorkspacePlan(int Batch, int Time, int Hidden, int InnerSteps, int CheckpointInterval)
 {
-    /// <summary>Stored copies of A: A(0), A(K), … below T, and A(T).</summary>
-    public int CheckpointCount => CheckpointPolicy.CheckpointCount(Time, CheckpointInterval);
+    /// <summary>
+    /// A cap on the copies of A (from a memory budget, docs/design.md §9); null: a copy every K steps.
+    /// Below the K-step count the backward recomputes the missing copies (<see cref="CheckpointSchedule"/>).
+    /// </summary>
+    public int? CheckpointSlotLimit { get; init; }
+
+    /// <summary>
+    /// Copies of A held: A(0), A(K), … below T, and A(T) (⌈T/K⌉ + 1), or <see cref="CheckpointSlotLimit"/> when smaller.
+    /// </summary>
+    public int CheckpointCount => CheckpointSlotLimit is int limit
+        ? Math.Min(limit, CheckpointPolicy.CheckpointCount(Time, CheckpointInterval))
+        : CheckpointPolicy.CheckpointCount(Time, CheckpointInterval);
+
+    /// <summary>[B,H,H]: one copy of A.</summary>
+    public long CheckpointSlotElements => (long)Batch * Hidden * Hidden;
 
     /// <summary>[B,T,H]: the input projection C x_t + b in the forward, reused for dz in the backward.</summary>
     public long ProjectionElements => (long)Batch * Time * Hidden;
@@ -30,8 +43,8 @@ public readonly record struct WorkspacePlan(int Batch, int Time, int Hidden, int
     /// <summary>[B,T,S]: 1/sqrt(var + ε) of every inner step.</summary>
     public long InverseStdElements => (long)Batch * Time * InnerSteps;
 
-    /// <summary>[CheckpointCount,B,H,H]: the stored copies of A.</summary>
-    public long CheckpointElements => (long)CheckpointCount * Batch * Hidden * Hidden;
+    /// <summary>[CheckpointCount,B,H,H]: the stored copies of A (persistent and, under a budget, scratch).</summary>
+    public long CheckpointElements => CheckpointCount * CheckpointSlotElements;
 
     /// <summary>[B,H,H]: A being rebuilt backwards in the reverse sweep.</summary>
     public long RebuildElements => (long)Batch * Hidden * Hidden;
@@ -45,11 +58,57 @@ public readonly record struct WorkspacePlan(int Batch, int Time, int Hidden, int
     /// <summary>[B,2,H]: per-sequence partial sums of dg and dβ, reduced over B in a fixed order afterwards.</summary>
     public long LayerNormGradElements => (long)Batch * 2 * Hidden;
 
-    /// <summary>All elements together.</summary>
-    public long TotalElements =>
+    /// <summary>Everything but the copies of A: the part a memory budget cannot trade away.</summary>
+    public long FixedElements =>
         ProjectionElements + StatesElements + InnerStatesElements + NormalizedElements + InverseStdElements
-        + CheckpointElements + RebuildElements + FastWeightGradElements + VectorElements + LayerNormGradElements;
+        + RebuildElements + FastWeightGradElements + VectorElements + LayerNormGradElements;
+
+    /// <summary>All elements together.</summary>
+    public long TotalElements => FixedElements + CheckpointElements;
 
     /// <summary>All bytes together (float32).</summary>
     public long TotalBytes => TotalElements * sizeof(float);
+
+    /// <summary>
+    /// The plan for (B, T) under a memory budget and/or a cap on copies of A: as many copies as fit, at most the
+    /// K-step count, at least <see cref="CheckpointSchedule.MinimumSlots"/>. Without either cap, the K-step plan.
+    /// </summary>
+    /// <param name="batch">B.</param>
+    /// <param name="time">T.</param>
+    /// <param name="hidden">H.</param>
+    /// <param name="innerSteps">S.</param>
+    /// <param name="interval">K.</param>
+    /// <param name="memoryBudgetBytes">Cap on <see cref="TotalBytes"/>, or null.</param>
+    /// <param name="maxCheckpointCopies">Cap on <see cref="CheckpointCount"/>, or null.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A cap is below what the smallest schedule needs; the exception
+    /// names the option (<c>MemoryBudgetBytes</c> or <c>MaxCheckpointCopies</c>) and the minimum.</exception>
+    public static WorkspacePlan Budgeted(int batch, int time, int hidden, int innerSteps, int interval,
+        long? memoryBudgetBytes, int? maxCheckpointCopies)
+    {
+        var plan = new WorkspacePlan(batch, time, hidden, innerSteps, interval);
+        if (memoryBudgetBytes is null && maxCheckpointCopies is null) return plan;
+        int natural = plan.CheckpointCount;
+        int minimum = Math.Min(CheckpointSchedule.MinimumSlots(time, interval), natural);
+        long slotBytes = plan.CheckpointSlotElements * sizeof(float);
+        long fixedBytes = plan.FixedElements * sizeof(float);
+        long slots = natural;
+        if (maxCheckpointCopies is int copies)
+        {
+            if (copies < minimum)
+                throw new ArgumentOutOfRangeException(nameof(FastWeightRnnOptions.MaxCheckpointCopies), copies,
+                    $"MaxCheckpointCopies = {copies} is below the minimum of {minimum} copies of A for T = {time}, K = {interval} "
+                    + "(A(0), A(T) and one to replay into).");
+            slots = Math.Min(slots, copies);
+        }
+        if (memoryBudgetBytes is long budget)
+        {
+            long fit = budget >= fixedBytes ? (budget - fixedBytes) / slotBytes : -1;
+            if (fit < minimum)
+                throw new ArgumentOutOfRangeException(nameof(FastWeightRnnOptions.MemoryBudgetBytes), budget,
+                    $"MemoryBudgetBytes = {budget} is below the minimum of {fixedBytes + minimum * slotBytes} bytes for B = {batch}, T = {time}: "
+                    + $"{fixedBytes} bytes of per-step tape and backward buffers plus {minimum} copies of A of {slotBytes} bytes each.");
+            slots = Math.Min(slots, fit);
+        }
+        return plan with { CheckpointSlotLimit = (int)slots };
+    }
 }

@@ -84,6 +84,53 @@ public sealed partial class MemoryCommandTests
         Assert.That(stdout.ToString(), Does.Not.Contain("workspace_bytes"));
     }
 
+    [GeneratedRegex(@"^workspace_bytes=(\d+) store_all_bytes=(\d+) unbudgeted_bytes=(\d+) checkpoint_copies=(\d+) recomputed_steps=(\d+)$")]
+    private static partial Regex BudgetedPattern();
+
+    [TestCase("--budget-bytes", "21000000")]
+    [TestCase("--max-copies", "5")]
+    public void ReportsTheBudgetedWorkspace(string option, string value)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = BenchCli.Invoke(["memory", "--batch", "4", "--time", "10000", "--input", "8", "--hidden", "32", "--inner", "1", "--decay", "0.95", option, value], stdout, stderr);
+        Assert.That(code, Is.EqualTo(0), stderr.ToString());
+        TestContext.Out.WriteLine(stdout.ToString().Trim());
+        var match = BudgetedPattern().Match(stdout.ToString().TrimEnd());
+        Assert.That(match.Success, $"unexpected output '{stdout}'");
+        var options = new FastWeightRnnOptions
+        {
+            InputSize = 8, HiddenSize = 32, Decay = 0.95,
+            MemoryBudgetBytes = option == "--budget-bytes" ? long.Parse(value) : null,
+            MaxCheckpointCopies = option == "--max-copies" ? int.Parse(value) : null,
+        };
+        var plan = FastWeightRnnLayer.WorkspacePlanFor(options, 4, 10000);
+        long budgeted = long.Parse(match.Groups[1].Value);
+        Assert.That(budgeted, Is.EqualTo(FastWeightRnnLayer.WorkspaceBytes(options, 4, 10000)));
+        Assert.That(long.Parse(match.Groups[3].Value), Is.EqualTo(FastWeightRnnLayer.WorkspaceBytes(4, 10000, 8, 32, 1, 0.95)));
+        Assert.That(budgeted, Is.LessThan(long.Parse(match.Groups[3].Value)), "the budget binds at this shape");
+        Assert.That(int.Parse(match.Groups[4].Value), Is.EqualTo(plan.CheckpointCount));
+        Assert.That(long.Parse(match.Groups[5].Value), Is.EqualTo(CheckpointSchedule.Plan(10000, 51, plan.CheckpointCount).RecomputedSteps).And.GreaterThan(0));
+        if (option == "--budget-bytes") Assert.That(budgeted, Is.LessThanOrEqualTo(21_000_000));
+        else Assert.That(plan.CheckpointCount, Is.EqualTo(5));
+    }
+
+    [TestCase("--budget-bytes", "1000", "--budget-bytes: MemoryBudgetBytes = 1000 is below the minimum of")]
+    [TestCase("--max-copies", "2", "--max-copies: MaxCheckpointCopies = 2 is below the minimum of 3")]
+    [TestCase("--max-copies", "1", "--max-copies must be >= 2")]
+    [TestCase("--budget-bytes", "0", "--budget-bytes must be >= 1")]
+    public void ABudgetBelowTheMinimumIsRejected(string option, string value, string expected)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = BenchCli.Invoke(["memory", "--batch", "4", "--time", "1000", "--input", "8", "--hidden", "32", "--inner", "1", "--decay", "0.95", option, value], stdout, stderr);
+        TestContext.Out.WriteLine(stderr.ToString().Trim());
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(stdout.ToString(), Is.Empty);
+        Assert.That(stderr.ToString().TrimEnd().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(stderr.ToString(), Does.StartWith("memory: error: " + expected));
+    }
+
     private static (int Code, string Stdout, string Stderr) Invoke(int b, int t, int i, int h, int s, double decay)
     {
         var stdout = new StringWriter();

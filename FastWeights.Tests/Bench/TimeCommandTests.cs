@@ -60,6 +60,22 @@ public sealed partial class TimeCommandTests
     }
 
     [Test]
+    public void UnderACopyCapReportsTheCopiesAndTheReplayedSteps()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        // λ = 0.5: K = 7, n = 15 anchors for T = 100; 4 copies force recomputation.
+        int code = TimeCommand.Run(2, 100, 2, 5, 1, 0.5, "cpu", "thread", 1, "auto", null, 4, stdout, stderr);
+        Assert.That(code, Is.EqualTo(0), stderr.ToString());
+        var match = Regex.Match(stdout.ToString(), @" workspace_bytes=(\d+) checkpoint_copies=(\d+) recomputed_steps=(\d+)\s*$");
+        Assert.That(match.Success, $"unexpected output '{stdout}'");
+        var options = new FastWeightRnnOptions { InputSize = 2, HiddenSize = 5, Decay = 0.5, MaxCheckpointCopies = 4 };
+        Assert.That(long.Parse(match.Groups[1].Value), Is.EqualTo(FastWeightRnnLayer.WorkspaceBytes(options, 2, 100)));
+        Assert.That(int.Parse(match.Groups[2].Value), Is.EqualTo(4));
+        Assert.That(long.Parse(match.Groups[3].Value), Is.EqualTo(CheckpointSchedule.Plan(100, 7, 4).RecomputedSteps).And.GreaterThan(0));
+    }
+
+    [Test]
     public void RejectsZeroRepeats()
     {
         var stderr = new StringWriter();

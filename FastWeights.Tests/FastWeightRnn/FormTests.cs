@@ -119,4 +119,25 @@ public sealed class FormTests
         ["y"] = r.Y, ["hT"] = r.HT, ["AT"] = r.AT, ["dx"] = r.DX!, ["dh0"] = r.DH0!, ["dA0"] = r.DA0!,
         ["dW"] = r.DW!, ["dC"] = r.DC!, ["db"] = r.DB!, ["dLnGain"] = r.DLnGain!, ["dLnBias"] = r.DLnBias!,
     };
+
+    /// <summary>A memory budget schedules the matrix form's copies of A: Auto becomes Matrix, and Attention with a budget is refused.</summary>
+    [Test]
+    public void ABudgetKeepsTheMatrixForm()
+    {
+        var acc = Devices.Cpu.Accelerator;
+        var options = new FastWeightRnnOptions { InputSize = 3, HiddenSize = 8, Decay = 0.5, MaxCheckpointCopies = 3 };
+        using var layer = new FastWeightRnnLayer(acc, options);
+        using var ws = layer.CreateWorkspace(2, 10); // T = 10 ≤ 2H would be the attention form without the budget
+        Assert.Multiple(() =>
+        {
+            Assert.That(ws.Form, Is.EqualTo(FastWeightForm.Matrix));
+            Assert.That(layer.ResolveForm(10), Is.EqualTo(FastWeightForm.Matrix));
+            Assert.That(ws.AllocatedBytes, Is.EqualTo(FastWeightRnnLayer.WorkspaceBytes(options, 2, 10)));
+            var ex = Assert.Throws<ArgumentOutOfRangeException>(() => (options with { Form = FastWeightForm.Attention }).Validate())!;
+            Assert.That(ex.ParamName, Is.EqualTo("Form"));
+            Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() =>
+                new FastWeightRnnLayer(acc, options with { MaxCheckpointCopies = null, MemoryBudgetBytes = 1 << 20, Form = FastWeightForm.Attention }))!.ParamName,
+                Is.EqualTo("Form"));
+        });
+    }
 }
