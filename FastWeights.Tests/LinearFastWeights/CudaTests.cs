@@ -22,10 +22,7 @@ public sealed class CudaTests
     [OneTimeSetUp]
     public void OpenCuda()
     {
-        if (!ComputeDevice.CudaAvailable())
-            Assert.Ignore("No CUDA device visible to ILGPU on this machine: the Gpu tests are ignored, not failed.");
-        device = ComputeDevice.Open(AcceleratorKind.Cuda);
-        TestContext.Out.WriteLine(device.Describe());
+        device = CudaDevice.OpenOrIgnore();
     }
 
     [OneTimeTearDown]

@@ -1,5 +1,6 @@
 using FastWeights.Kernels.Devices;
 using ILGPU.Runtime;
+using FastWeights.Tests.Support;
 using NUnit.Framework;
 
 namespace FastWeights.Tests.Model;
@@ -22,9 +23,7 @@ public sealed class OpKernelCudaTests : OpKernelTests
     [OneTimeSetUp]
     public void OpenCuda()
     {
-        if (!ComputeDevice.CudaAvailable())
-            Assert.Ignore("No CUDA device visible to ILGPU on this machine: the Gpu tests are ignored, not failed.");
-        device = ComputeDevice.Open(AcceleratorKind.Cuda);
+        device = CudaDevice.OpenOrIgnore();
     }
 
     [OneTimeTearDown]
