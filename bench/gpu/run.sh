@@ -8,14 +8,14 @@
 # Environment (all optional):
 #   BENCH   the published FastWeights.Bench binary   (default: publish/bench/FastWeights.Bench)
 #   PYTHON  a python3 with torch and numpy          (default: python3)
-#   STEPS   which steps, in order, space-separated  (default: "env gpu-check float64 ours torch report")
+#   STEPS   which steps, in order, space-separated  (default: "env gpu-check float64 ours floor torch report")
 #   GRID    shapes "B,T,I,H,S" separated by spaces  (default: below)
 #   DECAY   lambda for the timing grid              (default: 0.95)
 #   REPEAT  timed repetitions per shape             (default: 5)
 #   MODES   PyTorch peers                           (default: eager,compile)
 #
 # Writes into OUT_DIR (default: runs/gpu-<UTC time>): env.txt, gpu-check.txt, float64-check.txt,
-# ours.txt, ours.err, torch.jsonl, table.md. Exit status: 0 when every step ran and every check
+# ours.txt, ours.err, floor.txt, torch.jsonl, table.md. Exit status: 0 when every step ran and every check
 # passed, 1 otherwise (the later steps still run after a failed check).
 set -uo pipefail
 
@@ -23,11 +23,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 BENCH="${BENCH:-$repo/publish/bench/FastWeights.Bench}"
 PYTHON="${PYTHON:-python3}"
-STEPS="${STEPS:-env gpu-check float64 ours torch report}"
+STEPS="${STEPS:-env gpu-check float64 ours floor torch report}"
 DECAY="${DECAY:-0.95}"
 REPEAT="${REPEAT:-5}"
 MODES="${MODES:-eager,compile}"
-DEFAULT_GRID="16,64,32,64,1 64,64,32,64,1 64,64,32,64,2 16,256,32,64,1 16,64,32,128,1 64,256,32,128,1 64,64,32,256,1 16,256,32,256,1 64,256,32,256,1"
+DEFAULT_GRID="16,64,32,64,1 64,64,32,64,1 64,64,32,64,2 16,256,32,64,1 16,64,32,128,1 64,256,32,128,1 64,64,32,256,1 16,256,32,256,1 64,256,32,256,1 64,1024,64,128,1"
 GRID="${GRID:-$DEFAULT_GRID}"
 OUT="${1:-$repo/runs/gpu-$(date -u +%Y%m%dT%H%M%SZ)}"
 
@@ -96,6 +96,16 @@ for step in "${steps[@]}"; do
                 status=1
             fi
             ;;
+        floor)
+            # The counted work and the measured time at the issue's target shape, for the derived floor in
+            # docs/benchmarks.md ("Latency floor", H100 derivation).
+            note "floor: counts and measured time at B=64 T=1024 I=64 H=128 S=1 -> $OUT/floor.txt"
+            if ! "$BENCH" floor --batch 64 --time 1024 --input 64 --hidden 128 --inner 1 --accelerator cuda \
+                    --repeat "$REPEAT" 2>&1 | tee "$OUT/floor.txt"; then
+                note "floor failed"
+                status=1
+            fi
+            ;;
         report)
             note "table -> $OUT/table.md"
             if ! "$PYTHON" "$here/torch_peer.py" report --ours "$OUT/ours.txt" --torch "$OUT/torch.jsonl" --out "$OUT/table.md"; then
@@ -103,7 +113,7 @@ for step in "${steps[@]}"; do
             fi
             ;;
         *)
-            echo "run.sh: unknown step '$step' (known: env gpu-check float64 ours torch report)" >&2
+            echo "run.sh: unknown step '$step' (known: env gpu-check float64 ours floor torch report)" >&2
             exit 1
             ;;
     esac
