@@ -77,9 +77,7 @@ internal static class LstmForwardSweep
         {
             long gateBase = ((long)q * T + t) * G4;
             var pre = a.Normalized.SubView(gateBase, G4);   // holds a, then â in place
-            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
             for (int j = first; j < H; j += stride)
-            {
                 for (int k = 0; k < 4; k++)
                 {
                     int r = k * H + j;
@@ -88,60 +86,17 @@ internal static class LstmForwardSweep
                         acc += a.WH[(long)r * H + l] * hCur[l];
                     pre[r] = acc;
                 }
-                s0 += pre[j]; s1 += pre[H + j]; s2 += pre[2 * H + j]; s3 += pre[3 * H + j];
-            }
-            // Ten sums per step on alternating slots 0, 1, 0, 1, … (an even count, so every step starts on slot 0).
-            float m0 = schedule.Sum(s0, 0) / H, m1 = schedule.Sum(s1, 1) / H;
-            float m2 = schedule.Sum(s2, 0) / H, m3 = schedule.Sum(s3, 1) / H;
-            s0 = 0f; s1 = 0f; s2 = 0f; s3 = 0f;
-            for (int j = first; j < H; j += stride)
-            {
-                float d0 = pre[j] - m0, d1 = pre[H + j] - m1, d2 = pre[2 * H + j] - m2, d3 = pre[3 * H + j] - m3;
-                s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
-            }
-            float r0 = InverseStd(schedule.Sum(s0, 0) / H, a.LnEps), r1 = InverseStd(schedule.Sum(s1, 1) / H, a.LnEps);
-            float r2 = InverseStd(schedule.Sum(s2, 0) / H, a.LnEps), r3 = InverseStd(schedule.Sum(s3, 1) / H, a.LnEps);
-            long statBase = ((long)q * T + t) * 4;
-            if (first == 0)
-            {
-                a.InverseStd[statBase] = r0; a.InverseStd[statBase + 1] = r1;
-                a.InverseStd[statBase + 2] = r2; a.InverseStd[statBase + 3] = r3;
-            }
 
-            // Gates, then the cell: c = f ⊙ c + i ⊙ g (own units only).
-            long prevState = stateBase + (long)t * H, nextState = prevState + H;
-            float cellSum = 0f;
+            // Gate norms, c = f ⊙ c + i ⊙ g, cell norm, h (ten sums; docs/lstm.md §5).
+            long prevState = stateBase + (long)t * H, nextState = prevState + H, cellBase = ((long)q * T + t) * H;
+            LnLstmCell.Forward(schedule, H, a.LnEps, pre, a.InverseStd.SubView(((long)q * T + t) * 4, 4),
+                a.LnGain, a.LnBias, a.CellLnGain, a.CellLnBias,
+                a.CellStates.SubView(prevState, H), a.CellStates.SubView(nextState, H),
+                a.CellNormalized.SubView(cellBase, H), a.CellInverseStd.SubView((long)q * T + t, 1), hNext);
             for (int j = first; j < H; j += stride)
             {
-                float gi = Gate(a, pre, 0, j, H, m0, r0), gf = Gate(a, pre, 1, j, H, m1, r1);
-                float gg = Gate(a, pre, 2, j, H, m2, r2);
-                Gate(a, pre, 3, j, H, m3, r3);
-                float c = gf * a.CellStates[prevState + j] + gi * gg;
-                a.CellStates[nextState + j] = c;
-                cellSum += c;
-            }
-            float cellMean = schedule.Sum(cellSum, 0) / H;
-            float cellVar = 0f;
-            for (int j = first; j < H; j += stride)
-            {
-                float d = a.CellStates[nextState + j] - cellMean;
-                cellVar += d * d;
-            }
-            float cellInverseStd = InverseStd(schedule.Sum(cellVar, 1) / H, a.LnEps);
-            long cellBase = ((long)q * T + t) * H;
-            if (first == 0)
-                a.CellInverseStd[(long)q * T + t] = cellInverseStd;
-
-            // h = o ⊙ tanh(γ_c ĉ + β_c).
-            for (int j = first; j < H; j += stride)
-            {
-                float chat = (a.CellStates[nextState + j] - cellMean) * cellInverseStd;
-                a.CellNormalized[cellBase + j] = chat;
-                float o = GateMath.Sigmoid(a.LnGain[3 * H + j] * pre[3 * H + j] + a.LnBias[3 * H + j]);
-                float hj = o * ILGPU.Algorithms.XMath.Tanh(a.CellLnGain[j] * chat + a.CellLnBias[j]);
-                hNext[j] = hj;
-                a.Y[cellBase + j] = hj;
-                a.States[nextState + j] = hj;
+                a.Y[cellBase + j] = hNext[j];
+                a.States[nextState + j] = hNext[j];
             }
             // The next step's W_h h reads every unit of hNext. The buffer read by this step's W_h h is written again
             // only at the end of the next step, after this barrier and the next step's sums.
@@ -156,15 +111,4 @@ internal static class LstmForwardSweep
             a.CT[(long)q * H + j] = a.CellStates[last + j];
         }
     }
-
-    /// <summary>Normalises row kH+j of <paramref name="pre"/> in place (a → â) and returns the gate's output.</summary>
-    private static float Gate(LstmForwardSweepArgs a, ArrayView<float> pre, int k, int j, int H, float mean, float inverseStd)
-    {
-        int r = k * H + j;
-        float normalized = (pre[r] - mean) * inverseStd;
-        pre[r] = normalized;
-        return GateMath.Apply(k, a.LnGain[r] * normalized + a.LnBias[r]);
-    }
-
-    internal static float InverseStd(float variance, float eps) => 1f / ILGPU.Algorithms.XMath.Sqrt(variance + eps);
 }
