@@ -69,7 +69,7 @@ internal static class TrainRun
         }
 
         stdout.WriteLine($"retrieval: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)} "
-            + $"K={settings.Pairs} on {device.Describe()}, schedule {model.Recurrent.Kernels.Schedule.ToString().ToLowerInvariant()}; "
+            + $"K={settings.Pairs} on {device.Describe()}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
             + $"batch {settings.Training.BatchSize}, lr {Num(settings.Training.LearningRate)}; data {data.Train.Count}/{data.Validation.Count}/{data.Test.Count}"
             + (resumeCheckpoint is not null ? $"; resumed at step {trainer.Step}" : "") + $"; run folder {runDirectory}");
 
