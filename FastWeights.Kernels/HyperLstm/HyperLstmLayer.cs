@@ -28,7 +28,7 @@ public sealed class HyperLstmLayer : IDisposable
     private readonly Action<AcceleratorStream, KernelConfig, HyperLstmForwardSweepArgs>? forwardGroup;
     private readonly Action<AcceleratorStream, KernelConfig, HyperLstmReverseSweepArgs>? reverseGroup;
     private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
-    private readonly Action<AcceleratorStream, Index1D, CellNormGradientArgs> normGradient;
+    private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> normGradient;
     private readonly Action<AcceleratorStream, Index1D, ColumnSumArgs> columnSum;
     private readonly Action<AcceleratorStream, Index1D, ScalingWeightGradientArgs> scalingWeightGradient;
     private readonly Action<AcceleratorStream, Index1D, DualInputGradientArgs> inputGradient;
@@ -77,7 +77,7 @@ public sealed class HyperLstmLayer : IDisposable
             reverseGroup = accelerator.LoadKernel<HyperLstmReverseSweepArgs>(HyperLstmReverseSweep.GroupKernel);
         }
         outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
-        normGradient = accelerator.LoadAutoGroupedKernel<Index1D, CellNormGradientArgs>(CellNormGradient.Kernel);
+        normGradient = accelerator.LoadAutoGroupedKernel<Index1D, NormParameterGradientArgs>(NormParameterGradient.Kernel);
         columnSum = accelerator.LoadAutoGroupedKernel<Index1D, ColumnSumArgs>(HyperLstmReductions.ColumnSumKernel);
         scalingWeightGradient = accelerator.LoadAutoGroupedKernel<Index1D, ScalingWeightGradientArgs>(HyperLstmReductions.ScalingWeightGradientKernel);
         inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, DualInputGradientArgs>(HyperLstmReductions.InputGradientKernel);
@@ -349,7 +349,7 @@ public sealed class HyperLstmLayer : IDisposable
         });
 
     private void NormSum(AcceleratorStream stream, int batch, int width, ArrayView<float> dGain, ArrayView<float> dBias, ArrayView<float> partials) =>
-        normGradient(stream, (Index1D)width, new CellNormGradientArgs
+        normGradient(stream, (Index1D)width, new NormParameterGradientArgs
         {
             Batch = batch, Hidden = width, DLnGain = dGain, DLnBias = dBias, Partials = partials,
         });

@@ -30,7 +30,7 @@ public sealed class LstmLayer : IDisposable
     private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
     private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
     private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
-    private readonly Action<AcceleratorStream, Index1D, CellNormGradientArgs> cellNormGradient;
+    private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> cellNormGradient;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
     private bool disposed;
@@ -77,7 +77,7 @@ public sealed class LstmLayer : IDisposable
         outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
         inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
         vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
-        cellNormGradient = accelerator.LoadAutoGroupedKernel<Index1D, CellNormGradientArgs>(CellNormGradient.Kernel);
+        cellNormGradient = accelerator.LoadAutoGroupedKernel<Index1D, NormParameterGradientArgs>(NormParameterGradient.Kernel);
         finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
@@ -291,7 +291,7 @@ public sealed class LstmLayer : IDisposable
             DB = gradients.DB, DLnGain = gradients.DLnGain, DLnBias = gradients.DLnBias,
             Dz = workspace.Projection, LayerNormGrad = workspace.LayerNormGrad,
         });
-        cellNormGradient(stream, (Index1D)H, new CellNormGradientArgs
+        cellNormGradient(stream, (Index1D)H, new NormParameterGradientArgs
         {
             Batch = batch, Hidden = H, DLnGain = gradients.DCellLnGain, DLnBias = gradients.DCellLnBias,
             Partials = workspace.CellLayerNormGrad,
