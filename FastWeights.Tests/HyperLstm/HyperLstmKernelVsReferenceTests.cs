@@ -20,7 +20,7 @@ public sealed class HyperLstmKernelVsReferenceTests
             (1, 1, 3, 5, 3, 1, true),       // B = 1, T = 1, N_z = 1
             (3, 7, 5, 6, 9, 3, false),      // N_h > H, no state gradients
             (2, 20, 4, 12, 6, 4, true),     // longer
-            (2, 4, 3, 36, 5, 2, true),      // H above the CPU-NVIDIA warp: two rounds of units per thread in the group schedule
+            (2, 4, 3, 36, 5, 2, true),      // H above the CPU-NVIDIA warp: a group of 64 with idle threads
         };
         foreach (var schedule in new[] { SweepSchedule.Thread, SweepSchedule.Group })
             foreach (var s in shapes)
@@ -36,6 +36,19 @@ public sealed class HyperLstmKernelVsReferenceTests
         Assert.That(layer.Schedule, Is.EqualTo(schedule));
         var r = HyperLstmRunner.Run(layer, c);
         HyperLstmRunner.AssertMatches(r, HyperLstmReference.Forward(c), HyperLstmReference.Backward(c), 1e-5, 1e-4);
+    }
+
+    /// <summary>
+    /// The group schedule on the default CPU device (groups of at most 16): H = 37 and N_h = 20 give every thread two or
+    /// three main units and one or two hyper units, and 12·N_z = 36 z rows give it two or three rows.
+    /// </summary>
+    [Test]
+    public void GroupScheduleWithSeveralUnitsPerThreadMatchesReference()
+    {
+        var c = HyperLstmCase.Random(2, 5, 3, 37, 20, 3, seed: 29);
+        using var layer = new HyperLstmLayer(FastWeights.Tests.Support.Devices.Cpu.Accelerator, HyperLstmRunner.Options(c, SweepSchedule.Group));
+        Assert.That(layer.GroupSize, Is.LessThan(c.HyperHidden));
+        HyperLstmRunner.AssertMatches(HyperLstmRunner.Run(layer, c), HyperLstmReference.Forward(c), HyperLstmReference.Backward(c), 1e-5, 1e-4);
     }
 
     [TestCase(SweepSchedule.Thread)]

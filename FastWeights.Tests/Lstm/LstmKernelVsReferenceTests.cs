@@ -23,7 +23,7 @@ public sealed class LstmKernelVsReferenceTests
             (3, 9, 5, 13, false),    // H not a power of two, no state gradients
             (2, 30, 4, 16, true),    // longer
             (2, 7, 11, 6, true),     // I > H
-            (2, 4, 3, 40, true),     // H above the CPU-NVIDIA warp (32): two rounds of rows per thread in the group schedule
+            (2, 4, 3, 40, true),     // H above the CPU-NVIDIA warp (32): a group of 64 with 24 idle threads
         };
         foreach (var schedule in new[] { SweepSchedule.Thread, SweepSchedule.Group })
             foreach (var s in shapes)
@@ -39,6 +39,19 @@ public sealed class LstmKernelVsReferenceTests
         Assert.That(layer.Schedule, Is.EqualTo(schedule));
         var r = LstmRunner.Run(layer, c);
         LstmRunner.AssertMatches(r, LstmReference.Forward(c), LstmReference.Backward(c), forwardTolerance: 1e-5, gradientTolerance: 1e-4);
+    }
+
+    /// <summary>
+    /// The group schedule on the default CPU device, whose groups hold at most 16 threads: with H = 37 each thread
+    /// owns two or three units, the strided path the GPU takes only for H above its group limit.
+    /// </summary>
+    [Test]
+    public void GroupScheduleWithSeveralUnitsPerThreadMatchesReference()
+    {
+        var c = LstmCase.Random(2, 6, 3, 37, seed: 23);
+        using var layer = new LstmLayer(FastWeights.Tests.Support.Devices.Cpu.Accelerator, LstmRunner.Options(c, SweepSchedule.Group));
+        Assert.That(layer.GroupSize, Is.LessThan(c.Hidden));
+        LstmRunner.AssertMatches(LstmRunner.Run(layer, c), LstmReference.Forward(c), LstmReference.Backward(c), 1e-5, 1e-4);
     }
 
     [TestCase(SweepSchedule.Thread)]

@@ -362,6 +362,19 @@ public sealed class LstmValidationTests
         rig.AssertSentinel(backward ? BackwardOutputs : ForwardOutputs);
     }
 
+    /// <summary>The LSTM's backward only reads the tape (unlike the HyperLSTM's), so it may be repeated for another dy.</summary>
+    [Test]
+    public void Backward_Repeated_GivesIdenticalGradients()
+    {
+        using var rig = new Rig(layer);
+        rig.Forward();
+        rig.Backward();
+        var first = BackwardOutputs.ToDictionary(n => n, rig.Read);
+        rig.Backward();
+        foreach (var (name, values) in first)
+            Assert.That(rig.Read(name), Is.EqualTo(values), name);
+    }
+
     [Test]
     public void AfterRejectedCalls_ResultsAreBitIdentical()
     {
