@@ -1,6 +1,8 @@
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Tests.Reference;
+using ILGPU;
+using ILGPU.Runtime;
 using NUnit.Framework;
 
 namespace FastWeights.Tests.HyperLstm;
@@ -75,6 +77,46 @@ public sealed class HyperLstmStateCarryTests
             foreach (var name in HyperLstmCase.Names.Skip(5))
                 Check("d" + name, first[name].Zip(second[name], (p, q) => p + q).ToArray(), whole[name]);
         });
+    }
+
+    /// <summary>The final state may be written over the initial state's views (each element is read before its owner writes it).</summary>
+    [TestCase(SweepSchedule.Thread)]
+    [TestCase(SweepSchedule.Group)]
+    public void FinalStateMayAliasInitialState(SweepSchedule schedule)
+    {
+        var c = HyperLstmCase.Random(2, 4, 3, 5, 4, 2, seed: 8);
+        var acc = HyperLstmRunner.AcceleratorFor(schedule);
+        using var layer = new HyperLstmLayer(acc, HyperLstmRunner.Options(c, schedule));
+        var expected = HyperLstmRunner.Run(layer, c, backward: false);
+
+        var owned = new List<MemoryBuffer1D<float, Stride1D.Dense>>();
+        ArrayView<float> Up(double[] a)
+        {
+            var buffer = acc.Allocate1D(Array.ConvertAll(a, v => (float)v));
+            owned.Add(buffer);
+            return buffer.View;
+        }
+        try
+        {
+            var w = HyperLstmCase.Names.Skip(5).Select(n => Up(c[n])).ToArray();
+            var p = new HyperLstmParameters(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15], w[16], w[17]);
+            var state = new HyperLstmState(Up(c["h0"]), Up(c["c0"]), Up(c["hh0"]), Up(c["hc0"]));
+            var y = Up(new double[c.Batch * c.Time * c.Hidden]);
+            using var ws = layer.CreateWorkspace(c.Batch, c.Time);
+            layer.Forward(acc.DefaultStream, ws, y, state, Up(c["x"]), state, p, c.Batch, c.Time);
+            acc.DefaultStream.Synchronize();
+            Assert.Multiple(() =>
+            {
+                Assert.That(state.H.GetAsArray(), Is.EqualTo(expected["hT"]));
+                Assert.That(state.C.GetAsArray(), Is.EqualTo(expected["cT"]));
+                Assert.That(state.HyperH.GetAsArray(), Is.EqualTo(expected["hhT"]));
+                Assert.That(state.HyperC.GetAsArray(), Is.EqualTo(expected["hcT"]));
+            });
+        }
+        finally
+        {
+            foreach (var b in owned) b.Dispose();
+        }
     }
 
     private static void Check(string name, float[] actual, float[] expected)
