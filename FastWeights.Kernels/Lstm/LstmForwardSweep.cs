@@ -24,8 +24,9 @@ internal struct LstmForwardSweepArgs
 /// <summary>
 /// The forward recurrence of docs/lstm.md §2, a whole batch of sequences in one launch. Per step:
 /// a = W_h h + (W_x x_t + b); per gate k, n_k = γ_k ⊙ LN(a_k) + β_k; i, f, o = σ(n), g = tanh(n);
-/// c = f ⊙ c + i ⊙ g; h = o ⊙ tanh(γ_c ⊙ LN(c) + β_c). The math is written once in <see cref="Run{TSchedule}"/>;
-/// the two kernels only decide where the h vectors live and who owns which units.
+/// c = f ⊙ c + i ⊙ g; h = o ⊙ tanh(γ_c ⊙ LN(c) + β_c). The math is written once in <see cref="Run{TSchedule}"/>
+/// (the cell step in <see cref="LnLstmCell.Forward"/>); the two kernels only decide where the h vectors live and who
+/// owns which units.
 /// </summary>
 /// <remarks>
 /// Ownership is by hidden unit j: a thread computes the four gate rows j, H+j, 2H+j, 3H+j of unit j, so the

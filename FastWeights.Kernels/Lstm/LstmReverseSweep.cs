@@ -21,7 +21,8 @@ internal struct LstmReverseSweepArgs
 }
 
 /// <summary>
-/// The reverse sweep of docs/lstm.md §3: walks t = T−1 … 0 carrying dh and dc, recomputes the gate outputs
+/// The reverse sweep of docs/lstm.md §3: walks t = T−1 … 0 carrying dh and dc; the cell step's backward
+/// (<see cref="LnLstmCell.Backward"/>) recomputes the gate outputs
 /// and tanh of the normalised cell from the stored â and ĉ, and writes da per step (the weight gradients are formed
 /// afterwards by deterministic batched reductions), the per-sequence layer-norm partials, dh0 and dc0.
 /// </summary>
