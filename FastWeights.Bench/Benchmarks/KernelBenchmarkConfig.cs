@@ -10,7 +10,7 @@ namespace FastWeights.Bench.Benchmarks;
 internal static class KernelBenchmarkConfig
 {
     /// <summary>The suites of the <c>kernels</c> command.</summary>
-    public static Type[] Suites { get; } = [typeof(FastWeightLayerBenchmarks), typeof(LinearFastWeightBenchmarks)];
+    public static Type[] Suites { get; } = [typeof(FastWeightLayerBenchmarks), typeof(LinearFastWeightBenchmarks), typeof(LstmLayerBenchmarks)];
 
     /// <summary>
     /// BenchmarkDotNet's default columns, analysers and validators, markdown (GitHub) and JSON exporters, the

@@ -18,7 +18,7 @@ internal static class RetrievalCommand
     /// <summary>The options of `retrieval train` (also of bare `retrieval`), made fresh for each command.</summary>
     private sealed class TrainOptions
     {
-        public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control.", DefaultValueFactory = _ => "fw" };
+        public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm.", DefaultValueFactory = _ => "fw" };
         public readonly Option<int> Hidden = new("--hidden") { Description = "R, recurrent units.", DefaultValueFactory = _ => 50 };
         public readonly Option<int> Inner = new("--inner") { Description = "S, inner steps (fw).", DefaultValueFactory = _ => 1 };
         public readonly Option<double> Decay = new("--decay") { Description = "λ, fast-weight decay (fw).", DefaultValueFactory = _ => Defaults.Decay };
@@ -187,7 +187,7 @@ internal static class RetrievalCommand
     private static Command CreateCompare()
     {
         var options = new TrainOptions();
-        var models = new Option<string>("--models") { Description = "Comma-separated models to train.", DefaultValueFactory = _ => "fw,rnn-ln,control" };
+        var models = new Option<string>("--models") { Description = "Comma-separated models to train.", DefaultValueFactory = _ => "fw,rnn-ln,control,lstm-ln,hyperlstm" };
         var command = new Command("compare", "Train several models with the same settings and draw them on one plot with a table (like the paper's Table 1).") { models };
         options.AddTo(command);
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>

@@ -3,6 +3,7 @@ using System.Globalization;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Reporting;
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
@@ -68,8 +69,15 @@ internal static class TrainRun
             metrics = MetricsLog.Create(Path.Combine(runDirectory, MetricsLog.FileName));
         }
 
-        stdout.WriteLine($"retrieval: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)} "
-            + $"K={settings.Pairs} on {device.Describe()}, schedule {model.Recurrent.Kernels.Schedule.ToString().ToLowerInvariant()}; "
+        // S, λ and η belong to the fast-weight kernels; the LSTMs report their own sizes instead.
+        string sizes = config.Kind switch
+        {
+            RecurrentKind.Lstm => "",
+            RecurrentKind.HyperLstm => $" N_h={config.HyperHidden} N_z={config.HyperEmbedding}",
+            _ => $" S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)}",
+        };
+        stdout.WriteLine($"retrieval: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}{sizes} "
+            + $"K={settings.Pairs} on {device.Describe()}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
             + $"batch {settings.Training.BatchSize}, lr {Num(settings.Training.LearningRate)}; data {data.Train.Count}/{data.Validation.Count}/{data.Test.Count}"
             + (resumeCheckpoint is not null ? $"; resumed at step {trainer.Step}" : "") + $"; run folder {runDirectory}");
 

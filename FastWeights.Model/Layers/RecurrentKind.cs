@@ -1,6 +1,9 @@
 namespace FastWeights.Model.Layers;
 
-/// <summary>The recurrent layers compared in the retrieval experiment; all run through the fast-weight kernels.</summary>
+/// <summary>
+/// The recurrent layers compared in the retrieval experiment: the first three run through the fast-weight kernels,
+/// the LSTM baselines through their own (docs/lstm.md).
+/// </summary>
 public enum RecurrentKind
 {
     /// <summary>RNN-LN-FW: layer-normalised RNN with the fast-weight memory (Ba et al. 2016).</summary>
@@ -11,4 +14,10 @@ public enum RecurrentKind
 
     /// <summary>CONTROL: plain tanh RNN h = tanh(W h + C x + b), no layer norm, no fast weights.</summary>
     Control = 2,
+
+    /// <summary>LSTM-LN: the layer-normalised LSTM (HyperLSTM paper's formulation; docs/lstm.md §2).</summary>
+    Lstm = 3,
+
+    /// <summary>HyperLSTM: an LSTM-LN whose gate terms are scaled per row by a small hyper LSTM (Ha et al. 2016; docs/lstm.md §8).</summary>
+    HyperLstm = 4,
 }

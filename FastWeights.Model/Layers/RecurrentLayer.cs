@@ -15,7 +15,7 @@ namespace FastWeights.Model.Layers;
 /// Memory contract: <see cref="Forward"/> overwrites y and the layer's own state buffers;
 /// <see cref="Backward"/> overwrites every parameter gradient and dx. Each sequence starts from h = 0, A = 0.
 /// </remarks>
-public sealed class RecurrentLayer : IModule, IDisposable
+public sealed class RecurrentLayer : IRecurrentModule
 {
     private readonly FastWeightRnnLayer layer;
     private readonly FastWeightRnnWorkspace workspace;
@@ -71,6 +71,9 @@ public sealed class RecurrentLayer : IModule, IDisposable
 
     /// <summary>The kernels.</summary>
     public FastWeightRnnLayer Kernels => layer;
+
+    /// <inheritdoc/>
+    public SweepSchedule Schedule => layer.Schedule;
 
     /// <summary>W [H,H].</summary>
     public Parameter W { get; }

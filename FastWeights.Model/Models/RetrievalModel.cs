@@ -24,7 +24,7 @@ public readonly record struct BatchResult(double Loss, int Correct, int Count);
 public sealed class RetrievalModel : IModule, IDisposable
 {
     private readonly Embedding embedding;
-    private readonly RecurrentLayer recurrent;
+    private readonly IRecurrentModule recurrent;
     private readonly LastStep lastStep;
     private readonly Dense hidden, output;
     private readonly SoftmaxCrossEntropy loss;
@@ -49,8 +49,7 @@ public sealed class RetrievalModel : IModule, IDisposable
         int B = maxBatch, T = config.SequenceLength, E = config.Embedding, R = config.Hidden, D = config.DenseHidden, K = config.Classes;
 
         embedding = new Embedding(accelerator, "embedding", config.Vocabulary, E);
-        recurrent = new RecurrentLayer(accelerator, "recurrent",
-            RecurrentLayer.OptionsFor(config.Kind, E, R, config.InnerSteps, config.Decay, config.FastLearningRate), B, T);
+        recurrent = RecurrentModules.Create(accelerator, "recurrent", config, E, B, T);
         lastStep = new LastStep(accelerator, "last");
         hidden = new Dense(accelerator, "hidden", R, D, DenseActivation.Relu);
         output = new Dense(accelerator, "output", D, K);
@@ -83,10 +82,10 @@ public sealed class RetrievalModel : IModule, IDisposable
     public int MaxBatch { get; }
     /// <summary>All trainable parameters, in a fixed order.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
-    /// <summary>The recurrent layer (for its kernels' options and schedule).</summary>
-    public RecurrentLayer Recurrent => recurrent;
+    /// <summary>The recurrent layer (for its schedule; the concrete type depends on <see cref="RetrievalModelConfig.Kind"/>).</summary>
+    public IRecurrentModule Recurrent => recurrent;
 
-    /// <summary>Initial values, deterministic from <paramref name="seed"/>: W = 0.05·I in the recurrent layer, uniform ±1/√fan_in elsewhere.</summary>
+    /// <summary>Initial values, deterministic from <paramref name="seed"/>: the recurrent layer's own rule (e.g. W = 0.05·I for the fast-weight kinds), uniform ±1/√fan_in elsewhere.</summary>
     public void Initialize(int seed)
     {
         var rng = new Random(seed);

@@ -24,6 +24,10 @@ public sealed record RetrievalModelConfig
     public double Decay { get; init; } = 0.95;
     /// <summary>η (fast weights only).</summary>
     public double FastLearningRate { get; init; } = 0.5;
+    /// <summary>N_h, the hyper cell's size (HyperLSTM only).</summary>
+    public int HyperHidden { get; init; } = 16;
+    /// <summary>N_z, the size of each of the twelve embeddings (HyperLSTM only).</summary>
+    public int HyperEmbedding { get; init; } = 4;
     /// <summary>Vocabulary size (37: a–z, 0–9, ?).</summary>
     public int Vocabulary { get; init; } = 37;
     /// <summary>Output classes (10 digits).</summary>
@@ -39,28 +43,33 @@ public sealed record RetrievalModelConfig
         Positive(Hidden, nameof(Hidden)); Positive(Embedding, nameof(Embedding)); Positive(DenseHidden, nameof(DenseHidden));
         Positive(InnerSteps, nameof(InnerSteps)); Positive(Vocabulary, nameof(Vocabulary)); Positive(Classes, nameof(Classes));
         Positive(SequenceLength, nameof(SequenceLength));
+        Positive(HyperHidden, nameof(HyperHidden)); Positive(HyperEmbedding, nameof(HyperEmbedding));
         if (!(Decay > 0 && Decay <= 1)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Decay must lie in (0, 1].");
         if (!(FastLearningRate >= 0 && double.IsFinite(FastLearningRate)))
             throw new ArgumentOutOfRangeException(nameof(FastLearningRate), FastLearningRate, "FastLearningRate must be finite and ≥ 0.");
     }
 
-    /// <summary>The model name used on the command line: fw, rnn-ln, control.</summary>
+    /// <summary>The model name used on the command line: fw, rnn-ln, control, lstm-ln, hyperlstm.</summary>
     public static string KindName(RecurrentKind kind) => kind switch
     {
         RecurrentKind.FastWeights => "fw",
         RecurrentKind.LayerNormRnn => "rnn-ln",
         RecurrentKind.Control => "control",
+        RecurrentKind.Lstm => "lstm-ln",
+        RecurrentKind.HyperLstm => "hyperlstm",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>Parses fw | rnn-ln | control.</summary>
+    /// <summary>Parses fw | rnn-ln | control | lstm-ln | hyperlstm.</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
     public static RecurrentKind ParseKind(string name) => name switch
     {
         "fw" => RecurrentKind.FastWeights,
         "rnn-ln" => RecurrentKind.LayerNormRnn,
         "control" => RecurrentKind.Control,
-        _ => throw new ArgumentException($"unknown model '{name}'; expected fw, rnn-ln or control.", nameof(name)),
+        "lstm-ln" => RecurrentKind.Lstm,
+        "hyperlstm" => RecurrentKind.HyperLstm,
+        _ => throw new ArgumentException($"unknown model '{name}'; expected fw, rnn-ln, control, lstm-ln or hyperlstm.", nameof(name)),
     };
 
     /// <summary>String metadata for checkpoints (prefix <c>arch.</c>).</summary>
@@ -73,6 +82,8 @@ public sealed record RetrievalModelConfig
         ["arch.inner_steps"] = InnerSteps.ToString(CultureInfo.InvariantCulture),
         ["arch.decay"] = Decay.ToString("R", CultureInfo.InvariantCulture),
         ["arch.fast_lr"] = FastLearningRate.ToString("R", CultureInfo.InvariantCulture),
+        ["arch.hyper_hidden"] = HyperHidden.ToString(CultureInfo.InvariantCulture),
+        ["arch.hyper_embedding"] = HyperEmbedding.ToString(CultureInfo.InvariantCulture),
         ["arch.vocabulary"] = Vocabulary.ToString(CultureInfo.InvariantCulture),
         ["arch.classes"] = Classes.ToString(CultureInfo.InvariantCulture),
         ["arch.sequence_length"] = SequenceLength.ToString(CultureInfo.InvariantCulture),
@@ -84,6 +95,8 @@ public sealed record RetrievalModelConfig
     {
         string Get(string key) => metadata.TryGetValue(key, out var v) ? v : throw new FormatException($"checkpoint metadata lacks '{key}'.");
         int Int(string key) => int.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"checkpoint metadata '{key}' = '{Get(key)}' is not an integer.");
+        // Checkpoints written before the HyperLSTM existed lack its two sizes: they take the defaults.
+        int IntOr(string key, int fallback) => metadata.ContainsKey(key) ? Int(key) : fallback;
         double Dbl(string key) => double.TryParse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"checkpoint metadata '{key}' = '{Get(key)}' is not a number.");
         RecurrentKind kind;
         try { kind = ParseKind(Get("arch.kind")); }
@@ -92,6 +105,7 @@ public sealed record RetrievalModelConfig
         {
             Kind = kind, Hidden = Int("arch.hidden"), Embedding = Int("arch.embedding"), DenseHidden = Int("arch.dense_hidden"),
             InnerSteps = Int("arch.inner_steps"), Decay = Dbl("arch.decay"), FastLearningRate = Dbl("arch.fast_lr"),
+            HyperHidden = IntOr("arch.hyper_hidden", 16), HyperEmbedding = IntOr("arch.hyper_embedding", 4),
             Vocabulary = Int("arch.vocabulary"), Classes = Int("arch.classes"), SequenceLength = Int("arch.sequence_length"),
         };
         config.Validate();

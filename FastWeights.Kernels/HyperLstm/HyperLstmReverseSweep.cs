@@ -1,0 +1,190 @@
+using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Lstm;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Kernels.HyperLstm;
+
+/// <summary>Everything the HyperLSTM reverse sweep reads and writes: the forward's tape plus gradients.</summary>
+internal struct HyperLstmReverseSweepArgs
+{
+    public int Batch, Time, Hidden, HyperHidden, Embedding;
+    public int HasDhT, HasDcT, HasDHyperHT, HasDHyperCT, HasDh0, HasDc0, HasDHyperH0, HasDHyperC0;
+
+    public ArrayView<float> WH, LnGain, LnBias, CellLnGain, CellLnBias;
+    public ArrayView<float> HyperWH, HyperWHMain, HyperLnGain, HyperLnBias, HyperCellLnGain, HyperCellLnBias;
+    public ArrayView<float> WZ, WD;
+    public ArrayView<float> Dy, DhT, DcT, DHyperHT, DHyperCT;
+    public ArrayView<float> CellStates, Normalized, InverseStd, CellNormalized, CellInverseStd;              // main tape
+    public ArrayView<float> HyperCellStates, HyperNormalized, HyperInverseStd, HyperCellNormalized, HyperCellInverseStd;
+    public ArrayView<float> Embeddings;                 // [B,T,12Z] z
+    public ArrayView<float> Recurrent;                  // [B,T,4H] u in, du out
+    public ArrayView<float> MainProjection;             // [B,T,4H] v in, dv out
+    public ArrayView<float> Scalings;                   // [B,T,12H] d in, dd out
+    public ArrayView<float> HyperProjection;            // [B,T,4N] out: the hyper da
+    public ArrayView<float> EmbeddingGrad;              // [B,T,12Z] out: dz
+    public ArrayView<float> MainGradient;               // [B,4H] the main da of the current step
+    public ArrayView<float> Vectors;                    // [B,2H+2N] thread-schedule scratch
+    public ArrayView<float> LayerNormGrad, CellLayerNormGrad, HyperLayerNormGrad, HyperCellLayerNormGrad;   // per-sequence partials
+    public ArrayView<float> DH0, DC0, DHyperH0, DHyperC0;
+}
+
+/// <summary>
+/// The HyperLSTM reverse sweep of docs/lstm.md §8.3: walks t = T−1 … 0 carrying dh, dc, dĥ, dĉ. Per step: the main
+/// cell's backward (<see cref="LnLstmCell.Backward"/>) gives da; then dd = (da ⊙ u, da ⊙ v, da), du = da ⊙ d_h,
+/// dv = da ⊙ d_x (stored over u, v, d for the weight reductions); dz = W_dᵀ dd block by block; dĥ += W_zᵀ dz; the hyper
+/// cell's backward gives the hyper da; finally dh_{t−1} = W_hᵀ du + Ŵ_hmᵀ da', dĥ_{t−1} = Ŵ_hᵀ da'.
+/// </summary>
+/// <remarks>
+/// Ownership as in the forward. Barriers: after dd (dz reads whole blocks), after dz (dĥ reads all of it), and after
+/// the hyper da (the carries read all of du and da').
+/// </remarks>
+internal static class HyperLstmReverseSweep
+{
+    public static void ThreadKernel(Index1D index, HyperLstmReverseSweepArgs a)
+    {
+        int sequence = index;
+        int h = a.Hidden, n = a.HyperHidden;
+        var v = a.Vectors.SubView((long)sequence * (2 * h + 2 * n), 2 * h + 2 * n);
+        Run(new ThreadSchedule(), a, sequence, v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
+    }
+
+    public static void GroupKernel(HyperLstmReverseSweepArgs a)
+    {
+        int sequence = Grid.IdxX;
+        int groupSize = Group.DimX;
+        int h = a.Hidden, n = a.HyperHidden;
+        var shared = SharedMemory.GetDynamic<float>();
+        var partials = shared.SubView(0, 2 * groupSize);
+        int o = 2 * groupSize;
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize), a, sequence,
+            shared.SubView(o, h), shared.SubView(o + h, h), shared.SubView(o + 2 * h, n), shared.SubView(o + 2 * h + n, n));
+    }
+
+    private static void Run<TSchedule>(TSchedule schedule, HyperLstmReverseSweepArgs a, int q,
+        ArrayView<float> dh, ArrayView<float> dc, ArrayView<float> dHyperH, ArrayView<float> dHyperC)
+        where TSchedule : struct, ISweepSchedule
+    {
+        int H = a.Hidden, N = a.HyperHidden, Z = a.Embedding, T = a.Time;
+        int first = schedule.First, stride = schedule.Stride;
+        long stateBase = (long)q * (T + 1) * H, hyperBase = (long)q * (T + 1) * N;
+        var dGain = a.LayerNormGrad.SubView((long)q * 8 * H, 4 * H);
+        var dBias = a.LayerNormGrad.SubView((long)q * 8 * H + 4 * H, 4 * H);
+        var dCellGain = a.CellLayerNormGrad.SubView((long)q * 2 * H, H);
+        var dCellBias = a.CellLayerNormGrad.SubView((long)q * 2 * H + H, H);
+        var dHyperGain = a.HyperLayerNormGrad.SubView((long)q * 8 * N, 4 * N);
+        var dHyperBias = a.HyperLayerNormGrad.SubView((long)q * 8 * N + 4 * N, 4 * N);
+        var dHyperCellGain = a.HyperCellLayerNormGrad.SubView((long)q * 2 * N, N);
+        var dHyperCellBias = a.HyperCellLayerNormGrad.SubView((long)q * 2 * N + N, N);
+        var da = a.MainGradient.SubView((long)q * 4 * H, 4 * H);
+
+        for (int j = first; j < H; j += stride)
+        {
+            dh[j] = a.HasDhT != 0 ? a.DhT[(long)q * H + j] : 0f;
+            dc[j] = a.HasDcT != 0 ? a.DcT[(long)q * H + j] : 0f;
+            dCellGain[j] = 0f;
+            dCellBias[j] = 0f;
+            for (int k = 0; k < 4; k++)
+            {
+                dGain[k * H + j] = 0f;
+                dBias[k * H + j] = 0f;
+            }
+        }
+        for (int j = first; j < N; j += stride)
+        {
+            dHyperH[j] = a.HasDHyperHT != 0 ? a.DHyperHT[(long)q * N + j] : 0f;
+            dHyperC[j] = a.HasDHyperCT != 0 ? a.DHyperCT[(long)q * N + j] : 0f;
+            dHyperCellGain[j] = 0f;
+            dHyperCellBias[j] = 0f;
+            for (int k = 0; k < 4; k++)
+            {
+                dHyperGain[k * N + j] = 0f;
+                dHyperBias[k * N + j] = 0f;
+            }
+        }
+
+        for (int t = T - 1; t >= 0; t--)
+        {
+            long step = (long)q * T + t;
+
+            // Main cell → da; then a = d_h ⊙ u + d_x ⊙ v + d_b + b.
+            for (int j = first; j < H; j += stride)
+                dh[j] += a.Dy[step * H + j];
+            LnLstmCell.Backward(schedule, H, dh, dc, a.Normalized.SubView(step * 4 * H, 4 * H), a.InverseStd.SubView(step * 4, 4),
+                a.LnGain, a.LnBias, a.CellLnGain, a.CellLnBias, a.CellStates.SubView(stateBase + (long)t * H, H),
+                a.CellNormalized.SubView(step * H, H), a.CellInverseStd[step], da, dGain, dBias, dCellGain, dCellBias);
+            for (int j = first; j < H; j += stride)
+                for (int k = 0; k < 4; k++)
+                {
+                    int r = k * H + j;
+                    long g = step * 4 * H + r, s = step * 12 * H + r;
+                    float dar = da[r], u = a.Recurrent[g], v = a.MainProjection[g];
+                    a.Recurrent[g] = dar * a.Scalings[s];                 // du = da ⊙ d_h
+                    a.MainProjection[g] = dar * a.Scalings[s + 4 * H];    // dv = da ⊙ d_x
+                    a.Scalings[s] = dar * u;                              // dd_h
+                    a.Scalings[s + 4 * H] = dar * v;                      // dd_x
+                    a.Scalings[s + 8 * H] = dar;                          // dd_b
+                }
+            schedule.Barrier();
+
+            // d = W_d z block by block: dz[τ,k,m] = Σ_j W_d[(τ,k,j),m] dd[τ,k,j].
+            var dz = a.EmbeddingGrad.SubView(step * 12 * Z, 12 * Z);
+            for (int m = first; m < 12 * Z; m += stride)
+            {
+                int block = m / Z, column = m - block * Z;
+                long dd = step * 12 * H + (long)block * H;
+                float acc = 0f;
+                for (int j = 0; j < H; j++)
+                    acc += a.WD[((long)block * H + j) * Z + column] * a.Scalings[dd + j];
+                dz[m] = acc;
+            }
+            schedule.Barrier();
+
+            // z = W_z ĥ_t + …: dĥ_t += W_zᵀ dz; then the hyper cell → its da (into the hyper projection buffer).
+            for (int j = first; j < N; j += stride)
+            {
+                float acc = 0f;
+                for (int m = 0; m < 12 * Z; m++)
+                    acc += a.WZ[(long)m * N + j] * dz[m];
+                dHyperH[j] += acc;
+            }
+            var hyperDa = a.HyperProjection.SubView(step * 4 * N, 4 * N);
+            LnLstmCell.Backward(schedule, N, dHyperH, dHyperC, a.HyperNormalized.SubView(step * 4 * N, 4 * N),
+                a.HyperInverseStd.SubView(step * 4, 4), a.HyperLnGain, a.HyperLnBias, a.HyperCellLnGain, a.HyperCellLnBias,
+                a.HyperCellStates.SubView(hyperBase + (long)t * N, N), a.HyperCellNormalized.SubView(step * N, N),
+                a.HyperCellInverseStd[step], hyperDa, dHyperGain, dHyperBias, dHyperCellGain, dHyperCellBias);
+            schedule.Barrier();
+
+            // The carries: dh_{t−1} = W_hᵀ du + Ŵ_hmᵀ da', dĥ_{t−1} = Ŵ_hᵀ da'.
+            var du = a.Recurrent.SubView(step * 4 * H, 4 * H);
+            for (int j = first; j < H; j += stride)
+            {
+                float acc = 0f;
+                for (int r = 0; r < 4 * H; r++)
+                    acc += a.WH[(long)r * H + j] * du[r];
+                for (int r = 0; r < 4 * N; r++)
+                    acc += a.HyperWHMain[(long)r * H + j] * hyperDa[r];
+                dh[j] = acc;
+            }
+            for (int j = first; j < N; j += stride)
+            {
+                float acc = 0f;
+                for (int r = 0; r < 4 * N; r++)
+                    acc += a.HyperWH[(long)r * N + j] * hyperDa[r];
+                dHyperH[j] = acc;
+            }
+            // The next step writes only step t−1's rows and its own units' dh, dĥ: no barrier needed here.
+        }
+
+        for (int j = first; j < H; j += stride)
+        {
+            if (a.HasDh0 != 0) a.DH0[(long)q * H + j] = dh[j];
+            if (a.HasDc0 != 0) a.DC0[(long)q * H + j] = dc[j];
+        }
+        for (int j = first; j < N; j += stride)
+        {
+            if (a.HasDHyperH0 != 0) a.DHyperH0[(long)q * N + j] = dHyperH[j];
+            if (a.HasDHyperC0 != 0) a.DHyperC0[(long)q * N + j] = dHyperC[j];
+        }
+    }
+}

@@ -1,0 +1,382 @@
+using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Primitives;
+using FastWeights.Kernels.Validation;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Kernels.Lstm;
+
+/// <summary>
+/// The layer-normalised LSTM of Ha, Dai, Le 2016 (the HyperLSTM paper's LN-LSTM with the hyper-network's
+/// scalings fixed at 1) on one ILGPU accelerator: a fused forward (the input projection for all steps in one
+/// launch, then the whole recurrence in one launch) and a hand-derived backward (docs/lstm.md).
+/// </summary>
+/// <remarks>
+/// <para>Per sequence, with gates stacked i, f, g, o: a = W_h h_{t−1} + W_x x_t + b [4H]; per gate k,
+/// n_k = γ_k ⊙ LN(a_k) + β_k; i, f, o = σ(n), g = tanh(n); c_t = f ⊙ c_{t−1} + i ⊙ g;
+/// h_t = o ⊙ tanh(γ_c ⊙ LN(c_t) + β_c); y_t = h_t. Layout: row-major float32; x [B,T,I], h0/hT/c0/cT [B,H], y [B,T,H].</para>
+/// <para>All views must live on <see cref="Accelerator"/>. Every argument is validated before any kernel is launched;
+/// a rejected call leaves every buffer as it was. Calls are asynchronous on the given stream: nothing waits for the
+/// device unless <see cref="LstmOptions.CheckFinite"/> is on. Kernels are compiled once, in the constructor.</para>
+/// </remarks>
+public sealed class LstmLayer : IDisposable
+{
+    private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
+    private readonly Action<AcceleratorStream, Index1D, LstmForwardSweepArgs>? forwardThread;
+    private readonly Action<AcceleratorStream, Index1D, LstmReverseSweepArgs>? reverseThread;
+    private readonly Action<AcceleratorStream, KernelConfig, LstmForwardSweepArgs>? forwardGroup;
+    private readonly Action<AcceleratorStream, KernelConfig, LstmReverseSweepArgs>? reverseGroup;
+    private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
+    private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
+    private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
+    private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> cellNormGradient;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private bool disposed;
+
+    /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
+    /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
+    /// <param name="options">Sizes and settings; validated here.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the exception names it), or H is too
+    /// large for the group schedule's shared memory.</exception>
+    /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
+    public LstmLayer(Accelerator accelerator, LstmOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        ArgumentNullException.ThrowIfNull(options);
+        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+        options.Validate();
+        Accelerator = accelerator;
+        Options = options;
+        Schedule = options.Schedule != SweepSchedule.Auto
+            ? options.Schedule
+            : accelerator.AcceleratorType == AcceleratorType.CPU ? SweepSchedule.Thread : SweepSchedule.Group;
+
+        int h = options.HiddenSize;
+        int warp = Math.Max(accelerator.WarpSize, 1);
+        GroupSize = Math.Min((h + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
+        // The group kernels keep only two H-vectors and the reduction partials on chip: no opt-in is ever needed.
+        long sharedBytes = (long)LstmForwardSweep.GroupSharedFloats(h, GroupSize) * sizeof(float);
+        if (Schedule == SweepSchedule.Group && sharedBytes > Math.Min(accelerator.MaxSharedMemoryPerGroup, SharedMemoryBudget.DefaultLimit))
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': it needs {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
+
+        inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
+        if (Schedule == SweepSchedule.Thread)
+        {
+            forwardThread = accelerator.LoadAutoGroupedKernel<Index1D, LstmForwardSweepArgs>(LstmForwardSweep.ThreadKernel);
+            reverseThread = accelerator.LoadAutoGroupedKernel<Index1D, LstmReverseSweepArgs>(LstmReverseSweep.ThreadKernel);
+        }
+        else
+        {
+            forwardGroup = accelerator.LoadKernel<LstmForwardSweepArgs>(LstmForwardSweep.GroupKernel);
+            reverseGroup = accelerator.LoadKernel<LstmReverseSweepArgs>(LstmReverseSweep.GroupKernel);
+        }
+        outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
+        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
+        vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
+        cellNormGradient = accelerator.LoadAutoGroupedKernel<Index1D, NormParameterGradientArgs>(NormParameterGradient.Kernel);
+        finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
+    }
+
+    /// <summary>The accelerator every buffer must live on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The options the layer was built with.</summary>
+    public LstmOptions Options { get; }
+
+    /// <summary>The schedule in use (<see cref="SweepSchedule.Auto"/> resolved).</summary>
+    public SweepSchedule Schedule { get; }
+
+    /// <summary>Threads per group of the group schedule (a multiple of the warp size, at most the device's maximum).</summary>
+    public int GroupSize { get; }
+
+    /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>
+    /// <param name="batch">B ≥ 1.</param>
+    /// <param name="time">T ≥ 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1 or too large.</exception>
+    public long WorkspaceBytes(int batch, int time) => WorkspaceBytes(batch, time, Options.InputSize, Options.HiddenSize);
+
+    /// <summary>
+    /// Bytes of device memory one training call needs for (B, T, I, H): 4·(B·T·(9H + 5) + 2·B·(T+1)·H + 12·B·H)
+    /// (docs/lstm.md §4). I does not enter (x and dx are the caller's buffers); it is a parameter so the signature
+    /// names every size of the layer.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1 or too large.</exception>
+    public static long WorkspaceBytes(int batch, int time, int input, int hidden)
+    {
+        CheckSizes(batch, time, input, hidden);
+        return new LstmWorkspacePlan(batch, time, hidden).TotalBytes;
+    }
+
+    /// <summary>Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1 or too large.</exception>
+    /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
+    public LstmWorkspace CreateWorkspace(int maxBatch, int maxTime)
+    {
+        ThrowIfDisposed();
+        ViewChecks.Positive(maxBatch, nameof(maxBatch));
+        ViewChecks.Positive(maxTime, nameof(maxTime));
+        CheckSizes(maxBatch, maxTime, Options.InputSize, Options.HiddenSize);
+        return new LstmWorkspace(Accelerator, new LstmWorkspacePlan(maxBatch, maxTime, Options.HiddenSize));
+    }
+
+    /// <summary>
+    /// Runs the layer over <paramref name="time"/> steps of <paramref name="batch"/> sequences and stores in
+    /// <paramref name="workspace"/> what <see cref="Backward"/> needs.
+    /// </summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/> the kernels are queued on.</param>
+    /// <param name="workspace">From <see cref="CreateWorkspace"/>, with capacity ≥ (batch, time).</param>
+    /// <param name="y">Out [B,T,H]: h after every step. Overwritten.</param>
+    /// <param name="hT">Out [B,H]: h after the last step. Overwritten. May be the same view as <paramref name="h0"/>.</param>
+    /// <param name="cT">Out [B,H]: c after the last step. Overwritten. May be the same view as <paramref name="c0"/>.
+    /// Passing (hT, cT) as the next call's (h0, c0) continues the sequence exactly.</param>
+    /// <param name="x">In [B,T,I].</param>
+    /// <param name="h0">In [B,H], or an empty view for zeros.</param>
+    /// <param name="c0">In [B,H], or an empty view for zeros.</param>
+    /// <param name="parameters">W_h, W_x, b, γ, β, γ_c, β_c.</param>
+    /// <param name="batch">B ≥ 1.</param>
+    /// <param name="time">T ≥ 1.</param>
+    /// <exception cref="ArgumentException">A view has the wrong length, is missing, or lives on another accelerator;
+    /// or (with <see cref="LstmOptions.CheckFinite"/>) an input holds NaN/Inf. The message names the argument.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
+    /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
+    public void Forward(AcceleratorStream stream, LstmWorkspace workspace,
+        ArrayView<float> y, ArrayView<float> hT, ArrayView<float> cT,
+        ArrayView<float> x, ArrayView<float> h0, ArrayView<float> c0,
+        LstmParameters parameters, int batch, int time)
+    {
+        ThrowIfDisposed();
+        CheckCall(stream, workspace, batch, time);
+        int H = Options.HiddenSize, I = Options.InputSize;
+        long bh = (long)batch * H, bth = (long)batch * time * H;
+        ViewChecks.Required(y, nameof(y), bth, $"[B={batch},T={time},H={H}]", Accelerator);
+        ViewChecks.Required(hT, nameof(hT), bh, $"[B={batch},H={H}]", Accelerator);
+        ViewChecks.Required(cT, nameof(cT), bh, $"[B={batch},H={H}]", Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)batch * time * I, $"[B={batch},T={time},I={I}]", Accelerator);
+        bool hasH0 = ViewChecks.Optional(h0, nameof(h0), bh, $"[B={batch},H={H}]", Accelerator);
+        bool hasC0 = ViewChecks.Optional(c0, nameof(c0), bh, $"[B={batch},H={H}]", Accelerator);
+        CheckParameters(parameters);
+        if (Options.CheckFinite)
+            ThrowIfNotFinite(stream,
+                (x, nameof(x)), (h0, nameof(h0)), (c0, nameof(c0)), (parameters.WH, "WH"), (parameters.WX, "WX"),
+                (parameters.B, "B"), (parameters.LnGain, "LnGain"), (parameters.LnBias, "LnBias"),
+                (parameters.CellLnGain, "CellLnGain"), (parameters.CellLnBias, "CellLnBias"));
+
+        int rows = batch * time, gates = 4 * H;
+        int projectionBlock = ElementBlocks.For(Accelerator, (long)rows * gates);
+        inputProjection(stream, (Index1D)ElementBlocks.Threads((long)rows * gates, projectionBlock), new InputProjectionArgs
+        {
+            Rows = rows, Hidden = gates, Input = I, Block = projectionBlock,
+            Output = workspace.Projection.SubView(0, (long)rows * gates), X = x, C = parameters.WX, Bias = parameters.B,
+        });
+
+        var args = new LstmForwardSweepArgs
+        {
+            Batch = batch, Time = time, Hidden = H, HasH0 = hasH0 ? 1 : 0, HasC0 = hasC0 ? 1 : 0,
+            LnEps = (float)Options.LayerNormEpsilon,
+            Projection = workspace.Projection, WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+            CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
+            H0 = hasH0 ? h0 : workspace.Vectors, C0 = hasC0 ? c0 : workspace.Vectors,
+            Y = y, HT = hT, CT = cT,
+            States = workspace.States, CellStates = workspace.CellStates,
+            Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
+            CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
+            Vectors = workspace.Vectors,
+        };
+        if (Schedule == SweepSchedule.Thread)
+            forwardThread!(stream, (Index1D)batch, args);
+        else
+            forwardGroup!(stream, GroupConfig(batch), args);
+        workspace.ForwardShape = (batch, time);
+        workspace.ForwardLayer = this;
+    }
+
+    /// <summary>
+    /// Gradients of a scalar loss L given dL/dy, dL/dhT and dL/dcT, for the inputs and parameters of the last
+    /// <see cref="Forward"/> run with <paramref name="workspace"/>. x and the parameters must be the ones that forward
+    /// saw (they are read again, not copied).
+    /// </summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="workspace">The workspace the matching forward used.</param>
+    /// <param name="dx">Out [B,T,I], or empty if not wanted. Overwritten.</param>
+    /// <param name="dh0">Out [B,H], or empty. Overwritten.</param>
+    /// <param name="dc0">Out [B,H], or empty. Overwritten.</param>
+    /// <param name="gradients">Out: dW_h, dW_x, db, dγ, dβ, dγ_c, dβ_c. Overwritten (summed over the batch in a fixed
+    /// order: bit-identical run to run).</param>
+    /// <param name="dy">In [B,T,H].</param>
+    /// <param name="dhT">In [B,H], or empty for zeros.</param>
+    /// <param name="dcT">In [B,H], or empty for zeros.</param>
+    /// <param name="x">In [B,T,I]: the forward's input.</param>
+    /// <param name="parameters">The forward's parameters.</param>
+    /// <param name="batch">B, as in the forward.</param>
+    /// <param name="time">T, as in the forward.</param>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere; or a NaN/Inf
+    /// (with <see cref="LstmOptions.CheckFinite"/>). The message names the argument.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
+    /// <exception cref="InvalidOperationException">No forward of this (batch, time) by this layer ran with this workspace.</exception>
+    /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
+    public void Backward(AcceleratorStream stream, LstmWorkspace workspace,
+        ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dc0, LstmParameterGradients gradients,
+        ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dcT,
+        ArrayView<float> x, LstmParameters parameters, int batch, int time)
+    {
+        ThrowIfDisposed();
+        CheckCall(stream, workspace, batch, time);
+        if (workspace.ForwardShape is not null && !ReferenceEquals(workspace.ForwardLayer, this))
+            throw new InvalidOperationException("The last forward on this workspace was run by another layer; run this layer's Forward first.");
+        if (workspace.ForwardShape != (batch, time))
+            throw new InvalidOperationException(
+                $"Backward(batch={batch}, time={time}) needs a Forward of the same shape on this workspace first; the last forward was {(workspace.ForwardShape is { } s ? $"(batch={s.Batch}, time={s.Time})" : "never run")}.");
+        int H = Options.HiddenSize, I = Options.InputSize, G4 = 4 * H;
+        long bh = (long)batch * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
+        bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
+        bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
+        bool hasDc0 = ViewChecks.Optional(dc0, nameof(dc0), bh, $"[B={batch},H={H}]", Accelerator);
+        ViewChecks.Required(gradients.DWH, "DWH", (long)G4 * H, $"[4H={G4},H={H}]", Accelerator);
+        ViewChecks.Required(gradients.DWX, "DWX", (long)G4 * I, $"[4H={G4},I={I}]", Accelerator);
+        ViewChecks.Required(gradients.DB, "DB", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(gradients.DLnGain, "DLnGain", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(gradients.DLnBias, "DLnBias", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(gradients.DCellLnGain, "DCellLnGain", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(gradients.DCellLnBias, "DCellLnBias", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
+        bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
+        bool hasDcT = ViewChecks.Optional(dcT, nameof(dcT), bh, $"[B={batch},H={H}]", Accelerator);
+        ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
+        CheckParameters(parameters);
+        if (Options.CheckFinite)
+            ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dcT, nameof(dcT)));
+
+        var args = new LstmReverseSweepArgs
+        {
+            Batch = batch, Time = time, Hidden = H,
+            HasDhT = hasDhT ? 1 : 0, HasDcT = hasDcT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0, HasDc0 = hasDc0 ? 1 : 0,
+            WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+            CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
+            Dy = dy, DhT = hasDhT ? dhT : workspace.Vectors, DcT = hasDcT ? dcT : workspace.Vectors,
+            CellStates = workspace.CellStates, Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
+            CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
+            Da = workspace.Projection, Vectors = workspace.Vectors,
+            LayerNormGrad = workspace.LayerNormGrad, CellLayerNormGrad = workspace.CellLayerNormGrad,
+            DH0 = hasDh0 ? dh0 : workspace.Vectors, DC0 = hasDc0 ? dc0 : workspace.Vectors,
+        };
+        if (Schedule == SweepSchedule.Thread)
+            reverseThread!(stream, (Index1D)batch, args);
+        else
+            reverseGroup!(stream, GroupConfig(batch), args);
+
+        // Weight gradients from the stored da, each element summed over (b, t) in a fixed order.
+        int rows = batch * time;
+        int hBlock = ElementBlocks.For(Accelerator, (long)G4 * H);
+        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)G4 * H, hBlock), new OuterProductSumArgs
+        {
+            Batch = batch, Time = time, Rows = G4, Cols = H, Block = hBlock,
+            LeftBatchStride = (long)time * G4, RightBatchStride = (long)(time + 1) * H,
+            Output = gradients.DWH, Left = workspace.Projection, Right = workspace.States,
+        });
+        int xBlock = ElementBlocks.For(Accelerator, (long)G4 * I);
+        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)G4 * I, xBlock), new OuterProductSumArgs
+        {
+            Batch = batch, Time = time, Rows = G4, Cols = I, Block = xBlock,
+            LeftBatchStride = (long)time * G4, RightBatchStride = (long)time * I,
+            Output = gradients.DWX, Left = workspace.Projection, Right = x,
+        });
+        vectorGradient(stream, (Index1D)G4, new VectorGradientArgs
+        {
+            Batch = batch, Rows = rows, Hidden = G4,
+            DB = gradients.DB, DLnGain = gradients.DLnGain, DLnBias = gradients.DLnBias,
+            Dz = workspace.Projection, LayerNormGrad = workspace.LayerNormGrad,
+        });
+        cellNormGradient(stream, (Index1D)H, new NormParameterGradientArgs
+        {
+            Batch = batch, Hidden = H, DLnGain = gradients.DCellLnGain, DLnBias = gradients.DCellLnBias,
+            Partials = workspace.CellLayerNormGrad,
+        });
+        if (hasDx)
+        {
+            int dxBlock = ElementBlocks.For(Accelerator, (long)rows * I);
+            inputGradient(stream, (Index1D)ElementBlocks.Threads((long)rows * I, dxBlock), new InputGradientArgs
+            {
+                Rows = rows, Hidden = G4, Input = I, Block = dxBlock, DX = dx, Dz = workspace.Projection, C = parameters.WX,
+            });
+        }
+    }
+
+    private const int FiniteSlots = 16;
+
+    private void ThrowIfNotFinite(AcceleratorStream stream, params (ArrayView<float> View, string Name)[] views)
+    {
+        var flags = finiteFlags.View;
+        flags.SubView(0, views.Length).MemSetToZero(stream);
+        for (int k = 0; k < views.Length; k++)
+            if (views[k].View.IsValid && views[k].View.Length > 0)
+                finiteCheck(stream, (Index1D)views[k].View.IntLength, views[k].View, flags, k);
+        var host = new int[FiniteSlots];
+        flags.CopyToCPU(stream, host);
+        stream.Synchronize();
+        for (int k = 0; k < views.Length; k++)
+            if (host[k] != 0)
+                throw new ArgumentException($"{views[k].Name} contains NaN or infinite values.", views[k].Name);
+    }
+
+    private KernelConfig GroupConfig(int batch) =>
+        new((Index1D)batch, (Index1D)GroupSize, SharedMemoryConfig.RequestDynamic<float>(LstmForwardSweep.GroupSharedFloats(Options.HiddenSize, GroupSize)));
+
+    private static void CheckSizes(int batch, int time, int input, int hidden)
+    {
+        ViewChecks.Positive(batch, nameof(batch));
+        ViewChecks.Positive(time, nameof(time));
+        ViewChecks.Positive(input, nameof(input));
+        ViewChecks.Positive(hidden, nameof(hidden));
+        // Kernels index rows of [B·T·max(4H, I)] with 32-bit thread indices.
+        if ((long)batch * time * Math.Max(4L * hidden, input) > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·T·max(4H, I) must be below 2³¹.");
+    }
+
+    private void CheckCall(AcceleratorStream stream, LstmWorkspace workspace, int batch, int time)
+    {
+        ViewChecks.Stream(stream, Accelerator);
+        ArgumentNullException.ThrowIfNull(workspace);
+        if (workspace.IsDisposed) throw new ObjectDisposedException(nameof(workspace), "The workspace is disposed.");
+        if (!ReferenceEquals(workspace.Accelerator, Accelerator))
+            throw new ArgumentException("workspace was created for another accelerator.", nameof(workspace));
+        if (workspace.Plan.Hidden != Options.HiddenSize)
+            throw new ArgumentException("workspace was created by a layer with another hidden size.", nameof(workspace));
+        ViewChecks.Positive(batch, nameof(batch));
+        ViewChecks.Positive(time, nameof(time));
+        if (batch > workspace.MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch exceeds the workspace's capacity of {workspace.MaxBatch}.");
+        if (time > workspace.MaxTime)
+            throw new ArgumentOutOfRangeException(nameof(time), time, $"time exceeds the workspace's capacity of {workspace.MaxTime}.");
+    }
+
+    private void CheckParameters(LstmParameters p)
+    {
+        int H = Options.HiddenSize, I = Options.InputSize, G4 = 4 * H;
+        ViewChecks.Required(p.WH, "WH", (long)G4 * H, $"[4H={G4},H={H}]", Accelerator);
+        ViewChecks.Required(p.WX, "WX", (long)G4 * I, $"[4H={G4},I={I}]", Accelerator);
+        ViewChecks.Required(p.B, "B", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(p.LnGain, "LnGain", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(p.LnBias, "LnBias", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(p.CellLnGain, "CellLnGain", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(p.CellLnBias, "CellLnBias", H, $"[H={H}]", Accelerator);
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (disposed) throw new ObjectDisposedException(nameof(LstmLayer));
+        if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
+    }
+
+    /// <summary>Frees the layer's own device memory (a few bytes of flags). Kernels are owned by the accelerator. Safe to call twice.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        finiteFlags.Dispose();
+    }
+}

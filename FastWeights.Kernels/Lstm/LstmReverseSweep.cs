@@ -1,0 +1,110 @@
+using FastWeights.Kernels.FastWeightRnn;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Kernels.Lstm;
+
+/// <summary>Everything the LSTM reverse sweep reads and writes: the forward's tape plus gradients.</summary>
+internal struct LstmReverseSweepArgs
+{
+    public int Batch, Time, Hidden, HasDhT, HasDcT, HasDh0, HasDc0;
+
+    public ArrayView<float> WH, LnGain, LnBias, CellLnGain, CellLnBias;   // [4H,H], [4H], [4H], [H], [H]
+    public ArrayView<float> Dy, DhT, DcT;                               // [B,T,H], [B,H], [B,H]
+    public ArrayView<float> CellStates, Normalized, InverseStd;         // the forward's tape
+    public ArrayView<float> CellNormalized, CellInverseStd;
+    public ArrayView<float> Da;                                         // [B,T,4H] out: dL/da (gate pre-activations) per step
+    public ArrayView<float> Vectors;                                    // [B,2,H] thread-schedule scratch
+    public ArrayView<float> LayerNormGrad;                              // [B,2,4H] out: per-sequence Σ dn ⊙ â and Σ dn
+    public ArrayView<float> CellLayerNormGrad;                          // [B,2,H] out: per-sequence Σ dm ⊙ ĉ and Σ dm
+    public ArrayView<float> DH0, DC0;                                   // [B,H] out, written when Has* = 1
+}
+
+/// <summary>
+/// The reverse sweep of docs/lstm.md §3: walks t = T−1 … 0 carrying dh and dc; the cell step's backward
+/// (<see cref="LnLstmCell.Backward"/>) recomputes the gate outputs
+/// and tanh of the normalised cell from the stored â and ĉ, and writes da per step (the weight gradients are formed
+/// afterwards by deterministic batched reductions), the per-sequence layer-norm partials, dh0 and dc0.
+/// </summary>
+/// <remarks>
+/// Ownership by hidden unit as in the forward: dh_j, dc_j and the rows kH+j of da belong to one thread. The only
+/// cross-unit reads are the ten layer-norm sums and W_hᵀ da (all 4H rows of da), fenced by one barrier.
+/// </remarks>
+internal static class LstmReverseSweep
+{
+    public static void ThreadKernel(Index1D index, LstmReverseSweepArgs a)
+    {
+        int sequence = index;
+        int h = a.Hidden;
+        var vectors = a.Vectors.SubView((long)sequence * 2 * h, 2 * h);
+        Run(new ThreadSchedule(), a, sequence, vectors.SubView(0, h), vectors.SubView(h, h));
+    }
+
+    public static void GroupKernel(LstmReverseSweepArgs a)
+    {
+        int sequence = Grid.IdxX;
+        int groupSize = Group.DimX;
+        int h = a.Hidden;
+        var shared = SharedMemory.GetDynamic<float>();
+        var partials = shared.SubView(0, 2 * groupSize);
+        int offset = 2 * groupSize;
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize), a, sequence, shared.SubView(offset, h), shared.SubView(offset + h, h));
+    }
+
+    private static void Run<TSchedule>(TSchedule schedule, LstmReverseSweepArgs a, int q, ArrayView<float> dh, ArrayView<float> dc)
+        where TSchedule : struct, ISweepSchedule
+    {
+        int H = a.Hidden, T = a.Time, G4 = 4 * H;
+        int first = schedule.First, stride = schedule.Stride;
+        long stateBase = (long)q * (T + 1) * H;
+        var dGain = a.LayerNormGrad.SubView((long)q * 2 * G4, G4);
+        var dBias = a.LayerNormGrad.SubView((long)q * 2 * G4 + G4, G4);
+        var dCellGain = a.CellLayerNormGrad.SubView((long)q * 2 * H, H);
+        var dCellBias = a.CellLayerNormGrad.SubView((long)q * 2 * H + H, H);
+
+        for (int j = first; j < H; j += stride)
+        {
+            dh[j] = a.HasDhT != 0 ? a.DhT[(long)q * H + j] : 0f;
+            dc[j] = a.HasDcT != 0 ? a.DcT[(long)q * H + j] : 0f;
+            dCellGain[j] = 0f;
+            dCellBias[j] = 0f;
+            for (int k = 0; k < 4; k++)
+            {
+                dGain[k * H + j] = 0f;
+                dBias[k * H + j] = 0f;
+            }
+        }
+
+        for (int t = T - 1; t >= 0; t--)
+        {
+            long cellBase = ((long)q * T + t) * H, gateBase = ((long)q * T + t) * G4, statBase = ((long)q * T + t) * 4;
+            var chat = a.CellNormalized.SubView(cellBase, H);
+            var ahat = a.Normalized.SubView(gateBase, G4);
+            var da = a.Da.SubView(gateBase, G4);
+
+            for (int j = first; j < H; j += stride)
+                dh[j] += a.Dy[cellBase + j];
+            // Cell output, cell norm, c = f ⊙ c_prev + i ⊙ g, gate norms → da (ten sums; docs/lstm.md §3).
+            LnLstmCell.Backward(schedule, H, dh, dc, ahat, a.InverseStd.SubView(statBase, 4),
+                a.LnGain, a.LnBias, a.CellLnGain, a.CellLnBias, a.CellStates.SubView(stateBase + (long)t * H, H), chat,
+                a.CellInverseStd[(long)q * T + t], da, dGain, dBias, dCellGain, dCellBias);
+            schedule.Barrier();
+
+            // a = W_h h_prev + …: dh_prev = W_hᵀ da, reading all 4H rows of da.
+            for (int j = first; j < H; j += stride)
+            {
+                float acc = 0f;
+                for (int r = 0; r < G4; r++)
+                    acc += a.WH[(long)r * H + j] * da[r];
+                dh[j] = acc;
+            }
+            // The next step writes da of step t−1 (other memory) and reads only its own dh, dc: no barrier needed here.
+        }
+
+        for (int j = first; j < H; j += stride)
+        {
+            if (a.HasDh0 != 0) a.DH0[(long)q * H + j] = dh[j];
+            if (a.HasDc0 != 0) a.DC0[(long)q * H + j] = dc[j];
+        }
+    }
+}

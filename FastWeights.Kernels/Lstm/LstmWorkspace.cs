@@ -1,0 +1,105 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Kernels.Lstm;
+
+/// <summary>
+/// The device memory of one training call of an <see cref="LstmLayer"/>: what the forward stores for the
+/// backward (states, cells, normalised gate and cell pre-activations, their 1/σ) and the backward's own buffers
+/// (gate gradients, layer-norm partials). Sized for at most <see cref="MaxBatch"/> × <see cref="MaxTime"/>;
+/// create one with <see cref="LstmLayer.CreateWorkspace"/>, reuse it, dispose it when done.
+/// </summary>
+/// <remarks>
+/// A forward overwrites the tape; a backward reads it and overwrites only its own buffers (the projection
+/// buffer, reused for da, and the layer-norm partials), so it may be called again for another dy.
+/// A workspace serves one call at a time: two streams must not share one.
+/// </remarks>
+public sealed class LstmWorkspace : IDisposable
+{
+    private readonly List<MemoryBuffer> buffers = new();
+    private bool disposed;
+
+    internal LstmWorkspace(Accelerator accelerator, LstmWorkspacePlan plan)
+    {
+        Accelerator = accelerator;
+        Plan = plan;
+        try
+        {
+            Projection = Allocate(plan.ProjectionElements);
+            States = Allocate(plan.StatesElements);
+            CellStates = Allocate(plan.CellStatesElements);
+            Normalized = Allocate(plan.NormalizedElements);
+            InverseStd = Allocate(plan.InverseStdElements);
+            CellNormalized = Allocate(plan.CellNormalizedElements);
+            CellInverseStd = Allocate(plan.CellInverseStdElements);
+            Vectors = Allocate(plan.VectorElements);
+            LayerNormGrad = Allocate(plan.LayerNormGradElements);
+            CellLayerNormGrad = Allocate(plan.CellLayerNormGradElements);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The accelerator the buffers live on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The sizes this workspace serves and what was allocated, element by element.</summary>
+    public LstmWorkspacePlan Plan { get; }
+
+    /// <summary>The largest batch B this workspace serves.</summary>
+    public int MaxBatch => Plan.Batch;
+
+    /// <summary>The longest sequence T this workspace serves.</summary>
+    public int MaxTime => Plan.Time;
+
+    /// <summary>Sum of the sizes of the device buffers allocated, in bytes (equals <see cref="LstmWorkspacePlan.TotalBytes"/>).</summary>
+    public long AllocatedBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var b in buffers) total += b.LengthInBytes;
+            return total;
+        }
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    public bool IsDisposed => disposed;
+
+    internal ArrayView<float> Projection { get; }
+    internal ArrayView<float> States { get; }
+    internal ArrayView<float> CellStates { get; }
+    internal ArrayView<float> Normalized { get; }
+    internal ArrayView<float> InverseStd { get; }
+    internal ArrayView<float> CellNormalized { get; }
+    internal ArrayView<float> CellInverseStd { get; }
+    internal ArrayView<float> Vectors { get; }
+    internal ArrayView<float> LayerNormGrad { get; }
+    internal ArrayView<float> CellLayerNormGrad { get; }
+
+    /// <summary>Set by a forward for (batch, time); a backward checks it matches.</summary>
+    internal (int Batch, int Time)? ForwardShape { get; set; }
+
+    /// <summary>The layer whose forward filled the tape last.</summary>
+    internal object? ForwardLayer { get; set; }
+
+    private ArrayView<float> Allocate(long elements)
+    {
+        // Every buffer has ≥ 1 element because B, T, H ≥ 1 (some back ends refuse empty buffers).
+        var buffer = Accelerator.Allocate1D<float>(elements);
+        buffers.Add(buffer);
+        return buffer.View;
+    }
+
+    /// <summary>Frees the device buffers. Safe to call twice.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        foreach (var b in buffers) b.Dispose();
+        buffers.Clear();
+    }
+}

@@ -1,0 +1,33 @@
+using ILGPU;
+
+namespace FastWeights.Kernels.Lstm;
+
+/// <summary>Arguments of <see cref="NormParameterGradient"/>.</summary>
+internal struct NormParameterGradientArgs
+{
+    public int Batch, Hidden;                      // Hidden = the norm's width
+    public ArrayView<float> DLnGain, DLnBias;       // [width] out
+    public ArrayView<float> Partials;               // [B,2,width] per-sequence Σ dn ⊙ x̂ and Σ dn
+}
+
+/// <summary>
+/// dγ[j] and dβ[j] of a layer norm from the reverse sweep's per-sequence partials [B,2,width], summed over b in index
+/// order by one thread per entry, so the result is bit-identical from run to run. The LSTM uses it for its cell norm
+/// (its gate norms go through <see cref="Primitives.ParameterGradients.VectorGradientKernel"/>, which also forms db);
+/// the HyperLSTM for all four of its norms (its biases are summed elsewhere).
+/// </summary>
+internal static class NormParameterGradient
+{
+    public static void Kernel(Index1D index, NormParameterGradientArgs a)
+    {
+        int j = index;
+        float dg = 0f, dBeta = 0f;
+        for (int b = 0; b < a.Batch; b++)
+        {
+            dg += a.Partials[(long)b * 2 * a.Hidden + j];
+            dBeta += a.Partials[(long)b * 2 * a.Hidden + a.Hidden + j];
+        }
+        a.DLnGain[j] = dg;
+        a.DLnBias[j] = dBeta;
+    }
+}

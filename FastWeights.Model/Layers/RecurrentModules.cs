@@ -1,0 +1,21 @@
+using FastWeights.Model.Models;
+using ILGPU.Runtime;
+
+namespace FastWeights.Model.Layers;
+
+/// <summary>Builds the recurrent layer of a <see cref="RetrievalModelConfig"/>: one place maps each <see cref="RecurrentKind"/> to its kernels.</summary>
+public static class RecurrentModules
+{
+    /// <summary>The recurrent layer for <paramref name="config"/> reading <paramref name="input"/>-wide vectors.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An unknown kind.</exception>
+    public static IRecurrentModule Create(Accelerator accelerator, string name, RetrievalModelConfig config, int input, int maxBatch, int maxTime) =>
+        config.Kind switch
+        {
+            RecurrentKind.FastWeights or RecurrentKind.LayerNormRnn or RecurrentKind.Control => new RecurrentLayer(accelerator, name,
+                RecurrentLayer.OptionsFor(config.Kind, input, config.Hidden, config.InnerSteps, config.Decay, config.FastLearningRate), maxBatch, maxTime),
+            RecurrentKind.Lstm => new LstmRecurrentLayer(accelerator, name, input, config.Hidden, maxBatch, maxTime),
+            RecurrentKind.HyperLstm => new HyperLstmRecurrentLayer(accelerator, name, input, config.Hidden, config.HyperHidden,
+                config.HyperEmbedding, maxBatch, maxTime),
+            _ => throw new ArgumentOutOfRangeException(nameof(config), config.Kind, "Unknown recurrent kind."),
+        };
+}
