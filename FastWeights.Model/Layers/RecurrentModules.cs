@@ -6,9 +6,19 @@ namespace FastWeights.Model.Layers;
 /// <summary>Builds the recurrent layer of a <see cref="RetrievalModelConfig"/>: one place maps each <see cref="RecurrentKind"/> to its kernels.</summary>
 public static class RecurrentModules
 {
-    /// <summary>The recurrent layer for <paramref name="config"/> reading <paramref name="input"/>-wide vectors.</summary>
+    /// <summary>
+    /// The recurrent layer for <paramref name="config"/> reading <paramref name="input"/>-wide vectors: one layer named
+    /// <paramref name="name"/>, or with <see cref="RetrievalModelConfig.Layers"/> = L ≥ 2 a <see cref="RecurrentStack"/> of L
+    /// layers of the same kind named <c>name.0</c> … <c>name.(L−1)</c>.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An unknown kind.</exception>
     public static IRecurrentModule Create(Accelerator accelerator, string name, RetrievalModelConfig config, int input, int maxBatch, int maxTime) =>
+        config.Layers <= 1
+            ? CreateLayer(accelerator, name, config, input, maxBatch, maxTime)
+            : new RecurrentStack(accelerator, name, config.Layers, input, config.Hidden, maxBatch, maxTime,
+                (layerName, layerInput) => CreateLayer(accelerator, layerName, config, layerInput, maxBatch, maxTime));
+
+    private static IRecurrentModule CreateLayer(Accelerator accelerator, string name, RetrievalModelConfig config, int input, int maxBatch, int maxTime) =>
         config.Kind switch
         {
             RecurrentKind.FastWeights or RecurrentKind.LayerNormRnn or RecurrentKind.Control => new RecurrentLayer(accelerator, name,

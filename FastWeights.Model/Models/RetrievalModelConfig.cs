@@ -14,6 +14,8 @@ public sealed record RetrievalModelConfig
     public RecurrentKind Kind { get; init; } = RecurrentKind.FastWeights;
     /// <summary>R, recurrent units.</summary>
     public int Hidden { get; init; } = 50;
+    /// <summary>L, stacked recurrent layers of the same kind (layer l ≥ 1 reads layer l−1's R-wide output). Default 1.</summary>
+    public int Layers { get; init; } = 1;
     /// <summary>E, embedding width.</summary>
     public int Embedding { get; init; } = 100;
     /// <summary>D, width of the dense ReLU layer.</summary>
@@ -40,7 +42,7 @@ public sealed record RetrievalModelConfig
     {
         void Positive(int v, string name) { if (v < 1) throw new ArgumentOutOfRangeException(name, v, $"{name} must be ≥ 1."); }
         if (!Enum.IsDefined(Kind)) throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "Unknown model kind.");
-        Positive(Hidden, nameof(Hidden)); Positive(Embedding, nameof(Embedding)); Positive(DenseHidden, nameof(DenseHidden));
+        Positive(Hidden, nameof(Hidden)); Positive(Layers, nameof(Layers)); Positive(Embedding, nameof(Embedding)); Positive(DenseHidden, nameof(DenseHidden));
         Positive(InnerSteps, nameof(InnerSteps)); Positive(Vocabulary, nameof(Vocabulary)); Positive(Classes, nameof(Classes));
         Positive(SequenceLength, nameof(SequenceLength));
         Positive(HyperHidden, nameof(HyperHidden)); Positive(HyperEmbedding, nameof(HyperEmbedding));
@@ -77,6 +79,7 @@ public sealed record RetrievalModelConfig
     {
         ["arch.kind"] = KindName(Kind),
         ["arch.hidden"] = Hidden.ToString(CultureInfo.InvariantCulture),
+        ["arch.layers"] = Layers.ToString(CultureInfo.InvariantCulture),
         ["arch.embedding"] = Embedding.ToString(CultureInfo.InvariantCulture),
         ["arch.dense_hidden"] = DenseHidden.ToString(CultureInfo.InvariantCulture),
         ["arch.inner_steps"] = InnerSteps.ToString(CultureInfo.InvariantCulture),
@@ -95,7 +98,7 @@ public sealed record RetrievalModelConfig
     {
         string Get(string key) => metadata.TryGetValue(key, out var v) ? v : throw new FormatException($"checkpoint metadata lacks '{key}'.");
         int Int(string key) => int.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"checkpoint metadata '{key}' = '{Get(key)}' is not an integer.");
-        // Checkpoints written before the HyperLSTM existed lack its two sizes: they take the defaults.
+        // Checkpoints written before the HyperLSTM (and stacking) existed lack those sizes: they take the defaults.
         int IntOr(string key, int fallback) => metadata.ContainsKey(key) ? Int(key) : fallback;
         double Dbl(string key) => double.TryParse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new FormatException($"checkpoint metadata '{key}' = '{Get(key)}' is not a number.");
         RecurrentKind kind;
@@ -103,7 +106,7 @@ public sealed record RetrievalModelConfig
         catch (ArgumentException e) { throw new FormatException($"checkpoint metadata 'arch.kind': {e.Message}"); }
         var config = new RetrievalModelConfig
         {
-            Kind = kind, Hidden = Int("arch.hidden"), Embedding = Int("arch.embedding"), DenseHidden = Int("arch.dense_hidden"),
+            Kind = kind, Hidden = Int("arch.hidden"), Layers = IntOr("arch.layers", 1), Embedding = Int("arch.embedding"), DenseHidden = Int("arch.dense_hidden"),
             InnerSteps = Int("arch.inner_steps"), Decay = Dbl("arch.decay"), FastLearningRate = Dbl("arch.fast_lr"),
             HyperHidden = IntOr("arch.hyper_hidden", 16), HyperEmbedding = IntOr("arch.hyper_embedding", 4),
             Vocabulary = Int("arch.vocabulary"), Classes = Int("arch.classes"), SequenceLength = Int("arch.sequence_length"),
