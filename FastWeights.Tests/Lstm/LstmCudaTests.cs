@@ -1,6 +1,7 @@
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
+using FastWeights.Tests.Support;
 using NUnit.Framework;
 
 namespace FastWeights.Tests.Lstm;
@@ -20,10 +21,7 @@ public sealed class LstmCudaTests
     [OneTimeSetUp]
     public void OpenCuda()
     {
-        if (!ComputeDevice.CudaAvailable())
-            Assert.Ignore("No CUDA device visible to ILGPU on this machine: the Gpu tests are ignored, not failed.");
-        device = ComputeDevice.Open(AcceleratorKind.Cuda);
-        TestContext.Out.WriteLine(device.Describe());
+        device = CudaDevice.OpenOrIgnore();
     }
 
     [OneTimeTearDown]
