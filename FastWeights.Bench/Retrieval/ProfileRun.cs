@@ -63,7 +63,7 @@ internal static class ProfileRun
         }
         static double Median(List<double> v) { var c = v.OrderBy(x => x).ToList(); return c[c.Count / 2]; }
         double total = phases.Sum(p => Median(times[p]));
-        stdout.WriteLine($"profile: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} batch {B} on {device.Describe()}, schedule {model.Recurrent.Kernels.Schedule.ToString().ToLowerInvariant()}, median of {steps} steps");
+        stdout.WriteLine($"profile: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} batch {B} on {device.Describe()}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}, median of {steps} steps");
         stdout.WriteLine("| phase | ms per step | share |");
         stdout.WriteLine("|---|---:|---:|");
         foreach (var p in phases)

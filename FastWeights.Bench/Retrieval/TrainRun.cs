@@ -68,8 +68,11 @@ internal static class TrainRun
             metrics = MetricsLog.Create(Path.Combine(runDirectory, MetricsLog.FileName));
         }
 
-        stdout.WriteLine($"retrieval: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)} "
-            + $"K={settings.Pairs} on {device.Describe()}, schedule {model.Recurrent.Kernels.Schedule.ToString().ToLowerInvariant()}; "
+        string layerText = config.IsDpfp
+            ? $"heads={config.Heads} φ={RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}"
+            : $"S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)}";
+        stdout.WriteLine($"retrieval: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} {layerText} "
+            + $"K={settings.Pairs} on {device.Describe()}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
             + $"batch {settings.Training.BatchSize}, lr {Num(settings.Training.LearningRate)}; data {data.Train.Count}/{data.Validation.Count}/{data.Test.Count}"
             + (resumeCheckpoint is not null ? $"; resumed at step {trainer.Step}" : "") + $"; run folder {runDirectory}");
 
@@ -150,6 +153,7 @@ internal static class TrainRun
         return settings with
         {
             Kind = config.Kind, Hidden = config.Hidden, InnerSteps = config.InnerSteps, Decay = config.Decay, FastLearningRate = config.FastLearningRate,
+            Heads = config.Heads, FeatureMap = config.FeatureMap, FeedForward = config.FeedForward,
             Pairs = Int("data.pairs"), DataSeed = Int("data.seed"),
             Training = settings.Training with { Seed = Int("train.seed"), BatchSize = Int("train.batch_size") },
         };

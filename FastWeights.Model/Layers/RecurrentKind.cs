@@ -1,6 +1,7 @@
 namespace FastWeights.Model.Layers;
 
-/// <summary>The recurrent layers compared in the retrieval experiment; all run through the fast-weight kernels.</summary>
+/// <summary>The sequence layers compared in the retrieval experiment: three through the fast-weight RNN kernels, two through
+/// the linear-transformer fast-weight memory.</summary>
 public enum RecurrentKind
 {
     /// <summary>RNN-LN-FW: layer-normalised RNN with the fast-weight memory (Ba et al. 2016).</summary>
@@ -11,4 +12,11 @@ public enum RecurrentKind
 
     /// <summary>CONTROL: plain tanh RNN h = tanh(W h + C x + b), no layer norm, no fast weights.</summary>
     Control = 2,
+
+    /// <summary>dpfp-delta: token shift, input projection and one DPFP block whose fast-weight memory uses the delta rule
+    /// (Schlag, Irie and Schmidhuber 2021); see <see cref="DpfpEncoder"/>.</summary>
+    DpfpDelta = 3,
+
+    /// <summary>dpfp-sum: the same block with the sum rule (a linear transformer with the DPFP feature map).</summary>
+    DpfpSum = 4,
 }
