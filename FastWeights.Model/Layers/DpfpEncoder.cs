@@ -90,7 +90,11 @@ public sealed class DpfpEncoder : ISequenceLayer
     /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
     public void Forward(AcceleratorStream stream, ArrayView<float> y, ArrayView<float> x, int batch, int time)
     {
+        ViewChecks.Stream(stream, Accelerator);
         var (s, p, _, _) = Slices(batch, time);
+        string rows = $"[B={batch},T={time}";
+        ViewChecks.Required(y, nameof(y), (long)batch * time * OutputSize, rows + $",O={OutputSize}]", Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)batch * time * InputSize, rows + $",I={InputSize}]", Accelerator);
         shift.Forward(stream, s, x, batch, time, InputSize);
         input.Forward(stream, p, s, batch * time);
         block.Forward(stream, y, p, batch, time);
@@ -101,9 +105,11 @@ public sealed class DpfpEncoder : ISequenceLayer
     /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
     public void Backward(AcceleratorStream stream, ArrayView<float> dx, ArrayView<float> dy, ArrayView<float> x, int batch, int time)
     {
+        ViewChecks.Stream(stream, Accelerator);
         var (s, p, ds, dp) = Slices(batch, time);
         ViewChecks.Optional(dx, nameof(dx), (long)batch * time * InputSize, $"[B={batch},T={time},I={InputSize}]", Accelerator);
         ViewChecks.Required(x, nameof(x), (long)batch * time * InputSize, $"[B={batch},T={time},I={InputSize}]", Accelerator);
+        ViewChecks.Required(dy, nameof(dy), (long)batch * time * OutputSize, $"[B={batch},T={time},O={OutputSize}]", Accelerator);
         block.Backward(stream, dp, dy, p, batch, time);
         if (!dx.IsValid)
         {
