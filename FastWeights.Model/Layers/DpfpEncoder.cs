@@ -42,6 +42,11 @@ public sealed class DpfpEncoder : ISequenceLayer
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(attention);
         ViewChecks.Positive(inputSize, nameof(inputSize));
+        ViewChecks.Positive(maxBatch, nameof(maxBatch));
+        ViewChecks.Positive(maxTime, nameof(maxTime));
+        long N = (long)maxBatch * maxTime;
+        // Checked before anything is allocated, so a rejected size leaks nothing.
+        ViewChecks.FitsInt(2 * N * inputSize, nameof(maxTime), "maxBatch·maxTime·2I");
         Accelerator = accelerator;
         InputSize = inputSize;
         OutputSize = attention.Width;
@@ -51,8 +56,6 @@ public sealed class DpfpEncoder : ISequenceLayer
         shift = new TokenShift(accelerator, name + ".shift");
         input = new Dense(accelerator, name + ".in", 2 * inputSize, attention.Width);
         Parameters = [.. input.Parameters, .. block.Parameters];
-        long N = (long)maxBatch * maxTime;
-        ViewChecks.FitsInt(2 * N * inputSize, nameof(maxTime), "maxBatch·maxTime·2I");
         shifted = Alloc(2 * N * inputSize);
         dShifted = Alloc(2 * N * inputSize);
         projected = Alloc(N * OutputSize);

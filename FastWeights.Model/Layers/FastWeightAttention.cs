@@ -52,6 +52,9 @@ public sealed class FastWeightAttention : IModule, IDisposable
         MaxBatch = maxBatch;
         MaxTime = maxTime;
         int D = options.Width, H = options.Heads, d = options.KeySize, m = options.ValueSize;
+        long N = (long)maxBatch * maxTime;
+        // Checked before anything is allocated, so a rejected size leaks nothing.
+        ViewChecks.FitsInt(N * Math.Max(D, H * Math.Max(d, m)), nameof(maxTime), "maxBatch·maxTime·max(D, H·d, H·m)");
         memory = new LinearFastWeightLayer(accelerator, options.MemoryOptions);
         workspace = memory.CreateWorkspace(maxBatch, maxTime);
         query = new Dense(accelerator, name + ".q", D, H * d);
@@ -64,8 +67,6 @@ public sealed class FastWeightAttention : IModule, IDisposable
             ? [.. query.Parameters, .. key.Parameters, .. value.Parameters, .. output.Parameters]
             : [.. query.Parameters, .. key.Parameters, .. value.Parameters, .. beta.Parameters, .. output.Parameters];
 
-        long N = (long)maxBatch * maxTime;
-        ViewChecks.FitsInt(N * Math.Max(D, H * Math.Max(d, m)), nameof(maxTime), "maxBatch·maxTime·max(D, H·d, H·m)");
         q = Alloc(N * H * d);
         k = Alloc(N * H * d);
         v = Alloc(N * H * m);
