@@ -18,7 +18,11 @@ internal static class RetrievalCommand
     /// <summary>The options of `retrieval train` (also of bare `retrieval`), made fresh for each command.</summary>
     private sealed class TrainOptions
     {
-        public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm.", DefaultValueFactory = _ => "fw" };
+        public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum.", DefaultValueFactory = _ => "fw" };
+        public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => Defaults.Heads };
+        public readonly Option<string> FeatureMap = new("--feature-map") { Description = "φ of the DPFP block (dpfp-*): dpfp1 | dpfp2 | dpfp3 | elu_plus_one | identity.", DefaultValueFactory = _ => "dpfp1" };
+        public readonly Option<int> FeedForward = new("--feed-forward") { Description = "Feed-forward width of the DPFP block (dpfp-*).", DefaultValueFactory = _ => Defaults.FeedForward };
+        public readonly Option<int> Layers = new("--layers") { Description = "L, stacked sequence layers of the chosen kind (layer l reads layer l−1's R-wide output).", DefaultValueFactory = _ => 1 };
         public readonly Option<int> Hidden = new("--hidden") { Description = "R, recurrent units.", DefaultValueFactory = _ => 50 };
         public readonly Option<int> Inner = new("--inner") { Description = "S, inner steps (fw).", DefaultValueFactory = _ => 1 };
         public readonly Option<double> Decay = new("--decay") { Description = "λ, fast-weight decay (fw).", DefaultValueFactory = _ => Defaults.Decay };
@@ -46,7 +50,7 @@ internal static class RetrievalCommand
 
         public void AddTo(Command c)
         {
-            foreach (Option o in new Option[] { Model, Hidden, Inner, Decay, FastLr, Pairs, Batch, Lr, Warmup, LrDecay, FinalLr, Clip, WeightDecay, Steps, Time, EvalEvery, Target, Seed, DataSeed, TrainSize, ValSize, TestSize, Accelerator, Out, Resume })
+            foreach (Option o in new Option[] { Model, Hidden, Layers, Heads, FeatureMap, FeedForward, Inner, Decay, FastLr, Pairs, Batch, Lr, Warmup, LrDecay, FinalLr, Clip, WeightDecay, Steps, Time, EvalEvery, Target, Seed, DataSeed, TrainSize, ValSize, TestSize, Accelerator, Out, Resume })
                 c.Add(o);
         }
 
@@ -56,7 +60,8 @@ internal static class RetrievalCommand
             return Defaults with
             {
                 Kind = ParseKind(p.GetValue(Model)!),
-                Hidden = p.GetValue(Hidden), InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
+                Heads = p.GetValue(Heads), FeatureMap = ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward),
+                Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
                 Pairs = p.GetValue(Pairs), TrainSize = p.GetValue(TrainSize), ValidationSize = p.GetValue(ValSize), TestSize = p.GetValue(TestSize),
                 DataSeed = p.GetValue(DataSeed),
                 Training = Defaults.Training with
@@ -88,6 +93,12 @@ internal static class RetrievalCommand
         EvaluateEvery = 500,
         Training = new TrainingOptions { BatchSize = 128, LearningRate = 1e-3, ClipNorm = 5.0 },
     };
+
+    private static Kernels.LinearFastWeights.FeatureMap ParseMap(string name)
+    {
+        try { return RetrievalModelConfig.ParseMap(name); }
+        catch (ArgumentException e) { throw new CommandInputException("--feature-map: " + e.Message); }
+    }
 
     private static Model.Layers.RecurrentKind ParseKind(string name)
     {
@@ -187,7 +198,7 @@ internal static class RetrievalCommand
     private static Command CreateCompare()
     {
         var options = new TrainOptions();
-        var models = new Option<string>("--models") { Description = "Comma-separated models to train.", DefaultValueFactory = _ => "fw,rnn-ln,control,lstm-ln,hyperlstm" };
+        var models = new Option<string>("--models") { Description = "Comma-separated models to train.", DefaultValueFactory = _ => "fw,rnn-ln,control,lstm-ln,hyperlstm,dpfp-delta,dpfp-sum" };
         var command = new Command("compare", "Train several models with the same settings and draw them on one plot with a table (like the paper's Table 1).") { models };
         options.AddTo(command);
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>

@@ -69,13 +69,14 @@ internal static class TrainRun
             metrics = MetricsLog.Create(Path.Combine(runDirectory, MetricsLog.FileName));
         }
 
-        // S, λ and η belong to the fast-weight kernels; the LSTMs report their own sizes instead.
+        // S, λ and η belong to the fast-weight RNN kernels; the other kinds report their own sizes instead.
         string sizes = config.Kind switch
         {
             RecurrentKind.Lstm => "",
             RecurrentKind.HyperLstm => $" N_h={config.HyperHidden} N_z={config.HyperEmbedding}",
+            RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
             _ => $" S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)}",
-        };
+        } + (config.Layers > 1 ? $" layers={config.Layers}" : "");
         stdout.WriteLine($"retrieval: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}{sizes} "
             + $"K={settings.Pairs} on {device.Describe()}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
             + $"batch {settings.Training.BatchSize}, lr {Num(settings.Training.LearningRate)}; data {data.Train.Count}/{data.Validation.Count}/{data.Test.Count}"
@@ -158,6 +159,7 @@ internal static class TrainRun
         return settings with
         {
             Kind = config.Kind, Hidden = config.Hidden, InnerSteps = config.InnerSteps, Decay = config.Decay, FastLearningRate = config.FastLearningRate,
+            Heads = config.Heads, FeatureMap = config.FeatureMap, FeedForward = config.FeedForward,
             Pairs = Int("data.pairs"), DataSeed = Int("data.seed"),
             Training = settings.Training with { Seed = Int("train.seed"), BatchSize = Int("train.batch_size") },
         };

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
 using FastWeights.Model.Training;
@@ -9,9 +10,17 @@ internal sealed record TrainSettings
 {
     public RecurrentKind Kind { get; init; } = RecurrentKind.FastWeights;
     public int Hidden { get; init; } = 50;
+    /// <summary>L, stacked sequence layers of the same kind.</summary>
+    public int Layers { get; init; } = 1;
     public int InnerSteps { get; init; } = 1;
     public double Decay { get; init; } = 0.95;
     public double FastLearningRate { get; init; } = 0.5;
+    /// <summary>Heads of the DPFP block (dpfp kinds).</summary>
+    public int Heads { get; init; } = 2;
+    /// <summary>φ of the DPFP block's memory (dpfp kinds).</summary>
+    public FeatureMap FeatureMap { get; init; } = FeatureMap.Dpfp1;
+    /// <summary>Feed-forward width of the DPFP block (dpfp kinds).</summary>
+    public int FeedForward { get; init; } = 100;
     public int Pairs { get; init; } = 4;
     public int TrainSize { get; init; } = 100_000;
     public int ValidationSize { get; init; } = 10_000;
@@ -34,7 +43,8 @@ internal sealed record TrainSettings
 
     public RetrievalModelConfig ModelConfig => new()
     {
-        Kind = Kind, Hidden = Hidden, InnerSteps = InnerSteps, Decay = Decay, FastLearningRate = FastLearningRate,
+        Kind = Kind, Hidden = Hidden, Layers = Layers, InnerSteps = InnerSteps, Decay = Decay, FastLearningRate = FastLearningRate,
+        Heads = Heads, FeatureMap = FeatureMap, FeedForward = FeedForward,
         SequenceLength = 2 * Pairs + 3,
     };
 }

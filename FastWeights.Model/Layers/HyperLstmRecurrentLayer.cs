@@ -12,7 +12,7 @@ namespace FastWeights.Model.Layers;
 /// <c>name.cell_ln_bias</c>, the same under <c>name.hyper.</c> plus <c>name.hyper.W_hm</c>, and <c>name.W_z</c>,
 /// <c>name.b_z</c>, <c>name.W_d</c>), a workspace and zero initial state.
 /// </summary>
-public sealed class HyperLstmRecurrentLayer : IRecurrentModule
+public sealed class HyperLstmRecurrentLayer : ISequenceLayer
 {
     private readonly HyperLstmLayer layer;
     private readonly HyperLstmWorkspace workspace;
@@ -52,6 +52,12 @@ public sealed class HyperLstmRecurrentLayer : IRecurrentModule
 
     /// <inheritdoc/>
     public SweepSchedule Schedule => layer.Schedule;
+
+    /// <summary>I.</summary>
+    public int InputSize => layer.Options.InputSize;
+
+    /// <summary>H.</summary>
+    public int OutputSize => layer.Options.HiddenSize;
 
     /// <summary>The eighteen parameters in the order of <see cref="HyperLstmParameters"/>.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }

@@ -11,7 +11,7 @@ namespace FastWeights.Model.Layers;
 /// <c>name.W_h [4H,H]</c>, <c>name.W_x [4H,I]</c>, <c>name.b [4H]</c>, <c>name.ln_gain</c>, <c>name.ln_bias [4H]</c>,
 /// <c>name.cell_ln_gain</c>, <c>name.cell_ln_bias [H]</c> (gates i, f, g, o), a workspace and zero initial state.
 /// </summary>
-public sealed class LstmRecurrentLayer : IRecurrentModule
+public sealed class LstmRecurrentLayer : ISequenceLayer
 {
     private readonly LstmLayer layer;
     private readonly LstmWorkspace workspace;
@@ -47,6 +47,12 @@ public sealed class LstmRecurrentLayer : IRecurrentModule
 
     /// <inheritdoc/>
     public SweepSchedule Schedule => layer.Schedule;
+
+    /// <summary>I.</summary>
+    public int InputSize => layer.Options.InputSize;
+
+    /// <summary>H.</summary>
+    public int OutputSize => layer.Options.HiddenSize;
 
     /// <summary>W_h [4H,H].</summary>
     public Parameter WH { get; }

@@ -1,8 +1,8 @@
 namespace FastWeights.Model.Layers;
 
 /// <summary>
-/// The recurrent layers compared in the retrieval experiment: the first three run through the fast-weight kernels,
-/// the LSTM baselines through their own (docs/lstm.md).
+/// The sequence layers compared in the retrieval experiment: three through the fast-weight RNN kernels, the LSTM
+/// baselines through their own (docs/lstm.md), two through the linear-transformer fast-weight memory.
 /// </summary>
 public enum RecurrentKind
 {
@@ -20,4 +20,11 @@ public enum RecurrentKind
 
     /// <summary>HyperLSTM: an LSTM-LN whose gate terms are scaled per row by a small hyper LSTM (Ha et al. 2016; docs/lstm.md §8).</summary>
     HyperLstm = 4,
+
+    /// <summary>dpfp-delta: token shift, input projection and one DPFP block whose fast-weight memory uses the delta rule
+    /// (Schlag, Irie and Schmidhuber 2021); see <see cref="DpfpEncoder"/>.</summary>
+    DpfpDelta = 5,
+
+    /// <summary>dpfp-sum: the same block with the sum rule (a linear transformer with the DPFP feature map).</summary>
+    DpfpSum = 6,
 }

@@ -15,7 +15,7 @@ namespace FastWeights.Model.Layers;
 /// Memory contract: <see cref="Forward"/> overwrites y and the layer's own state buffers;
 /// <see cref="Backward"/> overwrites every parameter gradient and dx. Each sequence starts from h = 0, A = 0.
 /// </remarks>
-public sealed class RecurrentLayer : IRecurrentModule
+public sealed class RecurrentLayer : ISequenceLayer
 {
     private readonly FastWeightRnnLayer layer;
     private readonly FastWeightRnnWorkspace workspace;
@@ -71,6 +71,12 @@ public sealed class RecurrentLayer : IRecurrentModule
 
     /// <summary>The kernels.</summary>
     public FastWeightRnnLayer Kernels => layer;
+
+    /// <summary>I.</summary>
+    public int InputSize => layer.Options.InputSize;
+
+    /// <summary>H.</summary>
+    public int OutputSize => layer.Options.HiddenSize;
 
     /// <inheritdoc/>
     public SweepSchedule Schedule => layer.Schedule;

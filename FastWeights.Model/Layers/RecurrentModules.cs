@@ -3,7 +3,7 @@ using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
-/// <summary>Builds the recurrent layer of a <see cref="RetrievalModelConfig"/>: one place maps each <see cref="RecurrentKind"/> to its kernels.</summary>
+/// <summary>Builds the sequence layer of a <see cref="RetrievalModelConfig"/>: one place maps each <see cref="RecurrentKind"/> to its kernels.</summary>
 public static class RecurrentModules
 {
     /// <summary>
@@ -12,13 +12,13 @@ public static class RecurrentModules
     /// layers of the same kind named <c>name.0</c> … <c>name.(L−1)</c>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An unknown kind.</exception>
-    public static IRecurrentModule Create(Accelerator accelerator, string name, RetrievalModelConfig config, int input, int maxBatch, int maxTime) =>
+    public static ISequenceLayer Create(Accelerator accelerator, string name, RetrievalModelConfig config, int input, int maxBatch, int maxTime) =>
         config.Layers <= 1
             ? CreateLayer(accelerator, name, config, input, maxBatch, maxTime)
             : new RecurrentStack(accelerator, name, config.Layers, input, config.Hidden, maxBatch, maxTime,
                 (layerName, layerInput) => CreateLayer(accelerator, layerName, config, layerInput, maxBatch, maxTime));
 
-    private static IRecurrentModule CreateLayer(Accelerator accelerator, string name, RetrievalModelConfig config, int input, int maxBatch, int maxTime) =>
+    private static ISequenceLayer CreateLayer(Accelerator accelerator, string name, RetrievalModelConfig config, int input, int maxBatch, int maxTime) =>
         config.Kind switch
         {
             RecurrentKind.FastWeights or RecurrentKind.LayerNormRnn or RecurrentKind.Control => new RecurrentLayer(accelerator, name,
@@ -26,6 +26,8 @@ public static class RecurrentModules
             RecurrentKind.Lstm => new LstmRecurrentLayer(accelerator, name, input, config.Hidden, maxBatch, maxTime),
             RecurrentKind.HyperLstm => new HyperLstmRecurrentLayer(accelerator, name, input, config.Hidden, config.HyperHidden,
                 config.HyperEmbedding, maxBatch, maxTime),
+            RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => new DpfpEncoder(accelerator, name, input, config.AttentionOptions,
+                config.FeedForward, maxBatch, maxTime),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Kind, "Unknown recurrent kind."),
         };
 }

@@ -15,9 +15,9 @@ namespace FastWeights.Model.Layers;
 /// layer l's backward reads its input again) and two [B,T,H] gradient buffers used alternately between layers.
 /// <see cref="Backward"/> overwrites every parameter gradient and dx, like a single layer.
 /// </remarks>
-public sealed class RecurrentStack : IRecurrentModule
+public sealed class RecurrentStack : ISequenceLayer
 {
-    private readonly IRecurrentModule[] layers;
+    private readonly ISequenceLayer[] layers;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] outputs;   // layer l's output, l < L−1
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] gradients; // two buffers, alternately dL/d(layer input)
     private readonly int hidden;
@@ -33,7 +33,7 @@ public sealed class RecurrentStack : IRecurrentModule
     /// <param name="create">Builds one layer from its name and input width.</param>
     /// <exception cref="ArgumentOutOfRangeException">count &lt; 2, or a size &lt; 1.</exception>
     public RecurrentStack(Accelerator accelerator, string name, int count, int input, int hidden, int maxBatch, int maxTime,
-        Func<string, int, IRecurrentModule> create)
+        Func<string, int, ISequenceLayer> create)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(create);
@@ -42,7 +42,7 @@ public sealed class RecurrentStack : IRecurrentModule
         if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "maxBatch must be ≥ 1.");
         if (maxTime < 1) throw new ArgumentOutOfRangeException(nameof(maxTime), maxTime, "maxTime must be ≥ 1.");
         this.hidden = hidden;
-        layers = new IRecurrentModule[count];
+        layers = new ISequenceLayer[count];
         outputs = new MemoryBuffer1D<float, Stride1D.Dense>[count - 1];
         gradients = new MemoryBuffer1D<float, Stride1D.Dense>[2];
         try
@@ -62,10 +62,16 @@ public sealed class RecurrentStack : IRecurrentModule
     }
 
     /// <summary>The layers, bottom first.</summary>
-    public IReadOnlyList<IRecurrentModule> Layers => layers;
+    public IReadOnlyList<ISequenceLayer> Layers => layers;
 
     /// <inheritdoc />
     public SweepSchedule Schedule => layers[0].Schedule;
+
+    /// <summary>I, the first layer's input width.</summary>
+    public int InputSize => layers[0].InputSize;
+
+    /// <summary>H, the last layer's output width.</summary>
+    public int OutputSize => layers[^1].OutputSize;
 
     /// <inheritdoc />
     public IReadOnlyList<Parameter> Parameters { get; }

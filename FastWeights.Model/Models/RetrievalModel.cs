@@ -13,9 +13,10 @@ namespace FastWeights.Model.Models;
 public readonly record struct BatchResult(double Loss, int Correct, int Count);
 
 /// <summary>
-/// The associative-retrieval model: tokens [B,T] → embedding [B,T,E] → recurrent layer → y [B,T,R] →
+/// The associative-retrieval model: tokens [B,T] → embedding [B,T,E] → recurrent layer (or, for the dpfp kinds, token
+/// shift + projection + DPFP block) → y [B,T,R] →
 /// last step [B,R] → dense ReLU [B,D] → dense [B,10] → softmax cross-entropy against the target digit.
-/// Parameters, in order: embedding.weight, recurrent.*, hidden.weight/bias, output.weight/bias.
+/// Parameters, in order: embedding.weight, recurrent.* (encoder.* for the dpfp kinds), hidden.weight/bias, output.weight/bias.
 /// </summary>
 /// <remarks>
 /// Memory contract: <see cref="Run"/> with <c>train: true</c> overwrites every parameter gradient
@@ -24,7 +25,7 @@ public readonly record struct BatchResult(double Loss, int Correct, int Count);
 public sealed class RetrievalModel : IModule, IDisposable
 {
     private readonly Embedding embedding;
-    private readonly IRecurrentModule recurrent;
+    private readonly ISequenceLayer recurrent;
     private readonly LastStep lastStep;
     private readonly Dense hidden, output;
     private readonly SoftmaxCrossEntropy loss;
@@ -49,7 +50,8 @@ public sealed class RetrievalModel : IModule, IDisposable
         int B = maxBatch, T = config.SequenceLength, E = config.Embedding, R = config.Hidden, D = config.DenseHidden, K = config.Classes;
 
         embedding = new Embedding(accelerator, "embedding", config.Vocabulary, E);
-        recurrent = RecurrentModules.Create(accelerator, "recurrent", config, E, B, T);
+        // The DPFP encoder's parameters are named encoder.* (it is not recurrent), the others recurrent.*.
+        recurrent = RecurrentModules.Create(accelerator, config.IsDpfp ? "encoder" : "recurrent", config, E, B, T);
         lastStep = new LastStep(accelerator, "last");
         hidden = new Dense(accelerator, "hidden", R, D, DenseActivation.Relu);
         output = new Dense(accelerator, "output", D, K);
@@ -82,8 +84,8 @@ public sealed class RetrievalModel : IModule, IDisposable
     public int MaxBatch { get; }
     /// <summary>All trainable parameters, in a fixed order.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
-    /// <summary>The recurrent layer (for its schedule; the concrete type depends on <see cref="RetrievalModelConfig.Kind"/>).</summary>
-    public IRecurrentModule Recurrent => recurrent;
+    /// <summary>The sequence layer: its concrete type depends on <see cref="RetrievalModelConfig.Kind"/> and <see cref="RetrievalModelConfig.Layers"/>.</summary>
+    public ISequenceLayer Recurrent => recurrent;
 
     /// <summary>Initial values, deterministic from <paramref name="seed"/>: the recurrent layer's own rule (e.g. W = 0.05·I for the fast-weight kinds), uniform ±1/√fan_in elsewhere.</summary>
     public void Initialize(int seed)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
 
 namespace FastWeights.Model.Models;
@@ -6,7 +7,10 @@ namespace FastWeights.Model.Models;
 /// <summary>
 /// Architecture of the associative-retrieval model, as in the paper's reimplementations:
 /// embedding (E = 100) → recurrent layer of R units → dense D = 100 ReLU → softmax over the 10 digits,
-/// read at the last step. Stored in checkpoint metadata (<see cref="ToMetadata"/>).
+/// read at the last step. Stored in checkpoint metadata (<see cref="ToMetadata"/>). For dpfp-delta and dpfp-sum the
+/// recurrent layer is a <see cref="DpfpEncoder"/> of width R with <see cref="Heads"/> heads of size R/heads, feature map
+/// <see cref="FeatureMap"/> and a feed-forward of width <see cref="FeedForward"/>; the fast-weight fields (S, λ, η) are
+/// unused there, and the DPFP fields are unused by the RNN kinds.
 /// </summary>
 public sealed record RetrievalModelConfig
 {
@@ -36,6 +40,25 @@ public sealed record RetrievalModelConfig
     public int Classes { get; init; } = 10;
     /// <summary>T, tokens per sequence (2K + 3).</summary>
     public int SequenceLength { get; init; } = 11;
+    /// <summary>Heads of the DPFP block's attention (dpfp kinds only); each has key and value size R/heads.</summary>
+    public int Heads { get; init; } = 2;
+    /// <summary>φ of the DPFP block's memory (dpfp kinds only).</summary>
+    public FeatureMap FeatureMap { get; init; } = FeatureMap.Dpfp1;
+    /// <summary>F, the DPFP block's feed-forward width (dpfp kinds only).</summary>
+    public int FeedForward { get; init; } = 100;
+
+    /// <summary>Whether <see cref="Kind"/> is one of the DPFP-block models.</summary>
+    public bool IsDpfp => Kind is RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum;
+
+    /// <summary>The DPFP block's attention options (width R, heads, R/heads per head, feature map, rule of the kind).</summary>
+    /// <exception cref="InvalidOperationException">The kind is not a DPFP kind.</exception>
+    public FastWeightAttentionOptions AttentionOptions => IsDpfp
+        ? new FastWeightAttentionOptions
+        {
+            Width = Hidden, Heads = Heads, KeySize = Hidden / Heads, ValueSize = Hidden / Heads, FeatureMap = FeatureMap,
+            Rule = Kind == RecurrentKind.DpfpDelta ? UpdateRule.Delta : UpdateRule.Sum,
+        }
+        : throw new InvalidOperationException($"{KindName(Kind)} has no DPFP block.");
 
     /// <summary>Checks every field; throws naming the first bad one.</summary>
     public void Validate()
@@ -46,12 +69,16 @@ public sealed record RetrievalModelConfig
         Positive(InnerSteps, nameof(InnerSteps)); Positive(Vocabulary, nameof(Vocabulary)); Positive(Classes, nameof(Classes));
         Positive(SequenceLength, nameof(SequenceLength));
         Positive(HyperHidden, nameof(HyperHidden)); Positive(HyperEmbedding, nameof(HyperEmbedding));
+        Positive(Heads, nameof(Heads)); Positive(FeedForward, nameof(FeedForward));
+        if (!Enum.IsDefined(FeatureMap)) throw new ArgumentOutOfRangeException(nameof(FeatureMap), FeatureMap, "Unknown feature map.");
+        if (IsDpfp && Hidden % Heads != 0)
+            throw new ArgumentOutOfRangeException(nameof(Heads), Heads, $"Heads must divide Hidden (R = {Hidden}) for the DPFP block.");
         if (!(Decay > 0 && Decay <= 1)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Decay must lie in (0, 1].");
         if (!(FastLearningRate >= 0 && double.IsFinite(FastLearningRate)))
             throw new ArgumentOutOfRangeException(nameof(FastLearningRate), FastLearningRate, "FastLearningRate must be finite and ≥ 0.");
     }
 
-    /// <summary>The model name used on the command line: fw, rnn-ln, control, lstm-ln, hyperlstm.</summary>
+    /// <summary>The model name used on the command line: fw, rnn-ln, control, lstm-ln, hyperlstm, dpfp-delta, dpfp-sum.</summary>
     public static string KindName(RecurrentKind kind) => kind switch
     {
         RecurrentKind.FastWeights => "fw",
@@ -59,10 +86,12 @@ public sealed record RetrievalModelConfig
         RecurrentKind.Control => "control",
         RecurrentKind.Lstm => "lstm-ln",
         RecurrentKind.HyperLstm => "hyperlstm",
+        RecurrentKind.DpfpDelta => "dpfp-delta",
+        RecurrentKind.DpfpSum => "dpfp-sum",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>Parses fw | rnn-ln | control | lstm-ln | hyperlstm.</summary>
+    /// <summary>Parses fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum.</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
     public static RecurrentKind ParseKind(string name) => name switch
     {
@@ -71,7 +100,9 @@ public sealed record RetrievalModelConfig
         "control" => RecurrentKind.Control,
         "lstm-ln" => RecurrentKind.Lstm,
         "hyperlstm" => RecurrentKind.HyperLstm,
-        _ => throw new ArgumentException($"unknown model '{name}'; expected fw, rnn-ln, control, lstm-ln or hyperlstm.", nameof(name)),
+        "dpfp-delta" => RecurrentKind.DpfpDelta,
+        "dpfp-sum" => RecurrentKind.DpfpSum,
+        _ => throw new ArgumentException($"unknown model '{name}'; expected fw, rnn-ln, control, lstm-ln, hyperlstm, dpfp-delta or dpfp-sum.", nameof(name)),
     };
 
     /// <summary>String metadata for checkpoints (prefix <c>arch.</c>).</summary>
@@ -90,9 +121,35 @@ public sealed record RetrievalModelConfig
         ["arch.vocabulary"] = Vocabulary.ToString(CultureInfo.InvariantCulture),
         ["arch.classes"] = Classes.ToString(CultureInfo.InvariantCulture),
         ["arch.sequence_length"] = SequenceLength.ToString(CultureInfo.InvariantCulture),
+        ["arch.heads"] = Heads.ToString(CultureInfo.InvariantCulture),
+        ["arch.feature_map"] = MapName(FeatureMap),
+        ["arch.feed_forward"] = FeedForward.ToString(CultureInfo.InvariantCulture),
     };
 
-    /// <summary>Reads what <see cref="ToMetadata"/> wrote.</summary>
+    /// <summary>The metadata name of a feature map: identity, elu_plus_one, dpfp1, dpfp2, dpfp3 (as `layer --kind dpfp`).</summary>
+    public static string MapName(FeatureMap map) => map switch
+    {
+        FeatureMap.Identity => "identity",
+        FeatureMap.EluPlusOne => "elu_plus_one",
+        FeatureMap.Dpfp1 => "dpfp1",
+        FeatureMap.Dpfp2 => "dpfp2",
+        FeatureMap.Dpfp3 => "dpfp3",
+        _ => throw new ArgumentOutOfRangeException(nameof(map), map, "Unknown feature map."),
+    };
+
+    /// <summary>Parses what <see cref="MapName"/> writes.</summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    public static FeatureMap ParseMap(string name)
+    {
+        foreach (var map in Enum.GetValues<FeatureMap>())
+            if (MapName(map) == name) return map;
+        throw new ArgumentException($"unknown feature map '{name}'; expected identity, elu_plus_one, dpfp1, dpfp2 or dpfp3.", nameof(name));
+    }
+
+    /// <summary>
+    /// Reads what <see cref="ToMetadata"/> wrote. The DPFP keys (arch.heads, arch.feature_map, arch.feed_forward) were
+    /// added later: when absent (an older checkpoint) they take their defaults.
+    /// </summary>
     /// <exception cref="FormatException">A key is missing or does not parse (the message names it).</exception>
     public static RetrievalModelConfig FromMetadata(IReadOnlyDictionary<string, string> metadata)
     {
@@ -104,12 +161,22 @@ public sealed record RetrievalModelConfig
         RecurrentKind kind;
         try { kind = ParseKind(Get("arch.kind")); }
         catch (ArgumentException e) { throw new FormatException($"checkpoint metadata 'arch.kind': {e.Message}"); }
+        var defaults = new RetrievalModelConfig();
+        FeatureMap map = defaults.FeatureMap;
+        if (metadata.TryGetValue("arch.feature_map", out var mapName))
+        {
+            try { map = ParseMap(mapName); }
+            catch (ArgumentException e) { throw new FormatException($"checkpoint metadata 'arch.feature_map': {e.Message}"); }
+        }
         var config = new RetrievalModelConfig
         {
             Kind = kind, Hidden = Int("arch.hidden"), Layers = IntOr("arch.layers", 1), Embedding = Int("arch.embedding"), DenseHidden = Int("arch.dense_hidden"),
             InnerSteps = Int("arch.inner_steps"), Decay = Dbl("arch.decay"), FastLearningRate = Dbl("arch.fast_lr"),
             HyperHidden = IntOr("arch.hyper_hidden", 16), HyperEmbedding = IntOr("arch.hyper_embedding", 4),
             Vocabulary = Int("arch.vocabulary"), Classes = Int("arch.classes"), SequenceLength = Int("arch.sequence_length"),
+            Heads = metadata.ContainsKey("arch.heads") ? Int("arch.heads") : defaults.Heads,
+            FeatureMap = map,
+            FeedForward = metadata.ContainsKey("arch.feed_forward") ? Int("arch.feed_forward") : defaults.FeedForward,
         };
         config.Validate();
         return config;

@@ -86,6 +86,27 @@ public sealed class RetrievalCommandTests
         Assert.That(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
     }
 
+    [TestCase("dpfp-delta")]
+    [TestCase("dpfp-sum")]
+    public void DpfpModelsTrainAndEvalReadsTheirArchitectureFromTheCheckpoint(string model)
+    {
+        string run = Path.Combine(root, model);
+        var (code, output, error) = Invoke(["retrieval", "train", "--out", run, .. Tiny, "--model", model,
+            "--heads", "4", "--feature-map", "dpfp2", "--feed-forward", "12"]);
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain($"retrieval: {model} R=8 heads=4 φ=dpfp2 F=12"));
+        var metadata = FastWeights.Model.Training.Checkpoint.ReadMetadata(Path.Combine(run, "checkpoint"));
+        Assert.That((metadata["arch.kind"], metadata["arch.heads"], metadata["arch.feature_map"], metadata["arch.feed_forward"]),
+            Is.EqualTo((model, "4", "dpfp2", "12")));
+
+        // eval takes no architecture options: a wrong rebuild would fail to load the checkpoint's tensors.
+        var eval = Invoke("retrieval", "eval", "--checkpoint", run, "--accelerator", "cpu");
+        Assert.That(eval.Code, Is.EqualTo(0), eval.Err);
+        Assert.That(eval.Out, Does.Contain($"{model} R=8"));
+    }
+
+    [TestCase("--feature-map", "dpfp9", "--feature-map")]
+    [TestCase("--heads", "3", "Heads")]
     [TestCase("--lr-decay", "sometimes", "--lr-decay")]
     [TestCase("--lr", "-1", "LearningRate")]
     [TestCase("--model", "lstm", "--model")]
@@ -93,7 +114,9 @@ public sealed class RetrievalCommandTests
     [TestCase("--steps", "0", "--steps")]
     public void BadOptionsFailWithOneLine(string option, string value, string named)
     {
-        var (code, _, error) = Invoke(["retrieval", "train", .. Tiny, option, value]);
+        // The DPFP options are checked only for a dpfp model; the others fail for any model.
+        string[] model = option is "--heads" ? ["--model", "dpfp-sum"] : [];
+        var (code, _, error) = Invoke(["retrieval", "train", .. Tiny, .. model, option, value]);
         Assert.That(code, Is.Not.EqualTo(0));
         Assert.That(error, Does.Contain(named));
         Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1), error);

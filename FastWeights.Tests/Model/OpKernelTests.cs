@@ -182,6 +182,94 @@ public class OpKernelTests
         Assert.That(data.Read(dSeqBuf), Is.EqualTo(OpReferences.LastStepBackward(OpTestData.ToDouble(dOut), batch, time, hidden)));
     }
 
+    // ------------------------------------------------------------------ LayerNorm
+
+    [TestCase(1, 3, 0.0, 401)]
+    [TestCase(7, 13, 0.0, 402)]
+    [TestCase(33, 17, 4.0, 403)]   // shifted rows: the two-pass variance must not cancel
+    public void LayerNormMatchesReference(int n, int width, double shift, int seed)
+    {
+        const double eps = 1e-5;
+        var rng = new Random(seed);
+        var g = OpTestData.Uniform(rng, width, 1.0);
+        var b = OpTestData.Uniform(rng, width, 0.5);
+        var x = OpTestData.Uniform(rng, n * width, 1.0).Select(v => v + (float)shift).ToArray();
+        var dy = OpTestData.Uniform(rng, n * width, 1.0);
+        double[] gd = OpTestData.ToDouble(g), bd = OpTestData.ToDouble(b), xd = OpTestData.ToDouble(x), dyd = OpTestData.ToDouble(dy);
+        var yRef = OpReferences.LayerNormForward(gd, bd, xd, n, width, eps);
+        var (dgRef, dbRef, dxRef) = OpReferences.LayerNormBackward(gd, xd, dyd, n, width, eps);
+
+        using var data = new OpTestData(Acc);
+        using var norm = new LayerNorm(Acc, "norm", width, eps);
+        Assert.That(norm.Gain.Download(), Is.All.EqualTo(1f), "gain starts at 1");
+        norm.Gain.Upload(g);
+        norm.Bias.Upload(b);
+        norm.Gain.Grad.CopyFromCPU(OpTestData.Filled(width, 123f));
+        norm.Bias.Grad.CopyFromCPU(OpTestData.Filled(width, 123f));
+        var xBuf = data.Upload(x);
+        var yBuf = data.Output(n * width);
+        var statsBuf = data.Output(2 * n);
+        var dxBuf = data.Output(n * width);
+        var dyBuf = data.Upload(dy);
+
+        norm.Forward(data.Stream, yBuf.View, statsBuf.View, xBuf.View, n);
+        AssertClose("y", data.Read(yBuf), yRef);
+        norm.Backward(data.Stream, dxBuf.View, dyBuf.View, xBuf.View, statsBuf.View, n);
+        data.Stream.Synchronize();
+        var dg1 = norm.Gain.DownloadGrad();
+        var dx1 = data.ReadFloats(dxBuf);
+        AssertClose("dgain", OpTestData.ToDouble(dg1), dgRef);
+        AssertClose("dbias", OpTestData.ToDouble(norm.Bias.DownloadGrad()), dbRef);
+        AssertClose("dx", OpTestData.ToDouble(dx1), dxRef);
+
+        norm.Backward(data.Stream, dxBuf.View, dyBuf.View, xBuf.View, statsBuf.View, n);
+        data.Stream.Synchronize();
+        AssertBitIdentical("dgain run to run", dg1, norm.Gain.DownloadGrad());
+        AssertBitIdentical("dx run to run", dx1, data.ReadFloats(dxBuf));
+    }
+
+    // ------------------------------------------------------------------ Add, TokenShift
+
+    [Test]
+    public void AddSumsElementwiseAndMayWriteInPlace()
+    {
+        var rng = new Random(501);
+        var a = OpTestData.Uniform(rng, 37, 1.0);
+        var b = OpTestData.Uniform(rng, 37, 1.0);
+        var expected = a.Zip(b, (p, q) => (double)(p + q)).ToArray(); // one float32 sum each: bit for bit
+        using var data = new OpTestData(Acc);
+        var op = new Add(Acc, "add");
+        var aBuf = data.Upload(a);
+        var bBuf = data.Upload(b);
+        var outBuf = data.Output(37);
+        op.Forward(data.Stream, outBuf.View, aBuf.View, bBuf.View, 37);
+        Assert.That(data.Read(outBuf), Is.EqualTo(expected));
+        op.Forward(data.Stream, aBuf.View, aBuf.View, bBuf.View, 37);
+        Assert.That(data.Read(aBuf), Is.EqualTo(expected), "in place");
+    }
+
+    [TestCase(1, 1, 3)]
+    [TestCase(3, 5, 7)]
+    [TestCase(2, 9, 4)]
+    public void TokenShiftMatchesReference(int batch, int time, int width)
+    {
+        var rng = new Random(batch * 100 + time * 10 + width);
+        var x = OpTestData.Uniform(rng, batch * time * width, 1.0);
+        var dShifted = OpTestData.Uniform(rng, batch * time * 2 * width, 1.0);
+
+        using var data = new OpTestData(Acc);
+        var op = new TokenShift(Acc, "shift");
+        var shiftedBuf = data.Output(batch * time * 2 * width);
+        var dxBuf = data.Output(batch * time * width);
+        op.Forward(data.Stream, shiftedBuf.View, data.Upload(x).View, batch, time, width);
+        op.Backward(data.Stream, dxBuf.View, data.Upload(dShifted).View, batch, time, width);
+
+        Assert.That(data.Read(shiftedBuf), Is.EqualTo(OpReferences.TokenShiftForward(OpTestData.ToDouble(x), batch, time, width)), "copies are exact");
+        // One float32 sum of two float32 terms per element: the float64 sum rounded to float32, bit for bit.
+        var expected = OpReferences.TokenShiftBackward(OpTestData.ToDouble(dShifted), batch, time, width).Select(v => (double)(float)v);
+        Assert.That(data.Read(dxBuf), Is.EqualTo(expected));
+    }
+
     // ------------------------------------------------------------------ SoftmaxCrossEntropy
 
     [TestCase(1, 5, 301)]

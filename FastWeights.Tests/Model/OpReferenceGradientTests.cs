@@ -117,6 +117,46 @@ public sealed class OpReferenceGradientTests
         AssertClose("dSequence", analytic, OpReferences.CentralDifferences(sequence, Loss, FdStep));
     }
 
+    /// <summary>
+    /// Layer norm is not linear, so the central difference has a truncation error h²/6·F‴ with F‴ = O(1/σ³): with
+    /// σ ≈ 0.5 (inputs U(−1,1)) that is ~1e-12, far below the bar. Scaled and shifted rows show dx is invariant to them.
+    /// </summary>
+    [TestCase(1, 3, 1.0, 0.0, 21)]
+    [TestCase(5, 7, 1.0, 0.0, 22)]
+    [TestCase(4, 6, 3.0, 2.0, 23)]
+    public void LayerNormBackwardMatchesCentralDifferences(int n, int width, double scale, double shift, int seed)
+    {
+        const double eps = 1e-5;
+        var rng = new Random(seed);
+        var g = Uniform(rng, width, 1.0).Select(v => 1 + 0.5 * v).ToArray();
+        var b = Uniform(rng, width, 0.5);
+        var x = Uniform(rng, n * width, 1.0).Select(v => scale * v + shift).ToArray();
+        var dy = Uniform(rng, n * width, 1.0);
+        var (dg, db, dx) = OpReferences.LayerNormBackward(g, x, dy, n, width, eps);
+
+        double Loss() => OpReferences.Dot(dy, OpReferences.LayerNormForward(g, b, x, n, width, eps));
+        AssertClose("dgain", dg, OpReferences.CentralDifferences(g, Loss, FdStep));
+        AssertClose("dbias", db, OpReferences.CentralDifferences(b, Loss, FdStep));
+        AssertClose("dx", dx, OpReferences.CentralDifferences(x, Loss, FdStep));
+        for (int s = 0; s < n; s++)
+            Assert.That(Math.Abs(dx.Skip(s * width).Take(width).Sum()), Is.LessThan(1e-12),
+                "dx of a row sums to 0: adding a constant to a row leaves the output unchanged");
+    }
+
+    [TestCase(1, 1, 3)]
+    [TestCase(2, 4, 3)]
+    [TestCase(3, 5, 2)]
+    public void TokenShiftBackwardMatchesCentralDifferences(int batch, int time, int width)
+    {
+        var rng = new Random(batch * 100 + time * 10 + width);
+        var x = Uniform(rng, batch * time * width, 1.0);
+        var dShifted = Uniform(rng, batch * time * 2 * width, 1.0);
+        var analytic = OpReferences.TokenShiftBackward(dShifted, batch, time, width);
+
+        double Loss() => OpReferences.Dot(dShifted, OpReferences.TokenShiftForward(x, batch, time, width));
+        AssertClose("dx", analytic, OpReferences.CentralDifferences(x, Loss, FdStep));
+    }
+
     [Test]
     public void SoftmaxCrossEntropyReferenceBreaksTiesTowardTheLowestIndex()
     {

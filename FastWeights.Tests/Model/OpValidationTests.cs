@@ -23,6 +23,9 @@ public sealed class OpValidationTests
     private Embedding embedding = null!;
     private LastStep lastStep = null!;
     private SoftmaxCrossEntropy loss = null!;
+    private LayerNorm layerNorm = null!;
+    private TokenShift tokenShift = null!;
+    private Add add = null!;
 
     [OneTimeSetUp]
     public void CreateOps()
@@ -31,6 +34,9 @@ public sealed class OpValidationTests
         embedding = new Embedding(Cpu, "embedding", V, D);
         lastStep = new LastStep(Cpu, "last");
         loss = new SoftmaxCrossEntropy(Cpu, "loss", C);
+        layerNorm = new LayerNorm(Cpu, "norm", In);
+        tokenShift = new TokenShift(Cpu, "shift");
+        add = new Add(Cpu, "add");
     }
 
     [OneTimeTearDown]
@@ -38,6 +44,7 @@ public sealed class OpValidationTests
     {
         dense.Dispose();
         embedding.Dispose();
+        layerNorm.Dispose();
     }
 
     /// <summary>Right length for every view of every call below.</summary>
@@ -50,6 +57,11 @@ public sealed class OpValidationTests
         "sequence" or "dSequence" => B * T * H,
         "last" or "dLast" => B * H,
         "embOutput" or "embDOutput" => N * D,
+        "lnY" or "lnX" or "lnDx" or "lnDy" => N * In,
+        "stats" => 2 * N,
+        "shifted" or "dShifted" => B * T * 2 * H,
+        "tsDx" or "tsX" => B * T * H,
+        "sum" or "addA" or "addB" => N * Out,
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -88,6 +100,11 @@ public sealed class OpValidationTests
             case "LastStep.Backward": lastStep.Backward(s, f("dSequence"), f("dLast"), b, T, H); break;
             case "SoftmaxCrossEntropy.Forward": loss.Forward(s, f("losses"), f("probabilities"), i("correct"), f("logits"), i("targets"), n); break;
             case "SoftmaxCrossEntropy.Backward": loss.Backward(s, f("dLogits"), f("probabilities"), i("targets"), n, 1f / N); break;
+            case "LayerNorm.Forward": layerNorm.Forward(s, f("lnY"), f("stats"), f("lnX"), n); break;
+            case "LayerNorm.Backward": layerNorm.Backward(s, f("lnDx"), f("lnDy"), f("lnX"), f("stats"), n); break;
+            case "TokenShift.Forward": tokenShift.Forward(s, f("shifted"), f("tsX"), b, T, H); break;
+            case "TokenShift.Backward": tokenShift.Backward(s, f("tsDx"), f("dShifted"), b, T, H); break;
+            case "Add.Forward": add.Forward(s, f("sum"), f("addA"), f("addB"), n * Out); break;
             default: throw new ArgumentOutOfRangeException(nameof(call), call, null);
         }
     }
@@ -104,6 +121,11 @@ public sealed class OpValidationTests
             ("LastStep.Backward", ["dSequence", "dLast"]),
             ("SoftmaxCrossEntropy.Forward", ["losses", "probabilities", "correct", "logits", "targets"]),
             ("SoftmaxCrossEntropy.Backward", ["dLogits", "probabilities", "targets"]),
+            ("LayerNorm.Forward", ["lnY", "stats", "lnX"]),
+            ("LayerNorm.Backward", ["lnDx", "lnDy", "lnX", "stats"]),
+            ("TokenShift.Forward", ["shifted", "tsX"]),
+            ("TokenShift.Backward", ["tsDx", "dShifted"]),
+            ("Add.Forward", ["sum", "addA", "addB"]),
         };
         foreach (var (call, views) in calls)
             foreach (var view in views)
@@ -117,6 +139,14 @@ public sealed class OpValidationTests
         "embDOutput" => "dOutput",
         "last" => "output",
         "dLast" => "dOutput",
+        "lnY" => "y",
+        "lnX" or "tsX" => "x",
+        "lnDx" or "tsDx" => "dx",
+        "lnDy" => "dy",
+        "dShifted" => "dshifted",
+        "sum" => "output",
+        "addA" => "a",
+        "addB" => "b",
         _ => view,
     };
 
@@ -136,6 +166,9 @@ public sealed class OpValidationTests
     [TestCase("Embedding.Forward", "tokens")]
     [TestCase("LastStep.Backward", "dSequence")]
     [TestCase("SoftmaxCrossEntropy.Backward", "probabilities")]
+    [TestCase("LayerNorm.Backward", "stats")]
+    [TestCase("TokenShift.Forward", "tsX")]
+    [TestCase("Add.Forward", "addB")]
     public void EmptyRequiredViewIsAnArgumentExceptionNamingTheArgument(string call, string view) =>
         Call(view, empty: true, (f, i) =>
         {
@@ -147,14 +180,27 @@ public sealed class OpValidationTests
     public void DenseBackwardAcceptsAnEmptyDx() =>
         Call("dx", empty: true, (f, i) => Assert.DoesNotThrow(() => Run("Dense.Backward", f, i)));
 
+    [Test]
+    public void LayerNormBackwardAcceptsAnEmptyDx() =>
+        Call("lnDx", empty: true, (f, i) => Assert.DoesNotThrow(() => Run("LayerNorm.Backward", f, i)));
+
     [TestCase("Dense.Forward")]
     [TestCase("Embedding.Backward")]
     [TestCase("SoftmaxCrossEntropy.Forward")]
+    [TestCase("LayerNorm.Forward")]
     public void NonPositiveSampleCountIsOutOfRange(string call) =>
         Call("", empty: false, (f, i) =>
         {
             var e = Assert.Throws<ArgumentOutOfRangeException>(() => Run(call, f, i, n: 0));
             Assert.That(e!.ParamName, Is.EqualTo("n"));
+        });
+
+    [Test]
+    public void AddNonPositiveCountIsOutOfRange() =>
+        Call("", empty: false, (f, i) =>
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => add.Forward(Cpu.DefaultStream, f("sum"), f("addA"), f("addB"), 0));
+            Assert.That(e!.ParamName, Is.EqualTo("count"));
         });
 
     [Test]
@@ -196,6 +242,11 @@ public sealed class OpValidationTests
         Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new Embedding(Cpu, "e", 3, 0))!.ParamName, Is.EqualTo("dimension"));
         Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new SoftmaxCrossEntropy(Cpu, "l", 0))!.ParamName, Is.EqualTo("classes"));
         Assert.Throws<ArgumentException>(() => new LastStep(Cpu, " "));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new LayerNorm(Cpu, "n", 0))!.ParamName, Is.EqualTo("width"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new LayerNorm(Cpu, "n", 3, 0.0))!.ParamName, Is.EqualTo("epsilon"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => new LayerNorm(Cpu, "n", 3, double.NaN))!.ParamName, Is.EqualTo("epsilon"));
+        Assert.Throws<ArgumentException>(() => new TokenShift(Cpu, ""));
+        Assert.Throws<ArgumentNullException>(() => new Add(null!, "add"));
         Assert.Throws<ArgumentNullException>(() => new LastStep(null!, "last"));
     }
 }

@@ -25,6 +25,8 @@ public sealed class RetrievalTrainerTests
     [TestCase(RecurrentKind.Control)]
     [TestCase(RecurrentKind.Lstm)]
     [TestCase(RecurrentKind.HyperLstm)]
+    [TestCase(RecurrentKind.DpfpDelta)]
+    [TestCase(RecurrentKind.DpfpSum)]
     public void EveryModelCanMemoriseOneBatch(RecurrentKind kind)
     {
         // One batch of 32 examples is the whole training split: every model, fast weights or not, should fit it.

@@ -148,6 +148,104 @@ public static class OpReferences
         return dLogits;
     }
 
+    // ------------------------------------------------------------------ LayerNorm
+
+    /// <summary>y = g⊙(x−μ)/σ + b per row of width D, σ = sqrt(mean((x−μ)²) + ε).</summary>
+    public static double[] LayerNormForward(double[] gain, double[] bias, double[] x, int n, int width, double epsilon)
+    {
+        var y = new double[n * width];
+        for (int s = 0; s < n; s++)
+        {
+            var (mean, inverse) = RowStats(x, s, width, epsilon);
+            for (int i = 0; i < width; i++)
+                y[s * width + i] = gain[i] * (x[s * width + i] - mean) * inverse + bias[i];
+        }
+        return y;
+    }
+
+    /// <summary>
+    /// dg = Σ_n dy⊙x̂, db = Σ_n dy, and with ĝ = dy⊙g: dx = (ĝ − mean(ĝ) − x̂·mean(ĝ⊙x̂))/σ — the chain rule through
+    /// x̂ = (x−μ)/σ, using ∂μ/∂x_j = 1/D and ∂σ/∂x_j = x̂_j/(Dσ).
+    /// </summary>
+    public static (double[] DGain, double[] DBias, double[] Dx) LayerNormBackward(double[] gain, double[] x, double[] dy,
+        int n, int width, double epsilon)
+    {
+        var dGain = new double[width];
+        var dBias = new double[width];
+        var dx = new double[n * width];
+        for (int s = 0; s < n; s++)
+        {
+            var (mean, inverse) = RowStats(x, s, width, epsilon);
+            double meanG = 0, meanGx = 0;
+            for (int i = 0; i < width; i++)
+            {
+                double xHat = (x[s * width + i] - mean) * inverse;
+                double g = dy[s * width + i] * gain[i];
+                dGain[i] += dy[s * width + i] * xHat;
+                dBias[i] += dy[s * width + i];
+                meanG += g / width;
+                meanGx += g * xHat / width;
+            }
+            for (int i = 0; i < width; i++)
+            {
+                double xHat = (x[s * width + i] - mean) * inverse;
+                dx[s * width + i] = (dy[s * width + i] * gain[i] - meanG - xHat * meanGx) * inverse;
+            }
+        }
+        return (dGain, dBias, dx);
+    }
+
+    private static (double Mean, double Inverse) RowStats(double[] x, int row, int width, double epsilon)
+    {
+        double mean = 0;
+        for (int i = 0; i < width; i++) mean += x[row * width + i];
+        mean /= width;
+        double variance = 0;
+        for (int i = 0; i < width; i++) variance += (x[row * width + i] - mean) * (x[row * width + i] - mean);
+        variance /= width;
+        return (mean, 1.0 / Math.Sqrt(variance + epsilon));
+    }
+
+    // ------------------------------------------------------------------ Add, TokenShift
+
+    /// <summary>a + b element-wise.</summary>
+    public static double[] Add(double[] a, double[] b)
+    {
+        if (a.Length != b.Length) throw new ArgumentException("length mismatch");
+        var sum = new double[a.Length];
+        for (int k = 0; k < a.Length; k++) sum[k] = a[k] + b[k];
+        return sum;
+    }
+
+    /// <summary>shifted[b,t,:] = [x[b,t,:], x[b,t−1,:]] ([B,T,2D]), zeros for t = 0.</summary>
+    public static double[] TokenShiftForward(double[] x, int batch, int time, int width)
+    {
+        var shifted = new double[batch * time * 2 * width];
+        for (int b = 0; b < batch; b++)
+            for (int t = 0; t < time; t++)
+                for (int i = 0; i < width; i++)
+                {
+                    int row = b * time + t;
+                    shifted[row * 2 * width + i] = x[row * width + i];
+                    if (t > 0) shifted[row * 2 * width + width + i] = x[(row - 1) * width + i];
+                }
+        return shifted;
+    }
+
+    /// <summary>dx[b,t,:] = dshifted[b,t,:D] + dshifted[b,t+1,D:] (the second term for t &lt; T−1).</summary>
+    public static double[] TokenShiftBackward(double[] dShifted, int batch, int time, int width)
+    {
+        var dx = new double[batch * time * width];
+        for (int b = 0; b < batch; b++)
+            for (int t = 0; t < time; t++)
+                for (int i = 0; i < width; i++)
+                {
+                    int row = b * time + t;
+                    dx[row * width + i] = dShifted[row * 2 * width + i] + (t < time - 1 ? dShifted[(row + 1) * 2 * width + width + i] : 0.0);
+                }
+        return dx;
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /// <summary>Σ a·b: the scalar loss L = ⟨dOut, out⟩ whose gradient with respect to out is dOut.</summary>

@@ -1,0 +1,196 @@
+using FastWeights.Kernels.Validation;
+using FastWeights.Model.Ops;
+using FastWeights.Model.Parameters;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Model.Layers;
+
+/// <summary>
+/// One pre-norm transformer block with a fast-weight memory instead of softmax attention (a "DPFP block" when the
+/// feature map is DPFP): h = x + Attention(LN₁(x)), out = h + W₂ ReLU(W₁ LN₂(h) + b₁) + b₂, row by row over
+/// [B,T,D]. Attention is <see cref="FastWeightAttention"/>; the feed-forward is two <see cref="Dense"/> layers D → F → D.
+/// </summary>
+/// <remarks>
+/// <para>Parameters, in order: <c>name.ln1.*</c>, <c>name.attn.*</c> (<see cref="FastWeightAttention"/>),
+/// <c>name.ln2.*</c>, <c>name.ff1.*</c>, <c>name.ff2.*</c>.</para>
+/// <para>Memory contract: the block keeps the activations of its last <see cref="Forward"/>; <see cref="Backward"/>
+/// must follow the forward it differentiates (same x, batch, time) and overwrites every parameter gradient and dx.
+/// The residual branches' gradients are summed with <see cref="Add"/> (dL/dh = dL/dout + the feed-forward path's,
+/// dL/dx = dL/dh + the attention path's). Buffers are sized once for (maxBatch, maxTime).</para>
+/// </remarks>
+public sealed class DpfpBlock : IModule, IDisposable
+{
+    private readonly LayerNorm norm1, norm2;
+    private readonly FastWeightAttention attention;
+    private readonly Dense feedForward1, feedForward2;
+    private readonly Add add;
+    private readonly List<MemoryBuffer> buffers = [];
+    private readonly ArrayView<float> normed1, stats1, attended, residual, normed2, stats2, hidden, projected;
+    private readonly ArrayView<float> dHidden, dNormed, dResidual, dAttention;
+
+    /// <summary>Builds the block and allocates its buffers for up to (maxBatch, maxTime).</summary>
+    /// <param name="accelerator">Device.</param>
+    /// <param name="name">Module name (parameter prefix).</param>
+    /// <param name="attentionOptions">The attention's sizes and rules; its <see cref="FastWeightAttentionOptions.Width"/> is the block's D.</param>
+    /// <param name="feedForward">F ≥ 1, the feed-forward's hidden width.</param>
+    /// <param name="maxBatch">Largest B ≥ 1.</param>
+    /// <param name="maxTime">Largest T ≥ 1.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range (the exception names it).</exception>
+    public DpfpBlock(Accelerator accelerator, string name, FastWeightAttentionOptions attentionOptions, int feedForward, int maxBatch, int maxTime)
+    {
+        ViewChecks.LiveAccelerator(accelerator);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(attentionOptions);
+        attentionOptions.Validate();
+        ViewChecks.Positive(feedForward, nameof(feedForward));
+        ViewChecks.Positive(maxBatch, nameof(maxBatch));
+        ViewChecks.Positive(maxTime, nameof(maxTime));
+        int D = attentionOptions.Width;
+        long N = (long)maxBatch * maxTime;
+        ViewChecks.FitsInt(N * Math.Max(D, feedForward), nameof(maxTime), "maxBatch·maxTime·max(D, F)");
+        Accelerator = accelerator;
+        Name = name;
+        Width = D;
+        FeedForward = feedForward;
+        MaxBatch = maxBatch;
+        MaxTime = maxTime;
+        norm1 = new LayerNorm(accelerator, name + ".ln1", D);
+        attention = new FastWeightAttention(accelerator, name + ".attn", attentionOptions, maxBatch, maxTime);
+        norm2 = new LayerNorm(accelerator, name + ".ln2", D);
+        feedForward1 = new Dense(accelerator, name + ".ff1", D, feedForward, DenseActivation.Relu);
+        feedForward2 = new Dense(accelerator, name + ".ff2", feedForward, D);
+        add = new Add(accelerator, name + ".add");
+        Parameters = [.. norm1.Parameters, .. attention.Parameters, .. norm2.Parameters, .. feedForward1.Parameters, .. feedForward2.Parameters];
+
+        normed1 = Alloc(N * D);
+        stats1 = Alloc(2 * N);
+        attended = Alloc(N * D);
+        residual = Alloc(N * D);
+        normed2 = Alloc(N * D);
+        stats2 = Alloc(2 * N);
+        hidden = Alloc(N * feedForward);
+        projected = Alloc(N * D);
+        dHidden = Alloc(N * feedForward);
+        dNormed = Alloc(N * D);
+        dResidual = Alloc(N * D);
+        dAttention = Alloc(N * D);
+    }
+
+    /// <summary>The accelerator every view must live on.</summary>
+    public Accelerator Accelerator { get; }
+    /// <summary>The module name.</summary>
+    public string Name { get; }
+    /// <summary>D, the width of input and output.</summary>
+    public int Width { get; }
+    /// <summary>F, the feed-forward's hidden width.</summary>
+    public int FeedForward { get; }
+    /// <summary>Largest B.</summary>
+    public int MaxBatch { get; }
+    /// <summary>Largest T.</summary>
+    public int MaxTime { get; }
+    /// <summary>The attention module.</summary>
+    public FastWeightAttention Attention => attention;
+    /// <summary>ln1, attention, ln2, ff1, ff2 parameters, in that order.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Layer norms at gain 1, shift 0; every dense weight and bias uniform ±1/√fan_in.</summary>
+    /// <param name="rng">Source of the values.</param>
+    public void Initialize(Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        foreach (var norm in new[] { norm1, norm2 })
+        {
+            Initializers.Constant(norm.Gain, 1f);
+            Initializers.Constant(norm.Bias, 0f);
+        }
+        attention.Initialize(rng);
+        foreach (var dense in new[] { feedForward1, feedForward2 })
+        {
+            Initializers.FanIn(dense.Weight, dense.Inputs, rng);
+            Initializers.FanIn(dense.Bias, dense.Inputs, rng);
+        }
+    }
+
+    /// <summary>output = h + FF(LN₂(h)) with h = x + Attention(LN₁(x)); keeps the activations for <see cref="Backward"/>.</summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="output">Out [B,T,D]. Overwritten. Must not overlap x.</param>
+    /// <param name="x">In [B,T,D].</param>
+    /// <param name="batch">1 ≤ B ≤ <see cref="MaxBatch"/>.</param>
+    /// <param name="time">1 ≤ T ≤ <see cref="MaxTime"/>.</param>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
+    public void Forward(AcceleratorStream stream, ArrayView<float> output, ArrayView<float> x, int batch, int time)
+    {
+        int n = CheckCall(stream, batch, time);
+        string shape = $"[B={batch},T={time},D={Width}]";
+        ViewChecks.Required(output, nameof(output), (long)n * Width, shape, Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)n * Width, shape, Accelerator);
+        long rows = (long)n * Width;
+        norm1.Forward(stream, normed1.SubView(0, rows), stats1.SubView(0, 2L * n), x, n);
+        attention.Forward(stream, attended.SubView(0, rows), normed1.SubView(0, rows), batch, time);
+        add.Forward(stream, residual.SubView(0, rows), x, attended.SubView(0, rows), rows);
+        norm2.Forward(stream, normed2.SubView(0, rows), stats2.SubView(0, 2L * n), residual.SubView(0, rows), n);
+        feedForward1.Forward(stream, hidden.SubView(0, (long)n * FeedForward), normed2.SubView(0, rows), n);
+        feedForward2.Forward(stream, projected.SubView(0, rows), hidden.SubView(0, (long)n * FeedForward), n);
+        add.Forward(stream, output, residual.SubView(0, rows), projected.SubView(0, rows), rows);
+    }
+
+    /// <summary>Parameter gradients (overwritten) and dx [B,T,D] (overwritten) from dL/d(output), for the last forward.</summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="dx">Out [B,T,D]. Overwritten. Must not overlap the inputs.</param>
+    /// <param name="dOutput">In [B,T,D].</param>
+    /// <param name="x">In [B,T,D]: the last forward's x.</param>
+    /// <param name="batch">B of the last forward.</param>
+    /// <param name="time">T of the last forward.</param>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The last forward had another (batch, time).</exception>
+    public void Backward(AcceleratorStream stream, ArrayView<float> dx, ArrayView<float> dOutput, ArrayView<float> x, int batch, int time)
+    {
+        int n = CheckCall(stream, batch, time);
+        string shape = $"[B={batch},T={time},D={Width}]";
+        ViewChecks.Required(dx, nameof(dx), (long)n * Width, shape, Accelerator);
+        ViewChecks.Required(dOutput, nameof(dOutput), (long)n * Width, shape, Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)n * Width, shape, Accelerator);
+        long rows = (long)n * Width;
+        var dH = dHidden.SubView(0, (long)n * FeedForward);
+        var dN = dNormed.SubView(0, rows);
+        var dR = dResidual.SubView(0, rows);
+        var dA = dAttention.SubView(0, rows);
+        feedForward2.Backward(stream, dH, dOutput, hidden.SubView(0, (long)n * FeedForward), projected.SubView(0, rows), n);
+        feedForward1.Backward(stream, dN, dH, normed2.SubView(0, rows), hidden.SubView(0, (long)n * FeedForward), n);
+        norm2.Backward(stream, dR, dN, residual.SubView(0, rows), stats2.SubView(0, 2L * n), n);
+        add.Forward(stream, dR, dR, dOutput, rows);
+        attention.Backward(stream, dA, dR, normed1.SubView(0, rows), batch, time);
+        norm1.Backward(stream, dx, dA, x, stats1.SubView(0, 2L * n), n);
+        add.Forward(stream, dx, dx, dR, rows);
+    }
+
+    private int CheckCall(AcceleratorStream stream, int batch, int time)
+    {
+        ViewChecks.Stream(stream, Accelerator);
+        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in 1..{MaxBatch}.");
+        if (time < 1 || time > MaxTime) throw new ArgumentOutOfRangeException(nameof(time), time, $"time must be in 1..{MaxTime}.");
+        return batch * time;
+    }
+
+    private ArrayView<float> Alloc(long length)
+    {
+        var buffer = Accelerator.Allocate1D<float>(length);
+        buffers.Add(buffer);
+        return buffer.View;
+    }
+
+    /// <summary>Frees the sub-modules and the activation buffers.</summary>
+    public void Dispose()
+    {
+        foreach (var buffer in buffers) buffer.Dispose();
+        norm1.Dispose();
+        norm2.Dispose();
+        attention.Dispose();
+        feedForward1.Dispose();
+        feedForward2.Dispose();
+    }
+}

@@ -1,0 +1,149 @@
+using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Validation;
+using FastWeights.Model.Ops;
+using FastWeights.Model.Parameters;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Model.Layers;
+
+/// <summary>
+/// The sequence layer of the dpfp-delta and dpfp-sum models: a token shift [x_t ; x_{t−1}] ([B,T,I] → [B,T,2I]), an
+/// input projection 2I → D (<c>name.in.*</c>), then one <see cref="DpfpBlock"/> of width D (<c>name.block.*</c>).
+/// </summary>
+/// <remarks>
+/// <para>Why the shift: the fast-weight memory has no positional information, so a write v(u_t) φ(k(u_t))ᵀ sees one
+/// step; without the previous token in u_t, no key can name the letter whose digit it stores (docs/model.md). With it,
+/// the step that reads a digit also sees the letter before it, so one write can bind the two.</para>
+/// <para>Memory contract: keeps the activations of its last <see cref="Forward"/>; <see cref="Backward"/> must follow
+/// it and overwrites every parameter gradient and dx.</para>
+/// </remarks>
+public sealed class DpfpEncoder : ISequenceLayer
+{
+    private readonly TokenShift shift;
+    private readonly Dense input;
+    private readonly DpfpBlock block;
+    private readonly List<MemoryBuffer> buffers = [];
+    private readonly ArrayView<float> shifted, projected, dShifted, dProjected;
+
+    /// <summary>Builds the layer for up to (maxBatch, maxTime).</summary>
+    /// <param name="accelerator">Device.</param>
+    /// <param name="name">Module name (parameter prefix).</param>
+    /// <param name="inputSize">I ≥ 1, the width of x.</param>
+    /// <param name="attention">The block's attention options; its Width is D, the output width.</param>
+    /// <param name="feedForward">F ≥ 1, the block's feed-forward width.</param>
+    /// <param name="maxBatch">Largest B ≥ 1.</param>
+    /// <param name="maxTime">Largest T ≥ 1.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range (the exception names it).</exception>
+    public DpfpEncoder(Accelerator accelerator, string name, int inputSize, FastWeightAttentionOptions attention, int feedForward, int maxBatch, int maxTime)
+    {
+        ViewChecks.LiveAccelerator(accelerator);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(attention);
+        ViewChecks.Positive(inputSize, nameof(inputSize));
+        ViewChecks.Positive(maxBatch, nameof(maxBatch));
+        ViewChecks.Positive(maxTime, nameof(maxTime));
+        long N = (long)maxBatch * maxTime;
+        // Checked before anything is allocated, so a rejected size leaks nothing.
+        ViewChecks.FitsInt(2 * N * inputSize, nameof(maxTime), "maxBatch·maxTime·2I");
+        Accelerator = accelerator;
+        InputSize = inputSize;
+        OutputSize = attention.Width;
+        MaxBatch = maxBatch;
+        MaxTime = maxTime;
+        block = new DpfpBlock(accelerator, name + ".block", attention, feedForward, maxBatch, maxTime);
+        shift = new TokenShift(accelerator, name + ".shift");
+        input = new Dense(accelerator, name + ".in", 2 * inputSize, attention.Width);
+        Parameters = [.. input.Parameters, .. block.Parameters];
+        shifted = Alloc(2 * N * inputSize);
+        dShifted = Alloc(2 * N * inputSize);
+        projected = Alloc(N * OutputSize);
+        dProjected = Alloc(N * OutputSize);
+    }
+
+    /// <summary>The accelerator every view must live on.</summary>
+    public Accelerator Accelerator { get; }
+    /// <inheritdoc/>
+    public int InputSize { get; }
+    /// <inheritdoc/>
+    public int OutputSize { get; }
+    /// <summary>Largest B.</summary>
+    public int MaxBatch { get; }
+    /// <summary>Largest T.</summary>
+    public int MaxTime { get; }
+    /// <summary>The block.</summary>
+    public DpfpBlock Block => block;
+    /// <inheritdoc/>
+    public SweepSchedule Schedule => block.Attention.Memory.Schedule;
+    /// <summary>The input projection's parameters, then the block's.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <inheritdoc/>
+    public void Initialize(Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        Initializers.FanIn(input.Weight, input.Inputs, rng);
+        Initializers.FanIn(input.Bias, input.Inputs, rng);
+        block.Initialize(rng);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
+    public void Forward(AcceleratorStream stream, ArrayView<float> y, ArrayView<float> x, int batch, int time)
+    {
+        ViewChecks.Stream(stream, Accelerator);
+        var (s, p, _, _) = Slices(batch, time);
+        string rows = $"[B={batch},T={time}";
+        ViewChecks.Required(y, nameof(y), (long)batch * time * OutputSize, rows + $",O={OutputSize}]", Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)batch * time * InputSize, rows + $",I={InputSize}]", Accelerator);
+        shift.Forward(stream, s, x, batch, time, InputSize);
+        input.Forward(stream, p, s, batch * time);
+        block.Forward(stream, y, p, batch, time);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
+    public void Backward(AcceleratorStream stream, ArrayView<float> dx, ArrayView<float> dy, ArrayView<float> x, int batch, int time)
+    {
+        ViewChecks.Stream(stream, Accelerator);
+        var (s, p, ds, dp) = Slices(batch, time);
+        ViewChecks.Optional(dx, nameof(dx), (long)batch * time * InputSize, $"[B={batch},T={time},I={InputSize}]", Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)batch * time * InputSize, $"[B={batch},T={time},I={InputSize}]", Accelerator);
+        ViewChecks.Required(dy, nameof(dy), (long)batch * time * OutputSize, $"[B={batch},T={time},O={OutputSize}]", Accelerator);
+        block.Backward(stream, dp, dy, p, batch, time);
+        if (!dx.IsValid)
+        {
+            input.Backward(stream, default, dp, s, p, batch * time);
+            return;
+        }
+        input.Backward(stream, ds, dp, s, p, batch * time);
+        shift.Backward(stream, dx, ds, batch, time, InputSize);
+    }
+
+    private (ArrayView<float> Shifted, ArrayView<float> Projected, ArrayView<float> DShifted, ArrayView<float> DProjected) Slices(int batch, int time)
+    {
+        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in 1..{MaxBatch}.");
+        if (time < 1 || time > MaxTime) throw new ArgumentOutOfRangeException(nameof(time), time, $"time must be in 1..{MaxTime}.");
+        long n = (long)batch * time;
+        return (shifted.SubView(0, 2 * n * InputSize), projected.SubView(0, n * OutputSize),
+            dShifted.SubView(0, 2 * n * InputSize), dProjected.SubView(0, n * OutputSize));
+    }
+
+    private ArrayView<float> Alloc(long length)
+    {
+        var buffer = Accelerator.Allocate1D<float>(length);
+        buffers.Add(buffer);
+        return buffer.View;
+    }
+
+    /// <summary>Frees the block, the projection and the buffers.</summary>
+    public void Dispose()
+    {
+        foreach (var buffer in buffers) buffer.Dispose();
+        block.Dispose();
+        input.Dispose();
+    }
+}

@@ -1,0 +1,220 @@
+using FastWeights.Kernels.LinearFastWeights;
+using FastWeights.Kernels.Validation;
+using FastWeights.Model.Ops;
+using FastWeights.Model.Parameters;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Model.Layers;
+
+/// <summary>
+/// Multi-head fast-weight attention (Schlag, Irie and Schmidhuber 2021): per step, q = x W_qᵀ + b_q, k = x W_kᵀ + b_k,
+/// v = x W_vᵀ + b_v ([N, H·d], [N, H·d], [N, H·m], which is the memory's [B,T,heads,·] layout), for the delta rule
+/// also β = x W_βᵀ + b_β ([N, H], logits); the <see cref="LinearFastWeightLayer"/> writes (k, v) into each head's
+/// memory and reads it with q; an output projection [N, H·m] → [N, D]. Each sequence starts from an empty memory.
+/// </summary>
+/// <remarks>
+/// <para>Parameters, in order: <c>name.q.*</c>, <c>name.k.*</c>, <c>name.v.*</c>, <c>name.beta.*</c> (delta rule only),
+/// <c>name.out.*</c>, each a <see cref="Dense"/> weight [Out,In] and bias [Out].</para>
+/// <para>Memory contract: the module keeps the activations of its last <see cref="Forward"/> (q, k, v, β, the memory's
+/// output and its workspace); <see cref="Backward"/> must follow the forward it differentiates, with the same x, batch
+/// and time. It overwrites every parameter gradient and dx. Buffers are sized once for (maxBatch, maxTime).</para>
+/// </remarks>
+public sealed class FastWeightAttention : IModule, IDisposable
+{
+    private readonly LinearFastWeightLayer memory;
+    private readonly LinearFastWeightWorkspace workspace;
+    private readonly Dense query, key, value, output;
+    private readonly Dense? beta;
+    private readonly Add add;
+    private readonly List<MemoryBuffer> buffers = [];
+    private readonly ArrayView<float> q, k, v, b, y, wT, dq, dk, dv, db, dyMemory, scratch;
+
+    /// <summary>Builds the projections and the memory and allocates buffers for up to (maxBatch, maxTime).</summary>
+    /// <param name="accelerator">Device.</param>
+    /// <param name="name">Module name (parameter prefix).</param>
+    /// <param name="options">Sizes and rules (validated here).</param>
+    /// <param name="maxBatch">Largest B ≥ 1.</param>
+    /// <param name="maxTime">Largest T ≥ 1.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option or size is out of range (the exception names it).</exception>
+    public FastWeightAttention(Accelerator accelerator, string name, FastWeightAttentionOptions options, int maxBatch, int maxTime)
+    {
+        ViewChecks.LiveAccelerator(accelerator);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ViewChecks.Positive(maxBatch, nameof(maxBatch));
+        ViewChecks.Positive(maxTime, nameof(maxTime));
+        Accelerator = accelerator;
+        Name = name;
+        Options = options;
+        MaxBatch = maxBatch;
+        MaxTime = maxTime;
+        int D = options.Width, H = options.Heads, d = options.KeySize, m = options.ValueSize;
+        long N = (long)maxBatch * maxTime;
+        // Checked before anything is allocated, so a rejected size leaks nothing.
+        ViewChecks.FitsInt(N * Math.Max(D, H * Math.Max(d, m)), nameof(maxTime), "maxBatch·maxTime·max(D, H·d, H·m)");
+        memory = new LinearFastWeightLayer(accelerator, options.MemoryOptions);
+        workspace = memory.CreateWorkspace(maxBatch, maxTime);
+        query = new Dense(accelerator, name + ".q", D, H * d);
+        key = new Dense(accelerator, name + ".k", D, H * d);
+        value = new Dense(accelerator, name + ".v", D, H * m);
+        beta = options.Rule == UpdateRule.Delta ? new Dense(accelerator, name + ".beta", D, H) : null;
+        output = new Dense(accelerator, name + ".out", H * m, D);
+        add = new Add(accelerator, name + ".add");
+        Parameters = beta is null
+            ? [.. query.Parameters, .. key.Parameters, .. value.Parameters, .. output.Parameters]
+            : [.. query.Parameters, .. key.Parameters, .. value.Parameters, .. beta.Parameters, .. output.Parameters];
+
+        q = Alloc(N * H * d);
+        k = Alloc(N * H * d);
+        v = Alloc(N * H * m);
+        b = beta is null ? default : Alloc(N * H);
+        y = Alloc(N * H * m);
+        wT = Alloc((long)maxBatch * H * m * memory.FeatureSize);
+        dq = Alloc(N * H * d);
+        dk = Alloc(N * H * d);
+        dv = Alloc(N * H * m);
+        db = beta is null ? default : Alloc(N * H);
+        dyMemory = Alloc(N * H * m);
+        scratch = Alloc(N * D);
+    }
+
+    /// <summary>The accelerator every view must live on.</summary>
+    public Accelerator Accelerator { get; }
+    /// <summary>The module name.</summary>
+    public string Name { get; }
+    /// <summary>The options.</summary>
+    public FastWeightAttentionOptions Options { get; }
+    /// <summary>Largest B.</summary>
+    public int MaxBatch { get; }
+    /// <summary>Largest T.</summary>
+    public int MaxTime { get; }
+    /// <summary>The fast-weight memory's kernels.</summary>
+    public LinearFastWeightLayer Memory => memory;
+    /// <summary>q, k, v, (β,) out projections' parameters, in that order.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Uniform ±1/√fan_in for every projection's weight and bias (so σ(β) starts near ½).</summary>
+    /// <param name="rng">Source of the values.</param>
+    public void Initialize(Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        foreach (var dense in Projections())
+        {
+            Initializers.FanIn(dense.Weight, dense.Inputs, rng);
+            Initializers.FanIn(dense.Bias, dense.Inputs, rng);
+        }
+    }
+
+    private IEnumerable<Dense> Projections()
+    {
+        yield return query;
+        yield return key;
+        yield return value;
+        if (beta is not null) yield return beta;
+        yield return output;
+    }
+
+    /// <summary>output [B,T,D] from x [B,T,D]; keeps the activations for <see cref="Backward"/>.</summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="result">Out [B,T,D]. Overwritten. Must not overlap x.</param>
+    /// <param name="x">In [B,T,D].</param>
+    /// <param name="batch">1 ≤ B ≤ <see cref="MaxBatch"/>.</param>
+    /// <param name="time">1 ≤ T ≤ <see cref="MaxTime"/>.</param>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
+    public void Forward(AcceleratorStream stream, ArrayView<float> result, ArrayView<float> x, int batch, int time)
+    {
+        int n = CheckCall(stream, batch, time);
+        string shape = $"[B={batch},T={time},D={Options.Width}]";
+        ViewChecks.Required(result, nameof(result), (long)n * Options.Width, shape, Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)n * Options.Width, shape, Accelerator);
+        var s = Slices(batch, time);
+        query.Forward(stream, s.Q, x, n);
+        key.Forward(stream, s.K, x, n);
+        value.Forward(stream, s.V, x, n);
+        beta?.Forward(stream, s.B, x, n);
+        memory.Forward(stream, workspace, s.Y, s.WT, default, s.Q, s.K, s.V, s.B, default, default, batch, time);
+        output.Forward(stream, result, s.Y, n);
+    }
+
+    /// <summary>
+    /// Parameter gradients (overwritten) and dx [B,T,D] (overwritten) from dL/d(output), for the last forward:
+    /// dx is the sum of the q, k, v (and β) projections' input gradients.
+    /// </summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="dx">Out [B,T,D]. Overwritten. Must not overlap the inputs.</param>
+    /// <param name="dResult">In [B,T,D].</param>
+    /// <param name="x">In [B,T,D]: the last forward's x.</param>
+    /// <param name="batch">B of the last forward.</param>
+    /// <param name="time">T of the last forward.</param>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The last forward had another (batch, time).</exception>
+    public void Backward(AcceleratorStream stream, ArrayView<float> dx, ArrayView<float> dResult, ArrayView<float> x, int batch, int time)
+    {
+        int n = CheckCall(stream, batch, time);
+        string shape = $"[B={batch},T={time},D={Options.Width}]";
+        ViewChecks.Required(dx, nameof(dx), (long)n * Options.Width, shape, Accelerator);
+        ViewChecks.Required(dResult, nameof(dResult), (long)n * Options.Width, shape, Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)n * Options.Width, shape, Accelerator);
+        var s = Slices(batch, time);
+        // The output projection has no activation, so its backward reads its y only for a ReLU mask it never applies;
+        // the forward's result is not kept, and dResult (same shape) stands in for it.
+        output.Backward(stream, s.DyMemory, dResult, s.Y, dResult, n);
+        memory.Backward(stream, workspace, s.Dq, s.Dk, s.Dv, s.Db, default, default, s.DyMemory, default, default,
+            s.Q, s.K, s.V, s.B, default, default, batch, time);
+        var tmp = scratch.SubView(0, (long)n * Options.Width);
+        query.Backward(stream, dx, s.Dq, x, s.Q, n);
+        key.Backward(stream, tmp, s.Dk, x, s.K, n);
+        add.Forward(stream, dx, dx, tmp, tmp.Length);
+        value.Backward(stream, tmp, s.Dv, x, s.V, n);
+        add.Forward(stream, dx, dx, tmp, tmp.Length);
+        if (beta is not null)
+        {
+            beta.Backward(stream, tmp, s.Db, x, s.B, n);
+            add.Forward(stream, dx, dx, tmp, tmp.Length);
+        }
+    }
+
+    private readonly record struct Views(ArrayView<float> Q, ArrayView<float> K, ArrayView<float> V, ArrayView<float> B,
+        ArrayView<float> Y, ArrayView<float> WT, ArrayView<float> Dq, ArrayView<float> Dk, ArrayView<float> Dv,
+        ArrayView<float> Db, ArrayView<float> DyMemory);
+
+    /// <summary>The buffers cut to (batch, time); β and dβ stay empty for the sum rule, as the memory requires.</summary>
+    private Views Slices(int batch, int time)
+    {
+        int H = Options.Heads, d = Options.KeySize, m = Options.ValueSize;
+        long rows = (long)batch * time;
+        static ArrayView<float> Take(ArrayView<float> buffer, long length) => buffer.IsValid ? buffer.SubView(0, length) : default;
+        return new Views(Take(q, rows * H * d), Take(k, rows * H * d), Take(v, rows * H * m), Take(b, rows * H),
+            Take(y, rows * H * m), Take(wT, (long)batch * H * m * memory.FeatureSize), Take(dq, rows * H * d), Take(dk, rows * H * d),
+            Take(dv, rows * H * m), Take(db, rows * H), Take(dyMemory, rows * H * m));
+    }
+
+    private int CheckCall(AcceleratorStream stream, int batch, int time)
+    {
+        ViewChecks.Stream(stream, Accelerator);
+        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in 1..{MaxBatch}.");
+        if (time < 1 || time > MaxTime) throw new ArgumentOutOfRangeException(nameof(time), time, $"time must be in 1..{MaxTime}.");
+        return batch * time;
+    }
+
+    private ArrayView<float> Alloc(long length)
+    {
+        var buffer = Accelerator.Allocate1D<float>(length);
+        buffers.Add(buffer);
+        return buffer.View;
+    }
+
+    /// <summary>Frees the projections, the memory's workspace and the activation buffers.</summary>
+    public void Dispose()
+    {
+        foreach (var buffer in buffers) buffer.Dispose();
+        workspace.Dispose();
+        memory.Dispose();
+        foreach (var dense in Projections()) dense.Dispose();
+    }
+}
