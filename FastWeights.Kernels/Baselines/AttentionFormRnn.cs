@@ -125,7 +125,7 @@ public sealed class AttentionFormRnn : IDisposable
             Vectors = ws.Vectors,
         });
         ws.ForwardShape = (batch, time);
-        ws.ForwardOwner = this;
+        ws.ForwardLayer = this;
         ws.ForwardHadA0 = hasA0;
     }
 

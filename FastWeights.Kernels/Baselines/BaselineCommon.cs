@@ -123,7 +123,7 @@ internal sealed class BaselineCommon
         ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, bool squareThreads)
     {
         CheckCall(stream, workspace, batch, time, squareThreads);
-        if (workspace.ForwardShape is not null && !ReferenceEquals(workspace.ForwardOwner, owner))
+        if (workspace.ForwardShape is not null && !ReferenceEquals(workspace.ForwardLayer, owner))
             throw new InvalidOperationException("The last forward on this workspace was run by another layer; run this layer's Forward first.");
         if (workspace.ForwardShape != (batch, time))
             throw new InvalidOperationException(

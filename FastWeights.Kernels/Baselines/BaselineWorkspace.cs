@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Memory;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -10,23 +11,18 @@ namespace FastWeights.Kernels.Baselines;
 /// baseline's <c>CreateWorkspace</c>, reuse it across calls, dispose it when done. A workspace serves
 /// one call at a time. The buffers of each baseline are listed in docs/baselines.md.
 /// </summary>
-public abstract class BaselineWorkspace : IDisposable
+public abstract class BaselineWorkspace : DeviceWorkspace
 {
-    private readonly List<MemoryBuffer> buffers = new();
-    private bool disposed;
 
-    /// <summary>Records the sizes; the derived workspace allocates its buffers with <see cref="Allocate"/>.</summary>
+    /// <summary>Records the sizes; the derived workspace allocates its buffers with <see cref="DeviceWorkspace.Allocate"/>.</summary>
     private protected BaselineWorkspace(Accelerator accelerator, int maxBatch, int maxTime, int hidden, int innerSteps)
+        : base(accelerator)
     {
-        Accelerator = accelerator;
         MaxBatch = maxBatch;
         MaxTime = maxTime;
         Hidden = hidden;
         InnerSteps = innerSteps;
     }
-
-    /// <summary>The accelerator the buffers live on.</summary>
-    public Accelerator Accelerator { get; }
 
     /// <summary>The largest batch B this workspace serves.</summary>
     public int MaxBatch { get; }
@@ -39,43 +35,6 @@ public abstract class BaselineWorkspace : IDisposable
 
     /// <summary>S of the layer that made it.</summary>
     public int InnerSteps { get; }
-
-    /// <summary>Sum of the sizes of the device buffers really allocated, in bytes.</summary>
-    public long AllocatedBytes
-    {
-        get
-        {
-            long total = 0;
-            foreach (var b in buffers) total += b.LengthInBytes;
-            return total;
-        }
-    }
-
-    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
-    public bool IsDisposed => disposed;
-
-    /// <summary>Set by a forward for (batch, time); a backward checks it matches.</summary>
-    internal (int Batch, int Time)? ForwardShape { get; set; }
-
-    /// <summary>The layer whose forward filled the tape last.</summary>
-    internal object? ForwardOwner { get; set; }
-
-    /// <summary>Allocates one float32 buffer of <paramref name="elements"/> (≥ 1) elements and owns it.</summary>
-    private protected ArrayView<float> Allocate(long elements)
-    {
-        var buffer = Accelerator.Allocate1D<float>(elements);
-        buffers.Add(buffer);
-        return buffer.View;
-    }
-
-    /// <summary>Frees the device buffers. Safe to call twice.</summary>
-    public void Dispose()
-    {
-        if (disposed) return;
-        disposed = true;
-        foreach (var b in buffers) b.Dispose();
-        buffers.Clear();
-    }
 }
 
 /// <summary>

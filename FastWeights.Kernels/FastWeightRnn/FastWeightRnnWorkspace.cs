@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Baselines;
+using FastWeights.Kernels.Memory;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -21,22 +22,20 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// workspace holds the buffers of <see cref="Plan"/>; an attention-form one holds the attention form's tape
 /// (the vector tape, one [B,T,H] gradient buffer and a copy of A0; docs/baselines.md §2) and none of the A copies.</para>
 /// </remarks>
-public sealed class FastWeightRnnWorkspace : IDisposable
+public sealed class FastWeightRnnWorkspace : DeviceWorkspace
 {
-    private readonly List<MemoryBuffer> buffers = new();
-    private bool disposed;
 
     internal FastWeightRnnWorkspace(Accelerator accelerator, WorkspacePlan plan, AttentionFormWorkspace attention)
+        : base(accelerator)
     {
-        Accelerator = accelerator;
         Plan = plan;
         Form = FastWeightForm.Attention;
         Attention = attention;
     }
 
     internal FastWeightRnnWorkspace(Accelerator accelerator, WorkspacePlan plan)
+        : base(accelerator)
     {
-        Accelerator = accelerator;
         Plan = plan;
         Form = FastWeightForm.Matrix;
         try
@@ -58,9 +57,6 @@ public sealed class FastWeightRnnWorkspace : IDisposable
             throw;
         }
     }
-
-    /// <summary>The accelerator the buffers live on.</summary>
-    public Accelerator Accelerator { get; }
 
     /// <summary>
     /// The sizes this workspace serves, and for <see cref="FastWeightForm.Matrix"/> what was allocated, element by
@@ -84,19 +80,7 @@ public sealed class FastWeightRnnWorkspace : IDisposable
     /// Sum of the sizes of the device buffers really allocated, in bytes (equals <see cref="FastWeightRnnLayer.WorkspaceBytes(int,int)"/>
     /// for this workspace's capacity: <see cref="WorkspacePlan.TotalBytes"/> in the matrix form).
     /// </summary>
-    public long AllocatedBytes
-    {
-        get
-        {
-            if (Attention is not null) return Attention.AllocatedBytes;
-            long total = 0;
-            foreach (var b in buffers) total += b.LengthInBytes;
-            return total;
-        }
-    }
-
-    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
-    public bool IsDisposed => disposed;
+    public override long AllocatedBytes => Attention?.AllocatedBytes ?? base.AllocatedBytes;
 
 
     internal ArrayView<float> Projection { get; }
@@ -123,28 +107,6 @@ public sealed class FastWeightRnnWorkspace : IDisposable
     /// </summary>
     public long RecomputedSteps { get; internal set; }
 
-    /// <summary>Set by a forward for (batch, time); a backward checks it matches.</summary>
-    internal (int Batch, int Time)? ForwardShape { get; set; }
-
-    /// <summary>The layer whose forward filled the tape last.</summary>
-    internal object? ForwardLayer { get; set; }
-
-    private ArrayView<float> Allocate(long elements)
-    {
-        // ILGPU refuses zero-length buffers on some back ends; every buffer here has ≥ 1 element
-        // because B, T, H, S ≥ 1.
-        var buffer = Accelerator.Allocate1D<float>(elements);
-        buffers.Add(buffer);
-        return buffer.View;
-    }
-
-    /// <summary>Frees the device buffers. Safe to call twice.</summary>
-    public void Dispose()
-    {
-        if (disposed) return;
-        disposed = true;
-        Attention?.Dispose();
-        foreach (var b in buffers) b.Dispose();
-        buffers.Clear();
-    }
+    /// <summary>The attention form's workspace is owned by this one.</summary>
+    private protected override void DisposeOwned() => Attention?.Dispose();
 }

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Memory;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -13,14 +14,12 @@ namespace FastWeights.Kernels.HyperLstm;
 /// hyper projection with their gradients (docs/lstm.md §8.4). A second backward therefore needs a new forward; the
 /// layer enforces that. A workspace serves one call at a time: two streams must not share one.
 /// </remarks>
-public sealed class HyperLstmWorkspace : IDisposable
+public sealed class HyperLstmWorkspace : DeviceWorkspace
 {
-    private readonly List<MemoryBuffer> buffers = new();
-    private bool disposed;
 
     internal HyperLstmWorkspace(Accelerator accelerator, HyperLstmWorkspacePlan plan)
+        : base(accelerator)
     {
-        Accelerator = accelerator;
         Plan = plan;
         try
         {
@@ -61,9 +60,6 @@ public sealed class HyperLstmWorkspace : IDisposable
         }
     }
 
-    /// <summary>The accelerator the buffers live on.</summary>
-    public Accelerator Accelerator { get; }
-
     /// <summary>The sizes this workspace serves and what was allocated, element by element.</summary>
     public HyperLstmWorkspacePlan Plan { get; }
 
@@ -72,20 +68,6 @@ public sealed class HyperLstmWorkspace : IDisposable
 
     /// <summary>The longest sequence T this workspace serves.</summary>
     public int MaxTime => Plan.Time;
-
-    /// <summary>Sum of the sizes of the device buffers allocated, in bytes (equals <see cref="HyperLstmWorkspacePlan.TotalBytes"/>).</summary>
-    public long AllocatedBytes
-    {
-        get
-        {
-            long total = 0;
-            foreach (var b in buffers) total += b.LengthInBytes;
-            return total;
-        }
-    }
-
-    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
-    public bool IsDisposed => disposed;
 
     internal ArrayView<float> MainProjection { get; }
     internal ArrayView<float> Recurrent { get; }
@@ -112,26 +94,5 @@ public sealed class HyperLstmWorkspace : IDisposable
     internal ArrayView<float> HyperLayerNormGrad { get; }
     internal ArrayView<float> HyperCellLayerNormGrad { get; }
 
-    /// <summary>Set by a forward for (batch, time), cleared by the backward that consumes the tape.</summary>
-    internal (int Batch, int Time)? ForwardShape { get; set; }
-
-    /// <summary>The layer whose forward filled the tape last.</summary>
-    internal object? ForwardLayer { get; set; }
-
-    private ArrayView<float> Allocate(long elements)
-    {
-        // Every buffer has ≥ 1 element because all sizes are ≥ 1 (some back ends refuse empty buffers).
-        var buffer = Accelerator.Allocate1D<float>(elements);
-        buffers.Add(buffer);
-        return buffer.View;
-    }
-
-    /// <summary>Frees the device buffers. Safe to call twice.</summary>
-    public void Dispose()
-    {
-        if (disposed) return;
-        disposed = true;
-        foreach (var b in buffers) b.Dispose();
-        buffers.Clear();
-    }
+    // ForwardShape (DeviceWorkspace) is set by a forward and cleared by the backward that consumes the tape.
 }

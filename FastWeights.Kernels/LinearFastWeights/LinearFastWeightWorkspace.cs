@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Memory;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -14,14 +15,12 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// reads them and overwrites its own buffers (rebuilt W and z, G, g_z, column counts, scratch), so it may be repeated for another dy.
 /// A workspace serves one call at a time: two streams must not share one.
 /// </remarks>
-public sealed class LinearFastWeightWorkspace : IDisposable
+public sealed class LinearFastWeightWorkspace : DeviceWorkspace
 {
-    private readonly List<MemoryBuffer> buffers = new();
-    private bool disposed;
 
     internal LinearFastWeightWorkspace(Accelerator accelerator, LinearWorkspacePlan plan, LinearFastWeightOptions options)
+        : base(accelerator)
     {
-        Accelerator = accelerator;
         Plan = plan;
         Options = options;
         try
@@ -46,9 +45,6 @@ public sealed class LinearFastWeightWorkspace : IDisposable
         }
     }
 
-    /// <summary>The accelerator the buffers live on.</summary>
-    public Accelerator Accelerator { get; }
-
     /// <summary>What was allocated, element by element.</summary>
     public LinearWorkspacePlan Plan { get; }
 
@@ -57,20 +53,6 @@ public sealed class LinearFastWeightWorkspace : IDisposable
 
     /// <summary>The longest sequence T this workspace serves.</summary>
     public int MaxTime => Plan.Time;
-
-    /// <summary>Sum of the sizes of the device buffers really allocated, in bytes (equals <see cref="LinearWorkspacePlan.TotalBytes"/>).</summary>
-    public long AllocatedBytes
-    {
-        get
-        {
-            long total = 0;
-            foreach (var b in buffers) total += b.LengthInBytes;
-            return total;
-        }
-    }
-
-    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
-    public bool IsDisposed => disposed;
 
     /// <summary>The options of the layer that created it (a layer with other options must not use it).</summary>
     internal LinearFastWeightOptions Options { get; }
@@ -87,26 +69,4 @@ public sealed class LinearFastWeightWorkspace : IDisposable
     internal ArrayView<float> History { get; }
     internal ArrayView<float> Vectors { get; }
     internal ArrayView<float> Counts { get; }
-
-    /// <summary>Set by a forward for (batch, time); a backward checks it matches.</summary>
-    internal (int Batch, int Time)? ForwardShape { get; set; }
-
-    /// <summary>The layer whose forward filled the tape last.</summary>
-    internal object? ForwardLayer { get; set; }
-
-    private ArrayView<float> Allocate(long elements)
-    {
-        var buffer = Accelerator.Allocate1D<float>(elements);
-        buffers.Add(buffer);
-        return buffer.View;
-    }
-
-    /// <summary>Frees the device buffers. Safe to call twice.</summary>
-    public void Dispose()
-    {
-        if (disposed) return;
-        disposed = true;
-        foreach (var b in buffers) b.Dispose();
-        buffers.Clear();
-    }
 }

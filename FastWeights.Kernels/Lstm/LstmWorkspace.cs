@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Memory;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -14,14 +15,12 @@ namespace FastWeights.Kernels.Lstm;
 /// buffer, reused for da, and the layer-norm partials), so it may be called again for another dy.
 /// A workspace serves one call at a time: two streams must not share one.
 /// </remarks>
-public sealed class LstmWorkspace : IDisposable
+public sealed class LstmWorkspace : DeviceWorkspace
 {
-    private readonly List<MemoryBuffer> buffers = new();
-    private bool disposed;
 
     internal LstmWorkspace(Accelerator accelerator, LstmWorkspacePlan plan)
+        : base(accelerator)
     {
-        Accelerator = accelerator;
         Plan = plan;
         try
         {
@@ -43,9 +42,6 @@ public sealed class LstmWorkspace : IDisposable
         }
     }
 
-    /// <summary>The accelerator the buffers live on.</summary>
-    public Accelerator Accelerator { get; }
-
     /// <summary>The sizes this workspace serves and what was allocated, element by element.</summary>
     public LstmWorkspacePlan Plan { get; }
 
@@ -54,20 +50,6 @@ public sealed class LstmWorkspace : IDisposable
 
     /// <summary>The longest sequence T this workspace serves.</summary>
     public int MaxTime => Plan.Time;
-
-    /// <summary>Sum of the sizes of the device buffers allocated, in bytes (equals <see cref="LstmWorkspacePlan.TotalBytes"/>).</summary>
-    public long AllocatedBytes
-    {
-        get
-        {
-            long total = 0;
-            foreach (var b in buffers) total += b.LengthInBytes;
-            return total;
-        }
-    }
-
-    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
-    public bool IsDisposed => disposed;
 
     internal ArrayView<float> Projection { get; }
     internal ArrayView<float> States { get; }
@@ -79,27 +61,4 @@ public sealed class LstmWorkspace : IDisposable
     internal ArrayView<float> Vectors { get; }
     internal ArrayView<float> LayerNormGrad { get; }
     internal ArrayView<float> CellLayerNormGrad { get; }
-
-    /// <summary>Set by a forward for (batch, time); a backward checks it matches.</summary>
-    internal (int Batch, int Time)? ForwardShape { get; set; }
-
-    /// <summary>The layer whose forward filled the tape last.</summary>
-    internal object? ForwardLayer { get; set; }
-
-    private ArrayView<float> Allocate(long elements)
-    {
-        // Every buffer has ≥ 1 element because B, T, H ≥ 1 (some back ends refuse empty buffers).
-        var buffer = Accelerator.Allocate1D<float>(elements);
-        buffers.Add(buffer);
-        return buffer.View;
-    }
-
-    /// <summary>Frees the device buffers. Safe to call twice.</summary>
-    public void Dispose()
-    {
-        if (disposed) return;
-        disposed = true;
-        foreach (var b in buffers) b.Dispose();
-        buffers.Clear();
-    }
 }

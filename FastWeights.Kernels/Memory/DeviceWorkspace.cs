@@ -1,0 +1,69 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Kernels.Memory;
+
+/// <summary>
+/// What every layer's workspace shares: the float32 device buffers it owns on one accelerator, their total size, the
+/// record of which forward (layer and shape) last filled its tape, and disposal. A workspace serves one call at a time:
+/// two streams must not share one. The derived class allocates its buffers in its constructor with
+/// <see cref="Allocate"/>, in the order of its plan, so that <see cref="AllocatedBytes"/> equals the plan's bytes.
+/// </summary>
+public abstract class DeviceWorkspace : IDisposable
+{
+    private readonly List<MemoryBuffer> buffers = new();
+    private bool disposed;
+
+    /// <summary>Records the accelerator; the derived class then allocates.</summary>
+    private protected DeviceWorkspace(Accelerator accelerator) => Accelerator = accelerator;
+
+    /// <summary>The accelerator the buffers live on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>Sum of the sizes of the device buffers really allocated, in bytes.</summary>
+    public virtual long AllocatedBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var b in buffers) total += b.LengthInBytes;
+            return total;
+        }
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> was called.</summary>
+    public bool IsDisposed => disposed;
+
+    /// <summary>Set by a forward for (batch, time); a backward checks it matches.</summary>
+    internal (int Batch, int Time)? ForwardShape { get; set; }
+
+    /// <summary>The layer whose forward filled the tape last.</summary>
+    internal object? ForwardLayer { get; set; }
+
+    /// <summary>
+    /// Allocates one float32 buffer of <paramref name="elements"/> elements and owns it. Every caller passes ≥ 1 element
+    /// (all sizes are ≥ 1), since some back ends refuse empty buffers.
+    /// </summary>
+    private protected ArrayView<float> Allocate(long elements)
+    {
+        var buffer = Accelerator.Allocate1D<float>(elements);
+        buffers.Add(buffer);
+        return buffer.View;
+    }
+
+    /// <summary>Frees what a derived workspace owns besides its buffers (called once, before the buffers are freed).</summary>
+    private protected virtual void DisposeOwned()
+    {
+    }
+
+    /// <summary>Frees the device buffers. Safe to call twice.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        DisposeOwned();
+        foreach (var b in buffers) b.Dispose();
+        buffers.Clear();
+        GC.SuppressFinalize(this);
+    }
+}
