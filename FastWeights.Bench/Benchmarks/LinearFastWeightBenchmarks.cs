@@ -25,8 +25,9 @@ public class LinearFastWeightBenchmarks
     [ParamsSource(nameof(Accelerators))]
     public string Accelerator { get; set; } = KernelBenchmarkEnvironment.Cpu;
 
-    /// <summary>Fused (rebuild) or StoreAll.</summary>
-    [Params("Fused", "StoreAll")]
+    /// <summary>Fused (rebuild, compensated sums: the default options), Plain (rebuild, <see cref="LinearFastWeightOptions.CompensatedSums"/>
+    /// off) or StoreAll (W stored per step, compensated).</summary>
+    [Params("Fused", "Plain", "StoreAll")]
     public string Variant { get; set; } = "Fused";
 
     /// <summary>The write rule.</summary>
@@ -61,10 +62,11 @@ public class LinearFastWeightBenchmarks
                 Heads = g.Heads, KeySize = g.KeySize, ValueSize = g.ValueSize, FeatureMap = FeatureMap.Dpfp1, Rule = Rule,
                 Normalize = true, StoreAll = Variant switch
                 {
-                    "Fused" => false,
+                    "Fused" or "Plain" => false,
                     "StoreAll" => true,
-                    _ => throw new ArgumentException($"unknown variant '{Variant}'; expected Fused or StoreAll."),
+                    _ => throw new ArgumentException($"unknown variant '{Variant}'; expected Fused, Plain or StoreAll."),
                 },
+                CompensatedSums = Variant != "Plain",
             };
         }
     }

@@ -345,13 +345,14 @@ public sealed class LinearFastWeightLayer : IDisposable
         {
             Batch = batch, Time = time, Heads = Options.Heads, KeySize = Options.KeySize, ValueSize = Options.ValueSize,
             FeatureSize = FeatureSize, Map = (int)Options.FeatureMap, Delta = Options.Rule == UpdateRule.Delta ? 1 : 0,
-            Normalize = Options.Normalize ? 1 : 0, KeepsZ = Options.KeepsNormalizer ? 1 : 0, StoreAll = Options.StoreAll ? 1 : 0,
+            Normalize = Options.Normalize ? 1 : 0, KeepsZ = Options.KeepsNormalizer ? 1 : 0, StoreAll = Options.StoreAll ? 1 : 0, Compensate = Options.CompensatedSums ? 1 : 0,
             Epsilon = (float)Options.Epsilon,
             Q = q, K = k, V = v, Beta = Options.Rule == UpdateRule.Delta ? beta : stand,
             W0 = stand, Z0 = stand, Y = stand, WT = stand, ZT = stand,
             Dy = stand, DwT = stand, DzT = stand, Dq = stand, Dk = stand, Dv = stand, DBeta = stand, Dw0 = stand, Dz0 = stand,
             FinalW = workspace.FinalW, FinalZ = workspace.FinalZ, VBar = workspace.VBar, Outputs = workspace.Outputs, Den = workspace.Den, History = workspace.History,
             Rebuild = workspace.Rebuild, Grad = workspace.Grad, RebuildZ = workspace.RebuildZ, GradZ = workspace.GradZ,
+            FinalWLoss = workspace.FinalWLoss, FinalZLoss = workspace.FinalZLoss, RebuildLoss = workspace.RebuildLoss, RebuildZLoss = workspace.RebuildZLoss,
             Vectors = workspace.Vectors, Counts = workspace.Counts,
         };
     }

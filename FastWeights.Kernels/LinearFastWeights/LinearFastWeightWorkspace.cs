@@ -28,8 +28,12 @@ public sealed class LinearFastWeightWorkspace : DeviceWorkspace
             FinalW = Allocate(plan.StateElements);
             Rebuild = Allocate(plan.StateElements);
             Grad = Allocate(plan.StateElements);
+            FinalWLoss = Allocate(plan.CompensationElements);
+            RebuildLoss = Allocate(plan.CompensationElements);
             FinalZ = Allocate(plan.NormalizerElements);
             RebuildZ = Allocate(plan.NormalizerElements);
+            FinalZLoss = Allocate(plan.NormalizerCompensationElements);
+            RebuildZLoss = Allocate(plan.NormalizerCompensationElements);
             GradZ = Allocate(plan.NormalizerElements);
             VBar = Allocate(plan.TapeElements);
             Outputs = Allocate(plan.OutputElements);
@@ -63,6 +67,10 @@ public sealed class LinearFastWeightWorkspace : DeviceWorkspace
     internal ArrayView<float> FinalZ { get; }
     internal ArrayView<float> RebuildZ { get; }
     internal ArrayView<float> GradZ { get; }
+    internal ArrayView<float> FinalWLoss { get; }
+    internal ArrayView<float> RebuildLoss { get; }
+    internal ArrayView<float> FinalZLoss { get; }
+    internal ArrayView<float> RebuildZLoss { get; }
     internal ArrayView<float> VBar { get; }
     internal ArrayView<float> Outputs { get; }
     internal ArrayView<float> Den { get; }

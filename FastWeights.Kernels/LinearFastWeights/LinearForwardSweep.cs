@@ -9,6 +9,7 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// The forward recurrence of docs/linear-fast-weights.md §1 for every (sequence, head) of a batch in one
 /// launch. Per step: features φ(k), φ(q) (normalised for the delta rule), then per row i of W:
 /// v̄_i = W_i·φ̃(k) (delta), W_i += u_i φ̃(k)ᵀ, y_i = W_i·φ̃(q) (divided by zᵀφ(q) + ε for the normalised sum rule).
+/// With <see cref="LinearFastWeightOptions.CompensatedSums"/>, W and z are Kahan sums (<see cref="CompensatedSum"/>).
 /// The math is written once in <see cref="Run{TSchedule}"/> over an <see cref="ISweepSchedule"/>.
 /// </summary>
 /// <remarks>
@@ -56,13 +57,25 @@ internal static class LinearForwardSweep
         var fk = vectors.SubView(0, D);
         var fq = vectors.SubView(D, D);
 
+        // W and z are sums of T increments: with Compensate, Kahan sums, the value being w − wLoss, so that their float32
+        // error stays about one rounding instead of a random walk of T roundings (docs/linear-fast-weights.md §4).
+        int comp = a.Compensate;
+        var wLoss = a.FinalWLoss.SubView(comp != 0 ? s * md : 0, comp != 0 ? md : 1);
+        var zLoss = a.FinalZLoss.SubView(comp != 0 && a.KeepsZ != 0 ? (long)s * D : 0, comp != 0 && a.KeepsZ != 0 ? D : 1);
+
         // State in: W ← W0 (or 0), z ← z0 (or 0). WT/W0 may alias: W0 is read only here, WT written only at the end.
         for (int i = first; i < m; i += stride)
             for (int j = 0; j < D; j++)
+            {
                 w[(long)i * D + j] = a.HasW0 != 0 ? a.W0[s * md + (long)i * D + j] : 0f;
+                CompensatedSum.Reset(wLoss, (long)i * D + j, comp);
+            }
         if (a.KeepsZ != 0)
             for (int j = first; j < D; j += stride)
+            {
                 z[j] = a.HasZ0 != 0 ? a.Z0[(long)s * D + j] : 0f;
+                CompensatedSum.Reset(zLoss, j, comp);
+            }
 
         int slot = 0;
         for (int t = 0; t < T; t++)
@@ -82,7 +95,7 @@ internal static class LinearForwardSweep
                 sumQ += qj;
                 if (a.KeepsZ != 0)
                 {
-                    float zj = z[j] + kj;
+                    float zj = CompensatedSum.Add(z[j], kj, zLoss, j, comp);
                     z[j] = zj;
                     dot += zj * qj;
                 }
@@ -119,7 +132,7 @@ internal static class LinearForwardSweep
                 {
                     long stored = ((long)s * T + t) * md + ri;
                     for (int j = 0; j < D; j++)
-                        a.History[stored + j] = w[ri + j];
+                        a.History[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
                 }
                 float u = a.V[valueOffset + i];
                 if (a.Delta != 0)
@@ -133,7 +146,7 @@ internal static class LinearForwardSweep
                 float o = 0f;
                 for (int j = 0; j < D; j++)
                 {
-                    float wij = w[ri + j] + u * fk[j];
+                    float wij = CompensatedSum.Add(w[ri + j], u * fk[j], wLoss, ri + j, comp);
                     w[ri + j] = wij;
                     o += wij * fq[j];
                 }
@@ -145,12 +158,13 @@ internal static class LinearForwardSweep
             schedule.Barrier();
         }
 
-        // State out.
+        // State out: the compensated value rounded once to float32 (the compensation itself stays in the workspace for
+        // the backward; a caller carrying WT into the next call carries this rounded value).
         for (int i = first; i < m; i += stride)
             for (int j = 0; j < D; j++)
-                a.WT[s * md + (long)i * D + j] = w[(long)i * D + j];
+                a.WT[s * md + (long)i * D + j] = CompensatedSum.Value(w[(long)i * D + j], wLoss, (long)i * D + j, comp);
         if (a.HasZT != 0)
             for (int j = first; j < D; j += stride)
-                a.ZT[(long)s * D + j] = z[j];
+                a.ZT[(long)s * D + j] = CompensatedSum.Value(z[j], zLoss, j, comp);
     }
 }

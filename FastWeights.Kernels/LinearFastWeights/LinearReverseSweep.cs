@@ -48,6 +48,11 @@ internal static class LinearReverseSweep
         var g = a.Grad.SubView(s * md, md);
         var z = a.RebuildZ.SubView(keepsZ ? (long)s * D : 0, keepsZ ? D : 1);
         var gz = a.GradZ.SubView(keepsZ ? (long)s * D : 0, keepsZ ? D : 1);
+        // With Compensate the rebuilt W and z stay Kahan sums (value = w − wLoss), continuing the forward's: each step
+        // back subtracts the increment with the same compensation, so W_t is recovered to about one rounding.
+        int comp = a.Compensate;
+        var wLoss = a.RebuildLoss.SubView(comp != 0 ? s * md : 0, comp != 0 ? md : 1);
+        var zLoss = a.RebuildZLoss.SubView(comp != 0 && keepsZ ? (long)s * D : 0, comp != 0 && keepsZ ? D : 1);
         var k = vectors.SubView(0, D);              // φ̃(k_t)
         var q = vectors.SubView(D, D);              // φ̃(q_t)
         var dk = vectors.SubView(2 * D, D);         // dL/dφ̃(k_t), then dL/dφ(k_t)
@@ -62,12 +67,14 @@ internal static class LinearReverseSweep
             {
                 long ij = (long)i * D + j;
                 w[ij] = a.FinalW[s * md + ij];
+                CompensatedSum.Copy(wLoss, ij, a.FinalWLoss, s * md + ij, comp);
                 g[ij] = a.HasDwT != 0 ? a.DwT[s * md + ij] : 0f;
             }
         if (keepsZ)
             for (int j = first; j < D; j += stride)
             {
                 z[j] = a.FinalZ[(long)s * D + j];
+                CompensatedSum.Copy(zLoss, j, a.FinalZLoss, (long)s * D + j, comp);
                 gz[j] = a.HasDzT != 0 ? a.DzT[(long)s * D + j] : 0f;
             }
         // Per column j, how many steps have φ(k_t)_j ≠ 0: when the walk back passes the first of them, column j of W
@@ -175,7 +182,17 @@ internal static class LinearReverseSweep
                     long ij = (long)i * D + j;
                     float wij = w[ij], gij = g[ij];
                     dqj += wij * dOut[i];
-                    float previous = a.StoreAll != 0 ? a.History[((long)s * T + t) * md + ij] : wij - u[i] * kj;
+                    // W_{t−1} = W_t − u_i φ̃(k)_j (store-all: read back, compensation 0).
+                    float previous;
+                    if (a.StoreAll != 0)
+                    {
+                        previous = a.History[((long)s * T + t) * md + ij];
+                        CompensatedSum.Reset(wLoss, ij, comp);
+                    }
+                    else
+                    {
+                        previous = CompensatedSum.Add(wij, -u[i] * kj, wLoss, ij, comp);
+                    }
                     dkj += gij * u[i];
                     if (delta)
                     {
@@ -192,7 +209,7 @@ internal static class LinearReverseSweep
                     float gzj = gz[j] + dDen * q[j];
                     gz[j] = gzj;
                     dkj += gzj;
-                    z[j] -= kj;
+                    z[j] = CompensatedSum.Add(z[j], -kj, zLoss, j, comp);
                 }
                 if (FeatureMapMath.Feature(a.Map, a.K, keyOffset, d, j) != 0f)
                 {
@@ -201,9 +218,15 @@ internal static class LinearReverseSweep
                     if (left == 0f)
                     {
                         for (int i = 0; i < m; i++)
+                        {
                             w[(long)i * D + j] = a.HasW0 != 0 ? a.W0[s * md + (long)i * D + j] : 0f;
+                            CompensatedSum.Reset(wLoss, (long)i * D + j, comp);
+                        }
                         if (keepsZ)
+                        {
                             z[j] = a.HasZ0 != 0 ? a.Z0[(long)s * D + j] : 0f;
+                            CompensatedSum.Reset(zLoss, j, comp);
+                        }
                     }
                 }
                 dk[j] = dkj;

@@ -10,7 +10,7 @@ namespace FastWeights.Kernels.LinearFastWeights;
 internal struct LinearSweepArgs
 {
     public int Batch, Time, Heads, KeySize, ValueSize, FeatureSize;
-    public int Map, Delta, Normalize, KeepsZ, StoreAll;
+    public int Map, Delta, Normalize, KeepsZ, StoreAll, Compensate;
     public int HasW0, HasZ0, HasZT, HasDwT, HasDzT, HasDw0, HasDz0;
     public float Epsilon;
 
@@ -22,11 +22,13 @@ internal struct LinearSweepArgs
     public ArrayView<float> Dw0, Dz0;            // backward outputs, shapes of W0, z0
 
     public ArrayView<float> FinalW, FinalZ;      // [B·heads,m,d'], [B·heads,d']: the forward's state, W_T and z_T kept for the backward
+    public ArrayView<float> FinalWLoss, FinalZLoss; // shapes of FinalW, FinalZ: what rounding still owes them (compensated sums, value = W − loss)
     public ArrayView<float> VBar;                // [B,T,heads,m] tape (delta rule): v̄_t = W_{t−1} φ̃(k_t)
     public ArrayView<float> Outputs, Den;        // [B,T,heads,m], [B,T,heads] tape (normalised sum rule): y_t and zᵀφ(q_t) + ε
     public ArrayView<float> History;             // [B·heads,T,m,d'] store-all baseline only: W before every step
     public ArrayView<float> Rebuild, Grad;       // [B·heads,m,d']: W_t rebuilt backwards, and dL/dW_t
     public ArrayView<float> RebuildZ, GradZ;     // [B·heads,d']: z_t rebuilt backwards, and dL/dz_t
+    public ArrayView<float> RebuildLoss, RebuildZLoss; // shapes of Rebuild, RebuildZ: their compensation terms
     public ArrayView<float> Counts;              // [B·heads,d'] backward: steps ≤ t whose φ(k)_j ≠ 0, per column j (integers, exact in float up to 2²⁴)
     public ArrayView<float> Vectors;             // [B·heads, 4d' + 3m] thread-schedule scratch
 }

@@ -3,7 +3,8 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// <summary>
 /// Element counts of every buffer of a <see cref="LinearFastWeightWorkspace"/> for (B, T) and a set of options.
 /// Per (sequence, head): W_T, the rebuilt W and G = dL/dW (3·m·d'), z_T, rebuilt z and g_z (3·d', normalised sum
-/// rule only), scratch vectors (4d' + 3m), column counts (d'); per step: v̄ (m, delta rule), or y and zᵀφ(q) + ε (m + 1, normalised sum
+/// rule only), with <see cref="LinearFastWeightOptions.CompensatedSums"/> the compensation terms of W_T and the rebuilt W
+/// (2·m·d') and of z_T and the rebuilt z (2·d'), scratch vectors (4d' + 3m), column counts (d'); per step: v̄ (m, delta rule), or y and zᵀφ(q) + ε (m + 1, normalised sum
 /// rule); the store-all baseline adds W before
 /// every step (T·m·d'). So O(B·heads·m·d') + O(B·T·heads·(m + 1)) without store-all. Unused buffers get one element
 /// (ILGPU refuses empty buffers on some back ends).
@@ -27,6 +28,8 @@ public sealed record LinearWorkspacePlan
         long vector = options.KeepsNormalizer ? sequences * FeatureSize : 1;
         StateElements = matrix;
         NormalizerElements = vector;
+        CompensationElements = options.CompensatedSums ? matrix : 1;
+        NormalizerCompensationElements = options.CompensatedSums ? vector : 1;
         TapeElements = options.Rule == UpdateRule.Delta ? sequences * time * ValueSize : 1;
         OutputElements = options.KeepsNormalizer ? sequences * time * ValueSize : 1;
         DenominatorElements = options.KeepsNormalizer ? sequences * time : 1;
@@ -56,6 +59,14 @@ public sealed record LinearWorkspacePlan
     /// <summary>Elements of each of z_T, the rebuilt z and g_z: B·heads·d' (1 when there is no normaliser state).</summary>
     public long NormalizerElements { get; }
 
+    /// <summary>Elements of each of the two compensation terms of W (W_T's and the rebuilt W's): B·heads·m·d' with
+    /// <see cref="LinearFastWeightOptions.CompensatedSums"/>, else 1.</summary>
+    public long CompensationElements { get; }
+
+    /// <summary>Elements of each of the two compensation terms of z: as <see cref="NormalizerElements"/> with
+    /// <see cref="LinearFastWeightOptions.CompensatedSums"/>, else 1.</summary>
+    public long NormalizerCompensationElements { get; }
+
     /// <summary>Elements of the v̄ tape: B·T·heads·m (1 for the sum rule, which stores nothing per step).</summary>
     public long TapeElements { get; }
 
@@ -75,5 +86,5 @@ public sealed record LinearWorkspacePlan
     public long CountElements { get; }
 
     /// <summary>Total bytes (float32) of all buffers.</summary>
-    public long TotalBytes => 4L * (3 * StateElements + 3 * NormalizerElements + TapeElements + OutputElements + DenominatorElements + HistoryElements + VectorElements + CountElements);
+    public long TotalBytes => 4L * (3 * StateElements + 3 * NormalizerElements + 2 * CompensationElements + 2 * NormalizerCompensationElements + TapeElements + OutputElements + DenominatorElements + HistoryElements + VectorElements + CountElements);
 }

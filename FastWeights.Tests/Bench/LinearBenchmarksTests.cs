@@ -8,8 +8,8 @@ namespace FastWeights.Tests.Bench;
 
 /// <summary>
 /// <see cref="LinearFastWeightBenchmarks"/> run directly (not through BenchmarkDotNet) on the CPU accelerator at the
-/// smallest grid point: both variants compute the same y and gradients (within 1e-5 relative L2: they differ only in
-/// whether W is rebuilt or read back), StoreAll allocates the history on top, and the suite is part of the kernels command.
+/// smallest grid point: the variants compute the same y and gradients (within 1e-5 relative L2: they differ only in
+/// whether W is rebuilt or read back, or summed with or without compensation), StoreAll allocates the history on top, and the suite is part of the kernels command.
 /// </summary>
 [TestFixture]
 public sealed class LinearBenchmarksTests
@@ -20,12 +20,14 @@ public sealed class LinearBenchmarksTests
         B = LinearBenchmarkGrid.Cpu.Batches.Min(), T = LinearBenchmarkGrid.Cpu.Times.Min(),
     };
 
-    [TestCase(UpdateRule.Delta)]
-    [TestCase(UpdateRule.Sum)]
-    public void FusedAndStoreAll_AgreeAndStoreAllTakesMoreMemory(UpdateRule rule)
+    [TestCase(UpdateRule.Delta, "StoreAll")]
+    [TestCase(UpdateRule.Sum, "StoreAll")]
+    [TestCase(UpdateRule.Delta, "Plain")]
+    [TestCase(UpdateRule.Sum, "Plain")]
+    public void VariantsAgree_AndStoreAllTakesMoreMemory(UpdateRule rule, string variant)
     {
         var fused = Smallest("Fused", rule);
-        var stored = Smallest("StoreAll", rule);
+        var stored = Smallest(variant, rule);
         try
         {
             fused.GlobalSetup();
@@ -45,6 +47,8 @@ public sealed class LinearBenchmarksTests
                 }
             });
             var o = fused.Options;
+            Assert.That(o.CompensatedSums, Is.True, "Fused is the default options");
+            Assert.That(stored.Options.CompensatedSums, Is.EqualTo(variant != "Plain"));
             long history = 4L * fused.B * o.Heads * fused.T * o.ValueSize * o.FeatureSize();
             Assert.That(LinearFastWeightLayer.StoreAllBytes(o, fused.B, fused.T) - LinearFastWeightLayer.WorkspaceBytes(o, fused.B, fused.T),
                 Is.EqualTo(history - 4));
@@ -61,8 +65,8 @@ public sealed class LinearBenchmarksTests
     {
         Assert.That(KernelBenchmarkConfig.Suites, Does.Contain(typeof(LinearFastWeightBenchmarks)));
         var cases = BenchmarkConverter.TypeToBenchmarks(typeof(LinearFastWeightBenchmarks), KernelBenchmarkConfig.Create()).BenchmarksCases;
-        // 2 variants × 2 rules × |B| × |T| × 3 methods on the grid of this run's accelerator.
+        // 3 variants × 2 rules × |B| × |T| × 3 methods on the grid of this run's accelerator.
         var g = LinearBenchmarkGrid.Current;
-        Assert.That(cases, Has.Length.EqualTo(2 * 2 * g.Batches.Length * g.Times.Length * 3));
+        Assert.That(cases, Has.Length.EqualTo(3 * 2 * g.Batches.Length * g.Times.Length * 3));
     }
 }

@@ -229,6 +229,12 @@ public sealed class ValidationTests
             using var layer = new LinearFastWeightLayer(Cpu, Options(rule));
             using var ws = layer.CreateWorkspace(B, T);
             Assert.That(ws.AllocatedBytes, Is.EqualTo(layer.WorkspaceBytes(B, T)));
+            // Compensated sums (the default) cost two more copies of W (and of z when it is state); off, one float each.
+            using var plain = new LinearFastWeightLayer(Cpu, Options(rule) with { CompensatedSums = false });
+            using var plainWs = plain.CreateWorkspace(B, T);
+            Assert.That(plainWs.AllocatedBytes, Is.EqualTo(plain.WorkspaceBytes(B, T)));
+            long zs = layer.Options.KeepsNormalizer ? 2L * B * Heads * Df : 2;
+            Assert.That(layer.WorkspaceBytes(B, T) - plain.WorkspaceBytes(B, T), Is.EqualTo(4L * (2L * B * Heads * m * Df + zs - 4)));
             long history = 4L * B * Heads * T * m * Df;
             Assert.That(LinearFastWeightLayer.StoreAllBytes(layer.Options, B, T), Is.EqualTo(layer.WorkspaceBytes(B, T) + history - 4));
         }

@@ -10,8 +10,9 @@ namespace FastWeights.Tests.Model;
 
 /// <summary>
 /// <see cref="FastWeightAttention"/> with its fast-weight state carried in and out, like the RNN layer's (h, A): two calls
-/// of T/2 with the state passed on equal one call of T. Forward: bit for bit (the projections are per step and the memory
-/// continues exactly, docs/linear-fast-weights.md). Backward, the gradient handed back through the carry (dW0 of the
+/// of T/2 with the state passed on equal one call of T. Forward: within 1e-6 relative L2 (the projections are per step; the
+/// memory continues from WT rounded once to float32, where one call keeps its compensated sum, docs/linear-fast-weights.md
+/// §4). Backward, the gradient handed back through the carry (dW0 of the
 /// second half as dWT of the first): dx and the parameter gradients (summed over the halves) within 1e-5 relative L2 of the
 /// one-call values: the memory's rebuild and the sums over time round differently in two pieces (float32, ~T·u).
 /// </summary>
@@ -105,7 +106,7 @@ public sealed class FastWeightAttentionStateTests
         static double Rel(float[] a, float[] e) => Tolerance.RelativeL2(Array.ConvertAll(a, v => (double)v), Array.ConvertAll(e, v => (double)v));
         Assert.Multiple(() =>
         {
-            Assert.That(yTwo, Is.EqualTo(yOne), "y, bit for bit");
+            Assert.That(Rel(yTwo, yOne), Is.LessThanOrEqualTo(1e-6), "y");
             Assert.That(Rel(dxTwo, dxOne), Is.LessThanOrEqualTo(1e-5), "dx through the carried state");
             for (int k = 0; k < gradOne.Count; k++)
             {

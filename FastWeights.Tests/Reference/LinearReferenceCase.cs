@@ -16,10 +16,10 @@ public sealed record LinearReferenceConfig(int Batch, int Time, int Heads, int K
     public bool HasBeta => Rule == UpdateRule.Delta;
 
     /// <summary>The kernel options with the same meaning.</summary>
-    public LinearFastWeightOptions Options(FastWeights.Kernels.FastWeightRnn.SweepSchedule schedule, bool storeAll = false) => new()
+    public LinearFastWeightOptions Options(FastWeights.Kernels.FastWeightRnn.SweepSchedule schedule, bool storeAll = false, bool compensated = true) => new()
     {
         Heads = Heads, KeySize = KeySize, ValueSize = ValueSize, FeatureMap = Map, Rule = Rule, Normalize = Normalize,
-        Epsilon = Epsilon, Schedule = schedule, StoreAll = storeAll,
+        Epsilon = Epsilon, Schedule = schedule, StoreAll = storeAll, CompensatedSums = compensated,
     };
 
     /// <summary>A seed derived from the fields only (a record's GetHashCode mixes in a per-process type hash).</summary>

@@ -17,9 +17,10 @@ public static class LinearRunner
         Dy = backward ? F(c.Dy) : null, DwT = backward ? F(c.DwT) : null, DzT = backward ? F(c.DzT) : null,
     };
 
-    public static LinearFastWeightHostResult Run(LinearReferenceCase c, SweepSchedule schedule, bool storeAll = false, bool backward = true)
+    public static LinearFastWeightHostResult Run(LinearReferenceCase c, SweepSchedule schedule, bool storeAll = false, bool backward = true,
+        bool compensated = true)
     {
-        using var layer = new LinearFastWeightLayer(LayerRunner.AcceleratorFor(schedule), c.Config.Options(schedule, storeAll));
+        using var layer = new LinearFastWeightLayer(LayerRunner.AcceleratorFor(schedule), c.Config.Options(schedule, storeAll, compensated));
         return LinearFastWeightHost.Run(layer, HostInputs(c, backward));
     }
 
