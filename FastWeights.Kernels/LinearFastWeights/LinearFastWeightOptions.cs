@@ -56,8 +56,8 @@ public sealed record LinearFastWeightOptions
     /// rounding its float32 sum still owes, in the forward and in the backward's rebuild. Their error then stays about
     /// one rounding instead of growing like √T roundings, which matters where a gradient is a difference of nearly
     /// equal terms (the normalised sum rule's dq: 1.1e-4 relative at T = 4096 without, 1.3e-5 with). Costs 2·m·d'
-    /// (+ 2·d') more floats per (sequence, head) and, measured on the CPU accelerator, about 2× the forward and 1.3×
-    /// the backward time. WT and zT are returned rounded once to float32, so a sequence split into calls rounds where
+    /// (+ 2·d') more floats per (sequence, head) and, measured on the CPU accelerator, up to 2× the forward (sum rule)
+    /// and 1.06–1.2× the backward time (docs/benchmarks.md). WT and zT are returned rounded once to float32, so a sequence split into calls rounds where
     /// it is split. Default true; turn it off for speed at short T (docs/linear-fast-weights.md §4).
     /// </summary>
     public bool CompensatedSums { get; init; } = true;
