@@ -124,8 +124,7 @@ public sealed class AttentionFormRnn : IDisposable
             States = ws.States, InnerStates = ws.InnerStates, Normalized = ws.Normalized, InverseStd = ws.InverseStd,
             Vectors = ws.Vectors,
         });
-        ws.ForwardShape = (batch, time);
-        ws.ForwardLayer = this;
+        ws.RecordForward(this, batch, time);
         ws.ForwardHadA0 = hasA0;
     }
 

@@ -123,11 +123,7 @@ internal sealed class BaselineCommon
         ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, bool squareThreads)
     {
         CheckCall(stream, workspace, batch, time, squareThreads);
-        if (workspace.ForwardShape is not null && !ReferenceEquals(workspace.ForwardLayer, owner))
-            throw new InvalidOperationException("The last forward on this workspace was run by another layer; run this layer's Forward first.");
-        if (workspace.ForwardShape != (batch, time))
-            throw new InvalidOperationException(
-                $"Backward(batch={batch}, time={time}) needs a Forward of the same shape on this workspace first; the last forward was {(workspace.ForwardShape is { } s ? $"(batch={s.Batch}, time={s.Time})" : "never run")}.");
+        workspace.RequireForward(owner, batch, time);
         long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
         bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
         bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);

@@ -165,8 +165,7 @@ public sealed class PerStepLaunchRnn : IDisposable
 
         Copy(stream, B, H, new BatchedView(ws.States, (long)T * H, stateStride), new BatchedView(hT, 0, H));
         Copy(stream, B, hh, new BatchedView(ws.FastWeights, T * hh, tapeStride), new BatchedView(aT, 0, hh));
-        ws.ForwardShape = (B, T);
-        ws.ForwardLayer = this;
+        ws.RecordForward(this, B, T);
     }
 
     /// <summary>

@@ -265,8 +265,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         if (workspace.Attention is { } attentionWorkspace)
         {
             AttentionForm().Forward(stream, attentionWorkspace, y, hT, aT, x, h0, a0, parameters, batch, time);
-            workspace.ForwardShape = (batch, time);
-            workspace.ForwardLayer = this;
+            workspace.RecordForward(this, batch, time);
             return;
         }
 
@@ -297,8 +296,7 @@ public sealed class FastWeightRnnLayer : IDisposable
             forwardThread!(stream, (Index1D)batch, args);
         else
             forwardGroup!(stream, GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip)), args);
-        workspace.ForwardShape = (batch, time);
-        workspace.ForwardLayer = this;
+        workspace.RecordForward(this, batch, time);
         workspace.Schedule = schedule;
     }
 
@@ -331,11 +329,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     {
         ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
-        if (workspace.ForwardShape is not null && !ReferenceEquals(workspace.ForwardLayer, this))
-            throw new InvalidOperationException("The last forward on this workspace was run by another layer; run this layer's Forward first.");
-        if (workspace.ForwardShape != (batch, time))
-            throw new InvalidOperationException(
-                $"Backward(batch={batch}, time={time}) needs a Forward of the same shape on this workspace first; the last forward was {(workspace.ForwardShape is { } s ? $"(batch={s.Batch}, time={s.Time})" : "never run")}.");
+        workspace.RequireForward(this, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize;
         long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
         bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);

@@ -196,8 +196,7 @@ public sealed class HyperLstmLayer : IDisposable
             forwardThread!(stream, (Index1D)batch, args);
         else
             forwardGroup!(stream, GroupConfig(batch), args);
-        workspace.ForwardShape = (batch, time);
-        workspace.ForwardLayer = this;
+        workspace.RecordForward(this, batch, time);
     }
 
     /// <summary>
@@ -227,11 +226,7 @@ public sealed class HyperLstmLayer : IDisposable
     {
         ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
-        if (workspace.ForwardShape is not null && !ReferenceEquals(workspace.ForwardLayer, this))
-            throw new InvalidOperationException("The last forward on this workspace was run by another layer; run this layer's Forward first.");
-        if (workspace.ForwardShape != (batch, time))
-            throw new InvalidOperationException(
-                $"Backward(batch={batch}, time={time}) needs a Forward of the same shape on this workspace first (a backward consumes the forward's tape); the last unconsumed forward was {(workspace.ForwardShape is { } s ? $"(batch={s.Batch}, time={s.Time})" : "none")}.");
+        workspace.RequireForward(this, batch, time, consumesTape: true);
         int H = Options.HiddenSize, N = Options.HyperHiddenSize, Z = Options.EmbeddingSize, I = Options.InputSize;
         bool hasDx = ViewChecks.Optional(dx, nameof(dx), (long)batch * time * I, $"[B={batch},T={time},I={I}]", Accelerator);
         var hasD0 = States(dState0, "dh0", "dc0", "dHyperH0", "dHyperC0", batch)

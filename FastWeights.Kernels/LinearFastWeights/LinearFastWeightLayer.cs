@@ -197,8 +197,7 @@ public sealed class LinearFastWeightLayer : IDisposable
         args.WT = wT;
         args.ZT = hasZT ? zT : workspace.Vectors;
         Launch(stream, forwardThread, forwardGroup, batch, args);
-        workspace.ForwardShape = (batch, time);
-        workspace.ForwardLayer = this;
+        workspace.RecordForward(this, batch, time);
     }
 
     /// <summary>
@@ -245,11 +244,7 @@ public sealed class LinearFastWeightLayer : IDisposable
     {
         ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
-        if (workspace.ForwardShape is not null && !ReferenceEquals(workspace.ForwardLayer, this))
-            throw new InvalidOperationException("The last forward on this workspace was run by another layer; run this layer's Forward first.");
-        if (workspace.ForwardShape != (batch, time))
-            throw new InvalidOperationException(
-                $"Backward(batch={batch}, time={time}) needs a Forward of the same shape on this workspace first; the last forward was {(workspace.ForwardShape is { } s ? $"(batch={s.Batch}, time={s.Time})" : "never run")}.");
+        workspace.RequireForward(this, batch, time);
         var shapes = new Shapes(batch, time, Options, FeatureSize);
         ViewChecks.Required(dq, nameof(dq), shapes.Keys, shapes.KeysShape, Accelerator);
         ViewChecks.Required(dk, nameof(dk), shapes.Keys, shapes.KeysShape, Accelerator);

@@ -40,6 +40,34 @@ public abstract class DeviceWorkspace : IDisposable
     /// <summary>The layer whose forward filled the tape last.</summary>
     internal object? ForwardLayer { get; set; }
 
+    /// <summary>Records that <paramref name="layer"/>'s forward of (batch, time) filled the tape.</summary>
+    internal void RecordForward(object layer, int batch, int time)
+    {
+        ForwardShape = (batch, time);
+        ForwardLayer = layer;
+    }
+
+    /// <summary>
+    /// Throws <see cref="InvalidOperationException"/> unless the last forward on this workspace was run by
+    /// <paramref name="layer"/> with the same (batch, time): a backward reads that forward's tape.
+    /// </summary>
+    /// <param name="layer">The layer asking.</param>
+    /// <param name="batch">B of the backward.</param>
+    /// <param name="time">T of the backward.</param>
+    /// <param name="consumesTape">Whether a backward uses the tape up (the next backward needs a new forward); said in the message.</param>
+    internal void RequireForward(object layer, int batch, int time, bool consumesTape = false)
+    {
+        if (ForwardShape is not null && !ReferenceEquals(ForwardLayer, layer))
+            throw new InvalidOperationException("The last forward on this workspace was run by another layer; run this layer's Forward first.");
+        if (ForwardShape != (batch, time))
+        {
+            string last = ForwardShape is { } s ? $"(batch={s.Batch}, time={s.Time})" : consumesTape ? "none" : "never run";
+            throw new InvalidOperationException(consumesTape
+                ? $"Backward(batch={batch}, time={time}) needs a Forward of the same shape on this workspace first (a backward consumes the forward's tape); the last unconsumed forward was {last}."
+                : $"Backward(batch={batch}, time={time}) needs a Forward of the same shape on this workspace first; the last forward was {last}.");
+        }
+    }
+
     /// <summary>
     /// Allocates one float32 buffer of <paramref name="elements"/> elements and owns it. Every caller passes ≥ 1 element
     /// (all sizes are ≥ 1), since some back ends refuse empty buffers.
