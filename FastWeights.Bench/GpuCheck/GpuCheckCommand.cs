@@ -10,7 +10,7 @@ namespace FastWeights.Bench.GpuCheck;
 /// <c>gpu-check [--accelerator cuda|cpu] [--quick]</c>: runs forward and backward of the layer on the
 /// device under test, with both schedules of the matrix form and with the attention form, for a fixed list of shapes,
 /// and compares every output and gradient with the same call on the ILGPU CPU accelerator (matrix form, thread
-/// schedule). Prints one <c>PASS</c>/<c>FAIL</c> line per (shape, variant) with the relative L2 error of each tensor and
+/// schedule); then the same for the linear fast-weight memory's group schedule (<see cref="LinearGpuCheck"/>). Prints one <c>PASS</c>/<c>FAIL</c> line per (shape, variant) with the relative L2 error of each tensor and
 /// where A and Ā lived, then a summary line. Exit code 0 when all pass, 2 when any fails.
 /// </summary>
 /// <remarks>
@@ -55,8 +55,8 @@ internal static class GpuCheckCommand
             DefaultValueFactory = _ => "cuda",
         };
         accelerator.AcceptOnlyFromAmong("cuda", "cpu");
-        var quick = new Option<bool>("--quick") { Description = "Only the first two shapes." };
-        var command = new Command(Name, "Check the layer on the device under test against the CPU accelerator, both schedules, a fixed list of shapes; PASS/FAIL lines.")
+        var quick = new Option<bool>("--quick") { Description = "Only the first two shapes of each layer." };
+        var command = new Command(Name, "Check the fast-weight RNN layer and the linear fast-weight memory on the device under test against the CPU accelerator, a fixed list of shapes; PASS/FAIL lines.")
         {
             accelerator, quick,
         };
@@ -105,6 +105,10 @@ internal static class GpuCheckCommand
                     if (ok) passed++; else failed++;
                 }
             }
+            stdout.WriteLine($"gpu-check: linear fast-weight memory, group schedule on {group.Describe()} vs the thread schedule on the reference");
+            var (linearPassed, linearFailed) = LinearGpuCheck.Run(group, reference, quick, stdout);
+            passed += linearPassed;
+            failed += linearFailed;
             stdout.WriteLine($"gpu-check: {passed} passed, {failed} failed");
             return failed == 0 ? 0 : Failed;
         });

@@ -21,10 +21,39 @@ public sealed class GpuCheckSmokeTests
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(0), stderr.ToString());
-            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 6 passed, 0 failed"));
+            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 8 passed, 0 failed"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group matrix B=2 T=5"));
             Assert.That(stdout.ToString(), Does.Contain("fwd A shared"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu thread attention B=2 T=5"));
+            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group linear delta normalised Dpfp1 B=2 T=9"));
+            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group linear sum normalised Dpfp2 B=2 T=9"));
+        });
+    }
+
+    /// <summary>The full list of the linear memory's cases passes on the NVIDIA-shaped CPU device (the long case included).</summary>
+    [Test]
+    public void LinearCasesPassOnTheCpu()
+    {
+        using var reference = FastWeights.Kernels.Devices.ComputeDevice.Open(FastWeights.Kernels.Devices.AcceleratorKind.Cpu);
+        using var group = FastWeights.Kernels.Devices.ComputeDevice.Open(FastWeights.Kernels.Devices.AcceleratorKind.CpuNvidia);
+        var stdout = new StringWriter();
+        var (passed, failed) = LinearGpuCheck.Run(group, reference, quick: false, stdout);
+        TestContext.Out.WriteLine(stdout.ToString());
+        Assert.That((passed, failed), Is.EqualTo((LinearGpuCheck.Cases.Length, 0)), stdout.ToString());
+    }
+
+    [Test]
+    public void LinearCompare_OneTensorOutsideToleranceFails()
+    {
+        static FastWeights.Kernels.LinearFastWeights.LinearFastWeightHostResult Result(float dq) => new()
+        {
+            Y = [1f], WT = [1f], DQ = [dq], DK = [1f], DV = [1f], DW0 = [1f],
+        };
+        Assert.Multiple(() =>
+        {
+            Assert.That(LinearGpuCheck.Compare(Result(1f), Result(1f)).Ok, Is.True);
+            Assert.That(LinearGpuCheck.Compare(Result(1.0005f), Result(1f)).Ok, Is.True, "5e-4 is inside the gradient tolerance");
+            Assert.That(LinearGpuCheck.Compare(Result(1.01f), Result(1f)).Ok, Is.False);
         });
     }
 
