@@ -10,7 +10,8 @@ namespace FastWeights.Bench.GpuCheck;
 /// <c>gpu-check [--accelerator cuda|cpu] [--quick]</c>: runs forward and backward of the layer on the
 /// device under test, with both schedules of the matrix form and with the attention form, for a fixed list of shapes,
 /// and compares every output and gradient with the same call on the ILGPU CPU accelerator (matrix form, thread
-/// schedule); then the same for the linear fast-weight memory's group schedule (<see cref="LinearGpuCheck"/>). Prints one <c>PASS</c>/<c>FAIL</c> line per (shape, variant) with the relative L2 error of each tensor and
+/// schedule); then the same for the group schedules of the linear fast-weight memory (<see cref="LinearGpuCheck"/>) and of
+/// the LSTM-LN and HyperLSTM (<see cref="LstmGpuCheck"/>). Prints one <c>PASS</c>/<c>FAIL</c> line per (shape, variant) with the relative L2 error of each tensor and
 /// where A and Ā lived, then a summary line. Exit code 0 when all pass, 2 when any fails.
 /// </summary>
 /// <remarks>
@@ -56,7 +57,7 @@ internal static class GpuCheckCommand
         };
         accelerator.AcceptOnlyFromAmong("cuda", "cpu");
         var quick = new Option<bool>("--quick") { Description = "Only the first two shapes of each layer." };
-        var command = new Command(Name, "Check the fast-weight RNN layer and the linear fast-weight memory on the device under test against the CPU accelerator, a fixed list of shapes; PASS/FAIL lines.")
+        var command = new Command(Name, "Check the fast-weight RNN layer, the linear fast-weight memory and the LSTMs on the device under test against the CPU accelerator, a fixed list of shapes; PASS/FAIL lines.")
         {
             accelerator, quick,
         };
@@ -109,6 +110,10 @@ internal static class GpuCheckCommand
             var (linearPassed, linearFailed) = LinearGpuCheck.Run(group, reference, quick, stdout);
             passed += linearPassed;
             failed += linearFailed;
+            stdout.WriteLine($"gpu-check: LSTM-LN and HyperLSTM, group schedule on {group.Describe()} vs the thread schedule on the reference");
+            var (lstmPassed, lstmFailed) = LstmGpuCheck.Run(group, reference, quick, stdout);
+            passed += lstmPassed;
+            failed += lstmFailed;
             stdout.WriteLine($"gpu-check: {passed} passed, {failed} failed");
             return failed == 0 ? 0 : Failed;
         });

@@ -21,12 +21,14 @@ public sealed class GpuCheckSmokeTests
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(0), stderr.ToString());
-            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 8 passed, 0 failed"));
+            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 10 passed, 0 failed"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group matrix B=2 T=5"));
             Assert.That(stdout.ToString(), Does.Contain("fwd A shared"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu thread attention B=2 T=5"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group linear delta normalised Dpfp1 B=2 T=9"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group linear sum normalised Dpfp2 B=2 T=9"));
+            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group lstm-ln B=2 T=6"));
+            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group hyperlstm B=2 T=6"));
         });
     }
 
@@ -40,6 +42,32 @@ public sealed class GpuCheckSmokeTests
         var (passed, failed) = LinearGpuCheck.Run(group, reference, quick: false, stdout);
         TestContext.Out.WriteLine(stdout.ToString());
         Assert.That((passed, failed), Is.EqualTo((LinearGpuCheck.Cases.Length, 0)), stdout.ToString());
+    }
+
+    /// <summary>The full list of the LSTM-LN and HyperLSTM cases passes on the NVIDIA-shaped CPU device.</summary>
+    [Test]
+    public void LstmCasesPassOnTheCpu()
+    {
+        using var reference = FastWeights.Kernels.Devices.ComputeDevice.Open(FastWeights.Kernels.Devices.AcceleratorKind.Cpu);
+        using var group = FastWeights.Kernels.Devices.ComputeDevice.Open(FastWeights.Kernels.Devices.AcceleratorKind.CpuNvidia);
+        var stdout = new StringWriter();
+        var (passed, failed) = LstmGpuCheck.Run(group, reference, quick: false, stdout);
+        TestContext.Out.WriteLine(stdout.ToString());
+        Assert.That((passed, failed), Is.EqualTo((LstmGpuCheck.Cases.Length, 0)), stdout.ToString());
+        // Every parameter's gradient is compared, so a parameter the check forgot would show as a missing name.
+        Assert.That(stdout.ToString(), Does.Contain("dWD=").And.Contain("dHyperCellLnBias=").And.Contain("dhc0="));
+    }
+
+    [Test]
+    public void LstmCompare_AMissingOrWrongTensorFails()
+    {
+        var e = new Dictionary<string, float[]> { ["y"] = [1f], ["dWH"] = [1f] };
+        Assert.Multiple(() =>
+        {
+            Assert.That(LstmGpuCheck.Compare(new() { ["y"] = [1f], ["dWH"] = [1.0005f] }, e).Ok, Is.True, "5e-4 is inside the gradient tolerance");
+            Assert.That(LstmGpuCheck.Compare(new() { ["y"] = [1.001f], ["dWH"] = [1f] }, e).Ok, Is.False, "1e-3 is outside the forward tolerance");
+            Assert.That(LstmGpuCheck.Compare(new() { ["y"] = [1f] }, e).Ok, Is.False, "a missing gradient");
+        });
     }
 
     [Test]

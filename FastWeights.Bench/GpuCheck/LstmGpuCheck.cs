@@ -1,0 +1,195 @@
+using System.Globalization;
+using FastWeights.Bench.Commands;
+using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.HyperLstm;
+using FastWeights.Kernels.Lstm;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Bench.GpuCheck;
+
+/// <summary>
+/// The <c>gpu-check</c> part for the dynamic-weight baselines (docs/lstm.md): forward and backward of
+/// <see cref="LstmLayer"/> and <see cref="HyperLstmLayer"/> with the group schedule on the device under test against
+/// the thread schedule on the ILGPU CPU accelerator, every output and gradient by name. It stands in for the NUnit
+/// Gpu tests of these layers (FastWeights.Tests/Lstm, /HyperLstm: CudaTests) on a GPU machine without .NET.
+/// Tolerances as for the other layers: 1e-4 forward, 1e-3 gradients (tanh, σ and exp are approximate on CUDA).
+/// </summary>
+internal static class LstmGpuCheck
+{
+    /// <summary>One case: HyperHidden = 0 means the plain LN-LSTM.</summary>
+    internal readonly record struct Case(int B, int T, int I, int H, int HyperHidden, int Embedding, string Why)
+    {
+        public bool Hyper => HyperHidden > 0;
+    }
+
+    internal static readonly Case[] Cases =
+    [
+        new(2, 6, 3, 8, 0, 0, "tiny LSTM"),
+        new(2, 6, 3, 8, 4, 2, "tiny HyperLSTM"),
+        new(3, 24, 16, 50, 0, 0, "LSTM at the retrieval width, H not a multiple of the warp"),
+        new(2, 16, 8, 64, 16, 4, "HyperLSTM, retrieval-like N_h = 16, N_z = 4"),
+        new(2, 200, 4, 32, 0, 0, "long LSTM"),
+    ];
+
+    /// <summary>Runs the cases (the first two with <paramref name="quick"/>) and prints a PASS/FAIL line each.</summary>
+    public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout)
+    {
+        int passed = 0, failed = 0;
+        foreach (var c in quick ? Cases.Take(2) : Cases)
+        {
+            string hyper = c.Hyper ? string.Create(CultureInfo.InvariantCulture, $" N_h={c.HyperHidden} N_z={c.Embedding}") : "";
+            string what = string.Create(CultureInfo.InvariantCulture,
+                $"{LayerCommand.KindName(deviceUnderTest.Kind)} group {(c.Hyper ? "hyperlstm" : "lstm-ln")} B={c.B} T={c.T} I={c.I} H={c.H}{hyper} ({c.Why})");
+            bool ok;
+            string line;
+            try
+            {
+                var inputs = Inputs(c, seed: 104729 * c.T + c.H);
+                var expected = RunLayer(reference, c, SweepSchedule.Thread, inputs);
+                var actual = RunLayer(deviceUnderTest, c, SweepSchedule.Group, inputs);
+                (ok, line) = Compare(actual, expected);
+                line = $"{what} {line}";
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                ok = false;
+                line = $"{what} threw {e.GetType().Name}: {CommandErrors.OneLine(e.Message)}";
+            }
+            stdout.WriteLine((ok ? "PASS " : "FAIL ") + line);
+            if (ok) passed++; else failed++;
+        }
+        return (passed, failed);
+    }
+
+    /// <summary>The parameters of a case in the layers' order, with their lengths; gains start near 1.</summary>
+    internal static (string Name, long Length)[] Parameters(Case c)
+    {
+        int H = c.H, I = c.I, N = c.HyperHidden, Z = c.Embedding;
+        var main = new (string, long)[]
+        {
+            ("WH", 4L * H * H), ("WX", 4L * H * I), ("B", 4L * H), ("LnGain", 4L * H), ("LnBias", 4L * H),
+            ("CellLnGain", H), ("CellLnBias", H),
+        };
+        if (!c.Hyper) return main;
+        return
+        [
+            .. main,
+            ("HyperWH", 4L * N * N), ("HyperWHMain", 4L * N * H), ("HyperWX", 4L * N * I), ("HyperB", 4L * N),
+            ("HyperLnGain", 4L * N), ("HyperLnBias", 4L * N), ("HyperCellLnGain", N), ("HyperCellLnBias", N),
+            ("WZ", 12L * Z * N), ("BZ", 8L * Z), ("WD", 12L * H * Z),
+        ];
+    }
+
+    /// <summary>Inputs by name: x, the initial state, the parameters, dy and the final state's gradients.</summary>
+    internal static Dictionary<string, float[]> Inputs(Case c, int seed)
+    {
+        var rng = new Random(seed);
+        float[] U(long n, double scale, double offset = 0)
+        {
+            var a = new float[n];
+            for (long k = 0; k < n; k++) a[k] = (float)(offset + scale * (2 * rng.NextDouble() - 1));
+            return a;
+        }
+        long bh = (long)c.B * c.H, bn = (long)c.B * c.HyperHidden;
+        var inputs = new Dictionary<string, float[]>
+        {
+            ["x"] = U((long)c.B * c.T * c.I, 1), ["h0"] = U(bh, 0.5), ["c0"] = U(bh, 0.5),
+            ["dy"] = U((long)c.B * c.T * c.H, 1), ["dhT"] = U(bh, 1), ["dcT"] = U(bh, 1),
+        };
+        if (c.Hyper)
+        {
+            inputs["hh0"] = U(bn, 0.5);
+            inputs["hc0"] = U(bn, 0.5);
+            inputs["dhhT"] = U(bn, 1);
+            inputs["dhcT"] = U(bn, 1);
+        }
+        foreach (var (name, length) in Parameters(c))
+            inputs[name] = name.Contains("LnGain") ? U(length, 0.2, 1) : U(length, 0.3);
+        return inputs;
+    }
+
+    /// <summary>Forward and backward of one case on one device; outputs and gradients by name (gradients as "d" + name).</summary>
+    private static Dictionary<string, float[]> RunLayer(ComputeDevice device, Case c, SweepSchedule schedule, Dictionary<string, float[]> inputs)
+    {
+        var acc = device.Accelerator;
+        var stream = acc.DefaultStream;
+        var owned = new List<MemoryBuffer>();
+        ArrayView<float> Up(string name)
+        {
+            var buffer = acc.Allocate1D(inputs[name]);
+            owned.Add(buffer);
+            return buffer.View;
+        }
+        var outputs = new Dictionary<string, ArrayView<float>>();
+        ArrayView<float> Out(string name, long length)
+        {
+            var buffer = acc.Allocate1D<float>(length);
+            owned.Add(buffer);
+            outputs[name] = buffer.View;
+            return buffer.View;
+        }
+        try
+        {
+            long bh = (long)c.B * c.H, bn = (long)c.B * c.HyperHidden;
+            var x = Up("x");
+            var p = Parameters(c).ToDictionary(e => e.Name, e => Up(e.Name));
+            var d = Parameters(c).ToDictionary(e => e.Name, e => Out("d" + e.Name, e.Length));
+            var y = Out("y", (long)c.B * c.T * c.H);
+            if (!c.Hyper)
+            {
+                using var layer = new LstmLayer(acc, new LstmOptions { InputSize = c.I, HiddenSize = c.H, Schedule = schedule });
+                using var ws = layer.CreateWorkspace(c.B, c.T);
+                var parameters = new LstmParameters(p["WH"], p["WX"], p["B"], p["LnGain"], p["LnBias"], p["CellLnGain"], p["CellLnBias"]);
+                layer.Forward(stream, ws, y, Out("hT", bh), Out("cT", bh), x, Up("h0"), Up("c0"), parameters, c.B, c.T);
+                layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I), Out("dh0", bh), Out("dc0", bh),
+                    new LstmParameterGradients(d["WH"], d["WX"], d["B"], d["LnGain"], d["LnBias"], d["CellLnGain"], d["CellLnBias"]),
+                    Up("dy"), Up("dhT"), Up("dcT"), x, parameters, c.B, c.T);
+                stream.Synchronize();
+            }
+            else
+            {
+                using var layer = new HyperLstmLayer(acc, new HyperLstmOptions
+                {
+                    InputSize = c.I, HiddenSize = c.H, HyperHiddenSize = c.HyperHidden, EmbeddingSize = c.Embedding, Schedule = schedule,
+                });
+                using var ws = layer.CreateWorkspace(c.B, c.T);
+                var parameters = new HyperLstmParameters(p["WH"], p["WX"], p["B"], p["LnGain"], p["LnBias"], p["CellLnGain"], p["CellLnBias"],
+                    p["HyperWH"], p["HyperWHMain"], p["HyperWX"], p["HyperB"], p["HyperLnGain"], p["HyperLnBias"],
+                    p["HyperCellLnGain"], p["HyperCellLnBias"], p["WZ"], p["BZ"], p["WD"]);
+                layer.Forward(stream, ws, y, new HyperLstmState(Out("hT", bh), Out("cT", bh), Out("hhT", bn), Out("hcT", bn)), x,
+                    new HyperLstmState(Up("h0"), Up("c0"), Up("hh0"), Up("hc0")), parameters, c.B, c.T);
+                layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I),
+                    new HyperLstmState(Out("dh0", bh), Out("dc0", bh), Out("dhh0", bn), Out("dhc0", bn)),
+                    new HyperLstmParameterGradients(d["WH"], d["WX"], d["B"], d["LnGain"], d["LnBias"], d["CellLnGain"], d["CellLnBias"],
+                        d["HyperWH"], d["HyperWHMain"], d["HyperWX"], d["HyperB"], d["HyperLnGain"], d["HyperLnBias"],
+                        d["HyperCellLnGain"], d["HyperCellLnBias"], d["WZ"], d["BZ"], d["WD"]),
+                    Up("dy"), new HyperLstmState(Up("dhT"), Up("dcT"), Up("dhhT"), Up("dhcT")), x, parameters, c.B, c.T);
+                stream.Synchronize();
+            }
+            return outputs.ToDictionary(kv => kv.Key, kv => kv.Value.GetAsArray(stream));
+        }
+        finally
+        {
+            foreach (var b in owned) b.Dispose();
+        }
+    }
+
+    /// <summary>Every tensor by name; y and the final state are forward outputs, the "d…" ones gradients.</summary>
+    internal static (bool Ok, string Line) Compare(Dictionary<string, float[]> actual, Dictionary<string, float[]> expected)
+    {
+        const double forwardTolerance = 1e-4, gradientTolerance = 1e-3;
+        bool ok = actual.Count == expected.Count;
+        var parts = new List<string>();
+        foreach (var (name, e) in expected)
+        {
+            bool forward = !name.StartsWith('d');
+            double err = actual.TryGetValue(name, out var a) ? GpuCheckCommand.RelativeL2(a, e) : double.PositiveInfinity;
+            if (!(err <= (forward ? forwardTolerance : gradientTolerance))) ok = false;
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name}={err:E1}"));
+        }
+        return (ok, string.Create(CultureInfo.InvariantCulture,
+            $"rel_l2: {string.Join(' ', parts)} (tol fwd {forwardTolerance:E0}, grad {gradientTolerance:E0})"));
+    }
+}
