@@ -89,20 +89,12 @@ internal static class GpuCheckCommand
                 foreach (var (schedule, form) in Variants)
                 {
                     var device = schedule == SweepSchedule.Group || thread is null ? group : thread;
-                    string line;
-                    bool ok;
-                    try
+                    bool ok = Report(stdout, Describe(device, schedule, form, shape), () =>
                     {
                         var actual = RunLayer(device, shape, schedule, form, inputs, out string placement);
-                        (ok, line) = Compare(actual, expected, shape);
-                        line = $"{Describe(device, schedule, form, shape)} {placement} {line}";
-                    }
-                    catch (Exception e) when (e is not OutOfMemoryException)
-                    {
-                        ok = false;
-                        line = $"{Describe(device, schedule, form, shape)} threw {e.GetType().Name}: {CommandErrors.OneLine(e.Message)}";
-                    }
-                    stdout.WriteLine((ok ? "PASS " : "FAIL ") + line);
+                        var (same, line) = Compare(actual, expected, shape);
+                        return (same, $"{placement} {line}");
+                    });
                     if (ok) passed++; else failed++;
                 }
             }
@@ -150,12 +142,7 @@ internal static class GpuCheckCommand
     internal static FastWeightRnnHostInputs Inputs(Shape s, int seed)
     {
         var rng = new Random(seed);
-        float[] U(long n, double scale, double offset = 0)
-        {
-            var a = new float[n];
-            for (long k = 0; k < n; k++) a[k] = (float)(offset + scale * (2 * rng.NextDouble() - 1));
-            return a;
-        }
+        float[] U(long n, double scale, double offset = 0) => Uniform(rng, n, scale, offset);
         long bh = (long)s.B * s.H;
         return new FastWeightRnnHostInputs
         {
@@ -187,6 +174,36 @@ internal static class GpuCheckCommand
         }
         return (ok, string.Create(CultureInfo.InvariantCulture,
             $"rel_l2: {string.Join(' ', parts)} (tol fwd {forwardTolerance:E0}, grad {gradientTolerance:E0})"));
+    }
+
+    /// <summary>
+    /// Runs one check, turning an exception into a failure, and prints its PASS/FAIL line ("what" then the detail).
+    /// Returns whether it passed.
+    /// </summary>
+    internal static bool Report(TextWriter stdout, string what, Func<(bool Ok, string Line)> check)
+    {
+        bool ok;
+        string line;
+        try
+        {
+            (ok, line) = check();
+            line = $"{what} {line}";
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            ok = false;
+            line = $"{what} threw {e.GetType().Name}: {CommandErrors.OneLine(e.Message)}";
+        }
+        stdout.WriteLine((ok ? "PASS " : "FAIL ") + line);
+        return ok;
+    }
+
+    /// <summary>n values offset + scale·U(−1, 1) from <paramref name="rng"/> (the checks' deterministic inputs).</summary>
+    internal static float[] Uniform(Random rng, long n, double scale, double offset = 0)
+    {
+        var a = new float[n];
+        for (long k = 0; k < n; k++) a[k] = (float)(offset + scale * (2 * rng.NextDouble() - 1));
+        return a;
     }
 
     /// <summary>‖a − e‖₂ / max(‖e‖₂, 1e-30) in float64; infinite on a length mismatch or a non-finite value.</summary>

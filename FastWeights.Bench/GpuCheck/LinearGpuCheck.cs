@@ -40,22 +40,13 @@ internal static class LinearGpuCheck
         foreach (var c in quick ? Cases.Take(2) : Cases)
         {
             string what = Describe(deviceUnderTest, c);
-            bool ok;
-            string line;
-            try
+            bool ok = GpuCheckCommand.Report(stdout, what, () =>
             {
                 var inputs = Inputs(c, seed: 7919 * c.T + c.M);
                 var expected = RunLayer(reference, c, SweepSchedule.Thread, inputs);
                 var actual = RunLayer(deviceUnderTest, c, SweepSchedule.Group, inputs);
-                (ok, line) = Compare(actual, expected);
-                line = $"{what} {line}";
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                ok = false;
-                line = $"{what} threw {e.GetType().Name}: {CommandErrors.OneLine(e.Message)}";
-            }
-            stdout.WriteLine((ok ? "PASS " : "FAIL ") + line);
+                return Compare(actual, expected);
+            });
             if (ok) passed++; else failed++;
         }
         return (passed, failed);
@@ -80,12 +71,7 @@ internal static class LinearGpuCheck
     internal static LinearFastWeightHostInputs Inputs(Case c, int seed)
     {
         var rng = new Random(seed);
-        float[] U(long n, double scale, double offset = 0)
-        {
-            var a = new float[n];
-            for (long k = 0; k < n; k++) a[k] = (float)(offset + scale * (2 * rng.NextDouble() - 1));
-            return a;
-        }
+        float[] U(long n, double scale, double offset = 0) => GpuCheckCommand.Uniform(rng, n, scale, offset);
         int featureSize = c.Map.FeatureSize(c.D);
         long rows = (long)c.B * c.T * c.Heads, sequences = (long)c.B * c.Heads;
         bool keepsZ = c.Rule == UpdateRule.Sum && c.Normalize;

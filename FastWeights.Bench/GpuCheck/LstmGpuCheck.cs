@@ -42,22 +42,13 @@ internal static class LstmGpuCheck
             string hyper = c.Hyper ? string.Create(CultureInfo.InvariantCulture, $" N_h={c.HyperHidden} N_z={c.Embedding}") : "";
             string what = string.Create(CultureInfo.InvariantCulture,
                 $"{LayerCommand.KindName(deviceUnderTest.Kind)} group {(c.Hyper ? "hyperlstm" : "lstm-ln")} B={c.B} T={c.T} I={c.I} H={c.H}{hyper} ({c.Why})");
-            bool ok;
-            string line;
-            try
+            bool ok = GpuCheckCommand.Report(stdout, what, () =>
             {
                 var inputs = Inputs(c, seed: 104729 * c.T + c.H);
                 var expected = RunLayer(reference, c, SweepSchedule.Thread, inputs);
                 var actual = RunLayer(deviceUnderTest, c, SweepSchedule.Group, inputs);
-                (ok, line) = Compare(actual, expected);
-                line = $"{what} {line}";
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                ok = false;
-                line = $"{what} threw {e.GetType().Name}: {CommandErrors.OneLine(e.Message)}";
-            }
-            stdout.WriteLine((ok ? "PASS " : "FAIL ") + line);
+                return Compare(actual, expected);
+            });
             if (ok) passed++; else failed++;
         }
         return (passed, failed);
@@ -86,12 +77,7 @@ internal static class LstmGpuCheck
     internal static Dictionary<string, float[]> Inputs(Case c, int seed)
     {
         var rng = new Random(seed);
-        float[] U(long n, double scale, double offset = 0)
-        {
-            var a = new float[n];
-            for (long k = 0; k < n; k++) a[k] = (float)(offset + scale * (2 * rng.NextDouble() - 1));
-            return a;
-        }
+        float[] U(long n, double scale, double offset = 0) => GpuCheckCommand.Uniform(rng, n, scale, offset);
         long bh = (long)c.B * c.H, bn = (long)c.B * c.HyperHidden;
         var inputs = new Dictionary<string, float[]>
         {

@@ -32,30 +32,34 @@ public sealed class GpuCheckSmokeTests
         });
     }
 
-    /// <summary>The full list of the linear memory's cases passes on the NVIDIA-shaped CPU device (the long case included).</summary>
-    [Test]
-    public void LinearCasesPassOnTheCpu()
+    /// <summary>Runs one family's full case list with the NVIDIA-shaped CPU device as the device under test.</summary>
+    private static (int Passed, int Failed, string Output) RunOnCpu(
+        Func<FastWeights.Kernels.Devices.ComputeDevice, FastWeights.Kernels.Devices.ComputeDevice, TextWriter, (int, int)> run)
     {
         using var reference = FastWeights.Kernels.Devices.ComputeDevice.Open(FastWeights.Kernels.Devices.AcceleratorKind.Cpu);
         using var group = FastWeights.Kernels.Devices.ComputeDevice.Open(FastWeights.Kernels.Devices.AcceleratorKind.CpuNvidia);
         var stdout = new StringWriter();
-        var (passed, failed) = LinearGpuCheck.Run(group, reference, quick: false, stdout);
+        var (passed, failed) = run(group, reference, stdout);
         TestContext.Out.WriteLine(stdout.ToString());
-        Assert.That((passed, failed), Is.EqualTo((LinearGpuCheck.Cases.Length, 0)), stdout.ToString());
+        return (passed, failed, stdout.ToString());
+    }
+
+    /// <summary>The full list of the linear memory's cases passes on the NVIDIA-shaped CPU device (the long case included).</summary>
+    [Test]
+    public void LinearCasesPassOnTheCpu()
+    {
+        var (passed, failed, output) = RunOnCpu((g, r, o) => LinearGpuCheck.Run(g, r, quick: false, o));
+        Assert.That((passed, failed), Is.EqualTo((LinearGpuCheck.Cases.Length, 0)), output);
     }
 
     /// <summary>The full list of the LSTM-LN and HyperLSTM cases passes on the NVIDIA-shaped CPU device.</summary>
     [Test]
     public void LstmCasesPassOnTheCpu()
     {
-        using var reference = FastWeights.Kernels.Devices.ComputeDevice.Open(FastWeights.Kernels.Devices.AcceleratorKind.Cpu);
-        using var group = FastWeights.Kernels.Devices.ComputeDevice.Open(FastWeights.Kernels.Devices.AcceleratorKind.CpuNvidia);
-        var stdout = new StringWriter();
-        var (passed, failed) = LstmGpuCheck.Run(group, reference, quick: false, stdout);
-        TestContext.Out.WriteLine(stdout.ToString());
-        Assert.That((passed, failed), Is.EqualTo((LstmGpuCheck.Cases.Length, 0)), stdout.ToString());
+        var (passed, failed, output) = RunOnCpu((g, r, o) => LstmGpuCheck.Run(g, r, quick: false, o));
+        Assert.That((passed, failed), Is.EqualTo((LstmGpuCheck.Cases.Length, 0)), output);
         // Every parameter's gradient is compared, so a parameter the check forgot would show as a missing name.
-        Assert.That(stdout.ToString(), Does.Contain("dWD=").And.Contain("dHyperCellLnBias=").And.Contain("dhc0="));
+        Assert.That(output, Does.Contain("dWD=").And.Contain("dHyperCellLnBias=").And.Contain("dhc0="));
     }
 
     [Test]
