@@ -11,7 +11,8 @@ namespace FastWeights.Bench.GpuCheck;
 /// device under test, with both schedules of the matrix form and with the attention form, for a fixed list of shapes,
 /// and compares every output and gradient with the same call on the ILGPU CPU accelerator (matrix form, thread
 /// schedule); then the same for the group schedules of the linear fast-weight memory (<see cref="LinearGpuCheck"/>) and of
-/// the LSTM-LN and HyperLSTM (<see cref="LstmGpuCheck"/>). Prints one <c>PASS</c>/<c>FAIL</c> line per (shape, variant) with the relative L2 error of each tensor and
+/// the LSTM-LN and HyperLSTM (<see cref="LstmGpuCheck"/>), and one training batch of every retrieval model
+/// (<see cref="ModelGpuCheck"/>). Prints one <c>PASS</c>/<c>FAIL</c> line per (shape, variant) with the relative L2 error of each tensor and
 /// where A and Ā lived, then a summary line. Exit code 0 when all pass, 2 when any fails.
 /// </summary>
 /// <remarks>
@@ -57,7 +58,7 @@ internal static class GpuCheckCommand
         };
         accelerator.AcceptOnlyFromAmong("cuda", "cpu");
         var quick = new Option<bool>("--quick") { Description = "Only the first two shapes of each layer." };
-        var command = new Command(Name, "Check the fast-weight RNN layer, the linear fast-weight memory and the LSTMs on the device under test against the CPU accelerator, a fixed list of shapes; PASS/FAIL lines.")
+        var command = new Command(Name, "Check the layers and the retrieval models on the device under test against the CPU accelerator, a fixed list of shapes; PASS/FAIL lines.")
         {
             accelerator, quick,
         };
@@ -106,6 +107,10 @@ internal static class GpuCheckCommand
             var (lstmPassed, lstmFailed) = LstmGpuCheck.Run(group, reference, quick, stdout);
             passed += lstmPassed;
             failed += lstmFailed;
+            stdout.WriteLine($"gpu-check: the retrieval models, one training batch on {group.Describe()} vs the reference");
+            var (modelPassed, modelFailed) = ModelGpuCheck.Run(group, reference, quick, stdout);
+            passed += modelPassed;
+            failed += modelFailed;
             stdout.WriteLine($"gpu-check: {passed} passed, {failed} failed");
             return failed == 0 ? 0 : Failed;
         });

@@ -21,7 +21,7 @@ public sealed class GpuCheckSmokeTests
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(0), stderr.ToString());
-            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 10 passed, 0 failed"));
+            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 12 passed, 0 failed"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group matrix B=2 T=5"));
             Assert.That(stdout.ToString(), Does.Contain("fwd A shared"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu thread attention B=2 T=5"));
@@ -29,6 +29,7 @@ public sealed class GpuCheckSmokeTests
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group linear sum normalised Dpfp2 B=2 T=9"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group lstm-ln B=2 T=6"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group hyperlstm B=2 T=6"));
+            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia model fw R=50"));
         });
     }
 
@@ -60,6 +61,27 @@ public sealed class GpuCheckSmokeTests
         Assert.That((passed, failed), Is.EqualTo((LstmGpuCheck.Cases.Length, 0)), output);
         // Every parameter's gradient is compared, so a parameter the check forgot would show as a missing name.
         Assert.That(output, Does.Contain("dWD=").And.Contain("dHyperCellLnBias=").And.Contain("dhc0="));
+    }
+
+    /// <summary>Every retrieval model's training batch agrees on the NVIDIA-shaped CPU device.</summary>
+    [Test]
+    public void ModelsPassOnTheCpu()
+    {
+        var (passed, failed, output) = RunOnCpu((g, r, o) => ModelGpuCheck.Run(g, r, quick: false, o));
+        Assert.That((passed, failed), Is.EqualTo((ModelGpuCheck.Kinds.Length, 0)), output);
+    }
+
+    [Test]
+    public void ModelCompare_FailsOnTheLossOrAnyGradient()
+    {
+        (string, float[], float[])[] Same() => [("a", [1f], [1f]), ("b", [2f], [2f])];
+        Assert.Multiple(() =>
+        {
+            Assert.That(ModelGpuCheck.Compare(1.0, 1.0, Same()).Ok, Is.True);
+            Assert.That(ModelGpuCheck.Compare(1.001, 1.0, Same()).Ok, Is.False, "loss off by 1e-3");
+            Assert.That(ModelGpuCheck.Compare(1.0, 1.0, [("a", [1f], [1f]), ("b", [2.1f], [2f])]).Ok, Is.False, "one gradient off by 5e-2");
+            Assert.That(ModelGpuCheck.Compare(1.0, 1.0, [("a", [float.NaN], [1f])]).Ok, Is.False, "a NaN gradient");
+        });
     }
 
     [Test]
