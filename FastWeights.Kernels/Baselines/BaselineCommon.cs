@@ -74,16 +74,11 @@ internal sealed class BaselineCommon
     {
         ViewChecks.Stream(stream, Accelerator);
         ArgumentNullException.ThrowIfNull(workspace);
-        if (workspace.IsDisposed) throw new ObjectDisposedException(nameof(workspace), "The workspace is disposed.");
-        if (!ReferenceEquals(workspace.Accelerator, Accelerator))
-            throw new ArgumentException("workspace was created for another accelerator.", nameof(workspace));
+        workspace.CheckOwner(Accelerator);
         if (workspace.Hidden != H || workspace.InnerSteps != S)
             throw new ArgumentException("workspace was created by a layer with other sizes.", nameof(workspace));
         CheckSizes(batch, time, squareThreads);
-        if (batch > workspace.MaxBatch)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch exceeds the workspace's capacity of {workspace.MaxBatch}.");
-        if (time > workspace.MaxTime)
-            throw new ArgumentOutOfRangeException(nameof(time), time, $"time exceeds the workspace's capacity of {workspace.MaxTime}.");
+        workspace.CheckCapacity(batch, time);
     }
 
     private void CheckParameters(FastWeightRnnParameters p)

@@ -24,11 +24,11 @@ public abstract class BaselineWorkspace : DeviceWorkspace
         InnerSteps = innerSteps;
     }
 
-    /// <summary>The largest batch B this workspace serves.</summary>
-    public int MaxBatch { get; }
+    /// <inheritdoc/>
+    public override int MaxBatch { get; }
 
-    /// <summary>The longest sequence T this workspace serves.</summary>
-    public int MaxTime { get; }
+    /// <inheritdoc/>
+    public override int MaxTime { get; }
 
     /// <summary>H of the layer that made it.</summary>
     public int Hidden { get; }

@@ -52,9 +52,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         Accelerator = accelerator;
         Options = options;
         CheckpointInterval = options.ResolveCheckpointInterval();
-        Schedule = options.Schedule != SweepSchedule.Auto
-            ? options.Schedule
-            : accelerator.AcceleratorType == AcceleratorType.CPU ? SweepSchedule.Thread : SweepSchedule.Group;
+        Schedule = options.Schedule.ResolveFor(accelerator);
 
         int h = options.HiddenSize;
         int warp = Math.Max(accelerator.WarpSize, 1);
@@ -507,18 +505,13 @@ public sealed class FastWeightRnnLayer : IDisposable
     {
         ViewChecks.Stream(stream, Accelerator);
         ArgumentNullException.ThrowIfNull(workspace);
-        if (workspace.IsDisposed) throw new ObjectDisposedException(nameof(workspace), "The workspace is disposed.");
-        if (!ReferenceEquals(workspace.Accelerator, Accelerator))
-            throw new ArgumentException("workspace was created for another accelerator.", nameof(workspace));
+        workspace.CheckOwner(Accelerator);
         if (workspace.Plan.Hidden != Options.HiddenSize || workspace.Plan.InnerSteps != Options.InnerSteps
             || workspace.Plan.CheckpointInterval != CheckpointInterval)
             throw new ArgumentException("workspace was created by a layer with other sizes.", nameof(workspace));
         ViewChecks.Positive(batch, nameof(batch));
         ViewChecks.Positive(time, nameof(time));
-        if (batch > workspace.MaxBatch)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch exceeds the workspace's capacity of {workspace.MaxBatch}.");
-        if (time > workspace.MaxTime)
-            throw new ArgumentOutOfRangeException(nameof(time), time, $"time exceeds the workspace's capacity of {workspace.MaxTime}.");
+        workspace.CheckCapacity(batch, time);
     }
 
     private void CheckParameters(FastWeightRnnParameters p)

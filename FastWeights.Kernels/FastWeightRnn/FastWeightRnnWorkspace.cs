@@ -70,11 +70,11 @@ public sealed class FastWeightRnnWorkspace : DeviceWorkspace
     /// <summary>The attention form's buffers when <see cref="Form"/> is <see cref="FastWeightForm.Attention"/>, else null.</summary>
     internal AttentionFormWorkspace? Attention { get; }
 
-    /// <summary>The largest batch B this workspace serves.</summary>
-    public int MaxBatch => Plan.Batch;
+    /// <inheritdoc/>
+    public override int MaxBatch => Plan.Batch;
 
-    /// <summary>The longest sequence T this workspace serves.</summary>
-    public int MaxTime => Plan.Time;
+    /// <inheritdoc/>
+    public override int MaxTime => Plan.Time;
 
     /// <summary>
     /// Sum of the sizes of the device buffers really allocated, in bytes (equals <see cref="FastWeightRnnLayer.WorkspaceBytes(int,int)"/>

@@ -22,3 +22,20 @@ public enum SweepSchedule
     /// </summary>
     Thread = 2,
 }
+
+/// <summary>Resolving <see cref="SweepSchedule.Auto"/>, the one rule every layer uses.</summary>
+public static class SweepScheduleExtensions
+{
+    /// <summary>
+    /// <paramref name="schedule"/> itself unless it is <see cref="SweepSchedule.Auto"/>; then <see cref="SweepSchedule.Thread"/>
+    /// on the ILGPU CPU accelerator and <see cref="SweepSchedule.Group"/> on every other accelerator.
+    /// </summary>
+    /// <param name="schedule">The requested schedule.</param>
+    /// <param name="accelerator">The accelerator the layer runs on.</param>
+    public static SweepSchedule ResolveFor(this SweepSchedule schedule, ILGPU.Runtime.Accelerator accelerator)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        return schedule != SweepSchedule.Auto ? schedule
+            : accelerator.AcceleratorType == ILGPU.Runtime.AcceleratorType.CPU ? SweepSchedule.Thread : SweepSchedule.Group;
+    }
+}

@@ -50,9 +50,7 @@ public sealed class LinearFastWeightLayer : IDisposable
         Accelerator = accelerator;
         Options = options;
         FeatureSize = options.FeatureSize();
-        Schedule = options.Schedule != SweepSchedule.Auto
-            ? options.Schedule
-            : accelerator.AcceleratorType == AcceleratorType.CPU ? SweepSchedule.Thread : SweepSchedule.Group;
+        Schedule = options.Schedule.ResolveFor(accelerator);
 
         // Threads of a group share the rows (m) and the columns (d') of W, so the group covers the larger of the two.
         int warp = Math.Max(accelerator.WarpSize, 1);
@@ -398,9 +396,7 @@ public sealed class LinearFastWeightLayer : IDisposable
     {
         ViewChecks.Stream(stream, Accelerator);
         ArgumentNullException.ThrowIfNull(workspace);
-        if (workspace.IsDisposed) throw new ObjectDisposedException(nameof(workspace), "The workspace is disposed.");
-        if (!ReferenceEquals(workspace.Accelerator, Accelerator))
-            throw new ArgumentException("workspace was created for another accelerator.", nameof(workspace));
+        workspace.CheckOwner(Accelerator);
         var o = workspace.Options;
         if (o.Heads != Options.Heads || o.KeySize != Options.KeySize || o.ValueSize != Options.ValueSize
             || o.FeatureMap != Options.FeatureMap || o.Rule != Options.Rule || o.Normalize != Options.Normalize
@@ -408,10 +404,7 @@ public sealed class LinearFastWeightLayer : IDisposable
             throw new ArgumentException("workspace was created by a layer with other sizes or rules.", nameof(workspace));
         ViewChecks.Positive(batch, nameof(batch));
         ViewChecks.Positive(time, nameof(time));
-        if (batch > workspace.MaxBatch)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch exceeds the workspace's capacity of {workspace.MaxBatch}.");
-        if (time > workspace.MaxTime)
-            throw new ArgumentOutOfRangeException(nameof(time), time, $"time exceeds the workspace's capacity of {workspace.MaxTime}.");
+        workspace.CheckCapacity(batch, time);
     }
 
     private void ThrowIfDisposed()

@@ -52,11 +52,11 @@ public sealed class LinearFastWeightWorkspace : DeviceWorkspace
     /// <summary>What was allocated, element by element.</summary>
     public LinearWorkspacePlan Plan { get; }
 
-    /// <summary>The largest batch B this workspace serves.</summary>
-    public int MaxBatch => Plan.Batch;
+    /// <inheritdoc/>
+    public override int MaxBatch => Plan.Batch;
 
-    /// <summary>The longest sequence T this workspace serves.</summary>
-    public int MaxTime => Plan.Time;
+    /// <inheritdoc/>
+    public override int MaxTime => Plan.Time;
 
     /// <summary>The options of the layer that created it (a layer with other options must not use it).</summary>
     internal LinearFastWeightOptions Options { get; }

@@ -45,11 +45,11 @@ public sealed class LstmWorkspace : DeviceWorkspace
     /// <summary>The sizes this workspace serves and what was allocated, element by element.</summary>
     public LstmWorkspacePlan Plan { get; }
 
-    /// <summary>The largest batch B this workspace serves.</summary>
-    public int MaxBatch => Plan.Batch;
+    /// <inheritdoc/>
+    public override int MaxBatch => Plan.Batch;
 
-    /// <summary>The longest sequence T this workspace serves.</summary>
-    public int MaxTime => Plan.Time;
+    /// <inheritdoc/>
+    public override int MaxTime => Plan.Time;
 
     internal ArrayView<float> Projection { get; }
     internal ArrayView<float> States { get; }

@@ -31,6 +31,12 @@ public abstract class DeviceWorkspace : IDisposable
         }
     }
 
+    /// <summary>The largest batch B this workspace serves.</summary>
+    public abstract int MaxBatch { get; }
+
+    /// <summary>The longest sequence T this workspace serves.</summary>
+    public abstract int MaxTime { get; }
+
     /// <summary>Whether <see cref="Dispose"/> was called.</summary>
     public bool IsDisposed => disposed;
 
@@ -39,6 +45,25 @@ public abstract class DeviceWorkspace : IDisposable
 
     /// <summary>The layer whose forward filled the tape last.</summary>
     internal object? ForwardLayer { get; set; }
+
+    /// <summary>Throws unless this workspace is alive and lives on <paramref name="accelerator"/> (the layer's).</summary>
+    /// <exception cref="ObjectDisposedException">The workspace is disposed.</exception>
+    /// <exception cref="ArgumentException">It was created for another accelerator (named "workspace").</exception>
+    internal void CheckOwner(Accelerator accelerator)
+    {
+        if (disposed) throw new ObjectDisposedException("workspace", "The workspace is disposed.");
+        if (!ReferenceEquals(Accelerator, accelerator))
+            throw new ArgumentException("workspace was created for another accelerator.", "workspace");
+    }
+
+    /// <summary>Throws unless 1 ≤ batch ≤ <see cref="MaxBatch"/> and 1 ≤ time ≤ <see cref="MaxTime"/> (naming the argument).</summary>
+    internal void CheckCapacity(int batch, int time)
+    {
+        if (batch > MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch exceeds the workspace's capacity of {MaxBatch}.");
+        if (time > MaxTime)
+            throw new ArgumentOutOfRangeException(nameof(time), time, $"time exceeds the workspace's capacity of {MaxTime}.");
+    }
 
     /// <summary>Records that <paramref name="layer"/>'s forward of (batch, time) filled the tape.</summary>
     internal void RecordForward(object layer, int batch, int time)
