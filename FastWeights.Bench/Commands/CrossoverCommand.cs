@@ -47,7 +47,7 @@ internal static class CrossoverCommand
             foreach (int h in hiddens)
                 foreach (int t in times)
                     MemoryCommand.Compute(batch, t, input, h, inner, decay); // same size checks as `memory`
-            using var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Thread);
+            using var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
             string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
             stdout.WriteLine($"# crossover on {LayerCommand.KindName(device.Kind)} \"{device.Accelerator.Name}\", B={batch} I={input} S={inner} "
                 + $"decay={decay.ToString(CultureInfo.InvariantCulture)}, training step = forward + backward, minimum of {repeat}");
@@ -84,7 +84,7 @@ internal static class CrossoverCommand
     {
         FastWeightRnnOptions Options(FastWeightForm form) => new()
         {
-            InputSize = input, HiddenSize = hidden, InnerSteps = inner, Decay = decay, Schedule = SweepSchedule.Thread, Form = form,
+            InputSize = input, HiddenSize = hidden, InnerSteps = inner, Decay = decay, Schedule = SweepSchedule.Auto, Form = form,
         };
         using var matrix = new LayerTimer(accelerator, Options(FastWeightForm.Matrix), batch, time);
         using var attention = new LayerTimer(accelerator, Options(FastWeightForm.Attention), batch, time);

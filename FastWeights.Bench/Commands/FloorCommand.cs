@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using FastWeights.Bench.Floor;
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Host;
 using ILGPU.Runtime;
 
 namespace FastWeights.Bench.Commands;
@@ -57,12 +58,18 @@ internal static class FloorCommand
             var acc = device.Accelerator;
             string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
-            double launchMs = Calibration.LaunchMs(acc, Math.Max(repeat, 20));
-            // Passes sized so one measurement does ~B·T·H² multiply–adds, like a forward's recurrence.
-            double sequentialRate = Calibration.MacsPerSecond(acc, batch, hidden, Math.Max(time, 1), repeat);
+            // Where kernels run as host loops (the CPU accelerator's default), a "launch" is a fork–join of the thread pool
+            // and the inner loops are SIMD over spans; elsewhere ILGPU's launch and its compiled loops.
+            bool host = HostExecution.Applies(acc);
+            double launchMs = host ? Calibration.HostDispatchMs(Math.Max(repeat, 20)) : Calibration.LaunchMs(acc, Math.Max(repeat, 20));
             int parallelThreads = Math.Max(Environment.ProcessorCount, 1) * 16;
-            double parallelRate = Calibration.MacsPerSecond(acc, parallelThreads, hidden,
-                (int)Math.Max(1, (long)batch * time / parallelThreads), repeat);
+            // Passes sized so one measurement does ~B·T·H² multiply–adds, like a forward's recurrence.
+            double sequentialRate = host
+                ? Calibration.HostMacsPerSecond(acc, batch, hidden, Math.Max(time, 1), repeat)
+                : Calibration.MacsPerSecond(acc, batch, hidden, Math.Max(time, 1), repeat);
+            double parallelRate = host
+                ? Calibration.HostMacsPerSecond(acc, parallelThreads, hidden, (int)Math.Max(1, (long)batch * time / parallelThreads), repeat)
+                : Calibration.MacsPerSecond(acc, parallelThreads, hidden, (int)Math.Max(1, (long)batch * time / parallelThreads), repeat);
 
             double Ms(double macs, double rate) => macs / rate * 1e3;
             long rows = (long)batch * time;
@@ -92,7 +99,7 @@ internal static class FloorCommand
                 + $"phases_per_step={cost.ForwardPhasesPerStep}+{cost.BackwardPhasesPerStep} "
                 + $"dependent_phases={(long)time * (cost.ForwardPhasesPerStep + cost.BackwardPhasesPerStep)} "
                 + $"tape_bytes={rows * cost.TapeBytesPerStep}");
-            stdout.WriteLine($"calibration launch_ms={F(launchMs)} sequential_macs_per_s={F(sequentialRate)} (B={batch} threads) "
+            stdout.WriteLine($"calibration {(host ? "host " : "")}launch_ms={F(launchMs)} sequential_macs_per_s={F(sequentialRate)} (B={batch} threads) "
                 + $"parallel_macs_per_s={F(parallelRate)} ({parallelThreads} threads)");
             if (acc.AcceleratorType == AcceleratorType.CPU)
             {

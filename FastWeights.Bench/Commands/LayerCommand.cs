@@ -7,7 +7,7 @@ using FastWeights.Kernels.Interop;
 namespace FastWeights.Bench.Commands;
 
 /// <summary>
-/// <c>layer --case IN.safetensors --out OUT.safetensors [--kind rnn|dpfp] [--accelerator auto|cpu|cuda] [--schedule auto|group|thread]</c>:
+/// <c>layer --case IN.safetensors --out OUT.safetensors [--kind rnn|dpfp] [--accelerator auto|cpu|cuda] [--schedule auto|group|thread|host]</c>:
 /// runs one forward and backward call of the layer on the tensors of a case file and writes the outputs and gradients.
 /// <c>--kind rnn</c> (default) is the fast-weight RNN layer described here; <c>--kind dpfp</c> the linear fast-weight
 /// memory, whose tensors are listed in <see cref="DpfpLayerCase"/>.
@@ -25,7 +25,7 @@ internal static class LayerCommand
     public const string Name = "layer";
 
     private static readonly string[] Accelerators = ["auto", "cpu", "cuda"];
-    private static readonly string[] Schedules = ["auto", "group", "thread"];
+    private static readonly string[] Schedules = ["auto", "group", "thread", "host"];
     private static readonly string[] Kinds = ["rnn", "dpfp"];
     private static readonly string[] MetadataKeys = ["decay", "fast_lr", "inner_steps", "ln_eps", "activation"];
 
@@ -191,6 +191,7 @@ internal static class LayerCommand
     {
         "group" => SweepSchedule.Group,
         "thread" => SweepSchedule.Thread,
+        "host" => SweepSchedule.Host,
         _ => SweepSchedule.Auto,
     };
 

@@ -24,7 +24,7 @@ internal static class TimeCommand
         var inner = new Option<int>("--inner") { Description = "S (>= 1).", DefaultValueFactory = _ => 1 };
         var decay = new Option<double>("--decay") { Description = "λ in (0, 1].", DefaultValueFactory = _ => 0.95 };
         var accelerator = new Option<string>("--accelerator") { Description = "auto|cpu|cuda.", DefaultValueFactory = _ => "auto" };
-        var schedule = new Option<string>("--schedule") { Description = "auto|group|thread.", DefaultValueFactory = _ => "auto" };
+        var schedule = new Option<string>("--schedule") { Description = "auto|group|thread|host.", DefaultValueFactory = _ => "auto" };
         var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (>= 1); the median is printed.", DefaultValueFactory = _ => 5 };
         var form = new Option<string>("--form") { Description = "auto|matrix|attention: how A·v is evaluated.", DefaultValueFactory = _ => "auto" };
         var budgetBytes = new Option<long?>("--budget-bytes") { Description = "Workspace budget in bytes (FastWeightRnnOptions.MemoryBudgetBytes; matrix form)." };

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastWeights.Kernels.Host;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -111,5 +112,58 @@ internal static class Calibration
             }
             var swap = a; a = b; b = swap;
         }
+    }
+
+    /// <summary>
+    /// Host execution (<see cref="HostExecution"/>): median milliseconds of one fork–join of the thread pool over the cores
+    /// with an empty body — what a host "launch" costs in place of the simulator's launch.
+    /// </summary>
+    public static double HostDispatchMs(int repeat)
+    {
+        var times = new List<double>();
+        for (int r = 0; r < repeat + 1; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            HostExecution.For(Environment.ProcessorCount, _ => { });
+            if (r > 0) times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    /// <summary>
+    /// Host execution: multiply–adds per second summed over <paramref name="threads"/> sequences spread over the cores,
+    /// each running <paramref name="passes"/> matrix–vector products over its own H×H floats in CPU-accelerator memory
+    /// with the SIMD dot product the host sweeps use (<see cref="HostVectorMath"/>), one call per row as in the sweeps
+    /// (best of <paramref name="repeat"/>).
+    /// </summary>
+    public static double HostMacsPerSecond(Accelerator accelerator, int threads, int hidden, int passes, int repeat)
+    {
+        using var matrices = accelerator.Allocate1D<float>((long)threads * hidden * hidden);
+        using var vectors = accelerator.Allocate1D<float>((long)threads * 2 * hidden);
+        matrices.MemSetToZero();
+        vectors.MemSetToZero();
+        var m = matrices.View;
+        var v = vectors.View;
+        void Run(int count) => HostExecution.For(threads, q =>
+        {
+            var math = default(HostVectorMath);
+            long h = hidden, matrix = q * h * h, a = q * 2 * h, b = a + h;
+            for (int p = 0; p < count; p++)
+            {
+                for (int i = 0; i < hidden; i++)
+                    v[b + i] = math.Dot(m, matrix + i * h, v, a, hidden);
+                (a, b) = (b, a);
+            }
+        });
+        Run(1);
+        double best = double.MaxValue;
+        for (int r = 0; r < repeat; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            Run(passes);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return (double)threads * hidden * hidden * passes / best;
     }
 }

@@ -1,4 +1,6 @@
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Host;
+using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Algorithms;
 
@@ -42,13 +44,40 @@ internal struct AttentionReverseArgs
 /// <summary>
 /// The layer with A never formed (docs/baselines.md §2): every product A(t) v is evaluated as
 /// λ^t (A0 v) + η Σ_{τ&lt;t} λ^{t−1−τ} h_τ (h_τ · v) over the stored outer states, so no H×H matrix is
-/// kept; AT is formed once at the end. One thread per sequence runs the whole forward or reverse.
+/// kept; AT is formed once at the end. One thread per sequence runs the whole forward or reverse. The bodies are
+/// generic over the vector loops (<see cref="IVectorMath"/>): the ILGPU kernels use <see cref="ScalarVectorMath"/>,
+/// the host kernels (<see cref="HostExecution"/>) <see cref="HostVectorMath"/>.
 /// </summary>
 internal static class AttentionFormSweep
 {
-    public static void ForwardKernel(Index1D index, AttentionForwardArgs a)
+    /// <summary>The forward of one sequence (index = sequence), as ILGPU compiles it.</summary>
+    public static void ForwardKernel(Index1D index, AttentionForwardArgs a) => Forward(default(ScalarVectorMath), index, a);
+
+    /// <summary>The forward of one sequence with SIMD vector loops, for host execution only.</summary>
+    public static void ForwardHostKernel(Index1D index, AttentionForwardArgs a) => Forward(default(HostVectorMath), index, a);
+
+    /// <summary>The reverse of one sequence (index = sequence), as ILGPU compiles it.</summary>
+    public static void ReverseKernel(Index1D index, AttentionReverseArgs a) => Reverse(default(ScalarVectorMath), index, a);
+
+    /// <summary>The reverse of one sequence with SIMD vector loops, for host execution only.</summary>
+    public static void ReverseHostKernel(Index1D index, AttentionReverseArgs a) => Reverse(default(HostVectorMath), index, a);
+
+    /// <summary>
+    /// target[i] = Σ_j m[mOffset + j·n + i]·v[vOffset + j] (mᵀv), as one row update per j: contiguous runs for SIMD, and
+    /// per element the same order of additions (j ascending) as a column dot product.
+    /// </summary>
+    private static void MultiplyTransposed<TMath>(TMath math, ArrayView<float> target, long targetOffset,
+        ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, int n)
+        where TMath : struct, IVectorMath
     {
-        int q = index;
+        math.Fill(target, targetOffset, 0f, n);
+        for (int j = 0; j < n; j++)
+            math.Axpy(target, targetOffset, v[vOffset + j], m, mOffset + (long)j * n, n);
+    }
+
+    private static void Forward<TMath>(TMath math, int q, AttentionForwardArgs a)
+        where TMath : struct, IVectorMath
+    {
         int H = a.Hidden, T = a.Time, S = a.InnerSteps;
         long hh = (long)H * H;
         var vectors = a.Vectors.SubView((long)q * 3 * H, 3 * H);
@@ -64,8 +93,7 @@ internal static class AttentionFormSweep
             hCur[i] = hi;
             a.States[stateBase + i] = hi;
             if (a.HasA0 != 0)
-                for (int j = 0; j < H; j++)
-                    a.A0Copy[q * hh + (long)i * H + j] = a.A0[q * hh + (long)i * H + j];
+                math.Copy(a.A0Copy, q * hh + (long)i * H, a.A0, q * hh + (long)i * H, H);
         }
         var a0 = a.A0Copy.SubView(q * hh, hh);
 
@@ -78,9 +106,7 @@ internal static class AttentionFormSweep
             // z = W h + u_t ; h_0 = f(z)
             for (int i = 0; i < H; i++)
             {
-                float zi = a.Projection[stepBase + i];
-                for (int j = 0; j < H; j++)
-                    zi += a.W[(long)i * H + j] * hCur[j];
+                float zi = a.Projection[stepBase + i] + math.Dot(a.W, (long)i * H, hCur, 0, H);
                 z[i] = zi;
                 float h0i = ActivationMath.Apply(a.Activation, zi);
                 hNext[i] = h0i;
@@ -95,28 +121,14 @@ internal static class AttentionFormSweep
 
                 // v = z + λ^t A0 h_s
                 for (int i = 0; i < H; i++)
-                {
-                    float vi = z[i];
-                    if (a.HasA0 != 0)
-                    {
-                        float acc = 0f;
-                        for (int j = 0; j < H; j++)
-                            acc += a0[(long)i * H + j] * hCur[j];
-                        vi += decayPow * acc;
-                    }
-                    v[i] = vi;
-                }
+                    v[i] = a.HasA0 != 0 ? z[i] + decayPow * math.Dot(a0, (long)i * H, hCur, 0, H) : z[i];
                 // v += η Σ_{τ<t} λ^{t−1−τ} h_τ (h_τ · h_s), newest τ first
                 float coefficient = a.FastLr;
                 for (int tau = t - 1; tau >= 0; tau--)
                 {
                     long past = stateBase + (long)(tau + 1) * H;
-                    float dot = 0f;
-                    for (int j = 0; j < H; j++)
-                        dot += a.States[past + j] * hCur[j];
-                    float weight = coefficient * dot;
-                    for (int i = 0; i < H; i++)
-                        v[i] += weight * a.States[past + i];
+                    float weight = coefficient * math.Dot(a.States, past, hCur, 0, H);
+                    math.Axpy(a.Normalized, inner * H, weight, a.States, past, H);
                     coefficient *= a.Decay;
                 }
 
@@ -158,29 +170,31 @@ internal static class AttentionFormSweep
             decayPow *= a.Decay;
         }
 
-        // AT = λ^T A0 + η Σ_τ λ^{T−1−τ} h_τ h_τᵀ, formed once (from the copy of A0).
+        // AT = λ^T A0 + η Σ_τ λ^{T−1−τ} h_τ h_τᵀ, formed once (from the copy of A0), a row at a time, newest τ first.
         for (int i = 0; i < H; i++)
         {
-            for (int j = 0; j < H; j++)
+            long row = q * hh + (long)i * H;
+            if (a.HasA0 != 0)
             {
-                long ij = q * hh + (long)i * H + j;
-                float acc = a.HasA0 != 0 ? decayPow * a0[(long)i * H + j] : 0f;
-                float coefficient = a.FastLr;
-                for (int tau = T - 1; tau >= 0; tau--)
-                {
-                    long past = stateBase + (long)(tau + 1) * H;
-                    acc += coefficient * a.States[past + i] * a.States[past + j];
-                    coefficient *= a.Decay;
-                }
-                a.AT[ij] = acc;
+                math.Copy(a.AT, row, a0, (long)i * H, H);
+                math.Scale(a.AT, row, decayPow, H);
+            }
+            else
+                math.Fill(a.AT, row, 0f, H);
+            float coefficient = a.FastLr;
+            for (int tau = T - 1; tau >= 0; tau--)
+            {
+                long past = stateBase + (long)(tau + 1) * H;
+                math.Axpy(a.AT, row, coefficient * a.States[past + i], a.States, past, H);
+                coefficient *= a.Decay;
             }
             a.HT[(long)q * H + i] = hCur[i];
         }
     }
 
-    public static void ReverseKernel(Index1D index, AttentionReverseArgs a)
+    private static void Reverse<TMath>(TMath math, int q, AttentionReverseArgs a)
+        where TMath : struct, IVectorMath
     {
-        int q = index;
         int H = a.Hidden, T = a.Time, S = a.InnerSteps;
         long hh = (long)H * H;
         float decay = a.Decay, fastLr = a.FastLr;
@@ -198,22 +212,34 @@ internal static class AttentionFormSweep
         for (int tau = T - 1; tau >= 0; tau--)
         {
             long past = stateBase + (long)(tau + 1) * H;
-            for (int i = 0; i < H; i++)
+            long history = historyBase + (long)tau * H;
+            if (a.HasDAT != 0)
             {
-                float acc = 0f;
-                if (a.HasDAT != 0)
-                    for (int j = 0; j < H; j++)
-                        acc += (a.DAT[q * hh + (long)i * H + j] + a.DAT[q * hh + (long)j * H + i]) * a.States[past + j];
-                a.HistoryGrad[historyBase + (long)tau * H + i] = coefficient * acc;
+                MultiplyTransposed(math, a.HistoryGrad, history, a.DAT, q * hh, a.States, past, H);
+                for (int i = 0; i < H; i++)
+                    a.HistoryGrad[history + i] = coefficient * (math.Dot(a.DAT, q * hh + (long)i * H, a.States, past, H) + a.HistoryGrad[history + i]);
             }
+            else
+                math.Fill(a.HistoryGrad, history, 0f, H);
             coefficient *= decay;
         }
         float decayT = 1f;
         for (int t = 0; t < T; t++)
             decayT *= decay;
         if (a.HasDA0 != 0)
-            for (long ij = 0; ij < hh; ij++)
-                a.DA0[q * hh + ij] = a.HasDAT != 0 ? decayT * a.DAT[q * hh + ij] : 0f;
+        {
+            for (int i = 0; i < H; i++)
+            {
+                long row = q * hh + (long)i * H;
+                if (a.HasDAT != 0)
+                {
+                    math.Copy(a.DA0, row, a.DAT, row, H);
+                    math.Scale(a.DA0, row, decayT, H);
+                }
+                else
+                    math.Fill(a.DA0, row, 0f, H);
+            }
+        }
         for (int i = 0; i < H; i++)
         {
             dh[i] = a.HasDhT != 0 ? a.DhT[(long)q * H + i] : 0f;
@@ -241,7 +267,6 @@ internal static class AttentionFormSweep
             {
                 long inner = innerBase + s;
                 var hOut = s + 1 < S ? a.InnerStates.SubView((inner + 1) * H, H) : ht;
-                var hIn = a.InnerStates.SubView(inner * H, H);
                 var xhat = a.Normalized.SubView(inner * H, H);
                 float inverseStd = a.InverseStd[inner];
 
@@ -277,41 +302,26 @@ internal static class AttentionFormSweep
                 //   dh_s  = λ^t A0ᵀ dv + η Σ_τ λ^{t−1−τ} h_τ (h_τ · dv)
                 //   dA0  += λ^t dv h_sᵀ
                 //   dh_τ += η λ^{t−1−τ} ((h_τ · h_s) dv + (h_τ · dv) h_s)
-                for (int i = 0; i < H; i++)
+                if (a.HasA0 != 0)
                 {
-                    float acc = 0f;
-                    if (a.HasA0 != 0)
-                        for (int j = 0; j < H; j++)
-                            acc += a.A0[q * hh + (long)j * H + i] * dv[j];
-                    dhNext[i] = decayPow * acc;
+                    MultiplyTransposed(math, dhNext, 0, a.A0, q * hh, dv, 0, H);
+                    math.Scale(dhNext, 0, decayPow, H);
                 }
+                else
+                    math.Fill(dhNext, 0, 0f, H);
                 if (a.HasDA0 != 0)
-                {
                     for (int i = 0; i < H; i++)
-                    {
-                        float scaled = decayPow * dv[i];
-                        for (int j = 0; j < H; j++)
-                            a.DA0[q * hh + (long)i * H + j] += scaled * hIn[j];
-                    }
-                }
+                        math.Axpy(a.DA0, q * hh + (long)i * H, decayPow * dv[i], a.InnerStates, inner * H, H);
                 coefficient = fastLr;
                 for (int tau = t - 1; tau >= 0; tau--)
                 {
                     long past = stateBase + (long)(tau + 1) * H;
                     long history = historyBase + (long)tau * H;
-                    float dotDv = 0f, dotH = 0f;
-                    for (int j = 0; j < H; j++)
-                    {
-                        float hj = a.States[past + j];
-                        dotDv += hj * dv[j];
-                        dotH += hj * hIn[j];
-                    }
-                    float weightDv = coefficient * dotDv, weightH = coefficient * dotH;
-                    for (int i = 0; i < H; i++)
-                    {
-                        dhNext[i] += weightDv * a.States[past + i];
-                        a.HistoryGrad[history + i] += weightH * dv[i] + weightDv * hIn[i];
-                    }
+                    float weightDv = coefficient * math.Dot(a.States, past, dv, 0, H);
+                    float weightH = coefficient * math.Dot(a.States, past, a.InnerStates, inner * H, H);
+                    math.Axpy(dhNext, 0, weightDv, a.States, past, H);
+                    math.Axpy(a.HistoryGrad, history, weightH, dv, 0, H);
+                    math.Axpy(a.HistoryGrad, history, weightDv, a.InnerStates, inner * H, H);
                     coefficient *= decay;
                 }
                 var swap = dh; dh = dhNext; dhNext = swap;
@@ -321,13 +331,7 @@ internal static class AttentionFormSweep
             var preliminary = a.InnerStates.SubView(innerBase * H, H);
             for (int i = 0; i < H; i++)
                 a.Dz[stepBase + i] += dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, preliminary[i]);
-            for (int i = 0; i < H; i++)
-            {
-                float acc = 0f;
-                for (int j = 0; j < H; j++)
-                    acc += a.W[(long)j * H + i] * a.Dz[stepBase + j];
-                dh[i] = acc;
-            }
+            MultiplyTransposed(math, dh, 0, a.W, 0, a.Dz, stepBase, H);
         }
 
         if (a.HasDh0 != 0)

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.FastWeightRnn;
 using ILGPU;
 using ILGPU.Runtime;
@@ -40,13 +41,13 @@ public sealed class PerStepLaunchRnn : IDisposable
     public PerStepLaunchRnn(Accelerator accelerator, FastWeightRnnOptions options)
     {
         common = new BaselineCommon(accelerator, options);
-        matVec = accelerator.LoadAutoGroupedKernel<Index1D, MatVecArgs>(PerStepKernels.MatVec);
-        rankOne = accelerator.LoadAutoGroupedKernel<Index1D, RankOneArgs>(PerStepKernels.RankOne);
-        rowCopy = accelerator.LoadAutoGroupedKernel<Index1D, RowCopyArgs>(PerStepKernels.RowCopy);
-        outputGrad = accelerator.LoadAutoGroupedKernel<Index1D, OutputGradArgs>(PerStepKernels.OutputGrad);
-        preliminaryGrad = accelerator.LoadAutoGroupedKernel<Index1D, PreliminaryGradArgs>(PerStepKernels.PreliminaryGrad);
-        innerNorm = accelerator.LoadAutoGroupedKernel<Index1D, InnerNormArgs>(PerStepKernels.InnerNorm);
-        normBackward = accelerator.LoadAutoGroupedKernel<Index1D, NormBackwardArgs>(PerStepKernels.NormBackward);
+        matVec = accelerator.LoadIndexKernel<MatVecArgs>(PerStepKernels.MatVec);
+        rankOne = accelerator.LoadIndexKernel<RankOneArgs>(PerStepKernels.RankOne);
+        rowCopy = accelerator.LoadIndexKernel<RowCopyArgs>(PerStepKernels.RowCopy);
+        outputGrad = accelerator.LoadIndexKernel<OutputGradArgs>(PerStepKernels.OutputGrad);
+        preliminaryGrad = accelerator.LoadIndexKernel<PreliminaryGradArgs>(PerStepKernels.PreliminaryGrad);
+        innerNorm = accelerator.LoadIndexKernel<InnerNormArgs>(PerStepKernels.InnerNorm);
+        normBackward = accelerator.LoadIndexKernel<NormBackwardArgs>(PerStepKernels.NormBackward);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>

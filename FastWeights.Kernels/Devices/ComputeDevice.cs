@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -57,7 +58,11 @@ public sealed class ComputeDevice : IDisposable
             {
                 var cpuKind = kind == AcceleratorKind.Cpu ? CPUDeviceKind.Default : CPUDeviceKind.Nvidia;
                 var context = Context.Create(b => b.CPU(cpuKind).EnableAlgorithms());
-                return new ComputeDevice(context, context.GetCPUDevice(0).CreateAccelerator(context), kind);
+                var accelerator = context.GetCPUDevice(0).CreateAccelerator(context);
+                // The GPU-shaped device exists to run kernels as a GPU would: keep it in ILGPU's simulator.
+                if (kind == AcceleratorKind.CpuNvidia)
+                    HostExecution.Simulate(accelerator);
+                return new ComputeDevice(context, accelerator, kind);
             }
             case AcceleratorKind.Cuda:
             {

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Baselines;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.Primitives;
@@ -52,7 +53,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         Accelerator = accelerator;
         Options = options;
         CheckpointInterval = options.ResolveCheckpointInterval();
-        Schedule = options.Schedule.ResolveFor(accelerator);
+        Schedule = options.Schedule.ResolveWithHostFor(accelerator);
 
         int h = options.HiddenSize;
         int warp = Math.Max(accelerator.WarpSize, 1);
@@ -66,11 +67,16 @@ public sealed class FastWeightRnnLayer : IDisposable
         if (Schedule == SweepSchedule.Group && !sharedPlan.VectorsFit)
             throw VectorsTooLarge(accelerator, h, sharedLimit);
 
-        inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
-        if (Schedule == SweepSchedule.Thread)
+        inputProjection = accelerator.LoadIndexKernel<InputProjectionArgs>(InputProjection.Kernel, InputProjection.HostKernel);
+        if (Schedule == SweepSchedule.Host)
         {
-            forwardThread = accelerator.LoadAutoGroupedKernel<Index1D, ForwardSweepArgs>(ForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadAutoGroupedKernel<Index1D, ReverseSweepArgs>(ReverseSweep.ThreadKernel);
+            forwardThread = accelerator.LoadIndexKernel<ForwardSweepArgs>(ForwardSweep.ThreadKernel, ForwardSweep.HostKernel);
+            reverseThread = accelerator.LoadIndexKernel<ReverseSweepArgs>(ReverseSweep.ThreadKernel, ReverseSweep.HostKernel);
+        }
+        else if (Schedule == SweepSchedule.Thread)
+        {
+            forwardThread = accelerator.LoadIndexKernel<ForwardSweepArgs>(ForwardSweep.ThreadKernel);
+            reverseThread = accelerator.LoadIndexKernel<ReverseSweepArgs>(ReverseSweep.ThreadKernel);
         }
         else
         {
@@ -88,11 +94,11 @@ public sealed class FastWeightRnnLayer : IDisposable
         }
         ForwardFastWeightsOnChip = forwardOnChip;
         ReverseFastWeightsOnChip = reverseOnChip;
-        replay = accelerator.LoadAutoGroupedKernel<Index1D, FastWeightReplayArgs>(FastWeightReplay.Kernel);
-        outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
-        vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
-        finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        replay = accelerator.LoadIndexKernel<FastWeightReplayArgs>(FastWeightReplay.Kernel);
+        outerProductSum = accelerator.LoadIndexKernel<OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel, ParameterGradients.OuterProductSumHostKernel);
+        inputGradient = accelerator.LoadIndexKernel<InputGradientArgs>(ParameterGradients.InputGradientKernel, ParameterGradients.InputGradientHostKernel);
+        vectorGradient = accelerator.LoadIndexKernel<VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
+        finiteCheck = accelerator.LoadIndexKernel<ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
 
@@ -290,7 +296,7 @@ public sealed class FastWeightRnnLayer : IDisposable
             States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
             InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints, Vectors = workspace.Vectors,
         };
-        if (Schedule == SweepSchedule.Thread)
+        if (Schedule != SweepSchedule.Group)
             forwardThread!(stream, (Index1D)batch, args);
         else
             forwardGroup!(stream, GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip)), args);
@@ -438,7 +444,7 @@ public sealed class FastWeightRnnLayer : IDisposable
 
     private void Reverse(AcceleratorStream stream, int batch, ReverseSweepArgs args)
     {
-        if (Schedule == SweepSchedule.Thread)
+        if (Schedule != SweepSchedule.Group)
             reverseThread!(stream, (Index1D)batch, args);
         else
             reverseGroup!(stream, GroupConfig(batch, ReverseSweep.GroupSharedFloats(Options.HiddenSize, GroupSize, ReverseFastWeightsOnChip)), args);

@@ -37,13 +37,21 @@ internal struct ForwardSweepArgs
 internal static class ForwardSweep
 {
     /// <summary>Thread schedule: one thread per sequence, vectors in global scratch, A in the AT output.</summary>
-    public static void ThreadKernel(Index1D index, ForwardSweepArgs a)
+    public static void ThreadKernel(Index1D index, ForwardSweepArgs a) => RunOwnThread(new ThreadSchedule(), index, a);
+
+    /// <summary>
+    /// Host schedule: <see cref="ThreadKernel"/>'s body with SIMD row products, run as .NET code (never by ILGPU);
+    /// the layer calls it for every sequence through <c>HostExecution</c>.
+    /// </summary>
+    public static void HostKernel(Index1D index, ForwardSweepArgs a) => RunOwnThread(new HostSchedule(), index, a);
+
+    private static void RunOwnThread<TSchedule>(TSchedule schedule, int sequence, ForwardSweepArgs a)
+        where TSchedule : struct, ISweepSchedule
     {
-        int sequence = index;
         int h = a.Hidden;
         var vectors = a.Vectors.SubView((long)sequence * 3 * h, 3 * h);
         var fastWeights = a.AT.SubView((long)sequence * h * h, (long)h * h);
-        Run(new ThreadSchedule(), a, sequence, vectors.SubView(0, h), vectors.SubView(h, h), vectors.SubView(2 * h, h), fastWeights);
+        Run(schedule, a, sequence, vectors.SubView(0, h), vectors.SubView(h, h), vectors.SubView(2 * h, h), fastWeights);
     }
 
     /// <summary>Group schedule: one group per sequence, vectors in shared memory, A in shared memory when it fits.</summary>
@@ -85,8 +93,10 @@ internal static class ForwardSweep
             float hi = a.HasH0 != 0 ? a.H0[(long)q * H + i] : 0f;
             hCur[i] = hi;
             a.States[stateBase + i] = hi;
-            for (int j = 0; j < H; j++)
-                fastWeights[(long)i * H + j] = a.HasA0 != 0 ? a.A0[q * hh + (long)i * H + j] : 0f;
+            if (a.HasA0 != 0)
+                schedule.Copy(fastWeights, (long)i * H, a.A0, q * hh + (long)i * H, H);
+            else
+                schedule.Fill(fastWeights, (long)i * H, 0f, H);
         }
         schedule.Barrier();
 
@@ -94,16 +104,14 @@ internal static class ForwardSweep
         for (int t = 0; t < T; t++)
         {
             if (t % a.CheckpointInterval == 0)
-                CopyOwnRows(fastWeights, a.Checkpoints.SubView(((long)(t / a.CheckpointInterval) * a.Batch + q) * hh, hh), H, first, stride);
+                CopyOwnRows(schedule, fastWeights, a.Checkpoints.SubView(((long)(t / a.CheckpointInterval) * a.Batch + q) * hh, hh), H);
 
             // z = W h + u_t ; h_0 = f(z)
             long stepBase = ((long)q * T + t) * H;
             long innerBase = ((long)q * T + t) * S;
             for (int i = first; i < H; i += stride)
             {
-                float zi = a.Projection[stepBase + i];
-                for (int j = 0; j < H; j++)
-                    zi += a.W[(long)i * H + j] * hCur[j];
+                float zi = a.Projection[stepBase + i] + schedule.Dot(a.W, (long)i * H, hCur, 0, H);
                 z[i] = zi;
                 float h0i = ActivationMath.Apply(a.Activation, zi);
                 hNext[i] = h0i;
@@ -120,9 +128,7 @@ internal static class ForwardSweep
                 float partial = 0f;
                 for (int i = first; i < H; i += stride)
                 {
-                    float vi = z[i];
-                    for (int j = 0; j < H; j++)
-                        vi += fastWeights[(long)i * H + j] * hCur[j];
+                    float vi = z[i] + schedule.Dot(fastWeights, (long)i * H, hCur, 0, H);
                     v[i] = vi;
                     partial += vi;
                 }
@@ -164,27 +170,22 @@ internal static class ForwardSweep
                 float hi = hCur[i];
                 a.Y[stepBase + i] = hi;
                 a.States[nextState + i] = hi;
-                float scaled = a.FastLr * hi;
-                for (int j = 0; j < H; j++)
-                {
-                    long ij = (long)i * H + j;
-                    fastWeights[ij] = a.Decay * fastWeights[ij] + scaled * hCur[j];
-                }
+                schedule.ScaleAdd(fastWeights, (long)i * H, a.Decay, a.FastLr * hi, hCur, 0, H);
             }
         }
 
         // State out and the final anchor A(T).
-        CopyOwnRows(fastWeights, a.Checkpoints.SubView(((long)(a.CheckpointCount - 1) * a.Batch + q) * hh, hh), H, first, stride);
+        CopyOwnRows(schedule, fastWeights, a.Checkpoints.SubView(((long)(a.CheckpointCount - 1) * a.Batch + q) * hh, hh), H);
         if (a.FastWeightsOnChip != 0)
-            CopyOwnRows(fastWeights, aT, H, first, stride);
+            CopyOwnRows(schedule, fastWeights, aT, H);
         for (int i = first; i < H; i += stride)
             a.HT[(long)q * H + i] = hCur[i];
     }
 
-    internal static void CopyOwnRows(ArrayView<float> source, ArrayView<float> target, int H, int first, int stride)
+    internal static void CopyOwnRows<TSchedule>(TSchedule schedule, ArrayView<float> source, ArrayView<float> target, int H)
+        where TSchedule : struct, ISweepSchedule
     {
-        for (int i = first; i < H; i += stride)
-            for (int j = 0; j < H; j++)
-                target[(long)i * H + j] = source[(long)i * H + j];
+        for (int i = schedule.First; i < H; i += schedule.Stride)
+            schedule.Copy(target, (long)i * H, source, (long)i * H, H);
     }
 }

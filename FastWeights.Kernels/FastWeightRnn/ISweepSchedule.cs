@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Primitives;
 using ILGPU;
 
 namespace FastWeights.Kernels.FastWeightRnn;
@@ -5,10 +6,11 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// <summary>
 /// The part of a sweep that differs between schedules: which rows this thread owns
 /// (rows First, First+Stride, …), how a per-thread partial sum becomes the sequence's sum, and
-/// what separates two phases. Kernels are generic over a struct implementing this, so ILGPU
-/// specialises each schedule at compile time and the math is written once.
+/// what separates two phases, and the loops of row products (<see cref="IVectorMath"/>). Kernels are generic over
+/// a struct implementing this, so ILGPU (or the .NET JIT, for <see cref="HostSchedule"/>) specialises each schedule at
+/// compile time and the math is written once.
 /// </summary>
-internal interface ISweepSchedule
+internal interface ISweepSchedule : IVectorMath
 {
     /// <summary>First row owned by this thread.</summary>
     int First { get; }
@@ -25,6 +27,33 @@ internal interface ISweepSchedule
     /// consecutive calls so one barrier per reduction suffices (docs/design.md §6).
     /// </summary>
     float Sum(float partial, int slot);
+
+    /// <summary>
+    /// The product with a transposed matrix, for the rows this thread owns: target[targetOffset + i] =
+    /// Σ_j m[mOffset + j·n + i]·v[vOffset + j] for every own i &lt; n (m is n×n, row-major). Writes own rows only,
+    /// reads v whole: the caller puts a barrier between the writes of v and this.
+    /// </summary>
+    void TransposedProduct(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
+        ArrayView<float> target, long targetOffset, int n);
+}
+
+/// <summary>
+/// <see cref="ISweepSchedule.TransposedProduct"/> for a thread that owns rows first, first + stride, …: a column
+/// dot product per own row, summed over j in index order.
+/// </summary>
+internal static class ColumnProducts
+{
+    public static void Own(int first, int stride, ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
+        ArrayView<float> target, long targetOffset, int n)
+    {
+        for (int i = first; i < n; i += stride)
+        {
+            float acc = 0f;
+            for (int j = 0; j < n; j++)
+                acc += m[mOffset + (long)j * n + i] * v[vOffset + j];
+            target[targetOffset + i] = acc;
+        }
+    }
 }
 
 /// <summary>One thread per sequence: it owns every row, sums are already complete, no barriers.</summary>
@@ -34,6 +63,23 @@ internal readonly struct ThreadSchedule : ISweepSchedule
     public int Stride => 1;
     public void Barrier() { }
     public float Sum(float partial, int slot) => partial;
+
+    public void TransposedProduct(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
+        ArrayView<float> target, long targetOffset, int n) =>
+        ColumnProducts.Own(0, 1, m, mOffset, v, vOffset, target, targetOffset, n);
+
+    public float Dot(ArrayView<float> x, long xOffset, ArrayView<float> y, long yOffset, int n) =>
+        default(ScalarVectorMath).Dot(x, xOffset, y, yOffset, n);
+    public void Axpy(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, int n) =>
+        default(ScalarVectorMath).Axpy(y, yOffset, a, x, xOffset, n);
+    public void ScaleAdd(ArrayView<float> y, long yOffset, float alpha, float beta, ArrayView<float> x, long xOffset, int n) =>
+        default(ScalarVectorMath).ScaleAdd(y, yOffset, alpha, beta, x, xOffset, n);
+    public void SubtractScaledDivide(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, float divisor, int n) =>
+        default(ScalarVectorMath).SubtractScaledDivide(y, yOffset, a, x, xOffset, divisor, n);
+    public void Scale(ArrayView<float> y, long yOffset, float alpha, int n) => default(ScalarVectorMath).Scale(y, yOffset, alpha, n);
+    public void Copy(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n) =>
+        default(ScalarVectorMath).Copy(target, targetOffset, source, sourceOffset, n);
+    public void Fill(ArrayView<float> y, long yOffset, float value, int n) => default(ScalarVectorMath).Fill(y, yOffset, value, n);
 }
 
 /// <summary>
@@ -70,4 +116,21 @@ internal readonly struct GroupSchedule : ISweepSchedule
             total += partials[offset + k];
         return total;
     }
+
+    public void TransposedProduct(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
+        ArrayView<float> target, long targetOffset, int n) =>
+        ColumnProducts.Own(thread, groupSize, m, mOffset, v, vOffset, target, targetOffset, n);
+
+    public float Dot(ArrayView<float> x, long xOffset, ArrayView<float> y, long yOffset, int n) =>
+        default(ScalarVectorMath).Dot(x, xOffset, y, yOffset, n);
+    public void Axpy(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, int n) =>
+        default(ScalarVectorMath).Axpy(y, yOffset, a, x, xOffset, n);
+    public void ScaleAdd(ArrayView<float> y, long yOffset, float alpha, float beta, ArrayView<float> x, long xOffset, int n) =>
+        default(ScalarVectorMath).ScaleAdd(y, yOffset, alpha, beta, x, xOffset, n);
+    public void SubtractScaledDivide(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, float divisor, int n) =>
+        default(ScalarVectorMath).SubtractScaledDivide(y, yOffset, a, x, xOffset, divisor, n);
+    public void Scale(ArrayView<float> y, long yOffset, float alpha, int n) => default(ScalarVectorMath).Scale(y, yOffset, alpha, n);
+    public void Copy(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n) =>
+        default(ScalarVectorMath).Copy(target, targetOffset, source, sourceOffset, n);
+    public void Fill(ArrayView<float> y, long yOffset, float value, int n) => default(ScalarVectorMath).Fill(y, yOffset, value, n);
 }

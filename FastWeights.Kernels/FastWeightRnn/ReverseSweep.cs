@@ -41,13 +41,21 @@ internal struct ReverseSweepArgs
 /// </remarks>
 internal static class ReverseSweep
 {
-    public static void ThreadKernel(Index1D index, ReverseSweepArgs a)
+    public static void ThreadKernel(Index1D index, ReverseSweepArgs a) => RunOwnThread(new ThreadSchedule(), index, a);
+
+    /// <summary>
+    /// Host schedule: <see cref="ThreadKernel"/>'s body with SIMD row products, run as .NET code (never by ILGPU);
+    /// the layer calls it for every sequence through <c>HostExecution</c>.
+    /// </summary>
+    public static void HostKernel(Index1D index, ReverseSweepArgs a) => RunOwnThread(new HostSchedule(), index, a);
+
+    private static void RunOwnThread<TSchedule>(TSchedule schedule, int sequence, ReverseSweepArgs a)
+        where TSchedule : struct, ISweepSchedule
     {
-        int sequence = index;
         int h = a.Hidden;
         long hh = (long)h * h;
         var vectors = a.Vectors.SubView((long)sequence * 3 * h, 3 * h);
-        Run(new ThreadSchedule(), a, sequence, vectors.SubView(0, h), vectors.SubView(h, h),
+        Run(schedule, a, sequence, vectors.SubView(0, h), vectors.SubView(h, h),
             a.Rebuild.SubView(sequence * hh, hh), a.FastWeightGrad.SubView(sequence * hh, hh));
     }
 
@@ -106,12 +114,11 @@ internal static class ReverseSweep
                 dh[i] = a.HasDhT != 0 ? a.DhT[(long)q * H + i] : 0f;
                 dGain[i] = 0f;
                 dBias[i] = 0f;
-                for (int j = 0; j < H; j++)
-                {
-                    long ij = (long)i * H + j;
-                    fastWeightGrad[ij] = a.HasDAT != 0 ? a.DAT[q * hh + ij] : 0f;
-                    fastWeights[ij] = finalA[ij];
-                }
+                if (a.HasDAT != 0)
+                    schedule.Copy(fastWeightGrad, (long)i * H, a.DAT, q * hh + (long)i * H, H);
+                else
+                    schedule.Fill(fastWeightGrad, (long)i * H, 0f, H);
+                schedule.Copy(fastWeights, (long)i * H, finalA, (long)i * H, H);
             }
         }
         else
@@ -119,12 +126,8 @@ internal static class ReverseSweep
             for (int i = first; i < H; i += stride)
             {
                 dh[i] = carryDh[i];
-                for (int j = 0; j < H; j++)
-                {
-                    long ij = (long)i * H + j;
-                    fastWeightGrad[ij] = carryGrad[ij];
-                    fastWeights[ij] = carryA[ij];
-                }
+                schedule.Copy(fastWeightGrad, (long)i * H, carryGrad, (long)i * H, H);
+                schedule.Copy(fastWeights, (long)i * H, carryA, (long)i * H, H);
             }
         }
         schedule.Barrier();
@@ -136,12 +139,13 @@ internal static class ReverseSweep
             long stepBase = ((long)q * T + t) * H;
             long innerBase = ((long)q * T + t) * S;
 
-            // y_t = h_t and the write A(t+1) = λA(t) + η h hᵀ: dh += dy_t + η (Ā + Āᵀ) h.
+            // y_t = h_t and the write A(t+1) = λA(t) + η h hᵀ: dh += dy_t + η (Ā + Āᵀ) h. Āᵀh goes through dv, free
+            // here (its last readers passed the barrier after the previous step's dz), own rows only.
+            long hOffset = stateBase + (long)(t + 1) * H;
+            schedule.TransposedProduct(fastWeightGrad, 0, a.States, hOffset, dv, 0, H);
             for (int i = first; i < H; i += stride)
             {
-                float acc = 0f;
-                for (int j = 0; j < H; j++)
-                    acc += (fastWeightGrad[(long)i * H + j] + fastWeightGrad[(long)j * H + i]) * h[j];
+                float acc = dv[i] + schedule.Dot(fastWeightGrad, (long)i * H, a.States, hOffset, H);
                 dh[i] += a.Dy[stepBase + i] + fastLr * acc;
             }
             schedule.Barrier();
@@ -152,13 +156,11 @@ internal static class ReverseSweep
             var stored = a.Checkpoints.SubView((anchorSlot * a.Batch + q) * hh, hh);
             for (int i = first; i < H; i += stride)
             {
-                float scaled = fastLr * h[i];
-                for (int j = 0; j < H; j++)
-                {
-                    long ij = (long)i * H + j;
-                    fastWeightGrad[ij] *= decay;
-                    fastWeights[ij] = anchor ? stored[ij] : (fastWeights[ij] - scaled * h[j]) / decay;
-                }
+                schedule.Scale(fastWeightGrad, (long)i * H, decay, H);
+                if (anchor)
+                    schedule.Copy(fastWeights, (long)i * H, stored, (long)i * H, H);
+                else
+                    schedule.SubtractScaledDivide(fastWeights, (long)i * H, fastLr * h[i], a.States, hOffset, decay, H);
                 a.Dz[stepBase + i] = 0f;
             }
             schedule.Barrier();
@@ -168,7 +170,6 @@ internal static class ReverseSweep
             {
                 long inner = innerBase + s;
                 var hOut = s + 1 < S ? a.InnerStates.SubView((inner + 1) * H, H) : h;
-                var hIn = a.InnerStates.SubView(inner * H, H);
                 var xhat = a.Normalized.SubView(inner * H, H);
                 float inverseStd = a.InverseStd[inner];
                 float sumDxhat = 0f, sumDxhatXhat = 0f, meanDxhat = 0f, meanDxhatXhat = 0f;
@@ -205,17 +206,10 @@ internal static class ReverseSweep
                         : dn;   // without layer norm n = v
                     dv[i] = dvi;
                     a.Dz[stepBase + i] += dvi;
-                    for (int j = 0; j < H; j++)
-                        fastWeightGrad[(long)i * H + j] += dvi * hIn[j];
+                    schedule.Axpy(fastWeightGrad, (long)i * H, dvi, a.InnerStates, inner * H, H);
                 }
                 schedule.Barrier();
-                for (int i = first; i < H; i += stride)
-                {
-                    float acc = 0f;
-                    for (int j = 0; j < H; j++)
-                        acc += fastWeights[(long)j * H + i] * dv[j];
-                    dh[i] = acc;
-                }
+                schedule.TransposedProduct(fastWeights, 0, dv, 0, dh, 0, H);
                 // The next write of dv comes after the next Sum's barrier, which every thread
                 // reaches only once it has finished reading dv here.
             }
@@ -225,13 +219,7 @@ internal static class ReverseSweep
             for (int i = first; i < H; i += stride)
                 a.Dz[stepBase + i] += dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, preliminary[i]);
             schedule.Barrier();
-            for (int i = first; i < H; i += stride)
-            {
-                float acc = 0f;
-                for (int j = 0; j < H; j++)
-                    acc += a.W[(long)j * H + i] * a.Dz[stepBase + j];
-                dh[i] = acc;
-            }
+            schedule.TransposedProduct(a.W, 0, a.Dz, stepBase, dh, 0, H);
         }
 
         if (a.WindowStart > 0)
@@ -239,12 +227,8 @@ internal static class ReverseSweep
             for (int i = first; i < H; i += stride)
             {
                 carryDh[i] = dh[i];
-                for (int j = 0; j < H; j++)
-                {
-                    long ij = (long)i * H + j;
-                    carryGrad[ij] = fastWeightGrad[ij];
-                    carryA[ij] = fastWeights[ij];
-                }
+                schedule.Copy(carryGrad, (long)i * H, fastWeightGrad, (long)i * H, H);
+                schedule.Copy(carryA, (long)i * H, fastWeights, (long)i * H, H);
             }
             return;
         }
@@ -253,8 +237,7 @@ internal static class ReverseSweep
             if (a.HasDh0 != 0)
                 a.DH0[(long)q * H + i] = dh[i];
             if (a.HasDA0 != 0)
-                for (int j = 0; j < H; j++)
-                    a.DA0[q * hh + (long)i * H + j] = fastWeightGrad[(long)i * H + j];
+                schedule.Copy(a.DA0, q * hh + (long)i * H, fastWeightGrad, (long)i * H, H);
         }
     }
 }

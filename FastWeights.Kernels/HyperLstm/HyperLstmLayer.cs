@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
@@ -63,23 +64,23 @@ public sealed class HyperLstmLayer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options),
                 $"HiddenSize {h} and HyperHiddenSize {n} are too large for the group schedule on '{accelerator.Name}': they need {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
 
-        inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
+        inputProjection = accelerator.LoadIndexKernel<InputProjectionArgs>(InputProjection.Kernel, InputProjection.HostKernel);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadAutoGroupedKernel<Index1D, HyperLstmForwardSweepArgs>(HyperLstmForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadAutoGroupedKernel<Index1D, HyperLstmReverseSweepArgs>(HyperLstmReverseSweep.ThreadKernel);
+            forwardThread = accelerator.LoadIndexKernel<HyperLstmForwardSweepArgs>(HyperLstmForwardSweep.ThreadKernel);
+            reverseThread = accelerator.LoadIndexKernel<HyperLstmReverseSweepArgs>(HyperLstmReverseSweep.ThreadKernel);
         }
         else
         {
             forwardGroup = accelerator.LoadKernel<HyperLstmForwardSweepArgs>(HyperLstmForwardSweep.GroupKernel);
             reverseGroup = accelerator.LoadKernel<HyperLstmReverseSweepArgs>(HyperLstmReverseSweep.GroupKernel);
         }
-        outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
-        normGradient = accelerator.LoadAutoGroupedKernel<Index1D, NormParameterGradientArgs>(NormParameterGradient.Kernel);
-        columnSum = accelerator.LoadAutoGroupedKernel<Index1D, ColumnSumArgs>(HyperLstmReductions.ColumnSumKernel);
-        scalingWeightGradient = accelerator.LoadAutoGroupedKernel<Index1D, ScalingWeightGradientArgs>(HyperLstmReductions.ScalingWeightGradientKernel);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, DualInputGradientArgs>(HyperLstmReductions.InputGradientKernel);
-        finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        outerProductSum = accelerator.LoadIndexKernel<OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel, ParameterGradients.OuterProductSumHostKernel);
+        normGradient = accelerator.LoadIndexKernel<NormParameterGradientArgs>(NormParameterGradient.Kernel);
+        columnSum = accelerator.LoadIndexKernel<ColumnSumArgs>(HyperLstmReductions.ColumnSumKernel);
+        scalingWeightGradient = accelerator.LoadIndexKernel<ScalingWeightGradientArgs>(HyperLstmReductions.ScalingWeightGradientKernel);
+        inputGradient = accelerator.LoadIndexKernel<DualInputGradientArgs>(HyperLstmReductions.InputGradientKernel);
+        finiteCheck = accelerator.LoadIndexKernel<ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
         zeroBias = accelerator.Allocate1D<float>(4L * h);
         zeroBias.MemSetToZero();

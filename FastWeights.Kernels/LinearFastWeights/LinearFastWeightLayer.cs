@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
@@ -58,8 +59,8 @@ public sealed class LinearFastWeightLayer : IDisposable
         GroupSize = (int)Math.Min(((long)width + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadAutoGroupedKernel<Index1D, LinearSweepArgs>(LinearForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadAutoGroupedKernel<Index1D, LinearSweepArgs>(LinearReverseSweep.ThreadKernel);
+            forwardThread = accelerator.LoadIndexKernel<LinearSweepArgs>(LinearForwardSweep.ThreadKernel);
+            reverseThread = accelerator.LoadIndexKernel<LinearSweepArgs>(LinearReverseSweep.ThreadKernel);
         }
         else
         {
@@ -74,7 +75,7 @@ public sealed class LinearFastWeightLayer : IDisposable
             forwardGroup = accelerator.LoadKernel<LinearSweepArgs>(LinearForwardSweep.GroupKernel);
             reverseGroup = accelerator.LoadKernel<LinearSweepArgs>(LinearReverseSweep.GroupKernel);
         }
-        finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        finiteCheck = accelerator.LoadIndexKernel<ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
 

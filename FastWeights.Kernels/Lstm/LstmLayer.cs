@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
@@ -61,22 +62,22 @@ public sealed class LstmLayer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options),
                 $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': it needs {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
 
-        inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
+        inputProjection = accelerator.LoadIndexKernel<InputProjectionArgs>(InputProjection.Kernel, InputProjection.HostKernel);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadAutoGroupedKernel<Index1D, LstmForwardSweepArgs>(LstmForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadAutoGroupedKernel<Index1D, LstmReverseSweepArgs>(LstmReverseSweep.ThreadKernel);
+            forwardThread = accelerator.LoadIndexKernel<LstmForwardSweepArgs>(LstmForwardSweep.ThreadKernel);
+            reverseThread = accelerator.LoadIndexKernel<LstmReverseSweepArgs>(LstmReverseSweep.ThreadKernel);
         }
         else
         {
             forwardGroup = accelerator.LoadKernel<LstmForwardSweepArgs>(LstmForwardSweep.GroupKernel);
             reverseGroup = accelerator.LoadKernel<LstmReverseSweepArgs>(LstmReverseSweep.GroupKernel);
         }
-        outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
-        vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
-        cellNormGradient = accelerator.LoadAutoGroupedKernel<Index1D, NormParameterGradientArgs>(NormParameterGradient.Kernel);
-        finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        outerProductSum = accelerator.LoadIndexKernel<OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel, ParameterGradients.OuterProductSumHostKernel);
+        inputGradient = accelerator.LoadIndexKernel<InputGradientArgs>(ParameterGradients.InputGradientKernel, ParameterGradients.InputGradientHostKernel);
+        vectorGradient = accelerator.LoadIndexKernel<VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
+        cellNormGradient = accelerator.LoadIndexKernel<NormParameterGradientArgs>(NormParameterGradient.Kernel);
+        finiteCheck = accelerator.LoadIndexKernel<ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
 

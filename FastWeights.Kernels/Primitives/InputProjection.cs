@@ -20,19 +20,21 @@ internal struct InputProjectionArgs
 /// </summary>
 internal static class InputProjection
 {
-    public static void Kernel(Index1D index, InputProjectionArgs a)
+    public static void Kernel(Index1D index, InputProjectionArgs a) => Body(default(ScalarVectorMath), index, a);
+
+    /// <summary><see cref="Kernel"/> with SIMD dot products, for host execution only (<c>Host/HostExecution</c>).</summary>
+    public static void HostKernel(Index1D index, InputProjectionArgs a) => Body(default(Host.HostVectorMath), index, a);
+
+    private static void Body<TMath>(TMath math, int index, InputProjectionArgs a)
+        where TMath : struct, IVectorMath
     {
         long total = (long)a.Rows * a.Hidden;
-        long end = XMathMin(((long)index.X + 1) * a.Block, total);
-        for (long e = (long)index.X * a.Block; e < end; e++)
+        long end = XMathMin(((long)index + 1) * a.Block, total);
+        for (long e = (long)index * a.Block; e < end; e++)
         {
             long n = e / a.Hidden;
             int i = (int)(e - n * a.Hidden);
-            float acc = a.Bias[i];
-            long xRow = n * a.Input, cRow = (long)i * a.Input;
-            for (int k = 0; k < a.Input; k++)
-                acc += a.C[cRow + k] * a.X[xRow + k];
-            a.Output[e] = acc;
+            a.Output[e] = a.Bias[i] + math.Dot(a.C, (long)i * a.Input, a.X, n * a.Input, a.Input);
         }
     }
 

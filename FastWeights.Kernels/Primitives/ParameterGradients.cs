@@ -78,6 +78,49 @@ internal static class ParameterGradients
     }
 
     /// <summary>db[i] = Σ_n dz[n,i]; dg[i] and dβ[i] = the per-sequence partials summed over b in order.</summary>
+    /// <summary>
+    /// <see cref="OuterProductSumKernel"/> for host execution: the block's elements taken as runs of one output row,
+    /// each run accumulated as Σ_(b,t) Left[(b,t), i]·Right[(b,t), j0..j1] in SIMD, over (b, t) in the same order as the
+    /// kernel's per-element sum.
+    /// </summary>
+    public static void OuterProductSumHostKernel(Index1D index, OuterProductSumArgs a)
+    {
+        var math = default(Host.HostVectorMath);
+        long end = InputProjection.XMathMin(((long)index.X + 1) * a.Block, (long)a.Rows * a.Cols);
+        for (long e = (long)index.X * a.Block; e < end;)
+        {
+            int i = (int)(e / a.Cols);
+            int j0 = (int)(e - (long)i * a.Cols);
+            int length = (int)Math.Min(a.Cols - j0, end - e);
+            math.Fill(a.Output, e, 0f, length);
+            for (int b = 0; b < a.Batch; b++)
+                for (int t = 0; t < a.Time; t++)
+                    math.Axpy(a.Output, e, a.Left[b * a.LeftBatchStride + (long)t * a.Rows + i],
+                        a.Right, b * a.RightBatchStride + (long)t * a.Cols + j0, length);
+            e += length;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="InputGradientKernel"/> for host execution: runs of one row of dx accumulated as Σ_i dz[n,i]·C[i, k0..k1]
+    /// in SIMD, over i in the same order as the kernel's per-element sum.
+    /// </summary>
+    public static void InputGradientHostKernel(Index1D index, InputGradientArgs a)
+    {
+        var math = default(Host.HostVectorMath);
+        long end = InputProjection.XMathMin(((long)index.X + 1) * a.Block, (long)a.Rows * a.Input);
+        for (long e = (long)index.X * a.Block; e < end;)
+        {
+            long n = e / a.Input;
+            int k0 = (int)(e - n * a.Input);
+            int length = (int)Math.Min(a.Input - k0, end - e);
+            math.Fill(a.DX, e, 0f, length);
+            for (int i = 0; i < a.Hidden; i++)
+                math.Axpy(a.DX, e, a.Dz[n * a.Hidden + i], a.C, (long)i * a.Input + k0, length);
+            e += length;
+        }
+    }
+
     public static void VectorGradientKernel(Index1D index, VectorGradientArgs a)
     {
         int i = index;

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Runtime;
@@ -38,7 +39,7 @@ public sealed class Add
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AddKernels.Forward);
+        forward = accelerator.LoadIndexKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>>(AddKernels.Forward);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

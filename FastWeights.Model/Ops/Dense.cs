@@ -1,3 +1,5 @@
+using FastWeights.Kernels.Host;
+using FastWeights.Kernels.Primitives;
 using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
@@ -31,58 +33,57 @@ internal struct DenseArgs
 /// </summary>
 internal static class DenseKernels
 {
-    /// <summary>One thread per sample n: y[n,o] = act(b[o] + Σ_k W[o,k] x[n,k]) for every o, k in order.</summary>
-    public static void Forward(Index1D index, DenseArgs a)
+    /// <summary>One thread per sample n: y[n,o] = act(b[o] + W[o,:]·x[n,:]).</summary>
+    public static void Forward(Index1D index, DenseArgs a) => ForwardBody(default(ScalarVectorMath), index, a);
+
+    /// <summary><see cref="Forward"/> with SIMD loops, for host execution only.</summary>
+    public static void ForwardHost(Index1D index, DenseArgs a) => ForwardBody(default(HostVectorMath), index, a);
+
+    /// <summary>One thread per output unit o: dW[o,:] = Σ_n g[n,o] x[n,:], db[o] = Σ_n g[n,o], n in order.</summary>
+    public static void ParameterGradients(Index1D index, DenseArgs a) => ParameterGradientsBody(default(ScalarVectorMath), index, a);
+
+    /// <summary><see cref="ParameterGradients"/> with SIMD loops, for host execution only.</summary>
+    public static void ParameterGradientsHost(Index1D index, DenseArgs a) => ParameterGradientsBody(default(HostVectorMath), index, a);
+
+    /// <summary>One thread per sample n: dx[n,:] = Σ_o g[n,o] W[o,:], o in order.</summary>
+    public static void InputGradient(Index1D index, DenseArgs a) => InputGradientBody(default(ScalarVectorMath), index, a);
+
+    /// <summary><see cref="InputGradient"/> with SIMD loops, for host execution only.</summary>
+    public static void InputGradientHost(Index1D index, DenseArgs a) => InputGradientBody(default(HostVectorMath), index, a);
+
+    private static void ForwardBody<TMath>(TMath math, long n, DenseArgs a) where TMath : struct, IVectorMath
     {
-        long n = index;
         long xRow = n * a.Inputs, yRow = n * a.Outputs;
         for (int o = 0; o < a.Outputs; o++)
         {
-            long wRow = (long)o * a.Inputs;
-            float acc = a.Bias[o];
-            for (int k = 0; k < a.Inputs; k++)
-                acc += a.Weight[wRow + k] * a.X[xRow + k];
+            float acc = a.Bias[o] + math.Dot(a.Weight, (long)o * a.Inputs, a.X, xRow, a.Inputs);
             a.Y[yRow + o] = a.Relu != 0 && acc < 0f ? 0f : acc;
         }
     }
 
-    /// <summary>g = dL/d(pre-activation): dy, masked by [y &gt; 0] under ReLU.</summary>
     private static float PreActivationGrad(DenseArgs a, long element) =>
         a.Relu != 0 && !(a.Y[element] > 0f) ? 0f : a.Dy[element];
 
-    /// <summary>One thread per output unit o: db[o] = Σ_n g[n,o], dW[o,k] = Σ_n g[n,o] x[n,k], n in order.</summary>
-    public static void ParameterGradients(Index1D index, DenseArgs a)
+    private static void ParameterGradientsBody<TMath>(TMath math, int o, DenseArgs a) where TMath : struct, IVectorMath
     {
-        int o = index;
         long wRow = (long)o * a.Inputs;
-        for (int k = 0; k < a.Inputs; k++)
-            a.DWeight[wRow + k] = 0f;
+        math.Fill(a.DWeight, wRow, 0f, a.Inputs);
         float db = 0f;
         for (long n = 0; n < a.Samples; n++)
         {
             float g = PreActivationGrad(a, n * a.Outputs + o);
             db += g;
-            long xRow = n * a.Inputs;
-            for (int k = 0; k < a.Inputs; k++)
-                a.DWeight[wRow + k] += g * a.X[xRow + k];
+            math.Axpy(a.DWeight, wRow, g, a.X, n * a.Inputs, a.Inputs);
         }
         a.DBias[o] = db;
     }
 
-    /// <summary>One thread per sample n: dx[n,k] = Σ_o g[n,o] W[o,k], o in order.</summary>
-    public static void InputGradient(Index1D index, DenseArgs a)
+    private static void InputGradientBody<TMath>(TMath math, long n, DenseArgs a) where TMath : struct, IVectorMath
     {
-        long n = index;
         long xRow = n * a.Inputs, yRow = n * a.Outputs;
-        for (int k = 0; k < a.Inputs; k++)
-            a.Dx[xRow + k] = 0f;
+        math.Fill(a.Dx, xRow, 0f, a.Inputs);
         for (int o = 0; o < a.Outputs; o++)
-        {
-            float g = PreActivationGrad(a, yRow + o);
-            long wRow = (long)o * a.Inputs;
-            for (int k = 0; k < a.Inputs; k++)
-                a.Dx[xRow + k] += g * a.Weight[wRow + k];
-        }
+            math.Axpy(a.Dx, xRow, PreActivationGrad(a, yRow + o), a.Weight, (long)o * a.Inputs, a.Inputs);
     }
 }
 
@@ -127,9 +128,9 @@ public sealed class Dense : IModule, IDisposable
         Inputs = inputs;
         Outputs = outputs;
         Activation = activation;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, DenseArgs>(DenseKernels.Forward);
-        parameterGradients = accelerator.LoadAutoGroupedKernel<Index1D, DenseArgs>(DenseKernels.ParameterGradients);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, DenseArgs>(DenseKernels.InputGradient);
+        forward = accelerator.LoadIndexKernel<DenseArgs>(DenseKernels.Forward, DenseKernels.ForwardHost);
+        parameterGradients = accelerator.LoadIndexKernel<DenseArgs>(DenseKernels.ParameterGradients, DenseKernels.ParameterGradientsHost);
+        inputGradient = accelerator.LoadIndexKernel<DenseArgs>(DenseKernels.InputGradient, DenseKernels.InputGradientHost);
         Weight = new Parameter(accelerator, name + ".weight", outputs, inputs);
         try
         {

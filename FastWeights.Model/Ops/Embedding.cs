@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
@@ -91,8 +92,8 @@ public sealed class Embedding : IModule, IDisposable
         Name = name;
         Vocabulary = vocabulary;
         Dimension = dimension;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, EmbeddingArgs>(EmbeddingKernels.Forward);
-        backward = accelerator.LoadAutoGroupedKernel<Index1D, EmbeddingArgs>(EmbeddingKernels.Backward);
+        forward = accelerator.LoadIndexKernel<EmbeddingArgs>(EmbeddingKernels.Forward);
+        backward = accelerator.LoadIndexKernel<EmbeddingArgs>(EmbeddingKernels.Backward);
         Weight = new Parameter(accelerator, name + ".weight", vocabulary, dimension);
         Parameters = [Weight];
     }

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Runtime;
@@ -70,8 +71,8 @@ public sealed class LastStep
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, LastStepArgs>(LastStepKernels.Forward);
-        backward = accelerator.LoadAutoGroupedKernel<Index1D, LastStepArgs>(LastStepKernels.Backward);
+        forward = accelerator.LoadIndexKernel<LastStepArgs>(LastStepKernels.Forward);
+        backward = accelerator.LoadIndexKernel<LastStepArgs>(LastStepKernels.Backward);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
@@ -123,9 +124,9 @@ public sealed class LayerNorm : IModule, IDisposable
         Name = name;
         Width = width;
         Epsilon = epsilon;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, LayerNormArgs>(LayerNormKernels.Forward);
-        parameterGradients = accelerator.LoadAutoGroupedKernel<Index1D, LayerNormArgs>(LayerNormKernels.ParameterGradients);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, LayerNormArgs>(LayerNormKernels.InputGradient);
+        forward = accelerator.LoadIndexKernel<LayerNormArgs>(LayerNormKernels.Forward);
+        parameterGradients = accelerator.LoadIndexKernel<LayerNormArgs>(LayerNormKernels.ParameterGradients);
+        inputGradient = accelerator.LoadIndexKernel<LayerNormArgs>(LayerNormKernels.InputGradient);
         Gain = new Parameter(accelerator, name + ".gain", width);
         try
         {

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -101,8 +102,8 @@ public sealed class SoftmaxCrossEntropy
         Accelerator = accelerator;
         Name = name;
         Classes = classes;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, SoftmaxCrossEntropyArgs>(SoftmaxCrossEntropyKernels.Forward);
-        backward = accelerator.LoadAutoGroupedKernel<Index1D, SoftmaxCrossEntropyArgs>(SoftmaxCrossEntropyKernels.Backward);
+        forward = accelerator.LoadIndexKernel<SoftmaxCrossEntropyArgs>(SoftmaxCrossEntropyKernels.Forward);
+        backward = accelerator.LoadIndexKernel<SoftmaxCrossEntropyArgs>(SoftmaxCrossEntropyKernels.Backward);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

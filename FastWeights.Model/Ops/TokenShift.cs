@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Runtime;
@@ -70,8 +71,8 @@ public sealed class TokenShift
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, TokenShiftArgs>(TokenShiftKernels.Forward);
-        backward = accelerator.LoadAutoGroupedKernel<Index1D, TokenShiftArgs>(TokenShiftKernels.Backward);
+        forward = accelerator.LoadIndexKernel<TokenShiftArgs>(TokenShiftKernels.Forward);
+        backward = accelerator.LoadIndexKernel<TokenShiftArgs>(TokenShiftKernels.Backward);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

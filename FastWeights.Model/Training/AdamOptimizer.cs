@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;
@@ -44,7 +45,7 @@ public sealed class AdamOptimizer : IDisposable
         options.Validate();
         Accelerator = acc;
         Options = options;
-        adam = acc.LoadAutoGroupedKernel<Index1D, AdamArgs>(TrainingKernels.AdamKernel);
+        adam = acc.LoadIndexKernel<AdamArgs>(TrainingKernels.AdamKernel);
         state = new (string, MemoryBuffer1D<float, Stride1D.Dense>, MemoryBuffer1D<float, Stride1D.Dense>)[this.parameters.Length];
         try
         {

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;
@@ -46,7 +47,7 @@ public sealed class GradientNorm : IDisposable
             offsets[k] = total;
             total = checked(total + TrainingKernels.Threads(this.parameters[k].Length));
         }
-        squareSum = accelerator.LoadAutoGroupedKernel<Index1D, SquareSumArgs>(TrainingKernels.SquareSumKernel);
+        squareSum = accelerator.LoadIndexKernel<SquareSumArgs>(TrainingKernels.SquareSumKernel);
         partials = accelerator.Allocate1D<double>(total);
         hostPartials = new double[total];
     }

@@ -46,18 +46,19 @@ public sealed class CheckpointBudgetTests
     /// T = 10⁴, λ = 0.5 (K = 7, n = 1429 anchors), B = 2, H = 4, S = 2: from the fewest copies (3, one scratch slot:
     /// n²/2 interval replays) through log-many to every copy. Small B and H keep the quadratic case near a second.
     /// </summary>
-    [Test]
-    public void GradientsAreBitIdenticalAcrossBudgetsAtT10000()
+    [TestCase(SweepSchedule.Thread)]
+    [TestCase(SweepSchedule.Host)]
+    public void GradientsAreBitIdenticalAcrossBudgetsAtT10000(SweepSchedule schedule)
     {
         var c = ReferenceCase.Random(new ReferenceConfig(Batch: 2, Time: 10_000, Input: 3, Hidden: 4, InnerSteps: 2,
             Decay: 0.5, FastLr: 0.5, Relu: false), seed: 11);
         int K = CheckpointPolicy.Interval(0.5), n = CheckpointSchedule.AnchorCount(10_000, K);
         Assert.That(K, Is.EqualTo(7));
-        var unbudgeted = Run(c, SweepSchedule.Thread);
+        var unbudgeted = Run(c, schedule);
         Assert.That(unbudgeted.RecomputedSteps, Is.Zero);
         foreach (int copies in new[] { 3, 4, 13, 40, n, n + 1 })
         {
-            var r = Run(c, SweepSchedule.Thread, maxCopies: copies);
+            var r = Run(c, schedule, maxCopies: copies);
             AssertBitIdentical(unbudgeted, r, $"{copies} copies");
             var plan = CheckpointSchedule.Plan(10_000, K, copies);
             Assert.That(r.RecomputedSteps, Is.EqualTo(plan.RecomputedSteps), $"{copies} copies: steps the backward replayed");

@@ -33,6 +33,7 @@ public sealed class DeviceApiTests
     }
 
     [TestCase(SweepSchedule.Thread)]
+    [TestCase(SweepSchedule.Host)]
     [TestCase(SweepSchedule.Group)]
     public void TwoHalvesEqualOneCall(SweepSchedule schedule)
     {
@@ -109,6 +110,7 @@ public sealed class DeviceApiTests
     }
 
     [TestCase(SweepSchedule.Thread)]
+    [TestCase(SweepSchedule.Host)]
     [TestCase(SweepSchedule.Group)]
     public void GradientsAreBitIdenticalRunToRun(SweepSchedule schedule)
     {

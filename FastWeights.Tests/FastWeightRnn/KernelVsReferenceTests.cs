@@ -31,7 +31,7 @@ public sealed class KernelVsReferenceTests
         };
         // The attention form runs one thread per sequence; it is listed as a third variant beside the two schedules.
         foreach (var (schedule, form) in new[] { (SweepSchedule.Thread, FastWeightForm.Matrix), (SweepSchedule.Group, FastWeightForm.Matrix),
-                     (SweepSchedule.Thread, FastWeightForm.Attention) })
+                     (SweepSchedule.Host, FastWeightForm.Matrix), (SweepSchedule.Thread, FastWeightForm.Attention) })
         {
             string variant = form == FastWeightForm.Attention ? "Attention" : schedule.ToString();
             // Without layer norm: the RNN-without-LN path the CONTROL baseline uses (η = 0, S = 1), and with fast weights.

@@ -18,8 +18,10 @@ namespace FastWeights.Tests.Model;
 /// its error is ~1e-6; the backward runs the chain twice plus the memory's rebuild by subtraction and divides by the
 /// normalisers Σφ + ε and σ, which amplify rounding by their condition number. Measured on the CPU accelerator: output
 /// ≤ 1.5e-7, dx ≤ 1.2e-6, every gradient ≤ 3e-6 except the q and k projections under DPFP-3 (≤ 7.3e-5: φ of size 6d
-/// sums products of rolled copies whose derivatives cancel); the values are printed.
-/// A wrong term in the chain is off by ≥ 1e-2.
+/// sums products of rolled copies whose derivatives cancel); the values are printed. That cancellation makes those
+/// two gradients depend on the order of every earlier rounding: the same kernels with the SIMD dense products of the
+/// host path (a different but equally exact order of additions) give 2.6e-4 on the DPFP-3 delta case, while every
+/// other gradient stays ≤ 4e-6. Their bar is 5e-4; a wrong term in the chain is off by ≥ 1e-2.
 /// </remarks>
 [TestFixture]
 public class DpfpBlockKernelTests
@@ -32,6 +34,9 @@ public class DpfpBlockKernelTests
 
     /// <summary>Gradient tolerance (see the remarks).</summary>
     protected virtual double GradientTolerance => 1e-4;
+
+    /// <summary>The q and k projections' gradients under DPFP-3 (see the remarks).</summary>
+    protected virtual double Dpfp3QueryKeyTolerance => 5e-4;
 
     public static IEnumerable<TestCaseData> Shapes()
     {
@@ -83,7 +88,9 @@ public class DpfpBlockKernelTests
             ("dx", Tolerance.RelativeL2(data.Read(dxBuf), dxRef), GradientTolerance),
         };
         foreach (var parameter in block.Parameters)
-            errors.Add((parameter.Name, Tolerance.RelativeL2(OpTestData.ToDouble(parameter.DownloadGrad()), gradRef[parameter.Name["block.".Length..]]), GradientTolerance));
+            errors.Add((parameter.Name, Tolerance.RelativeL2(OpTestData.ToDouble(parameter.DownloadGrad()), gradRef[parameter.Name["block.".Length..]]),
+                shape.Map == FeatureMap.Dpfp3 && (parameter.Name.StartsWith("block.attn.q.") || parameter.Name.StartsWith("block.attn.k."))
+                    ? Dpfp3QueryKeyTolerance : GradientTolerance));
         TestContext.Out.WriteLine(string.Join(", ", errors.Select(e => $"{e.Name} {e.Error:E1}")));
         Assert.Multiple(() =>
         {
