@@ -134,8 +134,8 @@ internal static class Calibration
     /// <summary>
     /// Host execution: multiply–adds per second summed over <paramref name="threads"/> sequences spread over the cores,
     /// each running <paramref name="passes"/> matrix–vector products over its own H×H floats in CPU-accelerator memory
-    /// with the SIMD dot product the host sweeps use (<see cref="HostVectorMath"/>), one call per row as in the sweeps
-    /// (best of <paramref name="repeat"/>).
+    /// with the kernel the host sweeps use for A·h and W·h (<c>HostMatrixMath.Product</c>, SIMD, four rows per pass over
+    /// the vector), each pass depending on the last (best of <paramref name="repeat"/>).
     /// </summary>
     public static double HostMacsPerSecond(Accelerator accelerator, int threads, int hidden, int passes, int repeat)
     {
@@ -147,13 +147,14 @@ internal static class Calibration
         var v = vectors.View;
         void Run(int count) => HostExecution.For(threads, q =>
         {
-            var math = default(HostVectorMath);
-            long h = hidden, matrix = q * h * h, a = q * 2 * h, b = a + h;
+            long h = hidden;
+            var matrix = HostVectorMath.Run(m, q * h * h, hidden * hidden);
+            var a = HostVectorMath.Run(v, q * 2 * h, hidden);
+            var b = HostVectorMath.Run(v, q * 2 * h + h, hidden);
             for (int p = 0; p < count; p++)
             {
-                for (int i = 0; i < hidden; i++)
-                    v[b + i] = math.Dot(m, matrix + i * h, v, a, hidden);
-                (a, b) = (b, a);
+                HostMatrixMath.Product(matrix, a, b, hidden, accumulate: false);
+                var swap = a; a = b; b = swap;
             }
         });
         Run(1);

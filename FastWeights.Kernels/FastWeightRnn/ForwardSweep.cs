@@ -93,11 +93,11 @@ internal static class ForwardSweep
             float hi = a.HasH0 != 0 ? a.H0[(long)q * H + i] : 0f;
             hCur[i] = hi;
             a.States[stateBase + i] = hi;
-            if (a.HasA0 != 0)
-                schedule.Copy(fastWeights, (long)i * H, a.A0, q * hh + (long)i * H, H);
-            else
-                schedule.Fill(fastWeights, (long)i * H, 0f, H);
         }
+        if (a.HasA0 != 0)
+            schedule.CopyRows(fastWeights, 0, a.A0, q * hh, H);
+        else
+            schedule.FillRows(fastWeights, 0, 0f, H);
         schedule.Barrier();
 
         int slot = 0;
@@ -109,9 +109,10 @@ internal static class ForwardSweep
             // z = W h + u_t ; h_0 = f(z)
             long stepBase = ((long)q * T + t) * H;
             long innerBase = ((long)q * T + t) * S;
+            schedule.Product(a.W, 0, hCur, 0, z, 0, H);
             for (int i = first; i < H; i += stride)
             {
-                float zi = a.Projection[stepBase + i] + schedule.Dot(a.W, (long)i * H, hCur, 0, H);
+                float zi = a.Projection[stepBase + i] + z[i];
                 z[i] = zi;
                 float h0i = ActivationMath.Apply(a.Activation, zi);
                 hNext[i] = h0i;
@@ -126,9 +127,10 @@ internal static class ForwardSweep
                 long inner = innerBase + s;
                 var v = a.Normalized.SubView(inner * H, H);
                 float partial = 0f;
+                schedule.Product(fastWeights, 0, hCur, 0, a.Normalized, inner * H, H);
                 for (int i = first; i < H; i += stride)
                 {
-                    float vi = z[i] + schedule.Dot(fastWeights, (long)i * H, hCur, 0, H);
+                    float vi = z[i] + v[i];
                     v[i] = vi;
                     partial += vi;
                 }
@@ -170,8 +172,8 @@ internal static class ForwardSweep
                 float hi = hCur[i];
                 a.Y[stepBase + i] = hi;
                 a.States[nextState + i] = hi;
-                schedule.ScaleAdd(fastWeights, (long)i * H, a.Decay, a.FastLr * hi, hCur, 0, H);
             }
+            schedule.RankOneUpdate(fastWeights, 0, a.Decay, a.FastLr, hCur, 0, hCur, 0, H);
         }
 
         // State out and the final anchor A(T).
@@ -183,9 +185,6 @@ internal static class ForwardSweep
     }
 
     internal static void CopyOwnRows<TSchedule>(TSchedule schedule, ArrayView<float> source, ArrayView<float> target, int H)
-        where TSchedule : struct, ISweepSchedule
-    {
-        for (int i = schedule.First; i < H; i += schedule.Stride)
-            schedule.Copy(target, (long)i * H, source, (long)i * H, H);
-    }
+        where TSchedule : struct, ISweepSchedule =>
+        schedule.CopyRows(target, 0, source, 0, H);
 }

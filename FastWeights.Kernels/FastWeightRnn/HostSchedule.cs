@@ -6,8 +6,9 @@ namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>
 /// The CPU schedule (<see cref="SweepSchedule.Host"/>): one sequence per .NET thread-pool task running the sweep
-/// body as plain .NET code over the CPU accelerator's memory, rows owned as in <see cref="ThreadSchedule"/>, and every
-/// row product in SIMD over spans (<see cref="HostVectorMath"/>). Never compiled by ILGPU.
+/// body as plain .NET code over the CPU accelerator's memory, every row owned as in <see cref="ThreadSchedule"/>, and
+/// the matrix operations as whole-matrix SIMD calls over spans (<see cref="HostMatrixMath"/>, <see cref="HostVectorMath"/>).
+/// Never compiled by ILGPU.
 /// </summary>
 internal readonly struct HostSchedule : ISweepSchedule
 {
@@ -16,17 +17,44 @@ internal readonly struct HostSchedule : ISweepSchedule
     public void Barrier() { }
     public float Sum(float partial, int slot) => partial;
 
-    /// <summary>
-    /// mᵀv as Σ_j v_j·(row j of m): contiguous rows in SIMD instead of strided columns. Sums over j in index order per
-    /// element, as the column loop does.
-    /// </summary>
+    private static Span<float> Matrix(ArrayView<float> m, long offset, int n) => HostVectorMath.Run(m, offset, n * n);
+
     public void TransposedProduct(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
-        ArrayView<float> target, long targetOffset, int n)
+        ArrayView<float> target, long targetOffset, int n) =>
+        HostMatrixMath.TransposedProduct(Matrix(m, mOffset, n), HostVectorMath.Run(v, vOffset, n), HostVectorMath.Run(target, targetOffset, n), n);
+
+    public void Product(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n) =>
+        HostMatrixMath.Product(Matrix(m, mOffset, n), HostVectorMath.Run(v, vOffset, n), HostVectorMath.Run(target, targetOffset, n), n, accumulate: false);
+
+    public void ProductAdd(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n) =>
+        HostMatrixMath.Product(Matrix(m, mOffset, n), HostVectorMath.Run(v, vOffset, n), HostVectorMath.Run(target, targetOffset, n), n, accumulate: true);
+
+    // Rows of an n×n matrix are contiguous, so the element-wise matrix operations are one run of n² elements.
+    public void ScaleRows(ArrayView<float> m, long mOffset, float alpha, int n) => default(HostVectorMath).Scale(m, mOffset, alpha, n * n);
+
+    public void CopyRows(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n) =>
+        default(HostVectorMath).Copy(target, targetOffset, source, sourceOffset, n * n);
+
+    public void FillRows(ArrayView<float> m, long mOffset, float value, int n) => default(HostVectorMath).Fill(m, mOffset, value, n * n);
+
+    public void RankOneUpdate(ArrayView<float> m, long mOffset, float alpha, float beta, ArrayView<float> u, long uOffset,
+        ArrayView<float> v, long vOffset, int n)
     {
-        var math = default(HostVectorMath);
-        math.Fill(target, targetOffset, 0f, n);
-        for (int j = 0; j < n; j++)
-            math.Axpy(target, targetOffset, v[vOffset + j], m, mOffset + (long)j * n, n);
+        var matrix = Matrix(m, mOffset, n);
+        var us = HostVectorMath.Run(u, uOffset, n);
+        var vs = HostVectorMath.Run(v, vOffset, n);
+        for (int i = 0; i < n; i++)
+            HostVectorMath.ScaleAdd(matrix.Slice(i * n, n), alpha, beta * us[i], vs);
+    }
+
+    public void UndoRankOneUpdate(ArrayView<float> m, long mOffset, float beta, ArrayView<float> u, long uOffset,
+        ArrayView<float> v, long vOffset, float divisor, int n)
+    {
+        var matrix = Matrix(m, mOffset, n);
+        var us = HostVectorMath.Run(u, uOffset, n);
+        var vs = HostVectorMath.Run(v, vOffset, n);
+        for (int i = 0; i < n; i++)
+            HostVectorMath.SubtractScaledDivide(matrix.Slice(i * n, n), beta * us[i], vs, divisor);
     }
 
     public float Dot(ArrayView<float> x, long xOffset, ArrayView<float> y, long yOffset, int n) =>

@@ -35,6 +35,88 @@ internal interface ISweepSchedule : IVectorMath
     /// </summary>
     void TransposedProduct(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
         ArrayView<float> target, long targetOffset, int n);
+
+    /// <summary>
+    /// The product with the matrix, for the rows this thread owns: target[targetOffset + i] = Σ_j m[mOffset + i·n + j]·v[vOffset + j]
+    /// for every own i &lt; n. Writes own rows only, reads v whole.
+    /// </summary>
+    void Product(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n);
+
+    /// <summary>Like <see cref="Product"/>, added: target[targetOffset + i] += Σ_j m[mOffset + i·n + j]·v[vOffset + j] for own i.</summary>
+    void ProductAdd(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n);
+
+    /// <summary>Own rows of the n×n matrix m: every element times alpha.</summary>
+    void ScaleRows(ArrayView<float> m, long mOffset, float alpha, int n);
+
+    /// <summary>Own rows of the n×n matrix target ← the same rows of source.</summary>
+    void CopyRows(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n);
+
+    /// <summary>Own rows of the n×n matrix m ← value.</summary>
+    void FillRows(ArrayView<float> m, long mOffset, float value, int n);
+
+    /// <summary>Own rows i of the n×n matrix m: m_i ← alpha·m_i + (beta·u[uOffset + i])·v (a rank-one update, two roundings per element).</summary>
+    void RankOneUpdate(ArrayView<float> m, long mOffset, float alpha, float beta, ArrayView<float> u, long uOffset,
+        ArrayView<float> v, long vOffset, int n);
+
+    /// <summary>Own rows i of the n×n matrix m: m_i ← (m_i − (beta·u[uOffset + i])·v) / divisor (undoes a rank-one update).</summary>
+    void UndoRankOneUpdate(ArrayView<float> m, long mOffset, float beta, ArrayView<float> u, long uOffset,
+        ArrayView<float> v, long vOffset, float divisor, int n);
+}
+
+/// <summary>
+/// The row-wise matrix operations of <see cref="ISweepSchedule"/> for a thread that owns rows first, first + stride, …,
+/// one <see cref="IVectorMath"/> call per own row.
+/// </summary>
+internal static class OwnRows
+{
+    public static void Product<TMath>(TMath math, int first, int stride, ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
+        ArrayView<float> target, long targetOffset, int n) where TMath : struct, IVectorMath
+    {
+        for (int i = first; i < n; i += stride)
+            target[targetOffset + i] = math.Dot(m, mOffset + (long)i * n, v, vOffset, n);
+    }
+
+    public static void ProductAdd<TMath>(TMath math, int first, int stride, ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
+        ArrayView<float> target, long targetOffset, int n) where TMath : struct, IVectorMath
+    {
+        for (int i = first; i < n; i += stride)
+            target[targetOffset + i] += math.Dot(m, mOffset + (long)i * n, v, vOffset, n);
+    }
+
+    public static void ScaleRows<TMath>(TMath math, int first, int stride, ArrayView<float> m, long mOffset, float alpha, int n)
+        where TMath : struct, IVectorMath
+    {
+        for (int i = first; i < n; i += stride)
+            math.Scale(m, mOffset + (long)i * n, alpha, n);
+    }
+
+    public static void CopyRows<TMath>(TMath math, int first, int stride, ArrayView<float> target, long targetOffset,
+        ArrayView<float> source, long sourceOffset, int n) where TMath : struct, IVectorMath
+    {
+        for (int i = first; i < n; i += stride)
+            math.Copy(target, targetOffset + (long)i * n, source, sourceOffset + (long)i * n, n);
+    }
+
+    public static void FillRows<TMath>(TMath math, int first, int stride, ArrayView<float> m, long mOffset, float value, int n)
+        where TMath : struct, IVectorMath
+    {
+        for (int i = first; i < n; i += stride)
+            math.Fill(m, mOffset + (long)i * n, value, n);
+    }
+
+    public static void RankOneUpdate<TMath>(TMath math, int first, int stride, ArrayView<float> m, long mOffset, float alpha, float beta,
+        ArrayView<float> u, long uOffset, ArrayView<float> v, long vOffset, int n) where TMath : struct, IVectorMath
+    {
+        for (int i = first; i < n; i += stride)
+            math.ScaleAdd(m, mOffset + (long)i * n, alpha, beta * u[uOffset + i], v, vOffset, n);
+    }
+
+    public static void UndoRankOneUpdate<TMath>(TMath math, int first, int stride, ArrayView<float> m, long mOffset, float beta,
+        ArrayView<float> u, long uOffset, ArrayView<float> v, long vOffset, float divisor, int n) where TMath : struct, IVectorMath
+    {
+        for (int i = first; i < n; i += stride)
+            math.SubtractScaledDivide(m, mOffset + (long)i * n, beta * u[uOffset + i], v, vOffset, divisor, n);
+    }
 }
 
 /// <summary>
@@ -67,6 +149,23 @@ internal readonly struct ThreadSchedule : ISweepSchedule
     public void TransposedProduct(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
         ArrayView<float> target, long targetOffset, int n) =>
         ColumnProducts.Own(0, 1, m, mOffset, v, vOffset, target, targetOffset, n);
+
+    public void Product(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n) =>
+        OwnRows.Product(default(ScalarVectorMath), 0, 1, m, mOffset, v, vOffset, target, targetOffset, n);
+    public void ProductAdd(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n) =>
+        OwnRows.ProductAdd(default(ScalarVectorMath), 0, 1, m, mOffset, v, vOffset, target, targetOffset, n);
+    public void ScaleRows(ArrayView<float> m, long mOffset, float alpha, int n) =>
+        OwnRows.ScaleRows(default(ScalarVectorMath), 0, 1, m, mOffset, alpha, n);
+    public void CopyRows(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n) =>
+        OwnRows.CopyRows(default(ScalarVectorMath), 0, 1, target, targetOffset, source, sourceOffset, n);
+    public void FillRows(ArrayView<float> m, long mOffset, float value, int n) =>
+        OwnRows.FillRows(default(ScalarVectorMath), 0, 1, m, mOffset, value, n);
+    public void RankOneUpdate(ArrayView<float> m, long mOffset, float alpha, float beta, ArrayView<float> u, long uOffset,
+        ArrayView<float> v, long vOffset, int n) =>
+        OwnRows.RankOneUpdate(default(ScalarVectorMath), 0, 1, m, mOffset, alpha, beta, u, uOffset, v, vOffset, n);
+    public void UndoRankOneUpdate(ArrayView<float> m, long mOffset, float beta, ArrayView<float> u, long uOffset,
+        ArrayView<float> v, long vOffset, float divisor, int n) =>
+        OwnRows.UndoRankOneUpdate(default(ScalarVectorMath), 0, 1, m, mOffset, beta, u, uOffset, v, vOffset, divisor, n);
 
     public float Dot(ArrayView<float> x, long xOffset, ArrayView<float> y, long yOffset, int n) =>
         default(ScalarVectorMath).Dot(x, xOffset, y, yOffset, n);
@@ -120,6 +219,23 @@ internal readonly struct GroupSchedule : ISweepSchedule
     public void TransposedProduct(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
         ArrayView<float> target, long targetOffset, int n) =>
         ColumnProducts.Own(thread, groupSize, m, mOffset, v, vOffset, target, targetOffset, n);
+
+    public void Product(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n) =>
+        OwnRows.Product(default(ScalarVectorMath), thread, groupSize, m, mOffset, v, vOffset, target, targetOffset, n);
+    public void ProductAdd(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n) =>
+        OwnRows.ProductAdd(default(ScalarVectorMath), thread, groupSize, m, mOffset, v, vOffset, target, targetOffset, n);
+    public void ScaleRows(ArrayView<float> m, long mOffset, float alpha, int n) =>
+        OwnRows.ScaleRows(default(ScalarVectorMath), thread, groupSize, m, mOffset, alpha, n);
+    public void CopyRows(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n) =>
+        OwnRows.CopyRows(default(ScalarVectorMath), thread, groupSize, target, targetOffset, source, sourceOffset, n);
+    public void FillRows(ArrayView<float> m, long mOffset, float value, int n) =>
+        OwnRows.FillRows(default(ScalarVectorMath), thread, groupSize, m, mOffset, value, n);
+    public void RankOneUpdate(ArrayView<float> m, long mOffset, float alpha, float beta, ArrayView<float> u, long uOffset,
+        ArrayView<float> v, long vOffset, int n) =>
+        OwnRows.RankOneUpdate(default(ScalarVectorMath), thread, groupSize, m, mOffset, alpha, beta, u, uOffset, v, vOffset, n);
+    public void UndoRankOneUpdate(ArrayView<float> m, long mOffset, float beta, ArrayView<float> u, long uOffset,
+        ArrayView<float> v, long vOffset, float divisor, int n) =>
+        OwnRows.UndoRankOneUpdate(default(ScalarVectorMath), thread, groupSize, m, mOffset, beta, u, uOffset, v, vOffset, divisor, n);
 
     public float Dot(ArrayView<float> x, long xOffset, ArrayView<float> y, long yOffset, int n) =>
         default(ScalarVectorMath).Dot(x, xOffset, y, yOffset, n);

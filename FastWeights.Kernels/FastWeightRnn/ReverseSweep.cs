@@ -114,21 +114,19 @@ internal static class ReverseSweep
                 dh[i] = a.HasDhT != 0 ? a.DhT[(long)q * H + i] : 0f;
                 dGain[i] = 0f;
                 dBias[i] = 0f;
-                if (a.HasDAT != 0)
-                    schedule.Copy(fastWeightGrad, (long)i * H, a.DAT, q * hh + (long)i * H, H);
-                else
-                    schedule.Fill(fastWeightGrad, (long)i * H, 0f, H);
-                schedule.Copy(fastWeights, (long)i * H, finalA, (long)i * H, H);
             }
+            if (a.HasDAT != 0)
+                schedule.CopyRows(fastWeightGrad, 0, a.DAT, q * hh, H);
+            else
+                schedule.FillRows(fastWeightGrad, 0, 0f, H);
+            schedule.CopyRows(fastWeights, 0, finalA, 0, H);
         }
         else
         {
             for (int i = first; i < H; i += stride)
-            {
                 dh[i] = carryDh[i];
-                schedule.Copy(fastWeightGrad, (long)i * H, carryGrad, (long)i * H, H);
-                schedule.Copy(fastWeights, (long)i * H, carryA, (long)i * H, H);
-            }
+            schedule.CopyRows(fastWeightGrad, 0, carryGrad, 0, H);
+            schedule.CopyRows(fastWeights, 0, carryA, 0, H);
         }
         schedule.Barrier();
 
@@ -143,26 +141,22 @@ internal static class ReverseSweep
             // here (its last readers passed the barrier after the previous step's dz), own rows only.
             long hOffset = stateBase + (long)(t + 1) * H;
             schedule.TransposedProduct(fastWeightGrad, 0, a.States, hOffset, dv, 0, H);
+            schedule.ProductAdd(fastWeightGrad, 0, a.States, hOffset, dv, 0, H);
             for (int i = first; i < H; i += stride)
-            {
-                float acc = dv[i] + schedule.Dot(fastWeightGrad, (long)i * H, a.States, hOffset, H);
-                dh[i] += a.Dy[stepBase + i] + fastLr * acc;
-            }
+                dh[i] += a.Dy[stepBase + i] + fastLr * dv[i];
             schedule.Barrier();
 
             // Ā ← λĀ (the write's gradient for A(t)); A(t+1) → A(t): re-anchor or rebuild.
             bool anchor = t % K == 0;
             long anchorSlot = a.AnchorSlot >= 0 ? a.AnchorSlot : t / K;
             var stored = a.Checkpoints.SubView((anchorSlot * a.Batch + q) * hh, hh);
+            schedule.ScaleRows(fastWeightGrad, 0, decay, H);
+            if (anchor)
+                schedule.CopyRows(fastWeights, 0, stored, 0, H);
+            else
+                schedule.UndoRankOneUpdate(fastWeights, 0, fastLr, a.States, hOffset, a.States, hOffset, decay, H);
             for (int i = first; i < H; i += stride)
-            {
-                schedule.Scale(fastWeightGrad, (long)i * H, decay, H);
-                if (anchor)
-                    schedule.Copy(fastWeights, (long)i * H, stored, (long)i * H, H);
-                else
-                    schedule.SubtractScaledDivide(fastWeights, (long)i * H, fastLr * h[i], a.States, hOffset, decay, H);
                 a.Dz[stepBase + i] = 0f;
-            }
             schedule.Barrier();
 
             // Inner steps in reverse: dn = dh ⊙ f'(n); LN backward → dv; dz += dv; Ā += dv h_sᵀ; dh = Aᵀ dv.
@@ -206,8 +200,8 @@ internal static class ReverseSweep
                         : dn;   // without layer norm n = v
                     dv[i] = dvi;
                     a.Dz[stepBase + i] += dvi;
-                    schedule.Axpy(fastWeightGrad, (long)i * H, dvi, a.InnerStates, inner * H, H);
                 }
+                schedule.RankOneUpdate(fastWeightGrad, 0, 1f, 1f, dv, 0, a.InnerStates, inner * H, H);
                 schedule.Barrier();
                 schedule.TransposedProduct(fastWeights, 0, dv, 0, dh, 0, H);
                 // The next write of dv comes after the next Sum's barrier, which every thread
@@ -225,19 +219,15 @@ internal static class ReverseSweep
         if (a.WindowStart > 0)
         {
             for (int i = first; i < H; i += stride)
-            {
                 carryDh[i] = dh[i];
-                schedule.Copy(carryGrad, (long)i * H, fastWeightGrad, (long)i * H, H);
-                schedule.Copy(carryA, (long)i * H, fastWeights, (long)i * H, H);
-            }
+            schedule.CopyRows(carryGrad, 0, fastWeightGrad, 0, H);
+            schedule.CopyRows(carryA, 0, fastWeights, 0, H);
             return;
         }
-        for (int i = first; i < H; i += stride)
-        {
-            if (a.HasDh0 != 0)
+        if (a.HasDh0 != 0)
+            for (int i = first; i < H; i += stride)
                 a.DH0[(long)q * H + i] = dh[i];
-            if (a.HasDA0 != 0)
-                schedule.Copy(a.DA0, q * hh + (long)i * H, fastWeightGrad, (long)i * H, H);
-        }
+        if (a.HasDA0 != 0)
+            schedule.CopyRows(a.DA0, q * hh, fastWeightGrad, 0, H);
     }
 }

@@ -64,6 +64,9 @@ internal readonly struct HostVectorMath : IVectorMath
     public void ScaleAdd(ArrayView<float> y, long yOffset, float alpha, float beta, ArrayView<float> x, long xOffset, int n) =>
         ScaleAdd(Run(y, yOffset, n), alpha, beta, Run(x, xOffset, n), scale: true);
 
+    /// <summary>y = alpha·y + beta·x over spans of equal length, two roundings per element as in the scalar loop.</summary>
+    public static void ScaleAdd(Span<float> y, float alpha, float beta, ReadOnlySpan<float> x) => ScaleAdd(y, alpha, beta, x, scale: true);
+
     /// <summary>y = alpha·y + beta·x (or y + beta·x when not <paramref name="scale"/>), two roundings as in the scalar loop.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ScaleAdd(Span<float> y, float alpha, float beta, ReadOnlySpan<float> x, bool scale)
@@ -86,11 +89,13 @@ internal readonly struct HostVectorMath : IVectorMath
             y[k] = scale ? alpha * y[k] + beta * x[k] : y[k] + beta * x[k];
     }
 
-    public void SubtractScaledDivide(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, float divisor, int n)
+    public void SubtractScaledDivide(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, float divisor, int n) =>
+        SubtractScaledDivide(Run(y, yOffset, n), a, Run(x, xOffset, n), divisor);
+
+    /// <summary>y = (y − a·x) / divisor over spans of equal length, rounded as the scalar loop rounds.</summary>
+    public static void SubtractScaledDivide(Span<float> ys, float a, ReadOnlySpan<float> xs, float divisor)
     {
-        var ys = Run(y, yOffset, n);
-        var xs = Run(x, xOffset, n);
-        int k = 0;
+        int n = ys.Length, k = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             ref float yr = ref MemoryMarshal.GetReference(ys);
