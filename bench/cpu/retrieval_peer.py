@@ -64,6 +64,10 @@ def sample_example(rng, pairs):
 
 def make_splits(pairs, train, validation, test, seed):
     """{'train'|'validation'|'test': (tokens LongTensor [n, 2K+3], targets LongTensor [n])}, disjoint."""
+    distinct = math.perm(LETTERS, pairs) * DIGITS ** pairs * pairs  # ordered letters, digits, query position
+    if train + validation + test > distinct:
+        sys.exit(f"retrieval_peer: error: {train + validation + test} distinct sequences requested but only "
+                 f"{distinct} exist with {pairs} pair(s)")
     rng = random.Random(seed)
     seen = set()
 
@@ -168,6 +172,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     ap.add_argument("--out", required=True, help="run folder (created)")
     args = ap.parse_args()
+    if not 1 <= args.pairs <= LETTERS:
+        sys.exit(f"retrieval_peer: error: --pairs must be in 1..{LETTERS}, got {args.pairs}")
     for name in ("batch", "steps", "eval_every", "eval_batch", "threads", "hidden", "inner"):
         if getattr(args, name) < 1:
             sys.exit(f"retrieval_peer: error: --{name.replace('_', '-')} must be >= 1")
