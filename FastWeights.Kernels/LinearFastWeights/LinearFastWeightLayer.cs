@@ -258,6 +258,7 @@ public sealed class LinearFastWeightLayer : IDisposable
         bool hasZ0 = NormalizerView(z0, nameof(z0), shapes);
         if (Options.CheckFinite)
             ThrowIfNotFinite(stream, (dy, nameof(dy)), (dwT, nameof(dwT)), (dzT, nameof(dzT)));
+        ThrowIfForwardUnusable(stream, workspace, batch);
 
         var args = Arguments(workspace, batch, time, q, k, v, beta);
         args.HasW0 = hasW0 ? 1 : 0;
@@ -347,6 +348,7 @@ public sealed class LinearFastWeightLayer : IDisposable
             Rebuild = workspace.Rebuild, Grad = workspace.Grad, RebuildZ = workspace.RebuildZ, GradZ = workspace.GradZ,
             FinalWLoss = workspace.FinalWLoss, FinalZLoss = workspace.FinalZLoss, RebuildLoss = workspace.RebuildLoss, RebuildZLoss = workspace.RebuildZLoss,
             Vectors = workspace.Vectors, Counts = workspace.Counts,
+            AnchorSlots = workspace.Plan.AnchorSlots, Anchors = workspace.Anchors, AnchorSteps = workspace.AnchorSteps, Status = workspace.Status,
         };
     }
 
@@ -376,6 +378,32 @@ public sealed class LinearFastWeightLayer : IDisposable
                 throw new ArgumentException($"{views[n].Name} contains NaN or infinite values.", views[n].Name);
     }
 
+    /// <summary>
+    /// Reads the forward's status (one wait for the stream): throws if W or y overflowed, whose gradients would be ±∞ or
+    /// NaN, or if the rebuild needed more anchors than the workspace has slots, whose gradients would miss the bound.
+    /// </summary>
+    private void ThrowIfForwardUnusable(AcceleratorStream stream, LinearFastWeightWorkspace workspace, int batch)
+    {
+        int sequences = batch * Options.Heads;
+        var status = new float[2 * sequences];
+        workspace.Status.SubView(0, status.Length).CopyToCPU(stream, status);
+        stream.Synchronize();
+        int slots = workspace.Plan.AnchorSlots;
+        for (int n = 0; n < sequences; n++)
+        {
+            if (status[2 * n + 1] != 0f)
+                throw new InvalidOperationException(
+                    $"The forward overflowed (W or y is not finite) for sequence {n / Options.Heads}, head {n % Options.Heads}: "
+                    + "its gradients would be infinite or NaN. Delta-rule writes with σ(β)|φ̃(k)|² > 2 expand W; normalise the features "
+                    + "(Normalize = true) or shorten the sequence.");
+            if (status[2 * n] > slots)
+                throw new InvalidOperationException(
+                    $"The rebuild needs {status[2 * n]} anchors for sequence {n / Options.Heads}, head {n % Options.Heads}, but the workspace "
+                    + $"has {slots} (MaxAnchors = {Options.MaxAnchors?.ToString() ?? "null: 8 + ⌈T/64⌉"}, T = {workspace.Plan.Time}): its W grows or cancels too much to be "
+                    + "rebuilt within the bound otherwise. Raise LinearFastWeightOptions.MaxAnchors (or use StoreAll).");
+        }
+    }
+
     private static void CheckSizes(LinearFastWeightOptions options, int batch, int time)
     {
         ViewChecks.Positive(batch, nameof(batch));
@@ -400,7 +428,7 @@ public sealed class LinearFastWeightLayer : IDisposable
         var o = workspace.Options;
         if (o.Heads != Options.Heads || o.KeySize != Options.KeySize || o.ValueSize != Options.ValueSize
             || o.FeatureMap != Options.FeatureMap || o.Rule != Options.Rule || o.Normalize != Options.Normalize
-            || o.StoreAll != Options.StoreAll)
+            || o.StoreAll != Options.StoreAll || o.MaxAnchors != Options.MaxAnchors)
             throw new ArgumentException("workspace was created by a layer with other sizes or rules.", nameof(workspace));
         ViewChecks.Positive(batch, nameof(batch));
         ViewChecks.Positive(time, nameof(time));
