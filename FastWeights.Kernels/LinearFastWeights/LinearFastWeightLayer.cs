@@ -399,7 +399,7 @@ public sealed class LinearFastWeightLayer : IDisposable
             if (status[2 * n] > slots)
                 throw new InvalidOperationException(
                     $"The rebuild needs {status[2 * n]} anchors for sequence {n / Options.Heads}, head {n % Options.Heads}, but the workspace "
-                    + $"has {slots} (MaxAnchors = {Options.MaxAnchors?.ToString() ?? "null: 8 + ⌈T/64⌉"}, T = {workspace.Plan.Time}): its W grows or cancels too much to be "
+                    + $"has {slots} (MaxAnchors = {Options.MaxAnchors?.ToString() ?? "null: 16 + ⌈T/64⌉"}, T = {workspace.Plan.Time}): its W grows or cancels too much to be "
                     + "rebuilt within the bound otherwise. Raise LinearFastWeightOptions.MaxAnchors (or use StoreAll).");
         }
     }

@@ -68,16 +68,17 @@ public sealed record LinearFastWeightOptions
     /// bound of docs/linear-fast-weights.md §4 (writes that expand W: the delta rule with σ(β)|φ̃(k)|² &gt; 2, or writes
     /// that nearly cancel); this happens at most once per step, and costs nothing for a sequence whose W does not grow.
     /// The workspace holds min(MaxAnchors, T − 1) copies of m·d' floats per (sequence, head) for its largest T, sized
-    /// before any launch (none with <see cref="StoreAll"/>). null (default): 8 + ⌈T/64⌉, room for growth by up to 64⁸
-    /// plus one anchor per 64 steps (a normalised delta rule in steady state needed one per 85–370 steps at T = 4096).
+    /// before any launch (none with <see cref="StoreAll"/>). null (default): 16 + ⌈T/64⌉: room for W to grow by about 1e24
+    /// (measured: 1.5 decades per anchor) plus one anchor per 64 steps (a normalised delta rule in steady state needed one
+    /// per 85–370 steps at T = 4096).
     /// If a forward needed more, <see cref="LinearFastWeightLayer.Backward"/> throws <see cref="InvalidOperationException"/>
     /// saying how many, instead of returning gradients outside the bound. ≥ 0 when set.
     /// </summary>
     public int? MaxAnchors { get; init; }
 
-    /// <summary>The anchor slots asked for at T steps: <see cref="MaxAnchors"/>, or 8 + ⌈T/64⌉ when it is null.</summary>
+    /// <summary>The anchor slots asked for at T steps: <see cref="MaxAnchors"/>, or 16 + ⌈T/64⌉ when it is null.</summary>
     /// <param name="time">T ≥ 1.</param>
-    public int RequestedAnchors(int time) => MaxAnchors ?? 8 + (int)(((long)time + 63) / 64);
+    public int RequestedAnchors(int time) => MaxAnchors ?? 16 + (int)(((long)time + 63) / 64);
 
     /// <summary>Whether the sum-rule normaliser z is part of the state (z0, zT, dz0, dzT): <see cref="UpdateRule.Sum"/> with <see cref="Normalize"/>.</summary>
     public bool KeepsNormalizer => Rule == UpdateRule.Sum && Normalize;

@@ -38,6 +38,21 @@ public sealed class ExpandingWritesTests
         LinearRunner.AssertMatches(result, LinearFastWeightReference.Forward(c), LinearFastWeightReference.Backward(c), 1e-5, 1e-4);
     }
 
+    /// <summary>
+    /// Longer growth within the default slots (16 + ⌈T/64⌉ = 19 at T = 160): the float64 forward's |W| reaches 1.8e16
+    /// and the rebuild anchors 12 times; the same tolerances hold.
+    /// </summary>
+    [Test]
+    public void GrowthBy1e16_WithinDefaultSlots_MatchesReference()
+    {
+        var c = LinearReferenceCase.Random(new LinearReferenceConfig(1, 160, 1, 4, 5, FeatureMap.EluPlusOne, UpdateRule.Delta, false), seed: 1);
+        double largest = LinearFastWeightReference.LargestMemoryEntry(c);
+        Assert.That(largest, Is.GreaterThanOrEqualTo(1e15), "the writes expand W by orders of magnitude");
+        var result = LinearRunner.Run(c, SweepSchedule.Thread);
+        TestContext.Out.WriteLine($"largest |W| = {largest:E2}, anchors needed: {result.AnchorsNeeded}");
+        LinearRunner.AssertMatches(result, LinearFastWeightReference.Forward(c), LinearFastWeightReference.Backward(c), 1e-5, 1e-4);
+    }
+
     /// <summary>The anchor decisions come from deterministic group sums: two runs of the group schedule agree bit for bit.</summary>
     [Test]
     public void GroupSchedule_IsDeterministic()

@@ -250,7 +250,7 @@ public sealed class ValidationTests
             Assert.That(layer.WorkspaceBytes(B, T) - plain.WorkspaceBytes(B, T), Is.EqualTo(4L * (2L * B * Heads * m * Df + zs - 4)));
             // Store-all keeps W before every step and so needs no anchors: it adds the history and drops the anchor slots.
             var plan = ws.Plan;
-            Assert.That(plan.AnchorSlots, Is.EqualTo(T - 1), "8 + ⌈T/64⌉ slots asked for, at most T − 1 usable");
+            Assert.That(plan.AnchorSlots, Is.EqualTo(T - 1), "16 + ⌈T/64⌉ slots asked for, at most T − 1 usable");
             long anchors = 4L * (B * Heads * plan.AnchorSlots * m * Df - 1) + 4L * (B * Heads * plan.AnchorSlots - 1);
             long history = 4L * B * Heads * T * m * Df;
             Assert.That(LinearFastWeightLayer.StoreAllBytes(layer.Options, B, T), Is.EqualTo(layer.WorkspaceBytes(B, T) + history - 4 - anchors));
@@ -259,10 +259,10 @@ public sealed class ValidationTests
 
     /// <summary>
     /// The anchors' memory is known before any launch: min(MaxAnchors, T − 1) copies of W (m·d' floats) and their step
-    /// indices per (sequence, head), on top of the 2·B·heads status floats; null asks for 8 + ⌈T/64⌉.
+    /// indices per (sequence, head), on top of the 2·B·heads status floats; null asks for 16 + ⌈T/64⌉.
     /// </summary>
-    [TestCase(null, 100, 8 + 2)]
-    [TestCase(null, 4096, 8 + 64)]
+    [TestCase(null, 100, 16 + 2)]
+    [TestCase(null, 4096, 16 + 64)]
     [TestCase(3, 100, 3)]
     [TestCase(50, 20, 19)]
     [TestCase(0, 20, 0)]
