@@ -36,7 +36,11 @@ internal static class DpfpLayerCase
         var c = Read(file);
         using var device = LayerCommand.OpenDevice(accelerator, schedule);
         using var layer = new LinearFastWeightLayer(device.Accelerator, c.Options with { Schedule = schedule });
-        var result = LinearFastWeightHost.Run(layer, c.Inputs);
+        LinearFastWeightHostResult result;
+        // The backward refuses a forward that overflowed or outgrew its anchor slots (docs/linear-fast-weights.md §4):
+        // that is the case's data, so it is reported like any other bad input.
+        try { result = LinearFastWeightHost.Run(layer, c.Inputs); }
+        catch (InvalidOperationException e) { throw new CommandInputException(e.Message); }
         Write(outPath, c, result, device, layer);
         var o = c.Options;
         return $"layer: kind dpfp ran on {LayerCommand.KindName(device.Kind)} ({device.Accelerator.Name}), schedule {LayerCommand.ScheduleName(layer.Schedule)}, "

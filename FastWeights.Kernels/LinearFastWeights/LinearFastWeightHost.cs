@@ -59,10 +59,14 @@ public static class LinearFastWeightHost
             var zT = Alloc(normalizer, keepsZ);
             using var workspace = layer.CreateWorkspace(B, T);
             layer.Forward(stream, workspace, y, wT, zT, q, k, v, beta, w0, z0, B, T);
+            int anchors = workspace.ReadAnchorsNeeded(stream).Max();
             if (inputs.Dy is null)
             {
                 stream.Synchronize();
-                return new LinearFastWeightHostResult { Y = y.GetAsArray(stream), WT = wT.GetAsArray(stream), ZT = keepsZ ? zT.GetAsArray(stream) : null };
+                return new LinearFastWeightHostResult
+                {
+                    Y = y.GetAsArray(stream), WT = wT.GetAsArray(stream), ZT = keepsZ ? zT.GetAsArray(stream) : null, AnchorsNeeded = anchors,
+                };
             }
 
             var dq = Alloc(keys);
@@ -79,7 +83,7 @@ public static class LinearFastWeightHost
                 Y = y.GetAsArray(stream), WT = wT.GetAsArray(stream), ZT = keepsZ ? zT.GetAsArray(stream) : null,
                 DQ = dq.GetAsArray(stream), DK = dk.GetAsArray(stream), DV = dv.GetAsArray(stream),
                 DBeta = delta ? dbeta.GetAsArray(stream) : null, DW0 = dw0.GetAsArray(stream),
-                DZ0 = keepsZ ? dz0.GetAsArray(stream) : null,
+                DZ0 = keepsZ ? dz0.GetAsArray(stream) : null, AnchorsNeeded = anchors,
             };
         }
         finally

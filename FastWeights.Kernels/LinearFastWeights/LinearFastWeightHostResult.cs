@@ -21,4 +21,6 @@ public sealed class LinearFastWeightHostResult
     public float[]? DW0 { get; init; }
     /// <summary>dz0 [B,heads,d'] (normalised sum rule only).</summary>
     public float[]? DZ0 { get; init; }
+    /// <summary>The most anchors (stored copies of W) the rebuild of any (sequence, head) needed (docs/linear-fast-weights.md §4).</summary>
+    public int AnchorsNeeded { get; init; }
 }

@@ -27,7 +27,7 @@ public sealed record LinearFastWeightOptions
     /// Whether outputs are normalised as in the paper: for <see cref="UpdateRule.Sum"/>, y = W φ(q) / (zᵀφ(q) + ε)
     /// with z = z0 + Σ φ(k) carried as state; for <see cref="UpdateRule.Delta"/>, φ(k) and φ(q) are each divided
     /// by (Σ_i φ_i + ε) before use. Default true. With <see cref="FeatureMap.Identity"/> the sums can be zero or
-    /// negative, so this is only well-conditioned for the non-negative maps.
+    /// negative, so the combination is refused (<see cref="Validate"/>): normalisation needs a non-negative map.
     /// </summary>
     public bool Normalize { get; init; } = true;
 
@@ -62,6 +62,24 @@ public sealed record LinearFastWeightOptions
     /// </summary>
     public bool CompensatedSums { get; init; } = true;
 
+    /// <summary>
+    /// The most stored copies of W per (sequence, head) the backward may re-anchor its rebuild on. The forward measures
+    /// every write and stores W before step t whenever rebuilding an earlier W from a later one would lose more than the
+    /// bound of docs/linear-fast-weights.md §4 (writes that expand W: the delta rule with σ(β)|φ̃(k)|² &gt; 2, or writes
+    /// that nearly cancel); this happens at most once per step, and costs nothing for a sequence whose W does not grow.
+    /// The workspace holds min(MaxAnchors, T − 1) copies of m·d' floats per (sequence, head) for its largest T, sized
+    /// before any launch (none with <see cref="StoreAll"/>). null (default): 16 + ⌈T/64⌉: room for W to grow by about 1e24
+    /// (measured: 1.5 decades per anchor) plus one anchor per 64 steps (a normalised delta rule in steady state needed one
+    /// per 85–370 steps at T = 4096).
+    /// If a forward needed more, <see cref="LinearFastWeightLayer.Backward"/> throws <see cref="InvalidOperationException"/>
+    /// saying how many, instead of returning gradients outside the bound. ≥ 0 when set.
+    /// </summary>
+    public int? MaxAnchors { get; init; }
+
+    /// <summary>The anchor slots asked for at T steps: <see cref="MaxAnchors"/>, or 16 + ⌈T/64⌉ when it is null.</summary>
+    /// <param name="time">T ≥ 1.</param>
+    public int RequestedAnchors(int time) => MaxAnchors ?? 16 + (int)(((long)time + 63) / 64);
+
     /// <summary>Whether the sum-rule normaliser z is part of the state (z0, zT, dz0, dzT): <see cref="UpdateRule.Sum"/> with <see cref="Normalize"/>.</summary>
     public bool KeepsNormalizer => Rule == UpdateRule.Sum && Normalize;
 
@@ -71,7 +89,8 @@ public sealed record LinearFastWeightOptions
     public int FeatureSize() => FeatureMap.FeatureSize(KeySize);
 
     /// <summary>Checks every option; throws an exception naming the first invalid one.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size, ε or an enum value is out of range, or m·d' does not fit 32 bits.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size, ε, <see cref="MaxAnchors"/> or an enum value is out of range, or m·d' does not fit 32 bits.</exception>
+    /// <exception cref="ArgumentException"><see cref="Normalize"/> with <see cref="FeatureMap.Identity"/> (named <see cref="Normalize"/>).</exception>
     public void Validate()
     {
         if (Heads < 1) throw new ArgumentOutOfRangeException(nameof(Heads), Heads, "Heads must be ≥ 1.");
@@ -82,6 +101,14 @@ public sealed record LinearFastWeightOptions
         if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule.");
         if (!(Epsilon > 0.0 && double.IsFinite(Epsilon)))
             throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon (ε) must be finite and > 0.");
+        if (MaxAnchors is < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxAnchors), MaxAnchors, "MaxAnchors must be ≥ 0.");
+        // Normalising divides by Σφ + ε, which for the identity map (signed features) can be 0 or negative: the outputs
+        // and gradients would blow up or flip sign without warning. Only the non-negative maps (ELU+1, DPFP) qualify.
+        if (Normalize && FeatureMap == FeatureMap.Identity)
+            throw new ArgumentException(
+                "Normalize needs a non-negative feature map: with FeatureMap.Identity the normalising sum Σφ + ε can be 0 or negative. "
+                + "Use EluPlusOne or a DPFP map, or set Normalize = false.", nameof(Normalize));
         if (KeySize > int.MaxValue / 8)
             throw new ArgumentOutOfRangeException(nameof(KeySize), KeySize, "KeySize is too large: d' = 2νd must fit a 32-bit index.");
         if ((long)ValueSize * FeatureSize() > int.MaxValue / 4)

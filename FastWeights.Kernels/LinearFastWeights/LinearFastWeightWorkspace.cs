@@ -6,7 +6,7 @@ namespace FastWeights.Kernels.LinearFastWeights;
 
 /// <summary>
 /// The device memory of one training call of a <see cref="LinearFastWeightLayer"/>: what the forward keeps for the
-/// backward (W_T, z_T, the v̄ or y/denominator tape, and with store-all W before every step) and the backward's own state (W and z
+/// backward (W_T, z_T, the v̄ or y/denominator tape, the rebuild's anchor copies of W and the forward's status, and with store-all W before every step) and the backward's own state (W and z
 /// rebuilt, G and g_z). Sized for at most <see cref="MaxBatch"/> × <see cref="MaxTime"/>; create one with
 /// <see cref="LinearFastWeightLayer.CreateWorkspace"/>, reuse it, dispose it.
 /// </summary>
@@ -41,6 +41,9 @@ public sealed class LinearFastWeightWorkspace : DeviceWorkspace
             History = Allocate(plan.HistoryElements);
             Vectors = Allocate(plan.VectorElements);
             Counts = Allocate(plan.CountElements);
+            Anchors = Allocate(plan.AnchorElements);
+            AnchorSteps = Allocate(plan.AnchorStepElements);
+            Status = Allocate(plan.StatusElements);
         }
         catch
         {
@@ -57,6 +60,27 @@ public sealed class LinearFastWeightWorkspace : DeviceWorkspace
 
     /// <inheritdoc/>
     public override int MaxTime => Plan.Time;
+
+    /// <summary>
+    /// How many anchors (stored copies of W, docs/linear-fast-weights.md §4) the last forward's rebuild needs, per
+    /// (sequence, head) [B·heads], for sizing <see cref="LinearFastWeightOptions.MaxAnchors"/>: a value above
+    /// <see cref="LinearWorkspacePlan.AnchorSlots"/> makes the backward throw. Waits for <paramref name="stream"/>.
+    /// </summary>
+    /// <param name="stream">A stream of the workspace's accelerator; the forward must have been enqueued on it.</param>
+    /// <exception cref="InvalidOperationException">No forward has run with this workspace.</exception>
+    public int[] ReadAnchorsNeeded(AcceleratorStream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (ForwardShape is not { } shape)
+            throw new InvalidOperationException("No forward has run with this workspace.");
+        var status = new float[2L * shape.Batch * Options.Heads];
+        Status.SubView(0, status.Length).CopyToCPU(stream, status);
+        stream.Synchronize();
+        var needed = new int[status.Length / 2];
+        for (int n = 0; n < needed.Length; n++)
+            needed[n] = (int)status[2 * n];
+        return needed;
+    }
 
     /// <summary>The options of the layer that created it (a layer with other options must not use it).</summary>
     internal LinearFastWeightOptions Options { get; }
@@ -77,4 +101,7 @@ public sealed class LinearFastWeightWorkspace : DeviceWorkspace
     internal ArrayView<float> History { get; }
     internal ArrayView<float> Vectors { get; }
     internal ArrayView<float> Counts { get; }
+    internal ArrayView<float> Anchors { get; }
+    internal ArrayView<float> AnchorSteps { get; }
+    internal ArrayView<float> Status { get; }
 }

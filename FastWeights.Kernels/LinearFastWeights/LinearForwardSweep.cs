@@ -21,6 +21,12 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// </remarks>
 internal static class LinearForwardSweep
 {
+    /// <summary>
+    /// Γ of the anchor rule: the rebuild may subtract increments of at most Γ‖W_t‖₁ (entrywise L1) in total on its way
+    /// from the last anchor back to W_t, so W_t is rebuilt to about 2Γu ≈ 8e-6 relative (u = 2⁻²⁴; docs/linear-fast-weights.md §4).
+    /// </summary>
+    public const float AnchorGrowth = 64f;
+
     /// <summary>Floats of per-(sequence, head) vectors both sweeps use: 4d' + 3m.</summary>
     public static int VectorFloats(int featureSize, int valueSize) => 4 * featureSize + 3 * valueSize;
 
@@ -77,6 +83,16 @@ internal static class LinearForwardSweep
                 CompensatedSum.Reset(zLoss, j, comp);
             }
 
+        // The rebuild's anchors (docs/linear-fast-weights.md §4): slack = min over the steps t since the last exactly known W
+        // of Γ‖W_t‖₁ − Σ_{r>t} ‖u_r k̃_rᵀ‖₁, the room left before stepping back to W_t from the current W would lose more
+        // than the bound. Every quantity here comes from schedule.Sum, so all threads of a group take the same decisions.
+        int slots = a.AnchorSlots;
+        var anchors = a.Anchors.SubView(slots > 0 ? s * slots * md : 0, slots > 0 ? slots * md : 1);
+        var u = vectors.SubView(4 * D, m);
+        float slack = float.PositiveInfinity; // W_0 is the input itself: exact
+        int needed = 0;
+        float notFinite = 0f;
+
         int slot = 0;
         for (int t = 0; t < T; t++)
         {
@@ -120,11 +136,50 @@ internal static class LinearForwardSweep
                 outputScale = 1f / den;
                 if (first == 0)
                     a.Den[row] = den;
+                if (!XMath.IsFinite(den))
+                    notFinite = 1f;
             }
             schedule.Barrier();
 
-            // Rows (own i): v̄_i, W_i += u_i φ̃(k)ᵀ, y_i = W_i · φ̃(q).
+            // Rows (own i), first pass: v̄_i and the increment's left factor u_i (kept in own scratch for the second pass).
             float rate = a.Delta != 0 ? 1f / (1f + XMath.Exp(-a.Beta[row])) : 1f;
+            float partialU = 0f;
+            for (int i = first; i < m; i += stride)
+            {
+                long ri = (long)i * D;
+                float ui = a.V[valueOffset + i];
+                if (a.Delta != 0)
+                {
+                    float retrieved = 0f;
+                    for (int j = 0; j < D; j++)
+                        retrieved += w[ri + j] * fk[j];
+                    a.VBar[valueOffset + i] = retrieved;
+                    ui = rate * (ui - retrieved);
+                }
+                u[i] = ui;
+                partialU += XMath.Abs(ui);
+            }
+            // ‖u k̃ᵀ‖₁ = ‖u‖₁‖k̃‖₁: what undoing this write costs the rebuild (one rounding of each increment element).
+            // Every thread sums k̃ itself, in the same order, so the product is the same in all of them.
+            float normK = 0f;
+            for (int j = 0; j < D; j++)
+                normK += XMath.Abs(fk[j]);
+            float cost = schedule.Sum(partialU, slot) * normK;
+            slot ^= 1;
+            // Anchor W_{t−1} when undoing this write would take some W of the segment past its bound (at most once per
+            // step; an anchored W is exact, so the segment restarts there).
+            bool anchor = t > 0 && a.StoreAll == 0 && slack - cost < 0f;
+            int anchorSlot = anchor ? needed : -1;
+            if (anchor)
+            {
+                needed++;
+                slack = float.PositiveInfinity;
+                if (anchorSlot < slots && first == 0)
+                    a.AnchorSteps[(long)s * slots + anchorSlot] = t;
+            }
+
+            // Second pass: W_i += u_i φ̃(k)ᵀ, y_i = W_i · φ̃(q), and ‖W_t‖₁ for the next decisions.
+            float partialW = 0f;
             for (int i = first; i < m; i += stride)
             {
                 long ri = (long)i * D;
@@ -134,27 +189,34 @@ internal static class LinearForwardSweep
                     for (int j = 0; j < D; j++)
                         a.History[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
                 }
-                float u = a.V[valueOffset + i];
-                if (a.Delta != 0)
+                if (anchorSlot >= 0 && anchorSlot < slots)
                 {
-                    float retrieved = 0f;
+                    long stored = (long)anchorSlot * md + ri;
                     for (int j = 0; j < D; j++)
-                        retrieved += w[ri + j] * fk[j];
-                    a.VBar[valueOffset + i] = retrieved;
-                    u = rate * (u - retrieved);
+                        anchors[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
                 }
+                float ui = u[i];
                 float o = 0f;
                 for (int j = 0; j < D; j++)
                 {
-                    float wij = CompensatedSum.Add(w[ri + j], u * fk[j], wLoss, ri + j, comp);
+                    float wij = CompensatedSum.Add(w[ri + j], ui * fk[j], wLoss, ri + j, comp);
                     w[ri + j] = wij;
                     o += wij * fq[j];
+                    partialW += XMath.Abs(wij);
                 }
                 float yi = o * outputScale;
                 a.Y[valueOffset + i] = yi;
                 if (a.KeepsZ != 0)
                     a.Outputs[valueOffset + i] = yi;
+                // 0·|y_i| adds exactly nothing unless y_i is ±∞ or NaN, which turns the sum into NaN: one reduction
+                // then tells both ‖W_t‖₁ and whether y_t overflowed.
+                partialW += 0f * XMath.Abs(yi);
             }
+            float normW = schedule.Sum(partialW, slot);
+            slot ^= 1;
+            if (!XMath.IsFinite(normW))
+                notFinite = 1f;
+            slack = XMath.Min(slack - cost, AnchorGrowth * normW);
             schedule.Barrier();
         }
 
@@ -166,5 +228,11 @@ internal static class LinearForwardSweep
         if (a.HasZT != 0)
             for (int j = first; j < D; j += stride)
                 a.ZT[(long)s * D + j] = CompensatedSum.Value(z[j], zLoss, j, comp);
+        // What the host reads before a backward: whether the slots sufficed, and whether the forward stayed finite.
+        if (first == 0)
+        {
+            a.Status[2L * s] = needed;
+            a.Status[2L * s + 1] = notFinite;
+        }
     }
 }

@@ -8,8 +8,9 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// <summary>
 /// The hand-derived backward of docs/linear-fast-weights.md §3 for every (sequence, head) in one launch. It walks
 /// t = T … 1 carrying G = dL/dW_t (and g_z = dL/dz_t), and rebuilds W_{t−1} = W_t − u_t φ̃(k_t)ᵀ (and
-/// z_{t−1} = z_t − φ(k_t)) from the stored v̄_t, so no W is stored per step. A column of W that no earlier key
-/// touched is reset to its exact initial value (see the counts below).
+/// z_{t−1} = z_t − φ(k_t)) from the stored v̄_t, so no W is stored per step, except at the forward's anchors (W before a
+/// step where the walk back from a later W would lose more than the bound of docs/linear-fast-weights.md §4), which it reads
+/// back. A column of W that no earlier key touched is reset to its exact initial value (see the counts below).
 /// </summary>
 /// <remarks>
 /// Phases per step, separated by barriers: (A) features, own j; (B) rows of W and G, own i: G += dȳ φ̃(q)ᵀ, du = G φ̃(k),
@@ -90,11 +91,24 @@ internal static class LinearReverseSweep
         }
         schedule.Barrier();
 
+        // Anchors (docs/linear-fast-weights.md §4): where the forward stored W before step t, the step back reads that copy
+        // instead of subtracting, so the rounding a long walk back from a much larger W would carry never reaches W_{t−1}.
+        // Before step 0 W is the input W0 itself. The host has checked that every needed anchor had a slot.
+        int slots = a.AnchorSlots;
+        var anchors = a.Anchors.SubView(slots > 0 ? s * slots * md : 0, slots > 0 ? slots * md : 1);
+        int nextAnchor = slots > 0 ? (int)XMath.Min(a.Status[2L * s], (float)slots) - 1 : -1;
+
         int slot = 0;
         for (int t = T - 1; t >= 0; t--)
         {
             long row = ((long)b * T + t) * H + h;
             long keyOffset = row * d, valueOffset = row * m;
+            int anchor = -1;
+            if (nextAnchor >= 0 && a.AnchorSteps[(long)s * slots + nextAnchor] == t)
+            {
+                anchor = nextAnchor;
+                nextAnchor--;
+            }
 
             // (A) Features as in the forward.
             float sumK = 0f, sumQ = 0f;
@@ -187,6 +201,16 @@ internal static class LinearReverseSweep
                     if (a.StoreAll != 0)
                     {
                         previous = a.History[((long)s * T + t) * md + ij];
+                        CompensatedSum.Reset(wLoss, ij, comp);
+                    }
+                    else if (anchor >= 0)
+                    {
+                        previous = anchors[(long)anchor * md + ij];
+                        CompensatedSum.Reset(wLoss, ij, comp);
+                    }
+                    else if (t == 0)
+                    {
+                        previous = a.HasW0 != 0 ? a.W0[s * md + ij] : 0f;
                         CompensatedSum.Reset(wLoss, ij, comp);
                     }
                     else

@@ -11,6 +11,7 @@ internal struct LinearSweepArgs
 {
     public int Batch, Time, Heads, KeySize, ValueSize, FeatureSize;
     public int Map, Delta, Normalize, KeepsZ, StoreAll, Compensate;
+    public int AnchorSlots;                      // stored copies of W per (sequence, head) (LinearWorkspacePlan.AnchorSlots)
     public int HasW0, HasZ0, HasZT, HasDwT, HasDzT, HasDw0, HasDz0;
     public float Epsilon;
 
@@ -30,5 +31,8 @@ internal struct LinearSweepArgs
     public ArrayView<float> RebuildZ, GradZ;     // [B·heads,d']: z_t rebuilt backwards, and dL/dz_t
     public ArrayView<float> RebuildLoss, RebuildZLoss; // shapes of Rebuild, RebuildZ: their compensation terms
     public ArrayView<float> Counts;              // [B·heads,d'] backward: steps ≤ t whose φ(k)_j ≠ 0, per column j (integers, exact in float up to 2²⁴)
+    public ArrayView<float> Anchors;             // [B·heads,slots,m,d'] W before the anchored steps (compensated value rounded once)
+    public ArrayView<float> AnchorSteps;         // [B·heads,slots] the anchored steps t (W before step t is stored), ascending
+    public ArrayView<float> Status;              // [B·heads,2] forward: anchors needed (may exceed slots), 1 if W or y was not finite
     public ArrayView<float> Vectors;             // [B·heads, 4d' + 3m] thread-schedule scratch
 }

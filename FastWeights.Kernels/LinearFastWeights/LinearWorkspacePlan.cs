@@ -5,8 +5,9 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// Per (sequence, head): W_T, the rebuilt W and G = dL/dW (3·m·d'), z_T, rebuilt z and g_z (3·d', normalised sum
 /// rule only), with <see cref="LinearFastWeightOptions.CompensatedSums"/> the compensation terms of W_T and the rebuilt W
 /// (2·m·d') and of z_T and the rebuilt z (2·d'), scratch vectors (4d' + 3m), column counts (d'); per step: v̄ (m, delta rule), or y and zᵀφ(q) + ε (m + 1, normalised sum
-/// rule); the store-all baseline adds W before
-/// every step (T·m·d'). So O(B·heads·m·d') + O(B·T·heads·(m + 1)) without store-all. Unused buffers get one element
+/// rule); the rebuild's anchors min(MaxAnchors, T − 1) stored copies of W (slots·m·d') with their steps (slots) and a status
+/// (2); the store-all baseline adds W before every step (T·m·d') and has no anchors. So
+/// O(B·heads·(slots + 5)·m·d') + O(B·T·heads·(m + 1)) without store-all. Unused buffers get one element
 /// (ILGPU refuses empty buffers on some back ends).
 /// </summary>
 public sealed record LinearWorkspacePlan
@@ -36,7 +37,24 @@ public sealed record LinearWorkspacePlan
         HistoryElements = options.StoreAll ? matrix * time : 1;
         VectorElements = sequences * LinearForwardSweep.VectorFloats(FeatureSize, ValueSize);
         CountElements = sequences * FeatureSize;
+        // Step 0's W is the input W0 itself, so at most T − 1 steps ever need a stored copy; store-all stores them all.
+        AnchorSlots = options.StoreAll ? 0 : Math.Min(options.RequestedAnchors(time), Math.Max(time - 1, 0));
+        AnchorElements = AnchorSlots > 0 ? matrix * AnchorSlots : 1;
+        AnchorStepElements = AnchorSlots > 0 ? sequences * AnchorSlots : 1;
+        StatusElements = sequences * 2;
     }
+
+    /// <summary>Stored copies of W per (sequence, head) the rebuild can re-anchor on: min(MaxAnchors, T − 1), 0 with store-all.</summary>
+    public int AnchorSlots { get; }
+
+    /// <summary>Elements of the anchor copies of W: B·heads·slots·m·d' (1 without slots).</summary>
+    public long AnchorElements { get; }
+
+    /// <summary>Elements of the anchors' step indices: B·heads·slots (1 without slots).</summary>
+    public long AnchorStepElements { get; }
+
+    /// <summary>Elements of the forward's per-(sequence, head) status: anchors needed and whether W or y overflowed (2·B·heads).</summary>
+    public long StatusElements { get; }
 
     /// <summary>B.</summary>
     public int Batch { get; }
@@ -86,5 +104,5 @@ public sealed record LinearWorkspacePlan
     public long CountElements { get; }
 
     /// <summary>Total bytes (float32) of all buffers.</summary>
-    public long TotalBytes => 4L * (3 * StateElements + 3 * NormalizerElements + 2 * CompensationElements + 2 * NormalizerCompensationElements + TapeElements + OutputElements + DenominatorElements + HistoryElements + VectorElements + CountElements);
+    public long TotalBytes => 4L * (3 * StateElements + 3 * NormalizerElements + 2 * CompensationElements + 2 * NormalizerCompensationElements + TapeElements + OutputElements + DenominatorElements + HistoryElements + VectorElements + CountElements + AnchorElements + AnchorStepElements + StatusElements);
 }

@@ -124,6 +124,8 @@ public sealed class DpfpLayerCommandTests
         yield return new TestCaseData(delta with { Rule = UpdateRule.Sum }, null, ("rule", "delta"), "'beta' is missing").SetName("Dpfp_RuleSaysDeltaNoBeta");
         yield return new TestCaseData(delta, null, ("rule", "sum"), "'beta' is not used").SetName("Dpfp_SumWithBeta");
         yield return new TestCaseData(sum, null, ("normalize", "yes"), "'normalize' must be one of").SetName("Dpfp_BadNormalize");
+        var identity = delta with { Map = FeatureMap.Identity, Normalize = false };
+        yield return new TestCaseData(identity, null, ("normalize", "true"), "non-negative feature map").SetName("Dpfp_IdentityNormalised");
     }
 
     [TestCaseSource(nameof(BadCases))]

@@ -23,6 +23,9 @@ public sealed class KernelVsReferenceTests
                 foreach (var rule in Enum.GetValues<UpdateRule>())
                     foreach (var normalize in new[] { false, true })
                     {
+                        // The layer refuses identity features with normalisation (ValidationTests): Σφ + ε can vanish.
+                        if (map == FeatureMap.Identity && normalize)
+                            continue;
                         // d = 3, m = 5: d' = 3, 6, 12 or 18, so the group covers rows (m) or columns (d') depending on the map.
                         var cfg = new LinearReferenceConfig(2, 9, 2, 3, 5, map, rule, normalize);
                         yield return new TestCaseData(schedule, cfg).SetName($"{schedule}_{cfg}");

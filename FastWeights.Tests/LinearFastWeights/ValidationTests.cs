@@ -181,6 +181,19 @@ public sealed class ValidationTests
         yield return Case("Epsilon0", ok with { Epsilon = 0 }, "Epsilon");
         yield return Case("EpsilonNaN", ok with { Epsilon = double.NaN }, "Epsilon");
         yield return Case("EpsilonInf", ok with { Epsilon = double.PositiveInfinity }, "Epsilon");
+        yield return Case("MaxAnchorsNegative", ok with { MaxAnchors = -1 }, "MaxAnchors");
+    }
+
+    /// <summary>Normalising signed (identity) features divides by a sum that can be 0 or negative: refused for both rules.</summary>
+    [TestCase(UpdateRule.Delta)]
+    [TestCase(UpdateRule.Sum)]
+    public void Options_IdentityWithNormalisation_Refused(UpdateRule rule)
+    {
+        var o = Options(rule) with { FeatureMap = FeatureMap.Identity };
+        AssertNames<ArgumentException>(() => o.Validate(), "Normalize");
+        Assert.That(Assert.Throws<ArgumentException>(() => o.Validate())!.Message, Does.Contain("non-negative feature map"));
+        AssertNames<ArgumentException>(() => new LinearFastWeightLayer(Cpu, o).Dispose(), "Normalize");
+        Assert.DoesNotThrow(() => new LinearFastWeightLayer(Cpu, o with { Normalize = false }).Dispose());
     }
 
     [TestCaseSource(nameof(BadOptions))]
@@ -235,9 +248,34 @@ public sealed class ValidationTests
             Assert.That(plainWs.AllocatedBytes, Is.EqualTo(plain.WorkspaceBytes(B, T)));
             long zs = layer.Options.KeepsNormalizer ? 2L * B * Heads * Df : 2;
             Assert.That(layer.WorkspaceBytes(B, T) - plain.WorkspaceBytes(B, T), Is.EqualTo(4L * (2L * B * Heads * m * Df + zs - 4)));
+            // Store-all keeps W before every step and so needs no anchors: it adds the history and drops the anchor slots.
+            var plan = ws.Plan;
+            Assert.That(plan.AnchorSlots, Is.EqualTo(T - 1), "16 + ⌈T/64⌉ slots asked for, at most T − 1 usable");
+            long anchors = 4L * (B * Heads * plan.AnchorSlots * m * Df - 1) + 4L * (B * Heads * plan.AnchorSlots - 1);
             long history = 4L * B * Heads * T * m * Df;
-            Assert.That(LinearFastWeightLayer.StoreAllBytes(layer.Options, B, T), Is.EqualTo(layer.WorkspaceBytes(B, T) + history - 4));
+            Assert.That(LinearFastWeightLayer.StoreAllBytes(layer.Options, B, T), Is.EqualTo(layer.WorkspaceBytes(B, T) + history - 4 - anchors));
         }
+    }
+
+    /// <summary>
+    /// The anchors' memory is known before any launch: min(MaxAnchors, T − 1) copies of W (m·d' floats) and their step
+    /// indices per (sequence, head), on top of the 2·B·heads status floats; null asks for 16 + ⌈T/64⌉.
+    /// </summary>
+    [TestCase(null, 100, 16 + 2)]
+    [TestCase(null, 4096, 16 + 64)]
+    [TestCase(3, 100, 3)]
+    [TestCase(50, 20, 19)]
+    [TestCase(0, 20, 0)]
+    public void WorkspaceBytes_CountTheAnchorSlots(int? maxAnchors, int time, int slots)
+    {
+        var o = Options(UpdateRule.Delta) with { MaxAnchors = maxAnchors };
+        var none = Options(UpdateRule.Delta) with { MaxAnchors = 0 };
+        Assert.That(new LinearWorkspacePlan(B, time, o).AnchorSlots, Is.EqualTo(slots));
+        long expected = slots == 0 ? 0 : 4L * (B * Heads * slots * m * Df - 1) + 4L * (B * Heads * slots - 1);
+        Assert.That(LinearFastWeightLayer.WorkspaceBytes(o, B, time) - LinearFastWeightLayer.WorkspaceBytes(none, B, time), Is.EqualTo(expected));
+        using var layer = new LinearFastWeightLayer(Cpu, o);
+        using var ws = layer.CreateWorkspace(B, time);
+        Assert.That(ws.AllocatedBytes, Is.EqualTo(layer.WorkspaceBytes(B, time)));
     }
 
     [TestCase(0, T, "maxBatch")]

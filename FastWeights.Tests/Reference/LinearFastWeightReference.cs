@@ -132,6 +132,19 @@ public static class LinearFastWeightReference
         return steps;
     }
 
+    /// <summary>The largest |W_t[i,j]| over every sequence, head, step t = 0 … T and element: how far the writes grew W.</summary>
+    public static double LargestMemoryEntry(LinearReferenceCase c)
+    {
+        var cfg = c.Config;
+        var y = new double[(long)cfg.Batch * cfg.Time * cfg.Heads * cfg.ValueSize];
+        double largest = 0;
+        for (int b = 0; b < cfg.Batch; b++)
+            for (int h = 0; h < cfg.Heads; h++)
+                foreach (var st in Run(c, b, h, y))
+                    largest = Math.Max(largest, Math.Max(st.WBefore.Max(Math.Abs), st.WAfter.Max(Math.Abs)));
+        return largest;
+    }
+
     /// <summary>y, WT and zT.</summary>
     public static LinearReferenceOutputs Forward(LinearReferenceCase c)
     {
