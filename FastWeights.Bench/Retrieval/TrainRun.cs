@@ -22,8 +22,30 @@ internal static class TrainRun
     public const string PlotFile = "training.png";
     private const int ReportEvery = 50;
 
+    /// <summary>Why a run stopped.</summary>
+    public enum StopReason
+    {
+        /// <summary>A validation reached <see cref="TrainSettings.TargetAccuracy"/>.</summary>
+        TargetReached,
+        /// <summary>The step limit <see cref="TrainSettings.Steps"/> was reached.</summary>
+        StepLimit,
+        /// <summary>The optional wall-clock budget <see cref="TrainSettings.TimeBudget"/> ran out.</summary>
+        TimeBudget,
+        /// <summary>Ctrl-C (the cancellation token).</summary>
+        Interrupted,
+    }
+
     /// <summary>What a finished run measured.</summary>
-    public sealed record Outcome(string RunDirectory, long Steps, double ValidationAccuracy, double TestAccuracy, double WallSeconds, bool Interrupted);
+    public sealed record Outcome(string RunDirectory, long Steps, double ValidationAccuracy, double TestAccuracy, double WallSeconds, StopReason Stop)
+    {
+        /// <summary>True when Ctrl-C stopped the run.</summary>
+        public bool Interrupted => Stop == StopReason.Interrupted;
+    }
+
+    /// <summary>The stopping rule in words, e.g. "99% validation accuracy (checked every 500 steps) or 20000 steps".</summary>
+    public static string DescribeStop(TrainSettings s) =>
+        (s.TargetAccuracy is { } a ? $"{a * 100:G4}% validation accuracy (checked every {s.EvaluateEvery} steps) or " : "")
+        + $"{s.Steps} steps" + (s.TimeBudget is { } t ? $" or {t.TotalSeconds:F0} s of wall time" : "");
 
     public static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter = null)
     {
@@ -32,6 +54,8 @@ internal static class TrainRun
         catch (ArgumentOutOfRangeException e) { throw new CommandInputException($"training option {e.ParamName}: {e.Message}"); }
         if (settings.Steps < 1) throw new CommandInputException($"--steps must be ≥ 1, got {settings.Steps}.");
         if (settings.EvaluateEvery < 1) throw new CommandInputException($"--eval-every must be ≥ 1, got {settings.EvaluateEvery}.");
+        if (settings.TargetAccuracy is { } goal && !(goal > 0 && goal <= 1))
+            throw new CommandInputException($"--target-accuracy must be a fraction in (0, 1], got {goal}.");
 
         // Resuming takes the architecture, data and seeds from the checkpoint, so the run continues exactly.
         string? resumeCheckpoint = null;
@@ -81,8 +105,9 @@ internal static class TrainRun
             + $"K={settings.Pairs} on {device.Describe()}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
             + $"batch {settings.Training.BatchSize}, lr {Num(settings.Training.LearningRate)}; data {data.Train.Count}/{data.Validation.Count}/{data.Test.Count}"
             + (resumeCheckpoint is not null ? $"; resumed at step {trainer.Step}" : "") + $"; run folder {runDirectory}");
+        stdout.WriteLine($"stops at {DescribeStop(settings)}");
 
-        bool interrupted = false;
+        var stop = StopReason.StepLimit;
         double lastValidation = double.NaN;
         using (metrics)
         {
@@ -95,8 +120,8 @@ internal static class TrainRun
                 TrainStepResult last = default;
                 while (trainer.Step < settings.Steps)
                 {
-                    if (cancel.IsCancellationRequested) { interrupted = true; break; }
-                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) break;
+                    if (cancel.IsCancellationRequested) { stop = StopReason.Interrupted; break; }
+                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) { stop = StopReason.TimeBudget; break; }
                     last = trainer.TrainStep();
                     lossSum += last.Loss; accSum += last.Accuracy; count++;
                     bool evaluate = last.Step % settings.EvaluateEvery == 0;
@@ -122,6 +147,7 @@ internal static class TrainRun
                         if (settings.TargetAccuracy is { } target && val is { } vv && vv.Accuracy >= target)
                         {
                             sink.Log($"validation accuracy {vv.Accuracy * 100:F2}% reached the target {target * 100:F1}%: stopping.");
+                            stop = StopReason.TargetReached;
                             break;
                         }
                     }
@@ -137,12 +163,18 @@ internal static class TrainRun
         RunPlot.Save(plotPath, MetricsLog.Load(Path.Combine(runDirectory, MetricsLog.FileName)),
             $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}, K={settings.Pairs}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
-        if (interrupted) stdout.WriteLine($"interrupted at step {trainer.Step}; checkpoint saved.");
+        stdout.WriteLine(stop switch
+        {
+            StopReason.Interrupted => $"interrupted at step {trainer.Step}; checkpoint saved.",
+            StopReason.TargetReached => $"stopped at step {trainer.Step}: validation accuracy reached the target {settings.TargetAccuracy!.Value * 100:G4}%.",
+            StopReason.TimeBudget => $"stopped at step {trainer.Step}: the time budget of {settings.TimeBudget!.Value.TotalSeconds:F0} s ran out.",
+            _ => $"stopped at step {trainer.Step}: the step limit" + (settings.TargetAccuracy is { } t ? $" (the target {t * 100:G4}% was not reached)." : "."),
+        });
         stdout.WriteLine($"validation accuracy {validation.Accuracy * 100:F2}%  test accuracy {test.Accuracy * 100:F2}%  (loss {test.Loss:F4})  after {trainer.Step} steps, wall time {seconds:F0} s");
         stdout.WriteLine($"plot: {plotPath}");
         stdout.WriteLine($"checkpoint: {checkpointDirectory}");
         stdout.WriteLine($"metrics: {Path.Combine(runDirectory, MetricsLog.FileName)}");
-        return new Outcome(runDirectory, trainer.Step, validation.Accuracy, test.Accuracy, seconds, interrupted);
+        return new Outcome(runDirectory, trainer.Step, validation.Accuracy, test.Accuracy, seconds, stop);
     }
 
     /// <summary>Settings with the architecture, data and seeds a checkpoint was trained with.</summary>
