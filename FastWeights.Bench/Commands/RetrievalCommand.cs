@@ -51,9 +51,11 @@ internal static class RetrievalCommand
         public readonly Option<string?> Out = new("--out") { Description = "Run folder (default runs/retrieval-<model>-R<R>)." };
         public readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this folder (or checkpoint folder)." };
 
+        private Option[] All => [Model, Hidden, Layers, Heads, FeatureMap, FeedForward, Inner, Decay, FastLr, Pairs, Batch, Lr, Warmup, LrDecay, FinalLr, Clip, WeightDecay, Steps, Time, EvalEvery, Target, Seed, DataSeed, TrainSize, ValSize, TestSize, Accelerator, Out, Resume];
+
         public void AddTo(Command c)
         {
-            foreach (Option o in new Option[] { Model, Hidden, Layers, Heads, FeatureMap, FeedForward, Inner, Decay, FastLr, Pairs, Batch, Lr, Warmup, LrDecay, FinalLr, Clip, WeightDecay, Steps, Time, EvalEvery, Target, Seed, DataSeed, TrainSize, ValSize, TestSize, Accelerator, Out, Resume })
+            foreach (Option o in All)
                 c.Add(o);
         }
 
@@ -84,6 +86,7 @@ internal static class RetrievalCommand
                 TimeBudget = time is null || time == "none" ? null : TimeBudget.Parse(time, "--time-budget"),
                 EvaluateEvery = p.GetValue(EvalEvery), TargetAccuracy = ParseTarget(p.GetValue(Target)!),
                 Accelerator = p.GetValue(Accelerator)!, OutputDirectory = p.GetValue(Out), Resume = p.GetValue(Resume),
+                Given = All.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet(),
             };
         }
     }
