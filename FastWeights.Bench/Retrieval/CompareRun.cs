@@ -17,6 +17,7 @@ internal static class CompareRun
     {
         string root = settings.OutputDirectory ?? Path.Combine("runs", $"compare-R{settings.Hidden}");
         stdout.WriteLine($"compare: {kinds.Count} models, each with the same budget: {Budget(settings)}");
+        bool created = !Directory.Exists(root);
         Directory.CreateDirectory(root);
         var outcomes = new List<(RecurrentKind Kind, TrainRun.Outcome Outcome)>();
         using var cancel = new CancellationTokenSource();
@@ -31,6 +32,13 @@ internal static class CompareRun
                 var outcome = TrainRun.Execute(settings with { Kind = kind, OutputDirectory = Path.Combine(root, name), Resume = null }, stdout, cancel.Token);
                 outcomes.Add((kind, outcome));
             }
+        }
+        catch when (created && outcomes.Count == 0)
+        {
+            // Rejected before any model trained (a bad option): leave no empty folder behind.
+            try { if (!Directory.EnumerateFileSystemEntries(root).Any()) Directory.Delete(root); }
+            catch (IOException) { }
+            throw;
         }
         finally
         {
