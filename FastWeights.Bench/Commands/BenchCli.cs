@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 
 namespace FastWeights.Bench.Commands;
 
@@ -24,17 +25,38 @@ internal static class BenchCli
 
     /// <summary>
     /// Parses and runs <paramref name="args"/>; output and errors go to the given writers (the console when null).
-    /// Parse errors are reported without the help text, so stderr stays short.
+    /// A parse error (unknown option, missing or malformed value) is reported like every other expected failure: one line
+    /// <c>COMMAND: error: …</c> on stderr and exit code 1, without the help text.
     /// </summary>
     /// <returns>The process exit code: 0 on success.</returns>
     public static int Invoke(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
-        ParseResult parse = Create().Parse(args);
-        if (parse.Action is ParseErrorAction parseError)
-            parseError.ShowHelp = false;
+        var root = Create();
+        ParseResult parse = root.Parse(args);
         var config = new InvocationConfiguration();
         if (output is not null) config.Output = output;
         if (error is not null) config.Error = error;
+        if (parse.Errors.Count > 0)
+        {
+            config.Error.WriteLine($"{CommandName(parse.CommandResult, root)}: error: {ParseErrorText(parse.Errors)}");
+            return CommandErrors.InputError;
+        }
         return parse.Invoke(config);
     }
+
+    /// <summary>The subcommand of the root that the arguments name (e.g. "retrieval" for `retrieval train …`), else the program's name.</summary>
+    private static string CommandName(CommandResult result, RootCommand root)
+    {
+        CommandResult current = result;
+        while (current.Parent is CommandResult parent && parent.Command != root) current = parent;
+        return current.Command == root ? "FastWeights.Bench" : current.Command.Name;
+    }
+
+    /// <summary>System.CommandLine's messages on one line, with .NET type names in words.</summary>
+    internal static string ParseErrorText(IEnumerable<ParseError> errors) =>
+        CommandErrors.OneLine(string.Join("; ", errors.Select(e => e.Message.TrimEnd('.')
+            .Replace("expected type 'System.Int32'", "an integer", StringComparison.Ordinal)
+            .Replace("expected type 'System.Int64'", "an integer", StringComparison.Ordinal)
+            .Replace("expected type 'System.Double'", "a number", StringComparison.Ordinal)
+            .Replace("expected type 'System.String'", "a string", StringComparison.Ordinal))) + ".");
 }

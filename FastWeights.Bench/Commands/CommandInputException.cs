@@ -25,12 +25,26 @@ internal static class CommandErrors
         }
         catch (Exception e) when (IsExpected(e))
         {
-            stderr.WriteLine($"{command}: error: {OneLine(e.Message)}");
+            stderr.WriteLine($"{command}: error: {OneLine(WithoutParameterName(e))}");
             return InputError;
         }
     }
 
+    /// <summary>An exception's message without the " (Parameter 'name')" that .NET appends to argument exceptions.</summary>
+    public static string WithoutParameterName(Exception e)
+    {
+        string message = e.Message;
+        if (e is ArgumentException { ParamName: { } name })
+        {
+            string suffix = $" (Parameter '{name}')";
+            int at = message.IndexOf(suffix, StringComparison.Ordinal);
+            if (at >= 0) message = message.Remove(at, suffix.Length);
+        }
+        return message;
+    }
+
     private static bool IsExpected(Exception e) => e is CommandInputException
+        or FastWeights.Model.Training.CheckpointException
         or FastWeights.Kernels.Interop.SafeTensorsFormatException
         or IOException // FileNotFoundException, DirectoryNotFoundException included
         or UnauthorizedAccessException

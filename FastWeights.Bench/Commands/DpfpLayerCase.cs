@@ -87,6 +87,7 @@ internal static class DpfpLayerCase
             ("dWT", [B, heads, m, D], "[B,heads,m,d']", true, false),
             ("dzT", [B, heads, D], "[B,heads,d']", keepsZ, false),
         };
+        LayerCommand.RejectUnknownTensors(file, expected.Select(e => e.Name), "--kind dpfp");
         foreach (var (name, shape, symbolic, used, required) in expected)
         {
             if (!used)
@@ -104,13 +105,23 @@ internal static class DpfpLayerCase
                     $"tensor '{name}' must have shape {symbolic} = {Show(shape)} (B={B}, T={T}, heads={heads}, d={d}, m={m}, d'={D}), but has shape {Show(info.Shape)}.");
         }
 
-        float[]? Optional(string name) => file.Contains(name) ? file.ReadFloat32(name, out _) : null;
+        // Like --kind rnn, every value must be finite: a NaN in q would vanish from the output, one in beta would make
+        // every output NaN, and neither says which input was bad.
+        float[] Finite(string name)
+        {
+            float[] values = file.ReadFloat32(name, out _);
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]))
+                    throw new CommandInputException($"tensor '{name}' holds {values[i].ToString(CultureInfo.InvariantCulture)} at flat index {i}; every input must be finite.");
+            return values;
+        }
+        float[]? Optional(string name) => file.Contains(name) ? Finite(name) : null;
         var inputs = new LinearFastWeightHostInputs
         {
             Batch = B, Time = T,
-            Q = file.ReadFloat32("q", out _), K = file.ReadFloat32("k", out _), V = file.ReadFloat32("v", out _),
+            Q = Finite("q"), K = Finite("k"), V = Finite("v"),
             Beta = Optional("beta"), W0 = Optional("W0"), Z0 = Optional("z0"),
-            Dy = file.ReadFloat32("dy", out _), DwT = Optional("dWT"), DzT = Optional("dzT"),
+            Dy = Finite("dy"), DwT = Optional("dWT"), DzT = Optional("dzT"),
         };
         return new Case(B, T, options, inputs);
     }

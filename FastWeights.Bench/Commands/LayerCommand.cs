@@ -82,6 +82,12 @@ internal static class LayerCommand
         string acceleratorName = ParseChoice(accelerator, Accelerators, "--accelerator");
         string kindName = ParseChoice(kind, Kinds, "--kind");
 
+        // A pipe or device as --case would block or read forever, and --out = --case would overwrite the input: both are
+        // refused before anything is opened. The whole case is read into memory, so it must fit.
+        var caseInfo = ResourceCheck.RequireRegularFile(casePath, "--case");
+        if (ResourceCheck.SameFile(casePath, outPath))
+            throw new CommandInputException($"--out {outPath} is the --case file itself; writing it would overwrite the input.");
+        ResourceCheck.RequireHostFits(caseInfo.Length * 3, $"--case {casePath} ({caseInfo.Length} bytes, read once and converted to arrays and outputs)");
         var file = SafeTensorsFile.Load(casePath);
         if (kindName == "dpfp")
             return DpfpLayerCase.Execute(file, outPath, acceleratorName, sweep);
@@ -128,6 +134,7 @@ internal static class LayerCommand
             ("dhT", [B, H], "[B,H]", false),
             ("dAT", [B, H, H], "[B,H,H]", false),
         };
+        RejectUnknownTensors(file, expected.Select(e => e.Name), "--kind rnn");
         foreach (var (name, shape, symbolic, required) in expected)
         {
             if (!required && !file.Contains(name)) continue;
@@ -233,6 +240,16 @@ internal static class LayerCommand
         writer.Add("grad_ln_gain", Grad(r.DLnGain, "dLnGain"), H);
         writer.Add("grad_ln_bias", Grad(r.DLnBias, "dLnBias"), H);
         writer.Save(outPath);
+    }
+
+    /// <summary>A tensor the layer does not read is a mistake in the case (a typo, the wrong kind): refused, named.</summary>
+    internal static void RejectUnknownTensors(SafeTensorsFile file, IEnumerable<string> known, string kind)
+    {
+        var names = new HashSet<string>(known, StringComparer.Ordinal);
+        var unknown = file.Tensors.Select(t => t.Name).Where(n => !names.Contains(n)).ToList();
+        if (unknown.Count > 0)
+            throw new CommandInputException($"tensor '{unknown[0]}' is not an input of {kind}{(unknown.Count > 1 ? $" (nor {string.Join(", ", unknown.Skip(1).Select(n => $"'{n}'"))})" : "")}; "
+                + $"the inputs are {string.Join(", ", names)}.");
     }
 
     private static SafeTensorInfo Info(SafeTensorsFile file, string name) =>

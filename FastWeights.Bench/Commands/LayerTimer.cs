@@ -19,6 +19,22 @@ internal sealed class LayerTimer : IDisposable
     private readonly FastWeightRnnParameterGradients gradients;
     private readonly ArrayView<float> x, y, hT, aT, dy, dx;
 
+    /// <summary>
+    /// The device bytes a timer of this shape allocates: the layer's workspace plus its buffers (parameters and their
+    /// gradients, x and dx, y and dy, hT, AT), so that a size that cannot fit is refused before anything is allocated.
+    /// Saturates at <see cref="long.MaxValue"/>.
+    /// </summary>
+    public static long DeviceBytes(FastWeightRnnOptions options, int batch, int time)
+    {
+        long B = batch, T = time, I = options.InputSize, H = options.HiddenSize;
+        long workspace;
+        try { workspace = FastWeightRnnLayer.WorkspaceBytes(options, batch, time); }
+        catch (OverflowException) { return long.MaxValue; }
+        double floats = 2.0 * (H * H + H * I + 3 * H) + 2.0 * B * T * I + 2.0 * B * T * H + B * H + (double)B * H * H;
+        double total = workspace + 4 * floats;
+        return total >= long.MaxValue || workspace < 0 ? long.MaxValue : (long)total;
+    }
+
     public LayerTimer(Accelerator accelerator, FastWeightRnnOptions options, int batch, int time)
     {
         this.batch = batch;

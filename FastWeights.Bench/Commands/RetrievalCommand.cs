@@ -15,8 +15,11 @@ internal static class RetrievalCommand
 {
     public const string Name = "retrieval";
 
-    /// <summary>The options of `retrieval train` (also of bare `retrieval`), made fresh for each command.</summary>
-    private sealed class TrainOptions
+    /// <summary>
+    /// The options of `retrieval train` (also of bare `retrieval`, `compare` and `profile`), made fresh for each command;
+    /// <paramref name="defaults"/> gives the stopping rule's defaults (the main job's, or compare's equal step budget).
+    /// </summary>
+    private sealed class TrainOptions(TrainSettings defaults)
     {
         public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum.", DefaultValueFactory = _ => "fw" };
         public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => Defaults.Heads };
@@ -35,10 +38,10 @@ internal static class RetrievalCommand
         public readonly Option<double> FinalLr = new("--final-lr-fraction") { Description = "Learning rate at the last step as a fraction of --lr (linear/cosine).", DefaultValueFactory = _ => 0.1 };
         public readonly Option<double> Clip = new("--clip") { Description = "Global gradient-norm clip (0: off).", DefaultValueFactory = _ => Defaults.Training.ClipNorm };
         public readonly Option<double> WeightDecay = new("--weight-decay") { Description = "Decoupled weight decay.", DefaultValueFactory = _ => 0.0 };
-        public readonly Option<long> Steps = new("--steps") { Description = "Stop after this many steps.", DefaultValueFactory = _ => Defaults.Steps };
-        public readonly Option<string?> Time = new("--time-budget") { Description = "Stop after this wall time (e.g. 12m, 600s); 'none' for no limit.", DefaultValueFactory = _ => Defaults.TimeBudget is { } t ? $"{t.TotalSeconds:F0}s" : "none" };
-        public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Validate and checkpoint every N steps.", DefaultValueFactory = _ => Defaults.EvaluateEvery };
-        public readonly Option<double?> Target = new("--target-accuracy") { Description = "Stop once validation accuracy reaches this fraction (e.g. 0.99)." };
+        public readonly Option<long> Steps = new("--steps") { Description = "Stop after this many steps (in total, counting resumed ones).", DefaultValueFactory = _ => defaults.Steps };
+        public readonly Option<string?> Time = new("--time-budget") { Description = "Also stop after this wall time in this process (e.g. 12m, 600s); 'none' (the default) for no limit.", DefaultValueFactory = _ => defaults.TimeBudget is { } t ? $"{t.TotalSeconds:F0}s" : "none" };
+        public readonly Option<int> EvalEvery = new("--eval-every") { Description = "Validate and checkpoint every N steps.", DefaultValueFactory = _ => defaults.EvaluateEvery };
+        public readonly Option<string> Target = new("--target-accuracy") { Description = "Stop at the first validation whose accuracy reaches this fraction (e.g. 0.99); 'none' to train all --steps.", DefaultValueFactory = _ => defaults.TargetAccuracy is { } a ? a.ToString("R", CultureInfo.InvariantCulture) : "none" };
         public readonly Option<int> Seed = new("--seed") { Description = "Seed of weights and data order.", DefaultValueFactory = _ => 1 };
         public readonly Option<int> DataSeed = new("--data-seed") { Description = "Seed of the generated splits.", DefaultValueFactory = _ => 1 };
         public readonly Option<int> TrainSize = new("--train-size") { Description = "Training examples.", DefaultValueFactory = _ => 100_000 };
@@ -48,9 +51,11 @@ internal static class RetrievalCommand
         public readonly Option<string?> Out = new("--out") { Description = "Run folder (default runs/retrieval-<model>-R<R>)." };
         public readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this folder (or checkpoint folder)." };
 
+        private Option[] All => [Model, Hidden, Layers, Heads, FeatureMap, FeedForward, Inner, Decay, FastLr, Pairs, Batch, Lr, Warmup, LrDecay, FinalLr, Clip, WeightDecay, Steps, Time, EvalEvery, Target, Seed, DataSeed, TrainSize, ValSize, TestSize, Accelerator, Out, Resume];
+
         public void AddTo(Command c)
         {
-            foreach (Option o in new Option[] { Model, Hidden, Layers, Heads, FeatureMap, FeedForward, Inner, Decay, FastLr, Pairs, Batch, Lr, Warmup, LrDecay, FinalLr, Clip, WeightDecay, Steps, Time, EvalEvery, Target, Seed, DataSeed, TrainSize, ValSize, TestSize, Accelerator, Out, Resume })
+            foreach (Option o in All)
                 c.Add(o);
         }
 
@@ -79,20 +84,41 @@ internal static class RetrievalCommand
                 },
                 Steps = p.GetValue(Steps),
                 TimeBudget = time is null || time == "none" ? null : TimeBudget.Parse(time, "--time-budget"),
-                EvaluateEvery = p.GetValue(EvalEvery), TargetAccuracy = p.GetValue(Target),
+                EvaluateEvery = p.GetValue(EvalEvery), TargetAccuracy = ParseTarget(p.GetValue(Target)!),
                 Accelerator = p.GetValue(Accelerator)!, OutputDirectory = p.GetValue(Out), Resume = p.GetValue(Resume),
+                Given = All.Where(o => p.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet(),
             };
         }
     }
 
-    /// <summary>The main job's defaults (what bare `retrieval` runs).</summary>
+    /// <summary>
+    /// The main job's defaults (what bare `retrieval` runs). It stops on what it is for, 99% validation accuracy
+    /// (checked at every validation), or at 20 000 steps as a safety net; never on wall time unless asked
+    /// (--time-budget), so the result for a seed is the same on every machine and only the time varies.
+    /// </summary>
     public static readonly TrainSettings Defaults = new()
     {
         Steps = 20_000,
-        TimeBudget = TimeSpan.FromMinutes(12),
+        TimeBudget = null,
+        TargetAccuracy = 0.99,
         EvaluateEvery = 500,
         Training = new TrainingOptions { BatchSize = 128, LearningRate = 1e-3, ClipNorm = 5.0 },
     };
+
+    /// <summary>
+    /// `retrieval compare`'s defaults: every model gets the same budget of steps and no early stop, so the rows are
+    /// comparable step for step (the time each model takes is what differs).
+    /// </summary>
+    public static readonly TrainSettings CompareDefaults = Defaults with { Steps = 5_000, TargetAccuracy = null };
+
+    /// <summary>Parses --target-accuracy: a fraction in (0, 1], or 'none'.</summary>
+    private static double? ParseTarget(string text)
+    {
+        if (text.Trim() == "none") return null;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0 && v <= 1))
+            throw new CommandInputException($"--target-accuracy must be a fraction in (0, 1] such as 0.99, or none, got '{text}'.");
+        return v;
+    }
 
     private static Kernels.LinearFastWeights.FeatureMap ParseMap(string name)
     {
@@ -109,12 +135,12 @@ internal static class RetrievalCommand
     public static Command Create()
     {
         var command = new Command(Name, "The associative-retrieval experiment (Ba et al. 2016): train (default), eval, sample, compare.");
-        var bare = new TrainOptions();
+        var bare = new TrainOptions(Defaults);
         bare.AddTo(command);
         command.SetAction(p => Train(() => bare.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
 
         var train = new Command("train", "Train a model on the retrieval task (the default when only `retrieval` is given).");
-        var trainOptions = new TrainOptions();
+        var trainOptions = new TrainOptions(Defaults);
         trainOptions.AddTo(train);
         train.SetAction(p => Train(() => trainOptions.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
         command.Add(train);
@@ -127,7 +153,7 @@ internal static class RetrievalCommand
 
     private static Command CreateProfile()
     {
-        var options = new TrainOptions();
+        var options = new TrainOptions(Defaults);
         var steps = new Option<int>("--profile-steps") { Description = "Steps to measure.", DefaultValueFactory = _ => 20 };
         var command = new Command("profile", "Where the time of a training step goes: data, forward, backward, gradient norm, Adam.") { steps };
         options.AddTo(command);
@@ -197,7 +223,7 @@ internal static class RetrievalCommand
 
     private static Command CreateCompare()
     {
-        var options = new TrainOptions();
+        var options = new TrainOptions(CompareDefaults);
         var models = new Option<string>("--models") { Description = "Comma-separated models to train.", DefaultValueFactory = _ => "fw,rnn-ln,control,lstm-ln,hyperlstm,dpfp-delta,dpfp-sum" };
         var command = new Command("compare", "Train several models with the same settings and draw them on one plot with a table (like the paper's Table 1).") { models };
         options.AddTo(command);

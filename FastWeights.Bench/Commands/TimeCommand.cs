@@ -55,12 +55,15 @@ internal static class TimeCommand
             if (budgeted) MemoryCommand.ComputeBudgeted(batch, time, input, hidden, inner, decay, budgetBytes, maxCopies);
             var sweep = LayerCommand.ParseSchedule(schedule);
             var shape = ParseForm(form);
-            using var device = LayerCommand.OpenDevice(accelerator, sweep);
-            using var timer = new LayerTimer(device.Accelerator, new FastWeightRnnOptions
+            var options = new FastWeightRnnOptions
             {
                 InputSize = input, HiddenSize = hidden, InnerSteps = inner, Decay = decay, Schedule = sweep, Form = shape,
                 MemoryBudgetBytes = budgetBytes, MaxCheckpointCopies = maxCopies,
-            }, batch, time);
+            };
+            using var device = LayerCommand.OpenDevice(accelerator, sweep);
+            ResourceCheck.RequireDeviceFits(device, LayerTimer.DeviceBytes(options with { Schedule = sweep }, batch, time),
+                $"--batch {batch} --time {time} --input {input} --hidden {hidden} --inner {inner} (workspace and buffers)");
+            using var timer = new LayerTimer(device.Accelerator, options, batch, time);
             var forwardMs = new List<double>();
             var backwardMs = new List<double>();
             for (int r = 0; r < repeat; r++)

@@ -7,7 +7,8 @@ using FastWeights.Model.Models;
 namespace FastWeights.Bench.Retrieval;
 
 /// <summary>
-/// `retrieval compare`: trains each model with the same data, seeds and budget, one after the other, into
+/// `retrieval compare`: trains each model with the same data, seeds and budget (steps by default, wall time with
+/// --time-budget; the table says which), one after the other, into
 /// &lt;out&gt;/&lt;model&gt;/, then writes compare.png (validation accuracy and loss vs step) and table.md.
 /// </summary>
 internal static class CompareRun
@@ -15,6 +16,8 @@ internal static class CompareRun
     public static int Execute(TrainSettings settings, IReadOnlyList<RecurrentKind> kinds, TextWriter stdout)
     {
         string root = settings.OutputDirectory ?? Path.Combine("runs", $"compare-R{settings.Hidden}");
+        stdout.WriteLine($"compare: {kinds.Count} models, each with the same budget: {Budget(settings)}");
+        bool created = !Directory.Exists(root);
         Directory.CreateDirectory(root);
         var outcomes = new List<(RecurrentKind Kind, TrainRun.Outcome Outcome)>();
         using var cancel = new CancellationTokenSource();
@@ -30,6 +33,13 @@ internal static class CompareRun
                 outcomes.Add((kind, outcome));
             }
         }
+        catch when (created && outcomes.Count == 0)
+        {
+            // Rejected before any model trained (a bad option): leave no empty folder behind.
+            try { if (!Directory.EnumerateFileSystemEntries(root).Any()) Directory.Delete(root); }
+            catch (IOException) { }
+            throw;
+        }
         finally
         {
             Console.CancelKeyPress -= handler;
@@ -41,6 +51,8 @@ internal static class CompareRun
         ComparePlot.Save(plot, runs, $"Associative retrieval, K={settings.Pairs}, R={settings.Hidden}");
 
         var table = new StringBuilder();
+        table.AppendLine($"Budget per model: {Budget(settings)}.");
+        table.AppendLine();
         table.AppendLine($"| model | R | steps | wall s | validation accuracy | test accuracy | test error |");
         table.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (kind, o) in outcomes)
@@ -52,4 +64,9 @@ internal static class CompareRun
         stdout.WriteLine($"table: {Path.Combine(root, "table.md")}");
         return outcomes.Count == kinds.Count ? 0 : 130;
     }
+
+    /// <summary>The budget every model gets, saying whether it is steps or time: "5000 steps", "720 s of wall time (or 20000 steps)".</summary>
+    public static string Budget(TrainSettings s) =>
+        (s.TimeBudget is { } t ? $"{t.TotalSeconds:F0} s of wall time (or {s.Steps} steps, whichever comes first)" : $"{s.Steps} steps")
+        + (s.TargetAccuracy is { } a ? $", stopping early at {a * 100:G4}% validation accuracy" : "");
 }

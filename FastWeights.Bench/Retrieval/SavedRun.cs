@@ -24,7 +24,9 @@ internal sealed class SavedRun : IDisposable
     /// <summary>Loads <paramref name="folder"/>; the splits are regenerated from the seed and sizes in the metadata.</summary>
     public static SavedRun Open(string folder, string accelerator, int batch)
     {
-        string checkpoint = Directory.Exists(Path.Combine(folder, TrainRun.CheckpointFolder)) ? Path.Combine(folder, TrainRun.CheckpointFolder) : folder;
+        // A run folder (its checkpoint/, or checkpoint.prev/ after a save killed between its renames) or a checkpoint folder.
+        string inner = Path.Combine(folder, TrainRun.CheckpointFolder);
+        string checkpoint = Directory.Exists(inner) || Directory.Exists(inner + ".prev") ? inner : folder;
         IReadOnlyDictionary<string, string> m;
         RetrievalModelConfig config;
         try

@@ -14,7 +14,10 @@ namespace FastWeights.Bench.Retrieval;
 /// `retrieval train`: builds the data and the model, trains with a progress display, evaluates on the
 /// validation split regularly (saving a checkpoint each time), and ends with the test accuracy, the wall
 /// time, metrics.csv and a plot. Ctrl-C (the token) stops after the current step and saves a checkpoint.
-/// Run folder layout: checkpoint/ (model.safetensors, optimizer.safetensors), metrics.csv, training.png.
+/// Run folder layout: checkpoint/ (model.safetensors, optimizer.safetensors; saved as one unit, see
+/// <see cref="Checkpoint"/>), metrics.csv, training.png, and run.lock while a process trains in it (<see cref="RunLock"/>).
+/// A step-0 checkpoint is saved at the start, so a fresh run folder is resumable at once. A step whose loss or gradient
+/// is not finite stops the run with an error; the last good checkpoint is kept, never overwritten by a diverged state.
 /// </summary>
 internal static class TrainRun
 {
@@ -22,51 +25,115 @@ internal static class TrainRun
     public const string PlotFile = "training.png";
     private const int ReportEvery = 50;
 
+    /// <summary>Why a run stopped.</summary>
+    public enum StopReason
+    {
+        /// <summary>A validation reached <see cref="TrainSettings.TargetAccuracy"/>.</summary>
+        TargetReached,
+        /// <summary>The step limit <see cref="TrainSettings.Steps"/> was reached.</summary>
+        StepLimit,
+        /// <summary>The optional wall-clock budget <see cref="TrainSettings.TimeBudget"/> ran out.</summary>
+        TimeBudget,
+        /// <summary>Ctrl-C (the cancellation token).</summary>
+        Interrupted,
+    }
+
     /// <summary>What a finished run measured.</summary>
-    public sealed record Outcome(string RunDirectory, long Steps, double ValidationAccuracy, double TestAccuracy, double WallSeconds, bool Interrupted);
+    public sealed record Outcome(string RunDirectory, long Steps, double ValidationAccuracy, double TestAccuracy, double WallSeconds, StopReason Stop)
+    {
+        /// <summary>True when Ctrl-C stopped the run.</summary>
+        public bool Interrupted => Stop == StopReason.Interrupted;
+    }
+
+    /// <summary>The stopping rule in words, e.g. "99% validation accuracy (checked every 500 steps) or 20000 steps".</summary>
+    public static string DescribeStop(TrainSettings s) =>
+        (s.TargetAccuracy is { } a ? $"{a * 100:G4}% validation accuracy (checked every {s.EvaluateEvery} steps) or " : "")
+        + $"{s.Steps} steps" + (s.TimeBudget is { } t ? $" or {t.TotalSeconds:F0} s of wall time" : "");
 
     public static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter = null)
     {
         var wall = Stopwatch.StartNew();
-        try { settings.Training.Validate(); }
-        catch (ArgumentOutOfRangeException e) { throw new CommandInputException($"training option {e.ParamName}: {e.Message}"); }
-        if (settings.Steps < 1) throw new CommandInputException($"--steps must be ≥ 1, got {settings.Steps}.");
-        if (settings.EvaluateEvery < 1) throw new CommandInputException($"--eval-every must be ≥ 1, got {settings.EvaluateEvery}.");
 
-        // Resuming takes the architecture, data and seeds from the checkpoint, so the run continues exactly.
-        string? resumeCheckpoint = null;
+        // Resuming takes everything that defines the run from the checkpoint, so the run continues exactly.
+        string? resumeRun = null, resumeCheckpoint = null;
         if (settings.Resume is not null)
         {
-            resumeCheckpoint = Directory.Exists(Path.Combine(settings.Resume, CheckpointFolder)) ? Path.Combine(settings.Resume, CheckpointFolder) : settings.Resume;
-            settings = FromCheckpoint(settings, resumeCheckpoint);
+            resumeRun = ResumeSettings.RunFolderOf(settings.Resume);
+            resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, CheckpointFolder));
+            IReadOnlyDictionary<string, string> stored;
+            try { stored = Checkpoint.ReadMetadata(resumeCheckpoint); }
+            catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
+            settings = ResumeSettings.Restore(settings, stored, $"--resume {settings.Resume}");
         }
+        Validate(settings);
         var config = settings.ModelConfig;
         config.Validate();
-
-        string runDirectory = settings.Resume is not null && resumeCheckpoint != settings.Resume
-            ? settings.Resume
-            : settings.OutputDirectory ?? FreshRunDirectory(config);
-        Directory.CreateDirectory(runDirectory);
+        string runDirectory = resumeRun ?? settings.OutputDirectory ?? FreshRunDirectory(config);
+        if (resumeRun is null) RequireNoRunIn(runDirectory);
         string checkpointDirectory = Path.Combine(runDirectory, CheckpointFolder);
+        string metricsPath = Path.Combine(runDirectory, MetricsLog.FileName);
 
+        // Everything that can be refused is checked before the run folder is touched.
         var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
         using var device = LayerCommand.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
         using var model = new RetrievalModel(device.Accelerator, config, settings.Training.BatchSize);
         model.Initialize(settings.Training.Seed);
         using var trainer = new RetrievalTrainer(model, data, settings.Training);
-        double elapsedBefore = 0;
-        MetricsLog metrics;
         if (resumeCheckpoint is not null)
         {
-            trainer.Resume(resumeCheckpoint);
-            string metricsPath = Path.Combine(runDirectory, MetricsLog.FileName);
-            metrics = MetricsLog.Resume(metricsPath, keepThroughStep: trainer.Step);
-            var earlier = MetricsLog.Load(metricsPath);
-            if (earlier.Count > 0) elapsedBefore = earlier[^1].ElapsedSeconds;
+            try { trainer.Resume(resumeCheckpoint); }
+            catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
+        }
+
+        bool created = !Directory.Exists(runDirectory);
+        Directory.CreateDirectory(runDirectory);
+        RunLock runLock;
+        try { runLock = RunLock.Acquire(runDirectory, resumeRun is null ? "--out" : "--resume"); }
+        catch
+        {
+            if (created) TryDeleteEmpty(runDirectory);
+            throw;
+        }
+        using (runLock)
+        {
+            return Train(settings, config, data, device.Describe(), model, trainer, runDirectory, checkpointDirectory, metricsPath,
+                resumeCheckpoint, created, wall, stdout, cancel, reporter);
+        }
+    }
+
+    private static Outcome Train(TrainSettings settings, RetrievalModelConfig config, RetrievalSplits data, string deviceName, RetrievalModel model,
+        RetrievalTrainer trainer, string runDirectory, string checkpointDirectory, string metricsPath, string? resumeCheckpoint, bool created,
+        Stopwatch wall, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter)
+    {
+        double elapsedBefore = 0;
+        MetricsLog metrics;
+        long lastSaved;
+        if (resumeCheckpoint is not null)
+        {
+            try
+            {
+                metrics = MetricsLog.Resume(metricsPath, keepThroughStep: trainer.Step);
+                var earlier = MetricsLog.Load(metricsPath);
+                if (earlier.Count > 0) elapsedBefore = earlier[^1].ElapsedSeconds;
+            }
+            catch (FormatException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
+            lastSaved = trainer.Step;
         }
         else
         {
-            metrics = MetricsLog.Create(Path.Combine(runDirectory, MetricsLog.FileName));
+            try
+            {
+                metrics = MetricsLog.Create(metricsPath);
+                // Step 0 is saved at once: the folder is a resumable run from the start, and a run that diverges before
+                // its first validation still keeps a good checkpoint (its initial weights).
+                Save(trainer, checkpointDirectory, settings);
+            }
+            catch
+            {
+                if (created) TryDelete(runDirectory);
+                throw;
+            }
+            lastSaved = 0;
         }
 
         // S, λ and η belong to the fast-weight RNN kernels; the other kinds report their own sizes instead.
@@ -77,12 +144,16 @@ internal static class TrainRun
             RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
             _ => $" S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)}",
         } + (config.Layers > 1 ? $" layers={config.Layers}" : "");
+        string fallback = resumeCheckpoint is not null && Path.GetFileName(resumeCheckpoint) != CheckpointFolder
+            ? $" from {Path.GetFileName(resumeCheckpoint)} (the last save was interrupted)" : "";
         stdout.WriteLine($"retrieval: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}{sizes} "
-            + $"K={settings.Pairs} on {device.Describe()}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
+            + $"K={settings.Pairs} on {deviceName}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
             + $"batch {settings.Training.BatchSize}, lr {Num(settings.Training.LearningRate)}; data {data.Train.Count}/{data.Validation.Count}/{data.Test.Count}"
-            + (resumeCheckpoint is not null ? $"; resumed at step {trainer.Step}" : "") + $"; run folder {runDirectory}");
+            + (resumeCheckpoint is not null ? $"; resumed at step {trainer.Step}{fallback}" : "") + $"; run folder {runDirectory}");
+        stdout.WriteLine($"stops at {DescribeStop(settings)}");
 
-        bool interrupted = false;
+        var stop = StopReason.StepLimit;
+        string? diverged = null;
         double lastValidation = double.NaN;
         using (metrics)
         {
@@ -95,9 +166,10 @@ internal static class TrainRun
                 TrainStepResult last = default;
                 while (trainer.Step < settings.Steps)
                 {
-                    if (cancel.IsCancellationRequested) { interrupted = true; break; }
-                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) break;
-                    last = trainer.TrainStep();
+                    if (cancel.IsCancellationRequested) { stop = StopReason.Interrupted; break; }
+                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) { stop = StopReason.TimeBudget; break; }
+                    try { last = trainer.TrainStep(); }
+                    catch (TrainingDivergedException e) { diverged = e.Message.TrimEnd('.'); break; }
                     lossSum += last.Loss; accSum += last.Accuracy; count++;
                     bool evaluate = last.Step % settings.EvaluateEvery == 0;
                     if (last.Step % ReportEvery == 0 || evaluate || last.Step == settings.Steps)
@@ -108,7 +180,9 @@ internal static class TrainRun
                         {
                             val = trainer.Evaluate(data.Validation);
                             lastValidation = val.Value.Accuracy;
-                            trainer.Save(checkpointDirectory);
+                            try { Save(trainer, checkpointDirectory, settings); }
+                            catch (CheckpointException e) { diverged = $"training diverged: the parameters after step {last.Step} are not finite ({e.Message.TrimEnd('.')})"; break; }
+                            lastSaved = trainer.Step;
                         }
                         var record = new MetricsRecord(last.Step, elapsedBefore + wall.Elapsed.TotalSeconds, lossSum / count, accSum / count,
                             val?.Loss, val?.Accuracy, last.LearningRate, last.GradNorm, stepsPerSecond);
@@ -122,6 +196,7 @@ internal static class TrainRun
                         if (settings.TargetAccuracy is { } target && val is { } vv && vv.Accuracy >= target)
                         {
                             sink.Log($"validation accuracy {vv.Accuracy * 100:F2}% reached the target {target * 100:F1}%: stopping.");
+                            stop = StopReason.TargetReached;
                             break;
                         }
                     }
@@ -129,40 +204,87 @@ internal static class TrainRun
             });
         }
 
+        // A diverged state is never saved: the last good checkpoint stays as it is.
+        if (diverged is not null)
+            throw new CommandInputException($"{diverged}; stopped, the last good checkpoint (step {lastSaved}) is kept in {checkpointDirectory}.");
+
         // Final state: a checkpoint of the last step, validation and test accuracy, the plot.
-        trainer.Save(checkpointDirectory);
+        if (trainer.Step != lastSaved) Save(trainer, checkpointDirectory, settings);
         var validation = trainer.Evaluate(data.Validation);
         var test = trainer.Evaluate(data.Test);
         string plotPath = Path.Combine(runDirectory, PlotFile);
-        RunPlot.Save(plotPath, MetricsLog.Load(Path.Combine(runDirectory, MetricsLog.FileName)),
-            $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}, K={settings.Pairs}");
+        RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}, K={settings.Pairs}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
-        if (interrupted) stdout.WriteLine($"interrupted at step {trainer.Step}; checkpoint saved.");
+        stdout.WriteLine(stop switch
+        {
+            StopReason.Interrupted => $"interrupted at step {trainer.Step}; checkpoint saved.",
+            StopReason.TargetReached => $"stopped at step {trainer.Step}: validation accuracy reached the target {settings.TargetAccuracy!.Value * 100:G4}%.",
+            StopReason.TimeBudget => $"stopped at step {trainer.Step}: the time budget of {settings.TimeBudget!.Value.TotalSeconds:F0} s ran out.",
+            _ => $"stopped at step {trainer.Step}: the step limit" + (settings.TargetAccuracy is { } t ? $" (the target {t * 100:G4}% was not reached)." : "."),
+        });
         stdout.WriteLine($"validation accuracy {validation.Accuracy * 100:F2}%  test accuracy {test.Accuracy * 100:F2}%  (loss {test.Loss:F4})  after {trainer.Step} steps, wall time {seconds:F0} s");
         stdout.WriteLine($"plot: {plotPath}");
         stdout.WriteLine($"checkpoint: {checkpointDirectory}");
-        stdout.WriteLine($"metrics: {Path.Combine(runDirectory, MetricsLog.FileName)}");
-        return new Outcome(runDirectory, trainer.Step, validation.Accuracy, test.Accuracy, seconds, interrupted);
+        stdout.WriteLine($"metrics: {metricsPath}");
+        return new Outcome(runDirectory, trainer.Step, validation.Accuracy, test.Accuracy, seconds, stop);
     }
 
-    /// <summary>Settings with the architecture, data and seeds a checkpoint was trained with.</summary>
-    private static TrainSettings FromCheckpoint(TrainSettings settings, string checkpoint)
-    {
-        IReadOnlyDictionary<string, string> m;
-        try { m = Checkpoint.ReadMetadata(checkpoint); }
-        catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
-        RetrievalModelConfig config;
-        try { config = RetrievalModelConfig.FromMetadata(m); }
-        catch (FormatException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
-        int Int(string key) => m.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int r)
-            ? r : throw new CommandInputException($"--resume {settings.Resume}: checkpoint metadata lacks '{key}'.");
-        return settings with
+    /// <summary>Saves the trainer's state with the run's stopping rule, so that a resume continues with the same rule.</summary>
+    private static void Save(RetrievalTrainer trainer, string checkpointDirectory, TrainSettings settings) =>
+        trainer.Save(checkpointDirectory, new Dictionary<string, string>
         {
-            Kind = config.Kind, Hidden = config.Hidden, InnerSteps = config.InnerSteps, Decay = config.Decay, FastLearningRate = config.FastLearningRate,
-            Heads = config.Heads, FeatureMap = config.FeatureMap, FeedForward = config.FeedForward,
-            Pairs = Int("data.pairs"), DataSeed = Int("data.seed"),
-            Training = settings.Training with { Seed = Int("train.seed"), BatchSize = Int("train.batch_size") },
-        };
+            ["run.steps"] = settings.Steps.ToString(CultureInfo.InvariantCulture),
+            ["run.target_accuracy"] = settings.TargetAccuracy is { } t ? t.ToString("R", CultureInfo.InvariantCulture) : "none",
+            ["run.eval_every"] = settings.EvaluateEvery.ToString(CultureInfo.InvariantCulture),
+        });
+
+    /// <summary>Checks every option before anything is allocated or written; one message naming the option.</summary>
+    private static void Validate(TrainSettings settings)
+    {
+        try { settings.Training.Validate(); }
+        catch (ArgumentOutOfRangeException e) { throw new CommandInputException($"training option {e.ParamName}: {CommandErrors.WithoutParameterName(e)}"); }
+        if (settings.Steps < 1) throw new CommandInputException($"--steps must be ≥ 1, got {settings.Steps}.");
+        if (settings.EvaluateEvery < 1) throw new CommandInputException($"--eval-every must be ≥ 1, got {settings.EvaluateEvery}.");
+        if (settings.TargetAccuracy is { } goal && !(goal > 0 && goal <= 1))
+            throw new CommandInputException($"--target-accuracy must be a fraction in (0, 1], got {goal}.");
+        if (settings.TrainSize < settings.Training.BatchSize)
+            throw new CommandInputException($"--train-size {settings.TrainSize} is smaller than one batch (--batch {settings.Training.BatchSize}).");
+        if (settings.ValidationSize < 1) throw new CommandInputException($"--val-size must be ≥ 1, got {settings.ValidationSize}.");
+        if (settings.TestSize < 1) throw new CommandInputException($"--test-size must be ≥ 1, got {settings.TestSize}.");
+        if (settings.Pairs is < 1 or > 26) throw new CommandInputException($"--pairs must be in 1..26, got {settings.Pairs}.");
+        // The splits live in host memory (tokens, targets and the set that keeps sequences distinct); refuse sizes that
+        // cannot fit before generating them instead of failing with an out-of-memory error minutes later.
+        long examples = (long)settings.TrainSize + settings.ValidationSize + settings.TestSize;
+        long bytes = examples * DataBytesPerExample(settings.Pairs);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available / 2)
+            throw new CommandInputException($"--train-size/--val-size/--test-size: {examples} examples need about {bytes} bytes of host memory, "
+                + $"more than half of the {available} bytes available.");
+    }
+
+    /// <summary>Host bytes per generated example, an upper estimate: 2K+3 int tokens, the target, and the distinctness set's entry.</summary>
+    internal static long DataBytesPerExample(int pairs) => (2L * pairs + 3 + 1) * sizeof(int) + 64;
+
+    /// <summary>A fresh run refuses a folder that already holds a run: --resume continues it, another --out starts anew.</summary>
+    private static void RequireNoRunIn(string runDirectory)
+    {
+        foreach (string entry in new[] { CheckpointFolder, CheckpointFolder + ".prev", MetricsLog.FileName })
+            if (Path.Exists(Path.Combine(runDirectory, entry)))
+                throw new CommandInputException($"--out {runDirectory} already holds a run ({entry}); continue it with --resume {runDirectory} or choose another folder.");
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try { Directory.Delete(directory, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private static void TryDeleteEmpty(string directory)
+    {
+        try { if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     private static string FreshRunDirectory(RetrievalModelConfig config)

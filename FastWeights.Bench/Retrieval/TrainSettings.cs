@@ -40,6 +40,11 @@ internal sealed record TrainSettings
     public string? OutputDirectory { get; init; }
     /// <summary>A checkpoint folder to continue from.</summary>
     public string? Resume { get; init; }
+    /// <summary>
+    /// The options given explicitly on the command line (e.g. "--lr"); on resume, each of these that defines the run must
+    /// agree with the checkpoint. Empty when the settings were not parsed from a command line.
+    /// </summary>
+    public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
 
     public RetrievalModelConfig ModelConfig => new()
     {

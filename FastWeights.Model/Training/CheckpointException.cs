@@ -1,8 +1,10 @@
 namespace FastWeights.Model.Training;
 
 /// <summary>
-/// A checkpoint cannot be loaded: a file is missing or malformed, or its tensors do not match the model or
-/// optimizer (a tensor missing or extra, a dtype other than F32, a different shape), or its metadata is unusable.
+/// A checkpoint cannot be loaded: a file is missing, malformed or corrupt (checksum), its files come from different
+/// saves or steps, its tensors do not match the model or optimizer (a tensor missing or extra, a dtype other than F32, a
+/// different shape), a value is not finite, or its metadata is unusable. Also thrown by a save that refuses non-finite
+/// values (nothing is written then).
 /// The message names the file and every offending tensor with what was expected and what was found. When this is
 /// thrown, nothing has been copied to the device.
 /// </summary>

@@ -64,6 +64,7 @@ public sealed class RetrievalTrainer : IDisposable
     public long Step => Optimizer.StepCount;
 
     /// <summary>One step: a batch, forward, backward, clip, Adam.</summary>
+    /// <exception cref="TrainingDivergedException">The loss or the gradient norm is not finite; the step is not taken.</exception>
     public TrainStepResult TrainStep()
     {
         var stream = model.Accelerator.DefaultStream;
@@ -71,9 +72,9 @@ public sealed class RetrievalTrainer : IDisposable
         var result = model.Run(stream, batchTokens, batchTargets, Options.BatchSize, train: true);
         double norm = gradientNorm.Compute(stream);
         double lr = Options.Schedule.At(Step);
+        if (!double.IsFinite(norm) || !double.IsFinite(result.Loss))
+            throw new TrainingDivergedException(Step + 1, result.Loss, norm);
         double scale = GradientNorm.ClipScale(norm, Options.ClipNorm);
-        if (!double.IsFinite(norm))
-            throw new InvalidOperationException($"the gradient norm is {norm} at step {Step + 1}: training diverged.");
         Optimizer.Step(stream, (float)lr, (float)scale);
         return new TrainStepResult(Step, result.Loss, (double)result.Correct / result.Count, lr, norm);
     }
@@ -107,6 +108,13 @@ public sealed class RetrievalTrainer : IDisposable
         metadata["train.seed"] = Options.Seed.ToString(CultureInfo.InvariantCulture);
         metadata["train.step"] = Step.ToString(CultureInfo.InvariantCulture);
         metadata["train.batch_size"] = Options.BatchSize.ToString(CultureInfo.InvariantCulture);
+        metadata["train.lr"] = Options.LearningRate.ToString("R", CultureInfo.InvariantCulture);
+        metadata["train.warmup"] = Options.WarmupSteps.ToString(CultureInfo.InvariantCulture);
+        metadata["train.lr_decay"] = Options.Decay.ToString().ToLowerInvariant();
+        metadata["train.final_lr_fraction"] = Options.FinalFraction.ToString("R", CultureInfo.InvariantCulture);
+        metadata["train.decay_steps"] = Options.DecaySteps.ToString(CultureInfo.InvariantCulture);
+        metadata["train.clip"] = Options.ClipNorm.ToString("R", CultureInfo.InvariantCulture);
+        metadata["train.weight_decay"] = Options.WeightDecay.ToString("R", CultureInfo.InvariantCulture);
         metadata["data.pairs"] = data.Pairs.ToString(CultureInfo.InvariantCulture);
         metadata["data.seed"] = data.Seed.ToString(CultureInfo.InvariantCulture);
         metadata["data.train_size"] = data.Train.Count.ToString(CultureInfo.InvariantCulture);
@@ -117,13 +125,12 @@ public sealed class RetrievalTrainer : IDisposable
         Checkpoint.Save(directory, model, metadata, Optimizer);
     }
 
-    /// <summary>Loads model and optimizer state saved by <see cref="Save"/>; the next step continues the run.</summary>
-    /// <exception cref="CheckpointException">Missing or mismatching tensors (nothing is loaded then).</exception>
-    public void Resume(string directory)
-    {
-        Checkpoint.LoadModel(directory, model);
-        Checkpoint.LoadOptimizer(directory, Optimizer);
-    }
+    /// <summary>
+    /// Loads model and optimizer state saved by <see cref="Save"/> (both checked completely before either is changed);
+    /// the next step continues the run.
+    /// </summary>
+    /// <exception cref="CheckpointException">A file is missing, corrupt, torn or does not match (nothing is loaded then).</exception>
+    public void Resume(string directory) => Checkpoint.Load(directory, model, Optimizer);
 
     private void NextBatch(long step)
     {

@@ -144,6 +144,44 @@ public sealed class DpfpLayerCommandTests
         Assert.That(File.Exists(outPath), Is.False);
     }
 
+    [TestCase("q", 1, float.NaN, "tensor 'q' holds NaN at flat index 1")]
+    [TestCase("beta", 2, float.PositiveInfinity, "tensor 'beta' holds ∞ at flat index 2")]
+    [TestCase("dy", 0, float.NegativeInfinity, "tensor 'dy' holds -∞ at flat index 0")]
+    public void NonFiniteInputIsRejectedLikeTheRnnKind(string tensor, int index, float value, string message)
+    {
+        var c = LinearReferenceCase.Random(new LinearReferenceConfig(1, 3, 1, 2, 2, FeatureMap.Dpfp1, UpdateRule.Delta, true), seed: 3);
+        var file = SafeTensorsFile.Parse(Writer(c).ToArray());
+        var w = new SafeTensorsWriter();
+        foreach (var (k, v) in file.Metadata) w.AddMetadata(k, v);
+        foreach (var t in file.Tensors)
+        {
+            var data = file.ReadFloat32(t.Name, out _);
+            if (t.Name == tensor) data[index] = value;
+            w.Add(t.Name, data, t.Shape);
+        }
+        string casePath = Path.Combine(dir, $"nonfinite_{tensor}.safetensors");
+        w.Save(casePath);
+        var stderr = new StringWriter();
+        int code = LayerCommand.Run(casePath, casePath + ".out", "cpu", "thread", new StringWriter(), stderr, kind: "dpfp");
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stderr.ToString().Replace("Infinity", "∞"), Does.StartWith("layer: error: ").And.Contain(message));
+        Assert.That(File.Exists(casePath + ".out"), Is.False);
+    }
+
+    [Test]
+    public void AnUnknownTensorIsRejected()
+    {
+        var c = LinearReferenceCase.Random(new LinearReferenceConfig(1, 3, 1, 2, 2, FeatureMap.Dpfp1, UpdateRule.Delta, true), seed: 3);
+        var w = Writer(c);
+        w.Add("qq", new float[2], 2);
+        string casePath = Path.Combine(dir, "extra.safetensors");
+        w.Save(casePath);
+        var stderr = new StringWriter();
+        int code = LayerCommand.Run(casePath, casePath + ".out", "cpu", "thread", new StringWriter(), stderr, kind: "dpfp");
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stderr.ToString(), Does.Contain("tensor 'qq' is not an input of --kind dpfp"));
+    }
+
     [Test]
     public void ShapeMismatch_NamesTheTensor()
     {

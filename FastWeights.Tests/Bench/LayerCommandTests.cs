@@ -203,6 +203,44 @@ public sealed class LayerCommandTests
     }
 
     [Test]
+    public void AnUnknownTensorIsRejected()
+    {
+        var c = SmallCase();
+        var w = BenchCaseFiles.Writer(c);
+        w.Add("x_typo", new float[3], 3);
+        Assert.That(Rejected(w), Does.Contain("tensor 'x_typo' is not an input of --kind rnn"));
+    }
+
+    [Test]
+    public void OutEqualToCaseIsRefusedAndTheInputKept()
+    {
+        string path = Path.Combine(dir, "same.safetensors");
+        BenchCaseFiles.Writer(SmallCase()).Save(path);
+        byte[] before = File.ReadAllBytes(path);
+        var (code, stdout, stderr) = Invoke(path, Path.Combine(dir, ".", "same.safetensors"), "cpu", "thread");
+        AssertOneLineError(code, stdout, stderr);
+        Assert.That(stderr, Does.Contain("is the --case file itself"));
+        Assert.That(File.ReadAllBytes(path), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void PipesAndDevicesAreRefusedWithoutOpeningThem()
+    {
+        Assume.That(OperatingSystem.IsLinux(), "named pipes and /dev/zero as found on Linux");
+        string fifo = Path.Combine(dir, "case.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        Assert.That(File.Exists(fifo), "mkfifo made the pipe");
+        foreach (string path in new[] { fifo, "/dev/zero" })
+        {
+            string outPath = Path.Combine(dir, "from_device.safetensors");
+            var (code, stdout, stderr) = Invoke(path, outPath, "cpu", "thread"); // a pipe would block here, /dev/zero read forever
+            AssertOneLineError(code, stdout, stderr);
+            Assert.That(stderr, Does.Contain($"--case {path} is empty or not a regular file"));
+            Assert.That(File.Exists(outPath), Is.False);
+        }
+    }
+
+    [Test]
     public void TruncatedFileIsRejected()
     {
         byte[] bytes = BenchCaseFiles.Writer(SmallCase()).ToArray();

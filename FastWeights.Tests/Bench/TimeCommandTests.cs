@@ -83,4 +83,14 @@ public sealed partial class TimeCommandTests
         Assert.That(code, Is.Not.EqualTo(0));
         Assert.That(stderr.ToString(), Does.Contain("--repeat"));
     }
+
+    [Test]
+    public void ASizeThatCannotFitIsRefusedWithTheBytesBeforeAllocating()
+    {
+        var stderr = new StringWriter();
+        int code = TimeCommand.Run(1, 2, 2, 2, int.MaxValue, 0.95, "cpu", "thread", 1, "auto", new StringWriter(), stderr);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stderr.ToString(), Does.StartWith("time: error: --batch 1 --time 2 --input 2 --hidden 2 --inner 2147483647")
+            .And.Match(@"need \d+ bytes, more than the \d+ bytes"));
+    }
 }
