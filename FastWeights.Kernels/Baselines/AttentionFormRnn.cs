@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.FastWeightRnn;
 using ILGPU;
 using ILGPU.Runtime;
@@ -38,8 +39,8 @@ public sealed class AttentionFormRnn : IDisposable
     public AttentionFormRnn(Accelerator accelerator, FastWeightRnnOptions options)
     {
         common = new BaselineCommon(accelerator, options);
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, AttentionForwardArgs>(AttentionFormSweep.ForwardKernel);
-        reverse = accelerator.LoadAutoGroupedKernel<Index1D, AttentionReverseArgs>(AttentionFormSweep.ReverseKernel);
+        forward = KernelCatalog.AttentionForward.Load(accelerator);
+        reverse = KernelCatalog.AttentionReverse.Load(accelerator);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using FastWeights.Kernels.Validation;
@@ -26,10 +27,10 @@ internal sealed class BaselineCommon
         options.Validate();
         Accelerator = accelerator;
         Options = options;
-        inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
-        outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
-        vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
+        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
+        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
+        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
+        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
     }
 
     public Accelerator Accelerator { get; }

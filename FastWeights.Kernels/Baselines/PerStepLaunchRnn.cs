@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.FastWeightRnn;
 using ILGPU;
 using ILGPU.Runtime;
@@ -40,13 +41,13 @@ public sealed class PerStepLaunchRnn : IDisposable
     public PerStepLaunchRnn(Accelerator accelerator, FastWeightRnnOptions options)
     {
         common = new BaselineCommon(accelerator, options);
-        matVec = accelerator.LoadAutoGroupedKernel<Index1D, MatVecArgs>(PerStepKernels.MatVec);
-        rankOne = accelerator.LoadAutoGroupedKernel<Index1D, RankOneArgs>(PerStepKernels.RankOne);
-        rowCopy = accelerator.LoadAutoGroupedKernel<Index1D, RowCopyArgs>(PerStepKernels.RowCopy);
-        outputGrad = accelerator.LoadAutoGroupedKernel<Index1D, OutputGradArgs>(PerStepKernels.OutputGrad);
-        preliminaryGrad = accelerator.LoadAutoGroupedKernel<Index1D, PreliminaryGradArgs>(PerStepKernels.PreliminaryGrad);
-        innerNorm = accelerator.LoadAutoGroupedKernel<Index1D, InnerNormArgs>(PerStepKernels.InnerNorm);
-        normBackward = accelerator.LoadAutoGroupedKernel<Index1D, NormBackwardArgs>(PerStepKernels.NormBackward);
+        matVec = KernelCatalog.PerStepMatVec.Load(accelerator);
+        rankOne = KernelCatalog.PerStepRankOne.Load(accelerator);
+        rowCopy = KernelCatalog.PerStepRowCopy.Load(accelerator);
+        outputGrad = KernelCatalog.PerStepOutputGrad.Load(accelerator);
+        preliminaryGrad = KernelCatalog.PerStepPreliminaryGrad.Load(accelerator);
+        innerNorm = KernelCatalog.PerStepInnerNorm.Load(accelerator);
+        normBackward = KernelCatalog.PerStepNormBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>

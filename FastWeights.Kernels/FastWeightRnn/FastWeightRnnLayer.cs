@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.Baselines;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.Primitives;
@@ -66,16 +67,16 @@ public sealed class FastWeightRnnLayer : IDisposable
         if (Schedule == SweepSchedule.Group && !sharedPlan.VectorsFit)
             throw VectorsTooLarge(accelerator, h, sharedLimit);
 
-        inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
+        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadAutoGroupedKernel<Index1D, ForwardSweepArgs>(ForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadAutoGroupedKernel<Index1D, ReverseSweepArgs>(ReverseSweep.ThreadKernel);
+            forwardThread = KernelCatalog.ForwardThread.Load(accelerator);
+            reverseThread = KernelCatalog.ReverseThread.Load(accelerator);
         }
         else
         {
-            forwardGroup = accelerator.LoadKernel<ForwardSweepArgs>(ForwardSweep.GroupKernel);
-            reverseGroup = accelerator.LoadKernel<ReverseSweepArgs>(ReverseSweep.GroupKernel);
+            forwardGroup = KernelCatalog.ForwardGroup.Load(accelerator);
+            reverseGroup = KernelCatalog.ReverseGroup.Load(accelerator);
             // Above 48 KiB a CUDA kernel must be opted in; if that is refused, the matrices go to global memory.
             // Off CUDA, and at or below 48 KiB, Allow is true without any call.
             forwardOnChip = forwardOnChip
@@ -88,11 +89,11 @@ public sealed class FastWeightRnnLayer : IDisposable
         }
         ForwardFastWeightsOnChip = forwardOnChip;
         ReverseFastWeightsOnChip = reverseOnChip;
-        replay = accelerator.LoadAutoGroupedKernel<Index1D, FastWeightReplayArgs>(FastWeightReplay.Kernel);
-        outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
-        vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
-        finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        replay = KernelCatalog.Replay.Load(accelerator);
+        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
+        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
+        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
+        finiteCheck = KernelCatalog.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
 

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
@@ -63,23 +64,23 @@ public sealed class HyperLstmLayer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options),
                 $"HiddenSize {h} and HyperHiddenSize {n} are too large for the group schedule on '{accelerator.Name}': they need {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
 
-        inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
+        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadAutoGroupedKernel<Index1D, HyperLstmForwardSweepArgs>(HyperLstmForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadAutoGroupedKernel<Index1D, HyperLstmReverseSweepArgs>(HyperLstmReverseSweep.ThreadKernel);
+            forwardThread = KernelCatalog.HyperForwardThread.Load(accelerator);
+            reverseThread = KernelCatalog.HyperReverseThread.Load(accelerator);
         }
         else
         {
-            forwardGroup = accelerator.LoadKernel<HyperLstmForwardSweepArgs>(HyperLstmForwardSweep.GroupKernel);
-            reverseGroup = accelerator.LoadKernel<HyperLstmReverseSweepArgs>(HyperLstmReverseSweep.GroupKernel);
+            forwardGroup = KernelCatalog.HyperForwardGroup.Load(accelerator);
+            reverseGroup = KernelCatalog.HyperReverseGroup.Load(accelerator);
         }
-        outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
-        normGradient = accelerator.LoadAutoGroupedKernel<Index1D, NormParameterGradientArgs>(NormParameterGradient.Kernel);
-        columnSum = accelerator.LoadAutoGroupedKernel<Index1D, ColumnSumArgs>(HyperLstmReductions.ColumnSumKernel);
-        scalingWeightGradient = accelerator.LoadAutoGroupedKernel<Index1D, ScalingWeightGradientArgs>(HyperLstmReductions.ScalingWeightGradientKernel);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, DualInputGradientArgs>(HyperLstmReductions.InputGradientKernel);
-        finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
+        normGradient = KernelCatalog.NormGradient.Load(accelerator);
+        columnSum = KernelCatalog.HyperColumnSum.Load(accelerator);
+        scalingWeightGradient = KernelCatalog.HyperScalingWeightGradient.Load(accelerator);
+        inputGradient = KernelCatalog.HyperInputGradient.Load(accelerator);
+        finiteCheck = KernelCatalog.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
         zeroBias = accelerator.Allocate1D<float>(4L * h);
         zeroBias.MemSetToZero();

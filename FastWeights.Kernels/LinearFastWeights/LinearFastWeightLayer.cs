@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
@@ -58,8 +59,8 @@ public sealed class LinearFastWeightLayer : IDisposable
         GroupSize = (int)Math.Min(((long)width + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadAutoGroupedKernel<Index1D, LinearSweepArgs>(LinearForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadAutoGroupedKernel<Index1D, LinearSweepArgs>(LinearReverseSweep.ThreadKernel);
+            forwardThread = KernelCatalog.LinearForwardThread.Load(accelerator);
+            reverseThread = KernelCatalog.LinearReverseThread.Load(accelerator);
         }
         else
         {
@@ -71,10 +72,10 @@ public sealed class LinearFastWeightLayer : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(options),
                     $"m = {options.ValueSize}, d' = {FeatureSize} need {sharedBytes} bytes of shared memory per group for the group schedule; "
                     + $"the limit on '{accelerator.Name}' is {sharedLimit}. Use SweepSchedule.Thread.");
-            forwardGroup = accelerator.LoadKernel<LinearSweepArgs>(LinearForwardSweep.GroupKernel);
-            reverseGroup = accelerator.LoadKernel<LinearSweepArgs>(LinearReverseSweep.GroupKernel);
+            forwardGroup = KernelCatalog.LinearForwardGroup.Load(accelerator);
+            reverseGroup = KernelCatalog.LinearReverseGroup.Load(accelerator);
         }
-        finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        finiteCheck = KernelCatalog.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
 

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
@@ -61,22 +62,22 @@ public sealed class LstmLayer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options),
                 $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': it needs {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
 
-        inputProjection = accelerator.LoadAutoGroupedKernel<Index1D, InputProjectionArgs>(InputProjection.Kernel);
+        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadAutoGroupedKernel<Index1D, LstmForwardSweepArgs>(LstmForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadAutoGroupedKernel<Index1D, LstmReverseSweepArgs>(LstmReverseSweep.ThreadKernel);
+            forwardThread = KernelCatalog.LstmForwardThread.Load(accelerator);
+            reverseThread = KernelCatalog.LstmReverseThread.Load(accelerator);
         }
         else
         {
-            forwardGroup = accelerator.LoadKernel<LstmForwardSweepArgs>(LstmForwardSweep.GroupKernel);
-            reverseGroup = accelerator.LoadKernel<LstmReverseSweepArgs>(LstmReverseSweep.GroupKernel);
+            forwardGroup = KernelCatalog.LstmForwardGroup.Load(accelerator);
+            reverseGroup = KernelCatalog.LstmReverseGroup.Load(accelerator);
         }
-        outerProductSum = accelerator.LoadAutoGroupedKernel<Index1D, OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, InputGradientArgs>(ParameterGradients.InputGradientKernel);
-        vectorGradient = accelerator.LoadAutoGroupedKernel<Index1D, VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
-        cellNormGradient = accelerator.LoadAutoGroupedKernel<Index1D, NormParameterGradientArgs>(NormParameterGradient.Kernel);
-        finiteCheck = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
+        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
+        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
+        cellNormGradient = KernelCatalog.NormGradient.Load(accelerator);
+        finiteCheck = KernelCatalog.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
 

@@ -38,7 +38,7 @@ public sealed class Add
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AddKernels.Forward);
+        forward = ModelKernelCatalog.AddForward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

@@ -127,9 +127,9 @@ public sealed class Dense : IModule, IDisposable
         Inputs = inputs;
         Outputs = outputs;
         Activation = activation;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, DenseArgs>(DenseKernels.Forward);
-        parameterGradients = accelerator.LoadAutoGroupedKernel<Index1D, DenseArgs>(DenseKernels.ParameterGradients);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, DenseArgs>(DenseKernels.InputGradient);
+        forward = ModelKernelCatalog.DenseForward.Load(accelerator);
+        parameterGradients = ModelKernelCatalog.DenseParameterGradients.Load(accelerator);
+        inputGradient = ModelKernelCatalog.DenseInputGradient.Load(accelerator);
         Weight = new Parameter(accelerator, name + ".weight", outputs, inputs);
         try
         {

@@ -91,8 +91,8 @@ public sealed class Embedding : IModule, IDisposable
         Name = name;
         Vocabulary = vocabulary;
         Dimension = dimension;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, EmbeddingArgs>(EmbeddingKernels.Forward);
-        backward = accelerator.LoadAutoGroupedKernel<Index1D, EmbeddingArgs>(EmbeddingKernels.Backward);
+        forward = ModelKernelCatalog.EmbeddingForward.Load(accelerator);
+        backward = ModelKernelCatalog.EmbeddingBackward.Load(accelerator);
         Weight = new Parameter(accelerator, name + ".weight", vocabulary, dimension);
         Parameters = [Weight];
     }

@@ -70,8 +70,8 @@ public sealed class LastStep
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, LastStepArgs>(LastStepKernels.Forward);
-        backward = accelerator.LoadAutoGroupedKernel<Index1D, LastStepArgs>(LastStepKernels.Backward);
+        forward = ModelKernelCatalog.LastStepForward.Load(accelerator);
+        backward = ModelKernelCatalog.LastStepBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

@@ -123,9 +123,9 @@ public sealed class LayerNorm : IModule, IDisposable
         Name = name;
         Width = width;
         Epsilon = epsilon;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, LayerNormArgs>(LayerNormKernels.Forward);
-        parameterGradients = accelerator.LoadAutoGroupedKernel<Index1D, LayerNormArgs>(LayerNormKernels.ParameterGradients);
-        inputGradient = accelerator.LoadAutoGroupedKernel<Index1D, LayerNormArgs>(LayerNormKernels.InputGradient);
+        forward = ModelKernelCatalog.LayerNormForward.Load(accelerator);
+        parameterGradients = ModelKernelCatalog.LayerNormParameterGradients.Load(accelerator);
+        inputGradient = ModelKernelCatalog.LayerNormInputGradient.Load(accelerator);
         Gain = new Parameter(accelerator, name + ".gain", width);
         try
         {

@@ -101,8 +101,8 @@ public sealed class SoftmaxCrossEntropy
         Accelerator = accelerator;
         Name = name;
         Classes = classes;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, SoftmaxCrossEntropyArgs>(SoftmaxCrossEntropyKernels.Forward);
-        backward = accelerator.LoadAutoGroupedKernel<Index1D, SoftmaxCrossEntropyArgs>(SoftmaxCrossEntropyKernels.Backward);
+        forward = ModelKernelCatalog.SoftmaxCrossEntropyForward.Load(accelerator);
+        backward = ModelKernelCatalog.SoftmaxCrossEntropyBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

@@ -70,8 +70,8 @@ public sealed class TokenShift
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = accelerator.LoadAutoGroupedKernel<Index1D, TokenShiftArgs>(TokenShiftKernels.Forward);
-        backward = accelerator.LoadAutoGroupedKernel<Index1D, TokenShiftArgs>(TokenShiftKernels.Backward);
+        forward = ModelKernelCatalog.TokenShiftForward.Load(accelerator);
+        backward = ModelKernelCatalog.TokenShiftBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

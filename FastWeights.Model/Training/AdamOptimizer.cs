@@ -44,7 +44,7 @@ public sealed class AdamOptimizer : IDisposable
         options.Validate();
         Accelerator = acc;
         Options = options;
-        adam = acc.LoadAutoGroupedKernel<Index1D, AdamArgs>(TrainingKernels.AdamKernel);
+        adam = ModelKernelCatalog.Adam.Load(acc);
         state = new (string, MemoryBuffer1D<float, Stride1D.Dense>, MemoryBuffer1D<float, Stride1D.Dense>)[this.parameters.Length];
         try
         {
