@@ -58,7 +58,15 @@ public sealed class HyperLstmLayer : IDisposable
         int h = options.HiddenSize, n = options.HyperHiddenSize;
         int warp = Math.Max(accelerator.WarpSize, 1);
         int widest = Math.Max(h, n);
-        GroupSize = Math.Min((widest + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
+        int groupLimit = accelerator.MaxNumThreadsPerGroup;
+        if (Schedule == SweepSchedule.Group)
+        {
+            forwardGroup = KernelCatalog.HyperForwardGroup.Load(accelerator);
+            reverseGroup = KernelCatalog.HyperReverseGroup.Load(accelerator);
+            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
+            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
+        }
+        GroupSize = KernelLimits.GroupSize(widest, warp, groupLimit);
         long sharedBytes = (long)HyperLstmForwardSweep.GroupSharedFloats(h, n, GroupSize) * sizeof(float);
         if (Schedule == SweepSchedule.Group && sharedBytes > Math.Min(accelerator.MaxSharedMemoryPerGroup, SharedMemoryBudget.DefaultLimit))
             throw new ArgumentOutOfRangeException(nameof(options),
@@ -69,11 +77,6 @@ public sealed class HyperLstmLayer : IDisposable
         {
             forwardThread = KernelCatalog.HyperForwardThread.Load(accelerator);
             reverseThread = KernelCatalog.HyperReverseThread.Load(accelerator);
-        }
-        else
-        {
-            forwardGroup = KernelCatalog.HyperForwardGroup.Load(accelerator);
-            reverseGroup = KernelCatalog.HyperReverseGroup.Load(accelerator);
         }
         outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
         normGradient = KernelCatalog.NormGradient.Load(accelerator);
@@ -95,7 +98,7 @@ public sealed class HyperLstmLayer : IDisposable
     /// <summary>The schedule in use (<see cref="SweepSchedule.Auto"/> resolved).</summary>
     public SweepSchedule Schedule { get; }
 
-    /// <summary>Threads per group of the group schedule (a multiple of the warp size covering max(H, N_h), at most the device's maximum).</summary>
+    /// <summary>Threads per group of the group schedule (a multiple of the warp size covering max(H, N_h), at most what both compiled group sweeps allow: on CUDA their registers, elsewhere the device's maximum; above it a thread takes rows k, k + G, …).</summary>
     public int GroupSize { get; }
 
     /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>

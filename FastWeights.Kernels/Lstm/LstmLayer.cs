@@ -55,7 +55,15 @@ public sealed class LstmLayer : IDisposable
 
         int h = options.HiddenSize;
         int warp = Math.Max(accelerator.WarpSize, 1);
-        GroupSize = Math.Min((h + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
+        int groupLimit = accelerator.MaxNumThreadsPerGroup;
+        if (Schedule == SweepSchedule.Group)
+        {
+            forwardGroup = KernelCatalog.LstmForwardGroup.Load(accelerator);
+            reverseGroup = KernelCatalog.LstmReverseGroup.Load(accelerator);
+            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
+            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
+        }
+        GroupSize = KernelLimits.GroupSize(h, warp, groupLimit);
         // The group kernels keep only two H-vectors and the reduction partials on chip: no opt-in is ever needed.
         long sharedBytes = (long)LstmForwardSweep.GroupSharedFloats(h, GroupSize) * sizeof(float);
         if (Schedule == SweepSchedule.Group && sharedBytes > Math.Min(accelerator.MaxSharedMemoryPerGroup, SharedMemoryBudget.DefaultLimit))
@@ -67,11 +75,6 @@ public sealed class LstmLayer : IDisposable
         {
             forwardThread = KernelCatalog.LstmForwardThread.Load(accelerator);
             reverseThread = KernelCatalog.LstmReverseThread.Load(accelerator);
-        }
-        else
-        {
-            forwardGroup = KernelCatalog.LstmForwardGroup.Load(accelerator);
-            reverseGroup = KernelCatalog.LstmReverseGroup.Load(accelerator);
         }
         outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
         inputGradient = KernelCatalog.InputGradient.Load(accelerator);
@@ -90,7 +93,7 @@ public sealed class LstmLayer : IDisposable
     /// <summary>The schedule in use (<see cref="SweepSchedule.Auto"/> resolved).</summary>
     public SweepSchedule Schedule { get; }
 
-    /// <summary>Threads per group of the group schedule (a multiple of the warp size, at most the device's maximum).</summary>
+    /// <summary>Threads per group of the group schedule (a multiple of the warp size, at most what both compiled group sweeps allow: on CUDA their registers, elsewhere the device's maximum; above it a thread takes rows k, k + G, …).</summary>
     public int GroupSize { get; }
 
     /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>
