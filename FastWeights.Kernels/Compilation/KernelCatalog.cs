@@ -46,6 +46,7 @@ internal static class KernelCatalog
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, OuterProductSumArgs>> OuterProductSum = AutoGrouped<OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel);
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, InputGradientArgs>> InputGradient = AutoGrouped<InputGradientArgs>(ParameterGradients.InputGradientKernel);
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, VectorGradientArgs>> VectorGradient = AutoGrouped<VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, MatrixTransposeArgs>> Transpose = AutoGrouped<MatrixTransposeArgs>(MatrixTranspose.Kernel);
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int>> Finite = AutoGrouped<ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
 
     // The fast-weight RNN.

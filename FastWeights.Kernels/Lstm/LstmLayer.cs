@@ -20,6 +20,9 @@ namespace FastWeights.Kernels.Lstm;
 /// <para>All views must live on <see cref="Accelerator"/>. Every argument is validated before any kernel is launched;
 /// a rejected call leaves every buffer as it was. Calls are asynchronous on the given stream: nothing waits for the
 /// device unless <see cref="LstmOptions.CheckFinite"/> is on. Kernels are compiled once, in the constructor.</para>
+/// <para>The group schedule keeps a column-major copy of W_h (4H² floats) in the layer, refreshed at the start of every
+/// <see cref="Forward"/> on that call's stream (docs/gpu.md §3): forward calls on one layer must not overlap on two
+/// streams.</para>
 /// </remarks>
 public sealed class LstmLayer : IDisposable
 {
@@ -34,6 +37,8 @@ public sealed class LstmLayer : IDisposable
     private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> cellNormGradient;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private readonly Action<AcceleratorStream, Index1D, MatrixTransposeArgs>? transpose;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>? whColumns;   // [H,4H] group schedule: column-major W_h
     private bool disposed;
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
@@ -82,6 +87,11 @@ public sealed class LstmLayer : IDisposable
         cellNormGradient = KernelCatalog.NormGradient.Load(accelerator);
         finiteCheck = KernelCatalog.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
+        if (Schedule == SweepSchedule.Group)
+        {
+            transpose = KernelCatalog.Transpose.Load(accelerator);
+            whColumns = accelerator.Allocate1D<float>(4L * h * h);
+        }
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>
@@ -192,7 +202,11 @@ public sealed class LstmLayer : IDisposable
         if (Schedule == SweepSchedule.Thread)
             forwardThread!(stream, (Index1D)batch, args);
         else
-            forwardGroup!(stream, GroupConfig(batch), args);
+        {
+            // The group forward reads W_h column-major (coalesced across a warp, docs/gpu.md §3): copy it first.
+            MatrixTranspose.Launch(transpose!, stream, parameters.WH, whColumns!.View, 4 * H, H);
+            forwardGroup!(stream, GroupConfig(batch), args with { WHColumns = whColumns.View });
+        }
         workspace.RecordForward(this, batch, time);
     }
 
@@ -370,5 +384,6 @@ public sealed class LstmLayer : IDisposable
         if (disposed) return;
         disposed = true;
         finiteFlags.Dispose();
+        whColumns?.Dispose();
     }
 }
