@@ -20,6 +20,7 @@ internal static class BenchCli
         root.Add(CapacityCommand.Create());
         root.Add(KernelsCommand.Create());
         root.Add(GpuCheck.GpuCheckCommand.Create());
+        root.Add(Ptx.PtxCommand.Create());
         return root;
     }
 

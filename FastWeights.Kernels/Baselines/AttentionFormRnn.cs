@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Host;
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.FastWeightRnn;
 using ILGPU;
 using ILGPU.Runtime;
@@ -39,8 +39,8 @@ public sealed class AttentionFormRnn : IDisposable
     public AttentionFormRnn(Accelerator accelerator, FastWeightRnnOptions options)
     {
         common = new BaselineCommon(accelerator, options);
-        forward = accelerator.LoadIndexKernel<AttentionForwardArgs>(AttentionFormSweep.ForwardKernel, AttentionFormSweep.ForwardHostKernel);
-        reverse = accelerator.LoadIndexKernel<AttentionReverseArgs>(AttentionFormSweep.ReverseKernel, AttentionFormSweep.ReverseHostKernel);
+        forward = KernelCatalog.AttentionForward.Load(accelerator);
+        reverse = KernelCatalog.AttentionReverse.Load(accelerator);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>

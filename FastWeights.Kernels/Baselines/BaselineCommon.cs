@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Host;
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using FastWeights.Kernels.Validation;
@@ -27,10 +27,10 @@ internal sealed class BaselineCommon
         options.Validate();
         Accelerator = accelerator;
         Options = options;
-        inputProjection = accelerator.LoadIndexKernel<InputProjectionArgs>(InputProjection.Kernel, InputProjection.HostKernel);
-        outerProductSum = accelerator.LoadIndexKernel<OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel, ParameterGradients.OuterProductSumHostKernel);
-        inputGradient = accelerator.LoadIndexKernel<InputGradientArgs>(ParameterGradients.InputGradientKernel, ParameterGradients.InputGradientHostKernel);
-        vectorGradient = accelerator.LoadIndexKernel<VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
+        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
+        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
+        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
+        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
     }
 
     public Accelerator Accelerator { get; }

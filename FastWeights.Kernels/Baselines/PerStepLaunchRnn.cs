@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Host;
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.FastWeightRnn;
 using ILGPU;
 using ILGPU.Runtime;
@@ -41,13 +41,13 @@ public sealed class PerStepLaunchRnn : IDisposable
     public PerStepLaunchRnn(Accelerator accelerator, FastWeightRnnOptions options)
     {
         common = new BaselineCommon(accelerator, options);
-        matVec = accelerator.LoadIndexKernel<MatVecArgs>(PerStepKernels.MatVec);
-        rankOne = accelerator.LoadIndexKernel<RankOneArgs>(PerStepKernels.RankOne);
-        rowCopy = accelerator.LoadIndexKernel<RowCopyArgs>(PerStepKernels.RowCopy);
-        outputGrad = accelerator.LoadIndexKernel<OutputGradArgs>(PerStepKernels.OutputGrad);
-        preliminaryGrad = accelerator.LoadIndexKernel<PreliminaryGradArgs>(PerStepKernels.PreliminaryGrad);
-        innerNorm = accelerator.LoadIndexKernel<InnerNormArgs>(PerStepKernels.InnerNorm);
-        normBackward = accelerator.LoadIndexKernel<NormBackwardArgs>(PerStepKernels.NormBackward);
+        matVec = KernelCatalog.PerStepMatVec.Load(accelerator);
+        rankOne = KernelCatalog.PerStepRankOne.Load(accelerator);
+        rowCopy = KernelCatalog.PerStepRowCopy.Load(accelerator);
+        outputGrad = KernelCatalog.PerStepOutputGrad.Load(accelerator);
+        preliminaryGrad = KernelCatalog.PerStepPreliminaryGrad.Load(accelerator);
+        innerNorm = KernelCatalog.PerStepInnerNorm.Load(accelerator);
+        normBackward = KernelCatalog.PerStepNormBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>

@@ -101,6 +101,30 @@ internal static class CudaSharedMemory
         }
     }
 
+    /// <summary>
+    /// Reads attribute <paramref name="attribute"/> (a CUfunction_attribute) of the CUDA function behind
+    /// <paramref name="kernel"/>: <c>cuFuncGetAttribute</c> on the handle <see cref="Allow"/> uses.
+    /// </summary>
+    /// <returns>False off CUDA, or when the driver, the handle or the call is unavailable.</returns>
+    public static bool TryGetFunctionAttribute<TDelegate>(Accelerator accelerator, TDelegate kernel, int attribute, out int value)
+        where TDelegate : Delegate
+    {
+        value = 0;
+        if (accelerator is not CudaAccelerator cuda || cuda.IsDisposed) return false;
+        var d = driver.Value;
+        if (d is null || !kernel.TryGetKernel(out Kernel? loaded) || loaded is not CudaKernel cudaKernel || cudaKernel.FunctionPtr == IntPtr.Zero)
+            return false;
+        try
+        {
+            using var binding = cuda.BindScoped();
+            return d.FuncGet(out value, attribute, cudaKernel.FunctionPtr) == 0;
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException or MarshalDirectiveException)
+        {
+            return false;
+        }
+    }
+
     private static Driver? LoadDriver()
     {
         foreach (string name in DriverLibraryNames())

@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Host;
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.Baselines;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.Primitives;
@@ -57,7 +57,15 @@ public sealed class FastWeightRnnLayer : IDisposable
 
         int h = options.HiddenSize;
         int warp = Math.Max(accelerator.WarpSize, 1);
-        GroupSize = Math.Min((h + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
+        int groupLimit = accelerator.MaxNumThreadsPerGroup;
+        if (Schedule == SweepSchedule.Group)
+        {
+            forwardGroup = KernelCatalog.ForwardGroup.Load(accelerator);
+            reverseGroup = KernelCatalog.ReverseGroup.Load(accelerator);
+            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
+            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
+        }
+        GroupSize = KernelLimits.GroupSize(h, warp, groupLimit);
         // 48 KiB (the CUDA default), or on CUDA with the group schedule the device's opt-in maximum
         // (227 KiB on an H100); the CPU accelerator keeps 48 KiB. docs/design.md §6.2.
         long sharedLimit = SharedMemoryBudget.GroupLimit(accelerator.MaxSharedMemoryPerGroup,
@@ -67,38 +75,36 @@ public sealed class FastWeightRnnLayer : IDisposable
         if (Schedule == SweepSchedule.Group && !sharedPlan.VectorsFit)
             throw VectorsTooLarge(accelerator, h, sharedLimit);
 
-        inputProjection = accelerator.LoadIndexKernel<InputProjectionArgs>(InputProjection.Kernel, InputProjection.HostKernel);
+        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
         if (Schedule == SweepSchedule.Host)
         {
-            forwardThread = accelerator.LoadIndexKernel<ForwardSweepArgs>(ForwardSweep.ThreadKernel, ForwardSweep.HostKernel);
-            reverseThread = accelerator.LoadIndexKernel<ReverseSweepArgs>(ReverseSweep.ThreadKernel, ReverseSweep.HostKernel);
+            forwardThread = KernelCatalog.ForwardHost.Load(accelerator);
+            reverseThread = KernelCatalog.ReverseHost.Load(accelerator);
         }
         else if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadIndexKernel<ForwardSweepArgs>(ForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadIndexKernel<ReverseSweepArgs>(ReverseSweep.ThreadKernel);
+            forwardThread = KernelCatalog.ForwardThread.Load(accelerator);
+            reverseThread = KernelCatalog.ReverseThread.Load(accelerator);
         }
         else
         {
-            forwardGroup = accelerator.LoadKernel<ForwardSweepArgs>(ForwardSweep.GroupKernel);
-            reverseGroup = accelerator.LoadKernel<ReverseSweepArgs>(ReverseSweep.GroupKernel);
             // Above 48 KiB a CUDA kernel must be opted in; if that is refused, the matrices go to global memory.
             // Off CUDA, and at or below 48 KiB, Allow is true without any call.
             forwardOnChip = forwardOnChip
-                && CudaSharedMemory.Allow(accelerator, forwardGroup, SharedMemoryBudget.ForwardBytes(h, GroupSize, true));
+                && CudaSharedMemory.Allow(accelerator, forwardGroup!, SharedMemoryBudget.ForwardBytes(h, GroupSize, true));
             reverseOnChip = reverseOnChip
-                && CudaSharedMemory.Allow(accelerator, reverseGroup, SharedMemoryBudget.ReverseBytes(h, GroupSize, true));
-            if (!CudaSharedMemory.Allow(accelerator, forwardGroup, SharedMemoryBudget.ForwardBytes(h, GroupSize, false))
-                || !CudaSharedMemory.Allow(accelerator, reverseGroup, SharedMemoryBudget.ReverseBytes(h, GroupSize, false)))
+                && CudaSharedMemory.Allow(accelerator, reverseGroup!, SharedMemoryBudget.ReverseBytes(h, GroupSize, true));
+            if (!CudaSharedMemory.Allow(accelerator, forwardGroup!, SharedMemoryBudget.ForwardBytes(h, GroupSize, false))
+                || !CudaSharedMemory.Allow(accelerator, reverseGroup!, SharedMemoryBudget.ReverseBytes(h, GroupSize, false)))
                 throw VectorsTooLarge(accelerator, h, SharedMemoryBudget.DefaultLimit);
         }
         ForwardFastWeightsOnChip = forwardOnChip;
         ReverseFastWeightsOnChip = reverseOnChip;
-        replay = accelerator.LoadIndexKernel<FastWeightReplayArgs>(FastWeightReplay.Kernel);
-        outerProductSum = accelerator.LoadIndexKernel<OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel, ParameterGradients.OuterProductSumHostKernel);
-        inputGradient = accelerator.LoadIndexKernel<InputGradientArgs>(ParameterGradients.InputGradientKernel, ParameterGradients.InputGradientHostKernel);
-        vectorGradient = accelerator.LoadIndexKernel<VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
-        finiteCheck = accelerator.LoadIndexKernel<ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        replay = KernelCatalog.Replay.Load(accelerator);
+        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
+        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
+        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
+        finiteCheck = KernelCatalog.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
 
@@ -114,7 +120,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     /// <summary>K: steps between stored copies of A.</summary>
     public int CheckpointInterval { get; }
 
-    /// <summary>Threads per group of the group schedule (a multiple of the warp size, at most the device's maximum).</summary>
+    /// <summary>Threads per group of the group schedule (a multiple of the warp size, at most what both compiled group sweeps allow: on CUDA their registers, elsewhere the device's maximum; above it a thread takes rows k, k + G, …).</summary>
     public int GroupSize { get; }
 
     /// <summary>Whether the group schedule's forward keeps A in shared memory (else in global memory).</summary>

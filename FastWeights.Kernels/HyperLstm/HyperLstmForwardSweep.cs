@@ -1,5 +1,6 @@
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
+using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -16,6 +17,7 @@ internal struct HyperLstmForwardSweepArgs
     public ArrayView<float> WH, B, LnGain, LnBias, CellLnGain, CellLnBias;      // main weights
     public ArrayView<float> HyperWH, HyperWHMain, HyperLnGain, HyperLnBias, HyperCellLnGain, HyperCellLnBias;
     public ArrayView<float> WZ, BZ, WD;                                         // [12Z,N], [8Z], [12H,Z]
+    public HyperLstmSweepWeights Columns;                                       // group kernel only: column-major copies
     public ArrayView<float> H0, C0, HyperH0, HyperC0;                           // read only when Has* = 1
     public ArrayView<float> Y, HT, CT, HyperHT, HyperCT;
     public ArrayView<float> States, CellStates, Normalized, InverseStd, CellNormalized, CellInverseStd;   // main tape
@@ -23,6 +25,12 @@ internal struct HyperLstmForwardSweepArgs
     public ArrayView<float> HyperStates, HyperCellStates, HyperNormalized, HyperInverseStd, HyperCellNormalized, HyperCellInverseStd;
     public ArrayView<float> Embeddings;                                         // [B,T,12Z] z
     public ArrayView<float> Vectors;                                            // [B,2H+2N] thread-schedule scratch
+}
+
+/// <summary>The five matrices the HyperLSTM forward multiplies by every step, in the layout the sweep reads them in.</summary>
+internal struct HyperLstmSweepWeights
+{
+    public ArrayView<float> HyperWH, HyperWHMain, WZ, WH, WD;   // [4N,N], [4N,H], [12Z,N], [4H,H], [12H,Z]
 }
 
 /// <summary>
@@ -42,7 +50,8 @@ internal static class HyperLstmForwardSweep
         int sequence = index;
         int h = a.Hidden, n = a.HyperHidden;
         var v = a.Vectors.SubView((long)sequence * (2 * h + 2 * n), 2 * h + 2 * n);
-        Run(new ThreadSchedule(), a, sequence, v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
+        var weights = new HyperLstmSweepWeights { HyperWH = a.HyperWH, HyperWHMain = a.HyperWHMain, WZ = a.WZ, WH = a.WH, WD = a.WD };
+        Run(new ThreadSchedule(), new RowMajor(), weights, a, sequence, v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
     }
 
     public static void GroupKernel(HyperLstmForwardSweepArgs a)
@@ -53,16 +62,19 @@ internal static class HyperLstmForwardSweep
         var shared = SharedMemory.GetDynamic<float>();
         var partials = shared.SubView(0, 2 * groupSize);
         int o = 2 * groupSize;
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize), a, sequence,
+        // Lanes own consecutive rows and walk the columns together: the column-major copies put them on consecutive addresses.
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize), new ColumnMajor(), a.Columns, a, sequence,
             shared.SubView(o, h), shared.SubView(o + h, h), shared.SubView(o + 2 * h, n), shared.SubView(o + 2 * h + n, n));
     }
 
     /// <summary>Shared-memory floats either group kernel needs.</summary>
     public static int GroupSharedFloats(int hidden, int hyperHidden, int groupSize) => 2 * groupSize + 2 * hidden + 2 * hyperHidden;
 
-    private static void Run<TSchedule>(TSchedule schedule, HyperLstmForwardSweepArgs a, int q,
+    /// <summary>The sweep; the five matrices it multiplies by every step are read from <paramref name="w"/> in <paramref name="layout"/>.</summary>
+    private static void Run<TSchedule, TLayout>(TSchedule schedule, TLayout layout, HyperLstmSweepWeights w, HyperLstmForwardSweepArgs a, int q,
         ArrayView<float> hCur, ArrayView<float> hNext, ArrayView<float> hyperCur, ArrayView<float> hyperNext)
         where TSchedule : struct, ISweepSchedule
+        where TLayout : struct, IMatrixLayout
     {
         int H = a.Hidden, N = a.HyperHidden, Z = a.Embedding, T = a.Time;
         int first = schedule.First, stride = schedule.Stride;
@@ -97,9 +109,9 @@ internal static class HyperLstmForwardSweep
                     int r = k * N + j;
                     float acc = a.HyperProjection[step * 4 * N + r];
                     for (int l = 0; l < N; l++)
-                        acc += a.HyperWH[(long)r * N + l] * hyperCur[l];
+                        acc += w.HyperWH[layout.Index(r, l, 4 * N, N)] * hyperCur[l];
                     for (int l = 0; l < H; l++)
-                        acc += a.HyperWHMain[(long)r * H + l] * hCur[l];
+                        acc += w.HyperWHMain[layout.Index(r, l, 4 * N, H)] * hCur[l];
                     hyperPre[r] = acc;
                 }
             LnLstmCell.Forward(schedule, N, a.LnEps, hyperPre, a.HyperInverseStd.SubView(step * 4, 4),
@@ -116,7 +128,7 @@ internal static class HyperLstmForwardSweep
             {
                 float acc = m < 8 * Z ? a.BZ[m] : 0f;
                 for (int l = 0; l < N; l++)
-                    acc += a.WZ[(long)m * N + l] * hyperNext[l];
+                    acc += w.WZ[layout.Index(m, l, 12 * Z, N)] * hyperNext[l];
                 z[m] = acc;
             }
             schedule.Barrier();
@@ -129,9 +141,10 @@ internal static class HyperLstmForwardSweep
                     int r = k * H + j;
                     float u = 0f;
                     for (int l = 0; l < H; l++)
-                        u += a.WH[(long)r * H + l] * hCur[l];
+                        u += w.WH[layout.Index(r, l, 4 * H, H)] * hCur[l];
                     a.Recurrent[step * 4 * H + r] = u;
-                    float dh = Scaling(a, z, 0, k, r, H, Z), dx = Scaling(a, z, 1, k, r, H, Z), db = Scaling(a, z, 2, k, r, H, Z);
+                    float dh = Scaling(layout, w.WD, z, 0, k, r, H, Z), dx = Scaling(layout, w.WD, z, 1, k, r, H, Z);
+                    float db = Scaling(layout, w.WD, z, 2, k, r, H, Z);
                     a.Scalings[step * 12 * H + r] = dh;
                     a.Scalings[step * 12 * H + 4 * H + r] = dx;
                     a.Scalings[step * 12 * H + 8 * H + r] = db;
@@ -167,13 +180,14 @@ internal static class HyperLstmForwardSweep
     }
 
     /// <summary>d[τ,k,j] = Σ_m W_d[(τ·4H + r), m] z[(τ·4 + k)·N_z + m] with r = kH + j.</summary>
-    private static float Scaling(HyperLstmForwardSweepArgs a, ArrayView<float> z, int type, int k, int r, int H, int Z)
+    private static float Scaling<TLayout>(TLayout layout, ArrayView<float> wd, ArrayView<float> z, int type, int k, int r, int H, int Z)
+        where TLayout : struct, IMatrixLayout
     {
-        long row = ((long)type * 4 * H + r) * Z;
+        int row = type * 4 * H + r;
         int block = (type * 4 + k) * Z;
         float acc = 0f;
         for (int m = 0; m < Z; m++)
-            acc += a.WD[row + m] * z[block + m];
+            acc += wd[layout.Index(row, m, 12 * H, Z)] * z[block + m];
         return acc;
     }
 }

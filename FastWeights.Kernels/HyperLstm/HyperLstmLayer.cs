@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Host;
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
@@ -20,6 +20,9 @@ namespace FastWeights.Kernels.HyperLstm;
 /// a = d_h ⊙ W_h h_{t−1} + d_x ⊙ W_x x_t + d_b + b; then the main LN-LSTM update (as <see cref="LstmLayer"/>).</para>
 /// <para>All views must live on <see cref="Accelerator"/>. Every argument is validated before any kernel is launched;
 /// a rejected call leaves every buffer as it was. Kernels are compiled once, in the constructor.</para>
+/// <para>The group schedule keeps column-major copies of Ŵ_h, Ŵ_hm, W_z, W_h and W_d in the layer, refreshed at the start
+/// of every <see cref="Forward"/> on that call's stream (docs/gpu.md §3): forward calls on one layer must not overlap on
+/// two streams.</para>
 /// </remarks>
 public sealed class HyperLstmLayer : IDisposable
 {
@@ -36,6 +39,8 @@ public sealed class HyperLstmLayer : IDisposable
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> zeroBias; // the main input projection W_x x has no bias of its own
+    private readonly Action<AcceleratorStream, Index1D, MatrixTransposeArgs>? transpose;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>? columns;  // group schedule: column-major copies of the five matrices
     private bool disposed;
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
@@ -58,32 +63,40 @@ public sealed class HyperLstmLayer : IDisposable
         int h = options.HiddenSize, n = options.HyperHiddenSize;
         int warp = Math.Max(accelerator.WarpSize, 1);
         int widest = Math.Max(h, n);
-        GroupSize = Math.Min((widest + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
+        int groupLimit = accelerator.MaxNumThreadsPerGroup;
+        if (Schedule == SweepSchedule.Group)
+        {
+            forwardGroup = KernelCatalog.HyperForwardGroup.Load(accelerator);
+            reverseGroup = KernelCatalog.HyperReverseGroup.Load(accelerator);
+            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
+            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
+        }
+        GroupSize = KernelLimits.GroupSize(widest, warp, groupLimit);
         long sharedBytes = (long)HyperLstmForwardSweep.GroupSharedFloats(h, n, GroupSize) * sizeof(float);
         if (Schedule == SweepSchedule.Group && sharedBytes > Math.Min(accelerator.MaxSharedMemoryPerGroup, SharedMemoryBudget.DefaultLimit))
             throw new ArgumentOutOfRangeException(nameof(options),
                 $"HiddenSize {h} and HyperHiddenSize {n} are too large for the group schedule on '{accelerator.Name}': they need {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
 
-        inputProjection = accelerator.LoadIndexKernel<InputProjectionArgs>(InputProjection.Kernel, InputProjection.HostKernel);
+        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadIndexKernel<HyperLstmForwardSweepArgs>(HyperLstmForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadIndexKernel<HyperLstmReverseSweepArgs>(HyperLstmReverseSweep.ThreadKernel);
+            forwardThread = KernelCatalog.HyperForwardThread.Load(accelerator);
+            reverseThread = KernelCatalog.HyperReverseThread.Load(accelerator);
         }
-        else
-        {
-            forwardGroup = accelerator.LoadKernel<HyperLstmForwardSweepArgs>(HyperLstmForwardSweep.GroupKernel);
-            reverseGroup = accelerator.LoadKernel<HyperLstmReverseSweepArgs>(HyperLstmReverseSweep.GroupKernel);
-        }
-        outerProductSum = accelerator.LoadIndexKernel<OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel, ParameterGradients.OuterProductSumHostKernel);
-        normGradient = accelerator.LoadIndexKernel<NormParameterGradientArgs>(NormParameterGradient.Kernel);
-        columnSum = accelerator.LoadIndexKernel<ColumnSumArgs>(HyperLstmReductions.ColumnSumKernel);
-        scalingWeightGradient = accelerator.LoadIndexKernel<ScalingWeightGradientArgs>(HyperLstmReductions.ScalingWeightGradientKernel);
-        inputGradient = accelerator.LoadIndexKernel<DualInputGradientArgs>(HyperLstmReductions.InputGradientKernel);
-        finiteCheck = accelerator.LoadIndexKernel<ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
+        normGradient = KernelCatalog.NormGradient.Load(accelerator);
+        columnSum = KernelCatalog.HyperColumnSum.Load(accelerator);
+        scalingWeightGradient = KernelCatalog.HyperScalingWeightGradient.Load(accelerator);
+        inputGradient = KernelCatalog.HyperInputGradient.Load(accelerator);
+        finiteCheck = KernelCatalog.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
         zeroBias = accelerator.Allocate1D<float>(4L * h);
         zeroBias.MemSetToZero();
+        if (Schedule == SweepSchedule.Group)
+        {
+            transpose = KernelCatalog.Transpose.Load(accelerator);
+            columns = accelerator.Allocate1D<float>(ColumnCopyFloats(h, n, options.EmbeddingSize));
+        }
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>
@@ -95,7 +108,7 @@ public sealed class HyperLstmLayer : IDisposable
     /// <summary>The schedule in use (<see cref="SweepSchedule.Auto"/> resolved).</summary>
     public SweepSchedule Schedule { get; }
 
-    /// <summary>Threads per group of the group schedule (a multiple of the warp size covering max(H, N_h), at most the device's maximum).</summary>
+    /// <summary>Threads per group of the group schedule (a multiple of the warp size covering max(H, N_h), at most what both compiled group sweeps allow: on CUDA their registers, elsewhere the device's maximum; above it a thread takes rows k, k + G, …).</summary>
     public int GroupSize { get; }
 
     /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>
@@ -194,7 +207,10 @@ public sealed class HyperLstmLayer : IDisposable
         if (Schedule == SweepSchedule.Thread)
             forwardThread!(stream, (Index1D)batch, args);
         else
-            forwardGroup!(stream, GroupConfig(batch), args);
+        {
+            // The group forward reads its five matrices column-major (coalesced across a warp, docs/gpu.md §3): copy them first.
+            forwardGroup!(stream, GroupConfig(batch), args with { Columns = CopyColumns(stream, parameters) });
+        }
         workspace.RecordForward(this, batch, time);
     }
 
@@ -404,6 +420,28 @@ public sealed class HyperLstmLayer : IDisposable
                 throw new ArgumentException($"{views[k].Name} contains NaN or infinite values.", views[k].Name);
     }
 
+    /// <summary>Floats of the five column-major copies: 4N·N + 4N·H + 12Z·N + 4H·H + 12H·Z.</summary>
+    private static long ColumnCopyFloats(int h, int n, int z) => 4L * n * n + 4L * n * h + 12L * z * n + 4L * h * h + 12L * h * z;
+
+    /// <summary>Queues the column-major copies of the matrices the group forward reads every step; returns their views.</summary>
+    private HyperLstmSweepWeights CopyColumns(AcceleratorStream stream, HyperLstmParameters p)
+    {
+        int H = Options.HiddenSize, N = Options.HyperHiddenSize, Z = Options.EmbeddingSize;
+        long offset = 0;
+        ArrayView<float> Copy(ArrayView<float> source, int rows, int cols)
+        {
+            var target = columns!.View.SubView(offset, (long)rows * cols);
+            offset += (long)rows * cols;
+            MatrixTranspose.Launch(transpose!, stream, source, target, rows, cols);
+            return target;
+        }
+        return new HyperLstmSweepWeights
+        {
+            HyperWH = Copy(p.HyperWH, 4 * N, N), HyperWHMain = Copy(p.HyperWHMain, 4 * N, H), WZ = Copy(p.WZ, 12 * Z, N),
+            WH = Copy(p.WH, 4 * H, H), WD = Copy(p.WD, 12 * H, Z),
+        };
+    }
+
     private KernelConfig GroupConfig(int batch) =>
         new((Index1D)batch, (Index1D)GroupSize,
             SharedMemoryConfig.RequestDynamic<float>(HyperLstmForwardSweep.GroupSharedFloats(Options.HiddenSize, Options.HyperHiddenSize, GroupSize)));
@@ -448,5 +486,6 @@ public sealed class HyperLstmLayer : IDisposable
         disposed = true;
         finiteFlags.Dispose();
         zeroBias.Dispose();
+        columns?.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
+using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -135,7 +136,7 @@ internal static class HyperLstmReverseSweep
                 long dd = step * 12 * H + (long)block * H;
                 float acc = 0f;
                 for (int j = 0; j < H; j++)
-                    acc += a.WD[((long)block * H + j) * Z + column] * a.Scalings[dd + j];
+                    acc += a.WD[new RowMajor().Index(block * H + j, column, 12 * H, Z)] * a.Scalings[dd + j];
                 dz[m] = acc;
             }
             schedule.Barrier();
@@ -145,7 +146,7 @@ internal static class HyperLstmReverseSweep
             {
                 float acc = 0f;
                 for (int m = 0; m < 12 * Z; m++)
-                    acc += a.WZ[(long)m * N + j] * dz[m];
+                    acc += a.WZ[new RowMajor().Index(m, j, 12 * Z, N)] * dz[m];
                 dHyperH[j] += acc;
             }
             var hyperDa = a.HyperProjection.SubView(step * 4 * N, 4 * N);
@@ -161,16 +162,16 @@ internal static class HyperLstmReverseSweep
             {
                 float acc = 0f;
                 for (int r = 0; r < 4 * H; r++)
-                    acc += a.WH[(long)r * H + j] * du[r];
+                    acc += a.WH[new RowMajor().Index(r, j, 4 * H, H)] * du[r];
                 for (int r = 0; r < 4 * N; r++)
-                    acc += a.HyperWHMain[(long)r * H + j] * hyperDa[r];
+                    acc += a.HyperWHMain[new RowMajor().Index(r, j, 4 * N, H)] * hyperDa[r];
                 dh[j] = acc;
             }
             for (int j = first; j < N; j += stride)
             {
                 float acc = 0f;
                 for (int r = 0; r < 4 * N; r++)
-                    acc += a.HyperWH[(long)r * N + j] * hyperDa[r];
+                    acc += a.HyperWH[new RowMajor().Index(r, j, 4 * N, N)] * hyperDa[r];
                 dHyperH[j] = acc;
             }
             // The next step writes only step t−1's rows and its own units' dh, dĥ: no barrier needed here.

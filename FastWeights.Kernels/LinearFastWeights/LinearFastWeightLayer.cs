@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Host;
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
@@ -57,11 +57,19 @@ public sealed class LinearFastWeightLayer : IDisposable
         // Threads of a group share the rows (m) and the columns (d') of W, so the group covers the larger of the two.
         int warp = Math.Max(accelerator.WarpSize, 1);
         int width = Math.Max(options.ValueSize, FeatureSize);
-        GroupSize = (int)Math.Min(((long)width + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
+        int groupLimit = accelerator.MaxNumThreadsPerGroup;
+        if (Schedule == SweepSchedule.Group)
+        {
+            forwardGroup = KernelCatalog.LinearForwardGroup.Load(accelerator);
+            reverseGroup = KernelCatalog.LinearReverseGroup.Load(accelerator);
+            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
+            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
+        }
+        GroupSize = KernelLimits.GroupSize(width, warp, groupLimit);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadIndexKernel<LinearSweepArgs>(LinearForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadIndexKernel<LinearSweepArgs>(LinearReverseSweep.ThreadKernel);
+            forwardThread = KernelCatalog.LinearForwardThread.Load(accelerator);
+            reverseThread = KernelCatalog.LinearReverseThread.Load(accelerator);
         }
         else
         {
@@ -73,10 +81,8 @@ public sealed class LinearFastWeightLayer : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(options),
                     $"m = {options.ValueSize}, d' = {FeatureSize} need {sharedBytes} bytes of shared memory per group for the group schedule; "
                     + $"the limit on '{accelerator.Name}' is {sharedLimit}. Use SweepSchedule.Thread.");
-            forwardGroup = accelerator.LoadKernel<LinearSweepArgs>(LinearForwardSweep.GroupKernel);
-            reverseGroup = accelerator.LoadKernel<LinearSweepArgs>(LinearReverseSweep.GroupKernel);
         }
-        finiteCheck = accelerator.LoadIndexKernel<ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        finiteCheck = KernelCatalog.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
 
@@ -92,7 +98,7 @@ public sealed class LinearFastWeightLayer : IDisposable
     /// <summary>The schedule in use (<see cref="SweepSchedule.Auto"/> resolved).</summary>
     public SweepSchedule Schedule { get; }
 
-    /// <summary>Threads per group of the group schedule: max(m, d') rounded up to the warp size, at most the device's maximum.</summary>
+    /// <summary>Threads per group of the group schedule: max(m, d') rounded up to the warp size, at most what both compiled group sweeps allow (on CUDA their registers, elsewhere the device's maximum).</summary>
     public int GroupSize { get; }
 
     /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>

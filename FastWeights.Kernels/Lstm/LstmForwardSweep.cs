@@ -1,4 +1,5 @@
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -12,6 +13,7 @@ internal struct LstmForwardSweepArgs
 
     public ArrayView<float> Projection;                         // [B,T,4H] W_x x_t + b
     public ArrayView<float> WH, LnGain, LnBias;                 // [4H,H], [4H], [4H]
+    public ArrayView<float> WHColumns;                          // [H,4H] column-major copy of W_h (group kernel only)
     public ArrayView<float> CellLnGain, CellLnBias;             // [H], [H]
     public ArrayView<float> H0, C0;                             // [B,H]; read only when Has* = 1
     public ArrayView<float> Y, HT, CT;                          // [B,T,H], [B,H], [B,H]
@@ -24,7 +26,7 @@ internal struct LstmForwardSweepArgs
 /// <summary>
 /// The forward recurrence of docs/lstm.md §2, a whole batch of sequences in one launch. Per step:
 /// a = W_h h + (W_x x_t + b); per gate k, n_k = γ_k ⊙ LN(a_k) + β_k; i, f, o = σ(n), g = tanh(n);
-/// c = f ⊙ c + i ⊙ g; h = o ⊙ tanh(γ_c ⊙ LN(c) + β_c). The math is written once in <see cref="Run{TSchedule}"/>
+/// c = f ⊙ c + i ⊙ g; h = o ⊙ tanh(γ_c ⊙ LN(c) + β_c). The math is written once in <see cref="Run{TSchedule, TLayout}"/>
 /// (the cell step in <see cref="LnLstmCell.Forward"/>); the two kernels only decide where the h vectors live and who
 /// owns which units.
 /// </summary>
@@ -40,7 +42,7 @@ internal static class LstmForwardSweep
         int sequence = index;
         int h = a.Hidden;
         var vectors = a.Vectors.SubView((long)sequence * 2 * h, 2 * h);
-        Run(new ThreadSchedule(), a, sequence, vectors.SubView(0, h), vectors.SubView(h, h));
+        Run(new ThreadSchedule(), new RowMajor(), a.WH, a, sequence, vectors.SubView(0, h), vectors.SubView(h, h));
     }
 
     public static void GroupKernel(LstmForwardSweepArgs a)
@@ -51,14 +53,19 @@ internal static class LstmForwardSweep
         var shared = SharedMemory.GetDynamic<float>();
         var partials = shared.SubView(0, 2 * groupSize);
         int offset = 2 * groupSize;
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize), a, sequence, shared.SubView(offset, h), shared.SubView(offset + h, h));
+        // Lanes own consecutive rows r and walk l together: the column-major copy puts them on consecutive addresses.
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize), new ColumnMajor(), a.WHColumns, a, sequence,
+            shared.SubView(offset, h), shared.SubView(offset + h, h));
     }
 
     /// <summary>Shared-memory floats the group kernel needs (the reverse kernel needs the same).</summary>
     public static int GroupSharedFloats(int hidden, int groupSize) => 2 * groupSize + 2 * hidden;
 
-    private static void Run<TSchedule>(TSchedule schedule, LstmForwardSweepArgs a, int q, ArrayView<float> hCur, ArrayView<float> hNext)
+    /// <summary>The sweep; <paramref name="wh"/> is W_h [4H,H] in <paramref name="layout"/>.</summary>
+    private static void Run<TSchedule, TLayout>(TSchedule schedule, TLayout layout, ArrayView<float> wh, LstmForwardSweepArgs a, int q,
+        ArrayView<float> hCur, ArrayView<float> hNext)
         where TSchedule : struct, ISweepSchedule
+        where TLayout : struct, IMatrixLayout
     {
         int H = a.Hidden, T = a.Time, G4 = 4 * H;
         int first = schedule.First, stride = schedule.Stride;
@@ -84,7 +91,7 @@ internal static class LstmForwardSweep
                     int r = k * H + j;
                     float acc = a.Projection[gateBase + r];
                     for (int l = 0; l < H; l++)
-                        acc += a.WH[(long)r * H + l] * hCur[l];
+                        acc += wh[layout.Index(r, l, G4, H)] * hCur[l];
                     pre[r] = acc;
                 }
 

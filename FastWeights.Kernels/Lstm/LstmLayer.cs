@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Host;
+using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
@@ -20,6 +20,9 @@ namespace FastWeights.Kernels.Lstm;
 /// <para>All views must live on <see cref="Accelerator"/>. Every argument is validated before any kernel is launched;
 /// a rejected call leaves every buffer as it was. Calls are asynchronous on the given stream: nothing waits for the
 /// device unless <see cref="LstmOptions.CheckFinite"/> is on. Kernels are compiled once, in the constructor.</para>
+/// <para>The group schedule keeps a column-major copy of W_h (4H² floats) in the layer, refreshed at the start of every
+/// <see cref="Forward"/> on that call's stream (docs/gpu.md §3): forward calls on one layer must not overlap on two
+/// streams.</para>
 /// </remarks>
 public sealed class LstmLayer : IDisposable
 {
@@ -34,6 +37,8 @@ public sealed class LstmLayer : IDisposable
     private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> cellNormGradient;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private readonly Action<AcceleratorStream, Index1D, MatrixTransposeArgs>? transpose;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>? whColumns;   // [H,4H] group schedule: column-major W_h
     private bool disposed;
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
@@ -55,30 +60,38 @@ public sealed class LstmLayer : IDisposable
 
         int h = options.HiddenSize;
         int warp = Math.Max(accelerator.WarpSize, 1);
-        GroupSize = Math.Min((h + warp - 1) / warp * warp, accelerator.MaxNumThreadsPerGroup);
+        int groupLimit = accelerator.MaxNumThreadsPerGroup;
+        if (Schedule == SweepSchedule.Group)
+        {
+            forwardGroup = KernelCatalog.LstmForwardGroup.Load(accelerator);
+            reverseGroup = KernelCatalog.LstmReverseGroup.Load(accelerator);
+            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
+            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
+        }
+        GroupSize = KernelLimits.GroupSize(h, warp, groupLimit);
         // The group kernels keep only two H-vectors and the reduction partials on chip: no opt-in is ever needed.
         long sharedBytes = (long)LstmForwardSweep.GroupSharedFloats(h, GroupSize) * sizeof(float);
         if (Schedule == SweepSchedule.Group && sharedBytes > Math.Min(accelerator.MaxSharedMemoryPerGroup, SharedMemoryBudget.DefaultLimit))
             throw new ArgumentOutOfRangeException(nameof(options),
                 $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': it needs {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
 
-        inputProjection = accelerator.LoadIndexKernel<InputProjectionArgs>(InputProjection.Kernel, InputProjection.HostKernel);
+        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = accelerator.LoadIndexKernel<LstmForwardSweepArgs>(LstmForwardSweep.ThreadKernel);
-            reverseThread = accelerator.LoadIndexKernel<LstmReverseSweepArgs>(LstmReverseSweep.ThreadKernel);
+            forwardThread = KernelCatalog.LstmForwardThread.Load(accelerator);
+            reverseThread = KernelCatalog.LstmReverseThread.Load(accelerator);
         }
-        else
-        {
-            forwardGroup = accelerator.LoadKernel<LstmForwardSweepArgs>(LstmForwardSweep.GroupKernel);
-            reverseGroup = accelerator.LoadKernel<LstmReverseSweepArgs>(LstmReverseSweep.GroupKernel);
-        }
-        outerProductSum = accelerator.LoadIndexKernel<OuterProductSumArgs>(ParameterGradients.OuterProductSumKernel, ParameterGradients.OuterProductSumHostKernel);
-        inputGradient = accelerator.LoadIndexKernel<InputGradientArgs>(ParameterGradients.InputGradientKernel, ParameterGradients.InputGradientHostKernel);
-        vectorGradient = accelerator.LoadIndexKernel<VectorGradientArgs>(ParameterGradients.VectorGradientKernel);
-        cellNormGradient = accelerator.LoadIndexKernel<NormParameterGradientArgs>(NormParameterGradient.Kernel);
-        finiteCheck = accelerator.LoadIndexKernel<ArrayView<float>, ArrayView<int>, int>(FiniteCheck.Kernel);
+        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
+        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
+        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
+        cellNormGradient = KernelCatalog.NormGradient.Load(accelerator);
+        finiteCheck = KernelCatalog.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
+        if (Schedule == SweepSchedule.Group)
+        {
+            transpose = KernelCatalog.Transpose.Load(accelerator);
+            whColumns = accelerator.Allocate1D<float>(4L * h * h);
+        }
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>
@@ -90,7 +103,7 @@ public sealed class LstmLayer : IDisposable
     /// <summary>The schedule in use (<see cref="SweepSchedule.Auto"/> resolved).</summary>
     public SweepSchedule Schedule { get; }
 
-    /// <summary>Threads per group of the group schedule (a multiple of the warp size, at most the device's maximum).</summary>
+    /// <summary>Threads per group of the group schedule (a multiple of the warp size, at most what both compiled group sweeps allow: on CUDA their registers, elsewhere the device's maximum; above it a thread takes rows k, k + G, …).</summary>
     public int GroupSize { get; }
 
     /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>
@@ -189,7 +202,11 @@ public sealed class LstmLayer : IDisposable
         if (Schedule == SweepSchedule.Thread)
             forwardThread!(stream, (Index1D)batch, args);
         else
-            forwardGroup!(stream, GroupConfig(batch), args);
+        {
+            // The group forward reads W_h column-major (coalesced across a warp, docs/gpu.md §3): copy it first.
+            MatrixTranspose.Launch(transpose!, stream, parameters.WH, whColumns!.View, 4 * H, H);
+            forwardGroup!(stream, GroupConfig(batch), args with { WHColumns = whColumns.View });
+        }
         workspace.RecordForward(this, batch, time);
     }
 
@@ -367,5 +384,6 @@ public sealed class LstmLayer : IDisposable
         if (disposed) return;
         disposed = true;
         finiteFlags.Dispose();
+        whColumns?.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -95,7 +96,7 @@ internal static class LstmReverseSweep
             {
                 float acc = 0f;
                 for (int r = 0; r < G4; r++)
-                    acc += a.WH[(long)r * H + j] * da[r];
+                    acc += a.WH[new RowMajor().Index(r, j, G4, H)] * da[r];   // lanes over j: consecutive addresses
                 dh[j] = acc;
             }
             // The next step writes da of step t−1 (other memory) and reads only its own dh, dc: no barrier needed here.

@@ -128,9 +128,9 @@ public sealed class Dense : IModule, IDisposable
         Inputs = inputs;
         Outputs = outputs;
         Activation = activation;
-        forward = accelerator.LoadIndexKernel<DenseArgs>(DenseKernels.Forward, DenseKernels.ForwardHost);
-        parameterGradients = accelerator.LoadIndexKernel<DenseArgs>(DenseKernels.ParameterGradients, DenseKernels.ParameterGradientsHost);
-        inputGradient = accelerator.LoadIndexKernel<DenseArgs>(DenseKernels.InputGradient, DenseKernels.InputGradientHost);
+        forward = ModelKernelCatalog.DenseForward.Load(accelerator);
+        parameterGradients = ModelKernelCatalog.DenseParameterGradients.Load(accelerator);
+        inputGradient = ModelKernelCatalog.DenseInputGradient.Load(accelerator);
         Weight = new Parameter(accelerator, name + ".weight", outputs, inputs);
         try
         {

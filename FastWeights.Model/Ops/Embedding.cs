@@ -92,8 +92,8 @@ public sealed class Embedding : IModule, IDisposable
         Name = name;
         Vocabulary = vocabulary;
         Dimension = dimension;
-        forward = accelerator.LoadIndexKernel<EmbeddingArgs>(EmbeddingKernels.Forward);
-        backward = accelerator.LoadIndexKernel<EmbeddingArgs>(EmbeddingKernels.Backward);
+        forward = ModelKernelCatalog.EmbeddingForward.Load(accelerator);
+        backward = ModelKernelCatalog.EmbeddingBackward.Load(accelerator);
         Weight = new Parameter(accelerator, name + ".weight", vocabulary, dimension);
         Parameters = [Weight];
     }

@@ -71,8 +71,8 @@ public sealed class LastStep
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = accelerator.LoadIndexKernel<LastStepArgs>(LastStepKernels.Forward);
-        backward = accelerator.LoadIndexKernel<LastStepArgs>(LastStepKernels.Backward);
+        forward = ModelKernelCatalog.LastStepForward.Load(accelerator);
+        backward = ModelKernelCatalog.LastStepBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

@@ -124,9 +124,9 @@ public sealed class LayerNorm : IModule, IDisposable
         Name = name;
         Width = width;
         Epsilon = epsilon;
-        forward = accelerator.LoadIndexKernel<LayerNormArgs>(LayerNormKernels.Forward);
-        parameterGradients = accelerator.LoadIndexKernel<LayerNormArgs>(LayerNormKernels.ParameterGradients);
-        inputGradient = accelerator.LoadIndexKernel<LayerNormArgs>(LayerNormKernels.InputGradient);
+        forward = ModelKernelCatalog.LayerNormForward.Load(accelerator);
+        parameterGradients = ModelKernelCatalog.LayerNormParameterGradients.Load(accelerator);
+        inputGradient = ModelKernelCatalog.LayerNormInputGradient.Load(accelerator);
         Gain = new Parameter(accelerator, name + ".gain", width);
         try
         {

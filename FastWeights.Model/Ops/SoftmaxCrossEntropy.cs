@@ -102,8 +102,8 @@ public sealed class SoftmaxCrossEntropy
         Accelerator = accelerator;
         Name = name;
         Classes = classes;
-        forward = accelerator.LoadIndexKernel<SoftmaxCrossEntropyArgs>(SoftmaxCrossEntropyKernels.Forward);
-        backward = accelerator.LoadIndexKernel<SoftmaxCrossEntropyArgs>(SoftmaxCrossEntropyKernels.Backward);
+        forward = ModelKernelCatalog.SoftmaxCrossEntropyForward.Load(accelerator);
+        backward = ModelKernelCatalog.SoftmaxCrossEntropyBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

@@ -71,8 +71,8 @@ public sealed class TokenShift
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = accelerator.LoadIndexKernel<TokenShiftArgs>(TokenShiftKernels.Forward);
-        backward = accelerator.LoadIndexKernel<TokenShiftArgs>(TokenShiftKernels.Backward);
+        forward = ModelKernelCatalog.TokenShiftForward.Load(accelerator);
+        backward = ModelKernelCatalog.TokenShiftBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

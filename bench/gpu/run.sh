@@ -8,13 +8,14 @@
 # Environment (all optional):
 #   BENCH   the published FastWeights.Bench binary   (default: publish/bench/FastWeights.Bench)
 #   PYTHON  a python3 with torch and numpy          (default: python3)
-#   STEPS   which steps, in order, space-separated  (default: "env gpu-check float64 ours floor torch report")
+#   STEPS   which steps, in order, space-separated  (default: "env ptx gpu-check float64 ours floor torch report")
 #   GRID    shapes "B,T,I,H,S" separated by spaces  (default: below)
 #   DECAY   lambda for the timing grid              (default: 0.95)
 #   REPEAT  timed repetitions per shape             (default: 5)
 #   MODES   PyTorch peers                           (default: eager,compile)
+#   PTXAS   ptxas for the ptx step                  (default: PATH, else PTX only)
 #
-# Writes into OUT_DIR (default: runs/gpu-<UTC time>): env.txt, gpu-check.txt, float64-check.txt,
+# Writes into OUT_DIR (default: runs/gpu-<UTC time>): env.txt, ptx.txt, gpu-check.txt, float64-check.txt,
 # ours.txt, ours.err, floor.txt, torch.jsonl, table.md. Exit status: 0 when every step ran and every check
 # passed, 1 otherwise (the later steps still run after a failed check).
 set -uo pipefail
@@ -23,7 +24,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 BENCH="${BENCH:-$repo/publish/bench/FastWeights.Bench}"
 PYTHON="${PYTHON:-python3}"
-STEPS="${STEPS:-env gpu-check float64 ours floor torch report}"
+STEPS="${STEPS:-env ptx gpu-check float64 ours floor torch report}"
 DECAY="${DECAY:-0.95}"
 REPEAT="${REPEAT:-5}"
 MODES="${MODES:-eager,compile}"
@@ -57,6 +58,16 @@ for step in "${steps[@]}"; do
                 "$PYTHON" -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU")' 2>&1
             } > "$OUT/env.txt"
             cat "$OUT/env.txt"
+            ;;
+        ptx)
+            # Every kernel compiled to PTX by the published binary for sm_70/80/90 (docs/gpu.md §1), assembled by ptxas -v
+            # when the machine has one (a CUDA toolkit on PATH, or PTXAS=...): the register table next to the measured times.
+            note "ptx: every kernel compiled for sm_70,sm_80,sm_90 -> $OUT/ptx.txt"
+            ptx_args=()
+            [[ -n "${PTXAS:-}" ]] && ptx_args+=(--ptxas "$PTXAS")
+            "$BENCH" ptx "${ptx_args[@]}" 2>&1 | tee "$OUT/ptx.txt"
+            rc=${PIPESTATUS[0]}
+            [[ $rc -eq 0 ]] || { note "ptx exited $rc"; status=1; }
             ;;
         gpu-check)
             note "gpu-check: CUDA (group and thread schedules) vs the ILGPU CPU accelerator -> $OUT/gpu-check.txt"
