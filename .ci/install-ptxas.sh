@@ -19,12 +19,28 @@ fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 
-# The non-free component holds nvidia-cuda-toolkit; add it (and contrib) to the deb822 sources if missing.
+# The non-free component holds nvidia-cuda-toolkit: add contrib and non-free (as whole words: bookworm's default
+# "non-free-firmware" is another component) to every Components line of the deb822 sources, or to the deb lines of
+# the one-line format, where missing.
+has_word() { grep -Eq "(^|[[:space:]])$1([[:space:]]|\$)" <<< "$2"; }
+changed=0
 sources=/etc/apt/sources.list.d/debian.sources
-if [ -f "$sources" ] && ! grep -q '^Components:.*non-free\b' "$sources"; then
-  $sudo sed -i -E 's/^(Components:.*\bmain)\b(.*)$/\1 contrib non-free\2/' "$sources"
-  $sudo apt-get update -qq >&2
-elif ! apt-cache show nvidia-cuda-toolkit >/dev/null 2>&1; then
+if [ -f "$sources" ]; then
+  while IFS= read -r line; do
+    for component in contrib non-free; do
+      if ! has_word "$component" "$line"; then
+        $sudo sed -i "s|^$line\$|$line $component|" "$sources"; line="$line $component"; changed=1
+      fi
+    done
+  done < <(grep '^Components:' "$sources")
+elif [ -f /etc/apt/sources.list ]; then
+  while IFS= read -r line; do
+    if ! has_word non-free "$line"; then
+      $sudo sed -i "s|^$line\$|$line contrib non-free|" /etc/apt/sources.list; changed=1
+    fi
+  done < <(grep -E '^deb[[:space:]].*[[:space:]]main([[:space:]]|$)' /etc/apt/sources.list)
+fi
+if [ "$changed" -eq 1 ] || ! apt-cache show nvidia-cuda-toolkit >/dev/null 2>&1; then
   $sudo apt-get update -qq >&2
 fi
 

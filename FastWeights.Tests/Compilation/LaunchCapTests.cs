@@ -27,8 +27,8 @@ public sealed class LaunchCapTests
     [TestCase(1040, 32, 1024, 1024)]   // rows beyond the cap spread over the threads
     [TestCase(1024, 32, 736, 736)]     // a function limited by its registers (88 on sm_90)
     [TestCase(1024, 32, 750, 736)]     // a limit that is not whole warps is rounded down to whole warps
-    [TestCase(37, 4, 16, 16)]           // the default CPU device
-    [TestCase(3, 4, 16, 4)]             // at least one warp
+    [TestCase(37, 4, 16, 16)]          // the default CPU device
+    [TestCase(3, 4, 16, 4)]            // at least one warp
     public void GroupSize_CoversTheRows_UpToTheFunctionsLimit_InWholeWarps(int rows, int warp, int limit, int expected)
         => Assert.That(KernelLimits.GroupSize(rows, warp, limit), Is.EqualTo(expected));
 
@@ -57,6 +57,16 @@ public sealed class LaunchCapTests
         var c = LstmCase.Random(1, 2, 3, Wide, seed: 1024);
         using var layer = new LstmLayer(Devices.CpuNvidia.Accelerator, LstmRunner.Options(c, SweepSchedule.Group));
         Assert.That(layer.GroupSize, Is.EqualTo(Wide));
+        LstmRunner.AssertMatches(LstmRunner.Run(layer, c), LstmReference.Forward(c), LstmReference.Backward(c), 1e-5, 1e-4);
+    }
+
+    /// <summary>H above the group the device allows: 1040 rows over 1024 threads, threads 0–15 taking two rows each.</summary>
+    [Test]
+    public void Lstm_GroupSchedule_AtH1040_SpreadsRowsOverTheCappedGroup()
+    {
+        var c = LstmCase.Random(1, 2, 3, 1040, seed: 1040);
+        using var layer = new LstmLayer(Devices.CpuNvidia.Accelerator, LstmRunner.Options(c, SweepSchedule.Group));
+        Assert.That(layer.GroupSize, Is.EqualTo(1024));
         LstmRunner.AssertMatches(LstmRunner.Run(layer, c), LstmReference.Forward(c), LstmReference.Backward(c), 1e-5, 1e-4);
     }
 
