@@ -12,7 +12,7 @@ namespace FastWeights.Tests.LinearFastWeights;
 /// W_t and dk drifted (measured before the anchors, same cases: 2.9e-3 relative at T = 32, 18 at T = 64 while every
 /// other tensor stayed within 2e-6). With them every tensor is held to the grid's tolerances: forward 1e-5 and
 /// gradients 1e-4 relative L2 (<see cref="Tolerance.RelativeL2"/>); the anchors bound the rebuild's own error to
-/// about 2Γu ≈ 8e-6 of ‖W_t‖₁ (docs/linear-fast-weights.md §4), and what remains is the forward's float32 rounding.
+/// about (3Γ + 1)u ≈ 1.2e-5 of ‖W_t‖₁ (docs/linear-fast-weights.md §4), and what remains is the forward's float32 rounding.
 /// Both schedules; the group schedule on the NVIDIA-shaped CPU device (warp 32).
 /// </summary>
 [TestFixture]
