@@ -16,14 +16,15 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// Ownership: feature element j belongs to the thread with j ≡ First (mod Stride), row i of W likewise; all
 /// reads and writes of W are of own rows, so W needs no barriers; the feature vectors are read whole, so one
 /// barrier after writing them and one before rewriting them. W lives in the workspace (global memory) for
-/// both schedules. Stored per step: v̄ (delta rule), or y and the denominator (normalised sum rule); W never (unless
-/// the store-all baseline is on).
+/// both schedules. Stored per step: v̄ (delta rule), or y and the denominator (normalised sum rule); W only at the
+/// rebuild's anchors (docs/linear-fast-weights.md §4), or before every step with the store-all baseline.
 /// </remarks>
 internal static class LinearForwardSweep
 {
     /// <summary>
     /// Γ of the anchor rule: the rebuild may subtract increments of at most Γ‖W_t‖₁ (entrywise L1) in total on its way
-    /// from the last anchor back to W_t, so W_t is rebuilt to about 2Γu ≈ 8e-6 relative (u = 2⁻²⁴; docs/linear-fast-weights.md §4).
+    /// from the last anchor back to W_t, so the rebuilt W_t is off by at most about (3Γ + 1)u‖W_t‖₁ ≈ 1.2e-5‖W_t‖₁
+    /// (u = 2⁻²⁴: 2Γu from the subtractions, (1 + Γ)u from the anchor's own rounding; docs/linear-fast-weights.md §4).
     /// </summary>
     public const float AnchorGrowth = 64f;
 
