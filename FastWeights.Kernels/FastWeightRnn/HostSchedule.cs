@@ -1,5 +1,4 @@
 using FastWeights.Kernels.Host;
-using FastWeights.Kernels.Primitives;
 using ILGPU;
 
 namespace FastWeights.Kernels.FastWeightRnn;
@@ -56,17 +55,4 @@ internal readonly struct HostSchedule : ISweepSchedule
         for (int i = 0; i < n; i++)
             HostVectorMath.SubtractScaledDivide(matrix.Slice(i * n, n), beta * us[i], vs, divisor);
     }
-
-    public float Dot(ArrayView<float> x, long xOffset, ArrayView<float> y, long yOffset, int n) =>
-        default(HostVectorMath).Dot(x, xOffset, y, yOffset, n);
-    public void Axpy(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, int n) =>
-        default(HostVectorMath).Axpy(y, yOffset, a, x, xOffset, n);
-    public void ScaleAdd(ArrayView<float> y, long yOffset, float alpha, float beta, ArrayView<float> x, long xOffset, int n) =>
-        default(HostVectorMath).ScaleAdd(y, yOffset, alpha, beta, x, xOffset, n);
-    public void SubtractScaledDivide(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, float divisor, int n) =>
-        default(HostVectorMath).SubtractScaledDivide(y, yOffset, a, x, xOffset, divisor, n);
-    public void Scale(ArrayView<float> y, long yOffset, float alpha, int n) => default(HostVectorMath).Scale(y, yOffset, alpha, n);
-    public void Copy(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n) =>
-        default(HostVectorMath).Copy(target, targetOffset, source, sourceOffset, n);
-    public void Fill(ArrayView<float> y, long yOffset, float value, int n) => default(HostVectorMath).Fill(y, yOffset, value, n);
 }

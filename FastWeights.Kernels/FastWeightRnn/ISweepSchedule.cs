@@ -6,11 +6,11 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// <summary>
 /// The part of a sweep that differs between schedules: which rows this thread owns
 /// (rows First, First+Stride, …), how a per-thread partial sum becomes the sequence's sum, and
-/// what separates two phases, and the loops of row products (<see cref="IVectorMath"/>). Kernels are generic over
+/// what separates two phases, and the matrix operations of a step over the rows it owns. Kernels are generic over
 /// a struct implementing this, so ILGPU (or the .NET JIT, for <see cref="HostSchedule"/>) specialises each schedule at
 /// compile time and the math is written once.
 /// </summary>
-internal interface ISweepSchedule : IVectorMath
+internal interface ISweepSchedule
 {
     /// <summary>First row owned by this thread.</summary>
     int First { get; }
@@ -167,18 +167,6 @@ internal readonly struct ThreadSchedule : ISweepSchedule
         ArrayView<float> v, long vOffset, float divisor, int n) =>
         OwnRows.UndoRankOneUpdate(default(ScalarVectorMath), 0, 1, m, mOffset, beta, u, uOffset, v, vOffset, divisor, n);
 
-    public float Dot(ArrayView<float> x, long xOffset, ArrayView<float> y, long yOffset, int n) =>
-        default(ScalarVectorMath).Dot(x, xOffset, y, yOffset, n);
-    public void Axpy(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, int n) =>
-        default(ScalarVectorMath).Axpy(y, yOffset, a, x, xOffset, n);
-    public void ScaleAdd(ArrayView<float> y, long yOffset, float alpha, float beta, ArrayView<float> x, long xOffset, int n) =>
-        default(ScalarVectorMath).ScaleAdd(y, yOffset, alpha, beta, x, xOffset, n);
-    public void SubtractScaledDivide(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, float divisor, int n) =>
-        default(ScalarVectorMath).SubtractScaledDivide(y, yOffset, a, x, xOffset, divisor, n);
-    public void Scale(ArrayView<float> y, long yOffset, float alpha, int n) => default(ScalarVectorMath).Scale(y, yOffset, alpha, n);
-    public void Copy(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n) =>
-        default(ScalarVectorMath).Copy(target, targetOffset, source, sourceOffset, n);
-    public void Fill(ArrayView<float> y, long yOffset, float value, int n) => default(ScalarVectorMath).Fill(y, yOffset, value, n);
 }
 
 /// <summary>
@@ -237,16 +225,4 @@ internal readonly struct GroupSchedule : ISweepSchedule
         ArrayView<float> v, long vOffset, float divisor, int n) =>
         OwnRows.UndoRankOneUpdate(default(ScalarVectorMath), thread, groupSize, m, mOffset, beta, u, uOffset, v, vOffset, divisor, n);
 
-    public float Dot(ArrayView<float> x, long xOffset, ArrayView<float> y, long yOffset, int n) =>
-        default(ScalarVectorMath).Dot(x, xOffset, y, yOffset, n);
-    public void Axpy(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, int n) =>
-        default(ScalarVectorMath).Axpy(y, yOffset, a, x, xOffset, n);
-    public void ScaleAdd(ArrayView<float> y, long yOffset, float alpha, float beta, ArrayView<float> x, long xOffset, int n) =>
-        default(ScalarVectorMath).ScaleAdd(y, yOffset, alpha, beta, x, xOffset, n);
-    public void SubtractScaledDivide(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, float divisor, int n) =>
-        default(ScalarVectorMath).SubtractScaledDivide(y, yOffset, a, x, xOffset, divisor, n);
-    public void Scale(ArrayView<float> y, long yOffset, float alpha, int n) => default(ScalarVectorMath).Scale(y, yOffset, alpha, n);
-    public void Copy(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n) =>
-        default(ScalarVectorMath).Copy(target, targetOffset, source, sourceOffset, n);
-    public void Fill(ArrayView<float> y, long yOffset, float value, int n) => default(ScalarVectorMath).Fill(y, yOffset, value, n);
 }
