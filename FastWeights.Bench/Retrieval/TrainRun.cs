@@ -53,12 +53,27 @@ internal static class TrainRun
     public static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter = null)
     {
         var wall = Stopwatch.StartNew();
+        RunLock? runLock = null;
+        try
+        {
+            return Execute(settings, stdout, cancel, reporter, wall, ref runLock);
+        }
+        finally
+        {
+            runLock?.Dispose();
+        }
+    }
 
-        // Resuming takes everything that defines the run from the checkpoint, so the run continues exactly.
+    private static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter, Stopwatch wall,
+        ref RunLock? runLock)
+    {
+        // Resuming takes everything that defines the run from the checkpoint, so the run continues exactly. The run
+        // folder is locked first, so that a checkpoint another process is still writing is never read.
         string? resumeRun = null, resumeCheckpoint = null;
         if (settings.Resume is not null)
         {
             resumeRun = ResumeSettings.RunFolderOf(settings.Resume);
+            if (Directory.Exists(resumeRun)) runLock = RunLock.Acquire(resumeRun, "--resume");
             resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, CheckpointFolder));
             IReadOnlyDictionary<string, string> stored;
             try { stored = Checkpoint.ReadMetadata(resumeCheckpoint); }
@@ -86,19 +101,18 @@ internal static class TrainRun
         }
 
         bool created = !Directory.Exists(runDirectory);
-        Directory.CreateDirectory(runDirectory);
-        RunLock runLock;
-        try { runLock = RunLock.Acquire(runDirectory, resumeRun is null ? "--out" : "--resume"); }
-        catch
+        if (runLock is null)
         {
-            if (created) TryDeleteEmpty(runDirectory);
-            throw;
+            Directory.CreateDirectory(runDirectory);
+            try { runLock = RunLock.Acquire(runDirectory, "--out"); }
+            catch
+            {
+                if (created) TryDeleteEmpty(runDirectory);
+                throw;
+            }
         }
-        using (runLock)
-        {
-            return Train(settings, config, data, device.Describe(), model, trainer, runDirectory, checkpointDirectory, metricsPath,
-                resumeCheckpoint, created, wall, stdout, cancel, reporter);
-        }
+        return Train(settings, config, data, device.Describe(), model, trainer, runDirectory, checkpointDirectory, metricsPath,
+            resumeCheckpoint, created, wall, stdout, cancel, reporter);
     }
 
     private static Outcome Train(TrainSettings settings, RetrievalModelConfig config, RetrievalSplits data, string deviceName, RetrievalModel model,
