@@ -185,6 +185,8 @@ layer("truncated case file", (lambda p: (open(p, "wb").write(open(ok_rnn, "rb").
 S = "sizes"
 expect(S, "time --inner 2147483647", ["time", "--batch", "1", "--time", "2", "--input", "2", "--hidden", "2", "--inner", "2147483647", "--accelerator", "cpu"], "time", fragment="bytes")
 expect(S, "time --hidden 1000000", ["time", "--batch", "1", "--time", "2", "--input", "2", "--hidden", "1000000", "--accelerator", "cpu"], "time")
+expect(S, "retrieval --hidden 46000 --layers 64 (lstm-ln)", ["retrieval", "--out", os.path.join(TMP, "huge"), *tiny("--hidden", "46000", "--layers", "64", "--model", "lstm-ln")],
+       "retrieval", watch=[os.path.join(TMP, "huge")], fragment="bytes")
 expect(S, "time B·T·H over 2^31", ["time", "--batch", "100000", "--time", "100000", "--input", "2", "--hidden", "2", "--accelerator", "cpu"], "time")
 
 total = ok = 0
