@@ -123,13 +123,13 @@ internal static class RetrievalCommand
     private static Kernels.LinearFastWeights.FeatureMap ParseMap(string name)
     {
         try { return RetrievalModelConfig.ParseMap(name); }
-        catch (ArgumentException e) { throw new CommandInputException("--feature-map: " + e.Message); }
+        catch (ArgumentException e) { throw new CommandInputException("--feature-map: " + CommandErrors.WithoutParameterName(e)); }
     }
 
     private static Model.Layers.RecurrentKind ParseKind(string name)
     {
         try { return RetrievalModelConfig.ParseKind(name); }
-        catch (ArgumentException e) { throw new CommandInputException("--model: " + e.Message); }
+        catch (ArgumentException e) { throw new CommandInputException("--model: " + CommandErrors.WithoutParameterName(e)); }
     }
 
     public static Command Create()

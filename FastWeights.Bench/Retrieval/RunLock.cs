@@ -7,7 +7,8 @@ namespace FastWeights.Bench.Retrieval;
 /// <summary>
 /// One run per run folder: <see cref="FileName"/> in the folder holds the owning process's id and start time. A second
 /// run (train or resume) into the same folder is refused while the owner lives; a lock left by a dead process (killed,
-/// crashed) is detected (no process with that id, or one that started at another time: the id was reused) and replaced.
+/// crashed) is detected (no process with that id, or one that started more than a second apart: the id was reused)
+/// and replaced.
 /// </summary>
 internal sealed class RunLock : IDisposable
 {
@@ -65,7 +66,9 @@ internal sealed class RunLock : IDisposable
         try
         {
             using var process = Process.GetProcessById(pid);
-            return !process.HasExited && process.StartTime.ToUniversalTime().Ticks == startTicks;
+            // Within a second, not exactly: on Linux, .NET derives a process's start time from the boot time, which each
+            // process computes slightly differently. A reused id would belong to a process started much later.
+            return !process.HasExited && Math.Abs(process.StartTime.ToUniversalTime().Ticks - startTicks) < TimeSpan.TicksPerSecond;
         }
         catch (ArgumentException) { return false; } // no such process
         catch (InvalidOperationException) { return false; } // it exited meanwhile

@@ -31,6 +31,7 @@ internal sealed class SavedRun : IDisposable
         RetrievalModelConfig config;
         try
         {
+            Checkpoint.Verify(checkpoint); // the model alone is read, but a torn or mixed checkpoint is refused here too
             m = Checkpoint.ReadMetadata(checkpoint);
             config = RetrievalModelConfig.FromMetadata(m);
         }

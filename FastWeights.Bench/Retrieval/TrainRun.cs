@@ -53,12 +53,27 @@ internal static class TrainRun
     public static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter = null)
     {
         var wall = Stopwatch.StartNew();
+        RunLock? runLock = null;
+        try
+        {
+            return Execute(settings, stdout, cancel, reporter, wall, ref runLock);
+        }
+        finally
+        {
+            runLock?.Dispose();
+        }
+    }
 
-        // Resuming takes everything that defines the run from the checkpoint, so the run continues exactly.
+    private static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter, Stopwatch wall,
+        ref RunLock? runLock)
+    {
+        // Resuming takes everything that defines the run from the checkpoint, so the run continues exactly. The run
+        // folder is locked first, so that a checkpoint another process is still writing is never read.
         string? resumeRun = null, resumeCheckpoint = null;
         if (settings.Resume is not null)
         {
             resumeRun = ResumeSettings.RunFolderOf(settings.Resume);
+            if (Directory.Exists(resumeRun)) runLock = RunLock.Acquire(resumeRun, "--resume");
             resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, CheckpointFolder));
             IReadOnlyDictionary<string, string> stored;
             try { stored = Checkpoint.ReadMetadata(resumeCheckpoint); }
@@ -76,9 +91,22 @@ internal static class TrainRun
         // Everything that can be refused is checked before the run folder is touched.
         var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
         using var device = LayerCommand.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
-        using var model = new RetrievalModel(device.Accelerator, config, settings.Training.BatchSize);
+        // A lower bound of what the model allocates: per layer, the R×R recurrent matrices — one for the RNN kinds, the
+        // four gates' for the LSTMs, the q, k, v projections for the DPFP block — with their gradients and Adam's two
+        // moments (16 bytes per weight). A size far beyond memory is refused here, before the OS would kill the process
+        // touching memory it overcommitted; one near the limit that still fails to allocate is caught below.
+        string sizeOptions = $"--hidden {config.Hidden} --layers {config.Layers} (parameters, gradients and Adam's moments)";
+        int squareMatrices = config.Kind switch
+        {
+            RecurrentKind.Lstm or RecurrentKind.HyperLstm => 4,
+            RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => 3,
+            _ => 1,
+        };
+        double lowerBound = 16.0 * squareMatrices * config.Layers * config.Hidden * (double)config.Hidden;
+        ResourceCheck.RequireDeviceFits(device, lowerBound >= long.MaxValue ? long.MaxValue : (long)lowerBound, sizeOptions);
+        using var model = Allocating(() => new RetrievalModel(device.Accelerator, config, settings.Training.BatchSize), sizeOptions);
         model.Initialize(settings.Training.Seed);
-        using var trainer = new RetrievalTrainer(model, data, settings.Training);
+        using var trainer = Allocating(() => new RetrievalTrainer(model, data, settings.Training), sizeOptions);
         if (resumeCheckpoint is not null)
         {
             try { trainer.Resume(resumeCheckpoint); }
@@ -86,19 +114,18 @@ internal static class TrainRun
         }
 
         bool created = !Directory.Exists(runDirectory);
-        Directory.CreateDirectory(runDirectory);
-        RunLock runLock;
-        try { runLock = RunLock.Acquire(runDirectory, resumeRun is null ? "--out" : "--resume"); }
-        catch
+        if (runLock is null)
         {
-            if (created) TryDeleteEmpty(runDirectory);
-            throw;
+            Directory.CreateDirectory(runDirectory);
+            try { runLock = RunLock.Acquire(runDirectory, "--out"); }
+            catch
+            {
+                if (created) TryDeleteEmpty(runDirectory);
+                throw;
+            }
         }
-        using (runLock)
-        {
-            return Train(settings, config, data, device.Describe(), model, trainer, runDirectory, checkpointDirectory, metricsPath,
-                resumeCheckpoint, created, wall, stdout, cancel, reporter);
-        }
+        return Train(settings, config, data, device.Describe(), model, trainer, runDirectory, checkpointDirectory, metricsPath,
+            resumeCheckpoint, created, wall, stdout, cancel, reporter);
     }
 
     private static Outcome Train(TrainSettings settings, RetrievalModelConfig config, RetrievalSplits data, string deviceName, RetrievalModel model,
@@ -227,6 +254,13 @@ internal static class TrainRun
         stdout.WriteLine($"checkpoint: {checkpointDirectory}");
         stdout.WriteLine($"metrics: {metricsPath}");
         return new Outcome(runDirectory, trainer.Step, validation.Accuracy, test.Accuracy, seconds, stop);
+    }
+
+    /// <summary>Runs an allocation; an out-of-memory failure becomes one line naming the options that size it.</summary>
+    private static T Allocating<T>(Func<T> create, string what)
+    {
+        try { return create(); }
+        catch (OutOfMemoryException) { throw new CommandInputException($"{what}: the model does not fit in this device's memory."); }
     }
 
     /// <summary>Saves the trainer's state with the run's stopping rule, so that a resume continues with the same rule.</summary>

@@ -218,6 +218,30 @@ public static class Checkpoint
         return CallerMetadata(file);
     }
 
+    /// <summary>
+    /// Checks the checkpoint as a whole without loading it: <see cref="ModelFileName"/>'s checksum and, when
+    /// <see cref="OptimizerFileName"/> is present beside it, its checksum, step range, and that both come from the same
+    /// save at the same step. For readers that use only the model (evaluation), so that a torn or mixed checkpoint is
+    /// refused there too.
+    /// </summary>
+    /// <param name="directory">The checkpoint directory (see <see cref="Locate"/>).</param>
+    /// <exception cref="ArgumentException"><paramref name="directory"/> is null or empty.</exception>
+    /// <exception cref="CheckpointException">A file is missing, malformed or corrupt, or the files do not belong together.</exception>
+    public static void Verify(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        string located = Locate(directory);
+        var model = ReadVerified(Path.Combine(located, ModelFileName));
+        string optimizerPath = Path.Combine(located, OptimizerFileName);
+        if (!File.Exists(optimizerPath)) return;
+        var optimizer = ReadVerified(optimizerPath);
+        long step = ParseStep(optimizer.Metadata, StepKey, optimizerPath);
+        if (optimizer.Metadata.GetValueOrDefault(IdKey) != model.Metadata.GetValueOrDefault(IdKey))
+            throw new CheckpointException($"Checkpoint '{located}': {OptimizerFileName} and {ModelFileName} come from different saves (a torn or mixed checkpoint).", IdKey);
+        if (!model.Metadata.ContainsKey(ModelStepKey) || ParseStep(model.Metadata, ModelStepKey, Path.Combine(located, ModelFileName)) != step)
+            throw new CheckpointException($"Checkpoint '{located}': {OptimizerFileName} is at step {step} but {ModelFileName} is not (a torn or mixed checkpoint).", StepKey);
+    }
+
     /// <summary>The caller's metadata of <see cref="ModelFileName"/> in <paramref name="directory"/> (see <see cref="Locate"/>), after checking its checksum.</summary>
     /// <param name="directory">The checkpoint directory.</param>
     /// <exception cref="ArgumentException"><paramref name="directory"/> is null or empty.</exception>

@@ -170,4 +170,25 @@ public sealed class CheckpointKillTests
         TestContext.Out.WriteLine($"{Trials} kills; {inWrite} left a save half done (a temporary or .prev folder); checkpoint steps {string.Join(",", steps)}");
         Assert.That(inWrite, Is.GreaterThan(0), "some kills must fall inside a checkpoint write for the test to mean anything");
     }
+
+    [Test]
+    public void AResumeIsRefusedWhileAnotherProcessTrainsInTheFolder()
+    {
+        string run = Path.Combine(root, "live");
+        using var child = Start(run);
+        try
+        {
+            Assert.That(WaitFor(() => File.Exists(Path.Combine(run, TrainRun.CheckpointFolder, Checkpoint.OptimizerFileName)), TimeSpan.FromSeconds(60)));
+            var stderr = new StringWriter();
+            int code = BenchCli.Invoke(["retrieval", "--resume", run], new StringWriter(), stderr);
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(stderr.ToString(), Does.StartWith($"retrieval: error: --resume {run}: another run (process {child.Id}) is using this folder"));
+            Assert.That(child.HasExited, Is.False, "the refused resume did not disturb the running one");
+        }
+        finally
+        {
+            child.Kill();
+            child.WaitForExit();
+        }
+    }
 }

@@ -202,11 +202,14 @@ public sealed class RetrievalResumeTests
     [TestCase("--pairs", "27", "--pairs must be in 1..26")]
     [TestCase("--target-accuracy", "2", "--target-accuracy")]
     [TestCase("--heads", "3", "Heads")]
+    [TestCase("--hidden", "46000", "--hidden 46000 --layers 64 (parameters, gradients and Adam's moments) need")]
     public void ARejectedRunLeavesNoFolderBehind(string option, string value, string message)
     {
         string run = Path.Combine(root, "rejected-" + option.TrimStart('-') + value);
-        string[] model = option == "--heads" ? ["--model", "dpfp-sum"] : [];
-        AssertOneLineError(Invoke(["retrieval", "--out", run, "--hidden", "8", "--batch", "16", "--accelerator", "cpu", .. model, option, value]), "retrieval", message);
+        // --hidden 46000 with 64 LSTM layers needs at least 16·4·64·46000² bytes (8.7 TB): refused before allocating.
+        string[] model = option == "--heads" ? ["--model", "dpfp-sum"] : option == "--hidden" ? ["--model", "lstm-ln", "--layers", "64"] : [];
+        string[] hidden = option == "--hidden" ? [] : ["--hidden", "8"];
+        AssertOneLineError(Invoke(["retrieval", "--out", run, .. hidden, "--batch", "16", "--accelerator", "cpu", .. model, option, value]), "retrieval", message);
         Assert.That(Directory.Exists(run), Is.False, "no folder left behind");
     }
 
