@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
         --main-steps) [ $# -ge 2 ] || die "--main-steps needs a value"; main_steps=$2; shift ;;
         --seed) [ $# -ge 2 ] || die "--seed needs a value"; seed=$2; shift ;;
         --out) [ $# -ge 2 ] || die "--out needs a value"; out=$2; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
     shift
