@@ -125,7 +125,7 @@ def main():
                        torch_dir, args.target, summary.get("test_accuracy"), f"{load_before} → {load_after}")
 
     pct = lambda v: "-" if v is None else f"{v * 100:.2f}%"
-    sec = lambda v: "-" if v is None else f"{v:.0f}"
+    sec = lambda v: "-" if v is None else f"{v:.1f}"
     head = ["side", f"steps to {args.target * 100:g} %", "in process (s)", "start-up (s)", "from launch (s)",
             "steps/s to target", "test accuracy", "steps run", "exit", "load 1/5/15 min before → after"]
     rows = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 2) + "---|"]

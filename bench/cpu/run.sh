@@ -7,7 +7,8 @@
 #
 # Options: --quick (3 rounds x 1 call; main jobs capped at 500 steps), --skip-main-job, --rounds N (or ROUNDS),
 # --repeat N (or REPEAT: timed calls per side per round), --threads N (or TORCH_THREADS: PyTorch's threads,
-# default 2), --main-steps N (step cap of both main jobs, default 20000), --out DIR (default runs/cpu-peer-<UTC>).
+# default 2), --main-steps N (step cap of both main jobs, default 20000), --seed N (weights and data order of both
+# main jobs, default 1), --out DIR (default runs/cpu-peer-<UTC>).
 # Progress goes to stderr; the markdown tables to stdout and to DIR/layer.md, DIR/main-job.md.
 #
 # Needs the .NET SDK and Debian's python3-torch for /usr/bin/python3 (installed here when missing: a dependency of
@@ -20,6 +21,7 @@ rounds=${ROUNDS:-7}
 repeat=${REPEAT:-3}
 threads=${TORCH_THREADS:-2}
 main_steps=20000
+seed=1
 quick=0
 skip_main=0
 out=""
@@ -32,6 +34,7 @@ while [ $# -gt 0 ]; do
         --repeat) [ $# -ge 2 ] || die "--repeat needs a value"; repeat=$2; shift ;;
         --threads) [ $# -ge 2 ] || die "--threads needs a value"; threads=$2; shift ;;
         --main-steps) [ $# -ge 2 ] || die "--main-steps needs a value"; main_steps=$2; shift ;;
+        --seed) [ $# -ge 2 ] || die "--seed needs a value"; seed=$2; shift ;;
         --out) [ $# -ge 2 ] || die "--out needs a value"; out=$2; shift ;;
         -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
@@ -65,5 +68,5 @@ mkdir -p "$out"
 echo "bench/cpu/run.sh: results in $out" >&2
 "$PY" bench/cpu/layer_peer.py --bench "$bench" --rounds "$rounds" --repeat "$repeat" --threads "$threads" --out "$out"
 if [ "$skip_main" = 0 ]; then
-    "$PY" bench/cpu/main_job.py --bench "$bench" --out "$out" --steps "$main_steps" --threads "$threads"
+    "$PY" bench/cpu/main_job.py --bench "$bench" --out "$out" --steps "$main_steps" --threads "$threads" --seed "$seed"
 fi
