@@ -19,9 +19,11 @@ public enum Activation
 /// </summary>
 internal static class ActivationMath
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static float Apply(int activation, float x) =>
         activation == (int)Activation.Relu ? XMath.Max(x, 0f) : XMath.Tanh(x);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static float DerivativeFromOutput(int activation, float y) =>
         activation == (int)Activation.Relu ? (y > 0f ? 1f : 0f) : 1f - y * y;
 }
