@@ -15,6 +15,11 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// (docs/benchmarks.md, "Matrix vs attention form", command <c>crossover</c>), and only the thread schedule has an attention
 /// variant. The inner steps scale both forms'
 /// products alike, so S does not move the crossover much; the rule ignores it.
+/// The host schedule (<see cref="SweepSchedule.Host"/>, the CPU default) moved the crossover: its matrix products run
+/// as whole-matrix SIMD calls while the attention form still makes two short calls per earlier step, so the matrix
+/// form won at every T for H ≤ 32 and the two were within ±10 % at H = 64, and the attention form won only at H = 128
+/// for T ≤ 64 (ρ ≈ 0.7; B = 32, 2-core Xeon, docs/benchmarks.md). Rule there: attention for H ≥
+/// <see cref="HostAttentionMinimumHidden"/> and T ≤ <see cref="HostCrossoverRatio"/>·H, else matrix.
 /// On CUDA the attention form has no group schedule (one thread per sequence) and nothing has been measured there,
 /// so <see cref="FastWeightForm.Auto"/> always resolves to <see cref="FastWeightForm.Matrix"/> on a GPU.</para>
 /// <para>An A0 passed to the forward adds O(H²) per product to the attention form (λ^t·A0·v), which removes its
@@ -25,6 +30,12 @@ public static class FormPolicy
 {
     /// <summary>ρ on the ILGPU CPU accelerator: the attention form is used for T ≤ ρ·H.</summary>
     public const double CpuCrossoverRatio = 2.0;
+
+    /// <summary>ρ for the host schedule: the attention form is used for T ≤ ρ·H (and H ≥ <see cref="HostAttentionMinimumHidden"/>).</summary>
+    public const double HostCrossoverRatio = 0.5;
+
+    /// <summary>Below this H the host schedule always uses the matrix form (it was never slower there by more than 10 %).</summary>
+    public const int HostAttentionMinimumHidden = 128;
 
     /// <summary>The form a workspace for sequences of up to <paramref name="maxTime"/> steps uses.</summary>
     /// <param name="requested">The option; anything but <see cref="FastWeightForm.Auto"/> is returned as is.</param>
@@ -41,6 +52,8 @@ public static class FormPolicy
         if (maxTime < 1) throw new ArgumentOutOfRangeException(nameof(maxTime), maxTime, "maxTime (T) must be ≥ 1.");
         if (requested != FastWeightForm.Auto) return requested;
         if (acceleratorType != AcceleratorType.CPU || schedule == SweepSchedule.Group) return FastWeightForm.Matrix;
+        if (schedule == SweepSchedule.Host)
+            return hidden >= HostAttentionMinimumHidden && maxTime <= HostCrossoverRatio * hidden ? FastWeightForm.Attention : FastWeightForm.Matrix;
         return maxTime <= CpuCrossoverRatio * hidden ? FastWeightForm.Attention : FastWeightForm.Matrix;
     }
 }

@@ -31,6 +31,21 @@ public sealed class FormTests
     }
 
     [Test]
+    public void AutoOnTheHostSchedulePicksAttentionOnlyForLargeHAndShortT()
+    {
+        int H = FormPolicy.HostAttentionMinimumHidden;
+        int limit = (int)Math.Floor(FormPolicy.HostCrossoverRatio * H);
+        Assert.Multiple(() =>
+        {
+            Assert.That(FormPolicy.Resolve(FastWeightForm.Auto, AcceleratorType.CPU, SweepSchedule.Host, H, 1), Is.EqualTo(FastWeightForm.Attention));
+            Assert.That(FormPolicy.Resolve(FastWeightForm.Auto, AcceleratorType.CPU, SweepSchedule.Host, H, limit), Is.EqualTo(FastWeightForm.Attention));
+            Assert.That(FormPolicy.Resolve(FastWeightForm.Auto, AcceleratorType.CPU, SweepSchedule.Host, H, limit + 1), Is.EqualTo(FastWeightForm.Matrix));
+            Assert.That(FormPolicy.Resolve(FastWeightForm.Auto, AcceleratorType.CPU, SweepSchedule.Host, H - 1, 1), Is.EqualTo(FastWeightForm.Matrix));
+            Assert.That(FormPolicy.Resolve(FastWeightForm.Auto, AcceleratorType.CPU, SweepSchedule.Host, 50, 11), Is.EqualTo(FastWeightForm.Matrix), "the retrieval layer");
+        });
+    }
+
+    [Test]
     public void AutoKeepsTheMatrixFormOnGpusAndForTheGroupSchedule()
     {
         Assert.Multiple(() =>
@@ -76,7 +91,7 @@ public sealed class FormTests
         foreach (int time in new[] { 1, (int)Math.Floor(Rho * H), (int)Math.Floor(Rho * H) + 1, 40 })
         {
             using var ws = layer.CreateWorkspace(B, time);
-            var expected = FormPolicy.Resolve(requested, AcceleratorType.CPU, SweepSchedule.Thread, H, time);
+            var expected = FormPolicy.Resolve(requested, AcceleratorType.CPU, layer.Schedule, H, time);
             Assert.Multiple(() =>
             {
                 Assert.That(ws.Form, Is.EqualTo(expected), $"T={time}");
