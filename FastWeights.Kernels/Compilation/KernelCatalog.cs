@@ -63,7 +63,7 @@ internal static class KernelCatalog
     // public, so that All (public fields) lists each compiled method once: PTX compiles ForwardThread/ReverseThread.
     internal static readonly KernelEntry<Action<AcceleratorStream, Index1D, ForwardSweepArgs>> ForwardHost = AutoGrouped<ForwardSweepArgs>(ForwardSweep.ThreadKernel, ForwardSweep.HostKernel);
     internal static readonly KernelEntry<Action<AcceleratorStream, Index1D, ReverseSweepArgs>> ReverseHost = AutoGrouped<ReverseSweepArgs>(ReverseSweep.ThreadKernel, ReverseSweep.HostKernel);
-    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, FastWeightReplayArgs>> Replay = AutoGrouped<FastWeightReplayArgs>(FastWeightReplay.Kernel);
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, FastWeightReplayArgs>> Replay = AutoGrouped<FastWeightReplayArgs>(FastWeightReplay.Kernel, FastWeightReplay.HostKernel);
 
     // The LN-LSTM.
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LstmForwardSweepArgs>> LstmForwardThread = AutoGrouped<LstmForwardSweepArgs>(LstmForwardSweep.ThreadKernel);

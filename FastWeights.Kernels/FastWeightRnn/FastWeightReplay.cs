@@ -49,4 +49,34 @@ internal static class FastWeightReplay
             a.Checkpoints[(a.TargetSlot * (long)a.Batch + q) * hh + ij] = value;
         }
     }
+
+    /// <summary>
+    /// <see cref="Kernel"/> for host execution: the block's elements taken as runs of one row of one sequence's A, each
+    /// replayed as whole-run SIMD updates v ← λ·v + (η·h_i)·h (<c>HostVectorMath.ScaleAdd</c>), with the same two roundings
+    /// per element as the kernel, so the replayed copies equal the forward's bit for bit.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void HostKernel(Index1D index, FastWeightReplayArgs a)
+    {
+        int H = a.Hidden;
+        long hh = (long)H * H;
+        long total = a.Batch * hh;
+        long end = Math.Min((long)index.X * a.Block + a.Block, total);
+        for (long e = (long)index.X * a.Block; e < end;)
+        {
+            long q = e / hh;
+            long ij = e - q * hh;
+            long i = ij / H, j0 = ij - i * H;
+            int length = (int)Math.Min(H - j0, end - e);
+            var target = Host.HostVectorMath.Run(a.Checkpoints, (a.TargetSlot * (long)a.Batch + q) * hh + ij, length);
+            Host.HostVectorMath.Run(a.Checkpoints, (a.SourceSlot * (long)a.Batch + q) * hh + ij, length).CopyTo(target);
+            long stateBase = q * (a.Time + 1) * H;
+            for (int t = a.FromStep; t < a.ToStep; t++)
+            {
+                long state = stateBase + (long)(t + 1) * H;
+                Host.HostVectorMath.ScaleAdd(target, a.Decay, a.FastLr * a.States[state + i], Host.HostVectorMath.Run(a.States, state + j0, length));
+            }
+            e += length;
+        }
+    }
 }
