@@ -48,6 +48,22 @@ internal static class CrossoverCommand
                 foreach (int t in times)
                     MemoryCommand.Compute(batch, t, input, h, inner, decay); // same size checks as `memory`
             using var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
+            // Both forms' layers and buffers are alive at once for a cell; refuse the largest cell before allocating any.
+            long largest = 0;
+            foreach (int h in hiddens)
+                foreach (int t in times)
+                {
+                    FastWeightRnnOptions Cell(FastWeightForm form) => new()
+                    {
+                        InputSize = input, HiddenSize = h, InnerSteps = inner, Decay = decay, Form = form,
+                    };
+                    long cell = LayerTimer.DeviceBytes(Cell(FastWeightForm.Matrix), batch, t);
+                    long attention = LayerTimer.DeviceBytes(Cell(FastWeightForm.Attention), batch, t);
+                    cell = cell > long.MaxValue - attention ? long.MaxValue : cell + attention;
+                    largest = Math.Max(largest, cell);
+                }
+            ResourceCheck.RequireDeviceFits(device, largest,
+                $"--batch {batch} --input {input} --inner {inner} --hidden {hiddenList} --time {timeList} (both forms' workspaces and buffers at the largest cell)");
             string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
             stdout.WriteLine($"# crossover on {LayerCommand.KindName(device.Kind)} \"{device.Accelerator.Name}\", B={batch} I={input} S={inner} "
                 + $"decay={decay.ToString(CultureInfo.InvariantCulture)}, training step = forward + backward, minimum of {repeat}");
@@ -74,7 +90,9 @@ internal static class CrossoverCommand
             }
             stdout.WriteLine();
             foreach (var line in summary) stdout.WriteLine(line);
-            stdout.WriteLine($"rule in use: attention when T <= {FormPolicy.CpuCrossoverRatio.ToString(CultureInfo.InvariantCulture)}·H on the CPU accelerator");
+            string Ratio(double r) => r.ToString(CultureInfo.InvariantCulture);
+            stdout.WriteLine($"rule in use: on the host schedule (the CPU default) attention when H >= {FormPolicy.HostAttentionMinimumHidden} and T <= {Ratio(FormPolicy.HostCrossoverRatio)}·H; "
+                + $"on the thread schedule when T <= {Ratio(FormPolicy.CpuCrossoverRatio)}·H");
             return 0;
         });
 

@@ -56,6 +56,14 @@ internal static class FloorCommand
             var cost = new StepCost(batch, time, input, hidden, inner);
             using var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
             var acc = device.Accelerator;
+            // The layer and its buffers, plus the calibration's matrices (B and 16 per core, H×H floats each, and two vectors).
+            long calibrationFloats = ((long)batch + Math.Max(Environment.ProcessorCount, 1) * 16L) * ((long)hidden * hidden + 2L * hidden);
+            long layerBytes = LayerTimer.DeviceBytes(new FastWeightRnnOptions
+            {
+                InputSize = input, HiddenSize = hidden, InnerSteps = inner, Form = FastWeightForm.Matrix,
+            }, batch, time);
+            ResourceCheck.RequireDeviceFits(device, layerBytes > long.MaxValue - 4 * calibrationFloats ? long.MaxValue : layerBytes + 4 * calibrationFloats,
+                $"--batch {batch} --time {time} --input {input} --hidden {hidden} --inner {inner} (workspace, buffers and calibration)");
             string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
             // Where kernels run as host loops (the CPU accelerator's default), a "launch" is a fork–join of the thread pool

@@ -22,8 +22,18 @@ public sealed class CrossoverCommandTests
         {
             Assert.That(rows, Has.Count.EqualTo(4), stdout.ToString());
             Assert.That(summaries, Has.Count.EqualTo(2), stdout.ToString());
-            Assert.That(lines[^1], Does.StartWith("rule in use: attention when T <= 2·H"));
+            Assert.That(lines[^1], Does.StartWith("rule in use: on the host schedule (the CPU default) attention when H >= 128 and T <= 0.5·H"));
         });
+    }
+
+    [Test]
+    public void ASizeThatCannotFitIsRefusedWithTheBytesBeforeAllocating()
+    {
+        var stderr = new StringWriter();
+        int code = CrossoverCommand.Run(1, 2, int.MaxValue, 0.9, "2", "2", 1, "cpu", new StringWriter(), stderr);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stderr.ToString(), Does.StartWith("crossover: error: --batch 1 --input 2 --inner 2147483647 --hidden 2 --time 2")
+            .And.Match(@"need \d+ bytes, more than the \d+ bytes"));
     }
 
     [TestCase("--hidden", "4,x")]

@@ -46,6 +46,16 @@ public sealed class FloorCommandTests
     }
 
     [Test]
+    public void ASizeThatCannotFitIsRefusedWithTheBytesBeforeAllocating()
+    {
+        var stderr = new StringWriter();
+        int code = FloorCommand.Run(1, 2, 2, 2, int.MaxValue, "cpu", 1, new StringWriter(), stderr);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stderr.ToString(), Does.StartWith("floor: error: --batch 1 --time 2 --input 2 --hidden 2 --inner 2147483647")
+            .And.Match(@"need \d+ bytes, more than the \d+ bytes"));
+    }
+
+    [Test]
     public void RejectsBadSizes()
     {
         var stderr = new StringWriter();
