@@ -35,6 +35,8 @@ public sealed class FastWeightRnnLayer : IDisposable
     private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private readonly Action<AcceleratorStream, Index1D, MatrixTransposeArgs>? transpose;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>? wColumns;   // [H,H] group schedule: column-major W (docs/gpu.md §3)
     private AttentionFormRnn? attentionForm; // compiled on the first attention-form workspace, then kept
     private bool disposed;
 
@@ -62,6 +64,8 @@ public sealed class FastWeightRnnLayer : IDisposable
         {
             forwardGroup = KernelCatalog.ForwardGroup.Load(accelerator);
             reverseGroup = KernelCatalog.ReverseGroup.Load(accelerator);
+            transpose = KernelCatalog.Transpose.Load(accelerator);
+            wColumns = accelerator.Allocate1D<float>((long)h * h);
             // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
             groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
         }
@@ -296,7 +300,7 @@ public sealed class FastWeightRnnLayer : IDisposable
             Activation = (int)Options.Activation, HasH0 = hasH0 ? 1 : 0, HasA0 = hasA0 ? 1 : 0,
             FastWeightsOnChip = ForwardFastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
             Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate, LnEps = (float)Options.LayerNormEpsilon,
-            Projection = workspace.Projection, W = parameters.W, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+            Projection = workspace.Projection, W = parameters.W, WColumns = parameters.W, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
             H0 = hasH0 ? h0 : workspace.Vectors, A0 = hasA0 ? a0 : workspace.Vectors,
             Y = y, HT = hT, AT = aT,
             States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
@@ -305,7 +309,12 @@ public sealed class FastWeightRnnLayer : IDisposable
         if (Schedule != SweepSchedule.Group)
             forwardThread!(stream, (Index1D)batch, args);
         else
-            forwardGroup!(stream, GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip)), args);
+        {
+            // The group forward reads W down its columns from a column-major copy, made here once per call (docs/gpu.md §3).
+            MatrixTranspose.Launch(transpose!, stream, parameters.W, wColumns!.View, H, H);
+            forwardGroup!(stream, GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip)),
+                args with { WColumns = wColumns.View, WColumnMajor = 1 });
+        }
         workspace.RecordForward(this, batch, time);
         workspace.Schedule = schedule;
     }
@@ -542,12 +551,13 @@ public sealed class FastWeightRnnLayer : IDisposable
         if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
     }
 
-    /// <summary>Frees the layer's own device memory (a few bytes of flags). Kernels are owned by the accelerator. Safe to call twice.</summary>
+    /// <summary>Frees the layer's own device memory (a few bytes of flags; with the group schedule, the H×H column-major copy of W). Kernels are owned by the accelerator. Safe to call twice.</summary>
     public void Dispose()
     {
         if (disposed) return;
         disposed = true;
         attentionForm?.Dispose();
         finiteFlags.Dispose();
+        wColumns?.Dispose();
     }
 }

@@ -8,10 +8,12 @@ internal struct ForwardSweepArgs
 {
     public int Batch, Time, Hidden, InnerSteps, CheckpointInterval, CheckpointCount, Activation;
     public int HasH0, HasA0, FastWeightsOnChip, LayerNorm;
+    public int WColumnMajor;                            // 1: z = W h reads WColumns (group kernel), 0: W
     public float Decay, FastLr, LnEps;
 
     public ArrayView<float> Projection;                 // [B,T,H]  u_t = C x_t + b
     public ArrayView<float> W, LnGain, LnBias;          // [H,H], [H], [H]
+    public ArrayView<float> WColumns;                   // [H,H] column-major copy of W (group kernel only; docs/gpu.md §3)
     public ArrayView<float> H0, A0;                     // [B,H], [B,H,H]; read only when Has* = 1
     public ArrayView<float> Y, HT, AT;                  // [B,T,H], [B,H], [B,H,H]
     public ArrayView<float> States;                     // [B,T+1,H] tape: h before step 0 and after each step
@@ -72,7 +74,7 @@ internal static class ForwardSweep
         var fastWeights = a.FastWeightsOnChip != 0
             ? shared.SubView(offset + 3 * h, (long)h * h)
             : a.AT.SubView((long)sequence * h * h, (long)h * h);
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize), a, sequence, hA, hB, z, fastWeights);
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: a.FastWeightsOnChip == 0), a, sequence, hA, hB, z, fastWeights);
     }
 
     /// <summary>Shared-memory floats the group kernel needs.</summary>
@@ -113,7 +115,12 @@ internal static class ForwardSweep
             // z = W h + u_t ; h_0 = f(z)
             long stepBase = ((long)q * T + t) * H;
             long innerBase = ((long)q * T + t) * S;
-            schedule.Product(a.W, 0, hCur, 0, z, 0, H);
+            // The group kernel reads W's column-major copy down its columns: lanes over rows on consecutive addresses, and
+            // the same sum in the same order as the row-major dot product (bit-identical to the thread schedule).
+            if (a.WColumnMajor != 0)
+                schedule.TransposedProduct(a.WColumns, 0, hCur, 0, z, 0, H);
+            else
+                schedule.Product(a.W, 0, hCur, 0, z, 0, H);
             for (int i = first; i < H; i += stride)
             {
                 float zi = a.Projection[stepBase + i] + z[i];

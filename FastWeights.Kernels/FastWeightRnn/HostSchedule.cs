@@ -15,6 +15,13 @@ internal readonly struct HostSchedule : ISweepSchedule
     public int Stride => 1;
     public void Barrier() { }
     public float Sum(float partial, int slot) => partial;
+    public int RowBlockStart => 0;
+    public int RowBlockStride => 1;
+    public int RowBlockSize => 1;
+    public int Lane => 0;
+    public int Lanes => 1;
+    public float LaneSum(float partial) => partial;
+    public void LaneBarrier() { }
 
     private static Span<float> Matrix(ArrayView<float> m, long offset, int n) => HostVectorMath.Run(m, offset, n * n);
 

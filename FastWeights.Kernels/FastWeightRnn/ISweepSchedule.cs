@@ -61,6 +61,32 @@ internal interface ISweepSchedule
     /// <summary>Own rows i of the n×n matrix m: m_i ← (m_i − (beta·u[uOffset + i])·v) / divisor (undoes a rank-one update).</summary>
     void UndoRankOneUpdate(ArrayView<float> m, long mOffset, float beta, ArrayView<float> u, long uOffset,
         ArrayView<float> v, long vOffset, float divisor, int n);
+
+    /// <summary>
+    /// Row-cooperative loops (<see cref="WarpRows"/>), for sweeps that write their row-wise work out: this thread takes
+    /// part in rows block + r for block = RowBlockStart, RowBlockStart + RowBlockStride, … and r &lt; RowBlockSize; in
+    /// each it takes the columns Lane, Lane + Lanes, …, and row block + r's owner is the thread with Lane = r.
+    /// One thread per row: 0/1/1 (or First/Stride/1), Lane 0, Lanes 1.
+    /// </summary>
+    int RowBlockStart { get; }
+
+    /// <summary>Distance between two row blocks of this thread (see <see cref="RowBlockStart"/>).</summary>
+    int RowBlockStride { get; }
+
+    /// <summary>Rows per block (see <see cref="RowBlockStart"/>).</summary>
+    int RowBlockSize { get; }
+
+    /// <summary>This thread's lane among the threads that share a row (see <see cref="RowBlockStart"/>).</summary>
+    int Lane { get; }
+
+    /// <summary>How many threads share a row (see <see cref="RowBlockStart"/>).</summary>
+    int Lanes { get; }
+
+    /// <summary>The sum of <paramref name="partial"/> over the lanes sharing a row, the same bits in each, in a fixed order.</summary>
+    float LaneSum(float partial);
+
+    /// <summary>Makes every write of the lanes sharing a row visible to all of them (a warp barrier; nothing for one lane).</summary>
+    void LaneBarrier();
 }
 
 /// <summary>
@@ -145,6 +171,13 @@ internal readonly struct ThreadSchedule : ISweepSchedule
     public int Stride => 1;
     public void Barrier() { }
     public float Sum(float partial, int slot) => partial;
+    public int RowBlockStart => 0;
+    public int RowBlockStride => 1;
+    public int RowBlockSize => 1;
+    public int Lane => 0;
+    public int Lanes => 1;
+    public float LaneSum(float partial) => partial;
+    public void LaneBarrier() { }
 
     public void TransposedProduct(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
         ArrayView<float> target, long targetOffset, int n) =>
@@ -170,28 +203,62 @@ internal readonly struct ThreadSchedule : ISweepSchedule
 }
 
 /// <summary>
-/// One group per sequence. Thread k owns rows k, k+G, k+2G, … Sums: each thread writes its partial
-/// to a shared slot, one barrier, then every thread adds the G partials in index order, so all threads
-/// hold the bit-identical total. Two slots alternate, which makes a second barrier unnecessary: a thread
-/// can only overwrite slot s again after the barrier of the next reduction, which every thread reaches
-/// only after it finished reading slot s.
+/// One group per sequence. Thread k owns the vector elements (and rows) k, k+G, k+2G, …. How the matrix operations walk
+/// a matrix depends on where it lives (docs/gpu.md §3):
+/// <list type="bullet">
+/// <item>in shared memory (<c>matricesInGlobal</c> false): each thread walks its own rows, in the skewed column order
+/// of <see cref="SkewedRows"/>, so the 32 lanes of a warp hit 32 different banks for every H; copies and fills go
+/// element by element, lanes on consecutive elements, between two group barriers;</item>
+/// <item>in global memory (<c>matricesInGlobal</c> true): the owner's whole warp walks each row, lanes over columns
+/// (<see cref="WarpRows"/>), so a warp request is 32 consecutive floats; products end in a warp sum.</item>
+/// </list>
+/// Column reads (<see cref="TransposedProduct"/>) keep lanes over rows, consecutive in both. In either mode element
+/// (i, j) is always touched by the same thread in the row-wise operations, so only column reads (and copies, which
+/// fence themselves) cross threads, and the sweeps' barriers stay where they were. Sums: each thread writes its partial
+/// to a shared slot, one barrier, then every thread adds the G partials in index order, so all threads hold the
+/// bit-identical total. Two slots alternate, which makes a second barrier unnecessary: a thread can only overwrite
+/// slot s again after the barrier of the next reduction, which every thread reaches only after it finished reading slot s.
 /// </summary>
 internal readonly struct GroupSchedule : ISweepSchedule
 {
     private readonly ArrayView<float> partials; // [2, G] in shared memory
     private readonly int thread;
     private readonly int groupSize;
+    private readonly int lanes;                 // threads per row: the warp size in global mode (whole warps), else 1
+    private readonly int lane;
+    private readonly int blockStart;
 
-    public GroupSchedule(ArrayView<float> partials, int thread, int groupSize)
+    /// <param name="partials">[2, G] reduction slots in shared memory.</param>
+    /// <param name="thread">This thread's index in the group.</param>
+    /// <param name="groupSize">Threads in the group, G.</param>
+    /// <param name="matricesInGlobal">Whether the matrices the operations walk live in global memory (warp per row)
+    /// rather than shared memory (thread per row, skewed).</param>
+    public GroupSchedule(ArrayView<float> partials, int thread, int groupSize, bool matricesInGlobal)
     {
         this.partials = partials;
         this.thread = thread;
         this.groupSize = groupSize;
+        int warpSize = Warp.WarpSize;
+        lanes = matricesInGlobal && warpSize > 1 && groupSize % warpSize == 0 ? warpSize : 1;
+        lane = lanes > 1 ? thread % lanes : 0;
+        blockStart = lanes > 1 ? thread - lane : thread;
     }
 
     public int First => thread;
     public int Stride => groupSize;
     public void Barrier() => Group.Barrier();
+    public int RowBlockStart => blockStart;
+    public int RowBlockStride => groupSize;
+    public int RowBlockSize => lanes;
+    public int Lane => lane;
+    public int Lanes => lanes;
+    public float LaneSum(float partial) => lanes > 1 ? WarpRows.Sum(partial, lanes) : partial;
+
+    public void LaneBarrier()
+    {
+        if (lanes > 1)
+            Warp.Barrier();
+    }
 
     public float Sum(float partial, int slot)
     {
@@ -204,25 +271,112 @@ internal readonly struct GroupSchedule : ISweepSchedule
         return total;
     }
 
+    private bool Skewed => lanes == 1;
+
     public void TransposedProduct(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
         ArrayView<float> target, long targetOffset, int n) =>
         ColumnProducts.Own(thread, groupSize, m, mOffset, v, vOffset, target, targetOffset, n);
 
-    public void Product(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n) =>
-        OwnRows.Product(default(ScalarVectorMath), thread, groupSize, m, mOffset, v, vOffset, target, targetOffset, n);
-    public void ProductAdd(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n) =>
-        OwnRows.ProductAdd(default(ScalarVectorMath), thread, groupSize, m, mOffset, v, vOffset, target, targetOffset, n);
-    public void ScaleRows(ArrayView<float> m, long mOffset, float alpha, int n) =>
-        OwnRows.ScaleRows(default(ScalarVectorMath), thread, groupSize, m, mOffset, alpha, n);
-    public void CopyRows(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n) =>
-        OwnRows.CopyRows(default(ScalarVectorMath), thread, groupSize, target, targetOffset, source, sourceOffset, n);
-    public void FillRows(ArrayView<float> m, long mOffset, float value, int n) =>
-        OwnRows.FillRows(default(ScalarVectorMath), thread, groupSize, m, mOffset, value, n);
-    public void RankOneUpdate(ArrayView<float> m, long mOffset, float alpha, float beta, ArrayView<float> u, long uOffset,
-        ArrayView<float> v, long vOffset, int n) =>
-        OwnRows.RankOneUpdate(default(ScalarVectorMath), thread, groupSize, m, mOffset, alpha, beta, u, uOffset, v, vOffset, n);
-    public void UndoRankOneUpdate(ArrayView<float> m, long mOffset, float beta, ArrayView<float> u, long uOffset,
-        ArrayView<float> v, long vOffset, float divisor, int n) =>
-        OwnRows.UndoRankOneUpdate(default(ScalarVectorMath), thread, groupSize, m, mOffset, beta, u, uOffset, v, vOffset, divisor, n);
+    public void Product(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n)
+    {
+        if (Skewed) SkewedRows.Product(thread, groupSize, m, mOffset, v, vOffset, target, targetOffset, n, accumulate: false);
+        else CooperativeRows.Product(this, m, mOffset, v, vOffset, target, targetOffset, n, accumulate: false);
+    }
 
+    public void ProductAdd(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset, ArrayView<float> target, long targetOffset, int n)
+    {
+        if (Skewed) SkewedRows.Product(thread, groupSize, m, mOffset, v, vOffset, target, targetOffset, n, accumulate: true);
+        else CooperativeRows.Product(this, m, mOffset, v, vOffset, target, targetOffset, n, accumulate: true);
+    }
+
+    public void ScaleRows(ArrayView<float> m, long mOffset, float alpha, int n)
+    {
+        if (Skewed) SkewedRows.Update(thread, groupSize, m, mOffset, alpha, 0f, m, 0, m, 0, 1f, n, CooperativeRows.Scale);
+        else CooperativeRows.Update(this, m, mOffset, alpha, 0f, m, 0, m, 0, 1f, n, CooperativeRows.Scale);
+    }
+
+    public void CopyRows(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n)
+    {
+        if (Skewed) SkewedRows.Elements(thread, groupSize, target, targetOffset, source, sourceOffset, 0f, n, copy: true);
+        else CooperativeRows.Update(this, target, targetOffset, 0f, 0f, source, sourceOffset, source, sourceOffset, 1f, n, CooperativeRows.Copy);
+    }
+
+    public void FillRows(ArrayView<float> m, long mOffset, float value, int n)
+    {
+        if (Skewed) SkewedRows.Elements(thread, groupSize, m, mOffset, m, 0, value, n, copy: false);
+        else CooperativeRows.Update(this, m, mOffset, value, 0f, m, 0, m, 0, 1f, n, CooperativeRows.Fill);
+    }
+
+    public void RankOneUpdate(ArrayView<float> m, long mOffset, float alpha, float beta, ArrayView<float> u, long uOffset,
+        ArrayView<float> v, long vOffset, int n)
+    {
+        if (Skewed) SkewedRows.Update(thread, groupSize, m, mOffset, alpha, beta, u, uOffset, v, vOffset, 1f, n, CooperativeRows.RankOne);
+        else CooperativeRows.Update(this, m, mOffset, alpha, beta, u, uOffset, v, vOffset, 1f, n, CooperativeRows.RankOne);
+    }
+
+    public void UndoRankOneUpdate(ArrayView<float> m, long mOffset, float beta, ArrayView<float> u, long uOffset,
+        ArrayView<float> v, long vOffset, float divisor, int n)
+    {
+        if (Skewed) SkewedRows.Update(thread, groupSize, m, mOffset, 0f, beta, u, uOffset, v, vOffset, divisor, n, CooperativeRows.UndoRankOne);
+        else CooperativeRows.Update(this, m, mOffset, 0f, beta, u, uOffset, v, vOffset, divisor, n, CooperativeRows.UndoRankOne);
+    }
+}
+
+/// <summary>
+/// The row-wise matrix operations of <see cref="ISweepSchedule"/> over row-cooperative loops (<see cref="WarpRows"/>):
+/// each row walked by <see cref="ISweepSchedule.Lanes"/> threads, lane l on columns l, l + Lanes, …; a product's row
+/// sum is <see cref="ISweepSchedule.LaneSum"/> of the lanes' partials (each in index order), written by the row's owner.
+/// Per element the arithmetic is <see cref="ScalarVectorMath"/>'s, so the element-wise updates equal the thread
+/// schedule's bit for bit; only the products' summation order differs (a tree over lanes).
+/// </summary>
+internal static class CooperativeRows
+{
+    public const int Scale = 0, Copy = 1, Fill = 2, RankOne = 3, UndoRankOne = 4;
+
+    public static void Product<TSchedule>(TSchedule schedule, ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
+        ArrayView<float> target, long targetOffset, int n, bool accumulate) where TSchedule : struct, ISweepSchedule
+    {
+        int lane = schedule.Lane, lanes = schedule.Lanes, size = schedule.RowBlockSize;
+        for (int block = schedule.RowBlockStart; block < n; block += schedule.RowBlockStride)
+            for (int r = 0; r < size && block + r < n; r++)
+            {
+                int i = block + r;
+                long row = mOffset + (long)i * n;
+                float acc = 0f;
+                for (int j = lane; j < n; j += lanes)
+                    acc += m[row + j] * v[vOffset + j];
+                float total = schedule.LaneSum(acc);
+                if (lane == r)
+                    target[targetOffset + i] = accumulate ? target[targetOffset + i] + total : total;
+            }
+    }
+
+    /// <summary>
+    /// Element-wise m_ij ← op(m_ij, u_i, v_j) over the rows: Scale (α m), Copy (m ← u, a matrix at uOffset), Fill (α),
+    /// RankOne (α m + (β u_i) v_j), UndoRankOne ((m − (β u_i) v_j) / divisor). Starts with a lane barrier: the row's owner
+    /// may just have written u_i or v_j, which the other lanes of its warp read.
+    /// </summary>
+    public static void Update<TSchedule>(TSchedule schedule, ArrayView<float> m, long mOffset, float alpha, float beta,
+        ArrayView<float> u, long uOffset, ArrayView<float> v, long vOffset, float divisor, int n, int op)
+        where TSchedule : struct, ISweepSchedule
+    {
+        schedule.LaneBarrier();
+        int lane = schedule.Lane, lanes = schedule.Lanes, size = schedule.RowBlockSize;
+        for (int block = schedule.RowBlockStart; block < n; block += schedule.RowBlockStride)
+            for (int r = 0; r < size && block + r < n; r++)
+            {
+                int i = block + r;
+                long row = mOffset + (long)i * n;
+                float coefficient = op == RankOne || op == UndoRankOne ? beta * u[uOffset + i] : 0f;
+                for (int j = lane; j < n; j += lanes)
+                {
+                    long e = row + j;
+                    if (op == Scale) m[e] *= alpha;
+                    else if (op == Copy) m[e] = u[uOffset + (long)i * n + j];
+                    else if (op == Fill) m[e] = alpha;
+                    else if (op == RankOne) m[e] = alpha * m[e] + coefficient * v[vOffset + j];
+                    else m[e] = (m[e] - coefficient * v[vOffset + j]) / divisor;
+                }
+            }
+    }
 }

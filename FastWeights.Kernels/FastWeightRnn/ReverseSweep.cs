@@ -84,7 +84,7 @@ internal static class ReverseSweep
             fastWeights = a.Rebuild.SubView(sequence * hh, hh);
             fastWeightGrad = a.FastWeightGrad.SubView(sequence * hh, hh);
         }
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize), a, sequence, dh, dv, fastWeights, fastWeightGrad);
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: a.FastWeightsOnChip == 0), a, sequence, dh, dv, fastWeights, fastWeightGrad);
     }
 
     /// <summary>Shared-memory floats the group kernel needs.</summary>

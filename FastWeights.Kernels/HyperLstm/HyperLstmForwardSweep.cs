@@ -63,7 +63,7 @@ internal static class HyperLstmForwardSweep
         var partials = shared.SubView(0, 2 * groupSize);
         int o = 2 * groupSize;
         // Lanes own consecutive rows and walk the columns together: the column-major copies put them on consecutive addresses.
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize), new ColumnMajor(), a.Columns, a, sequence,
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), new ColumnMajor(), a.Columns, a, sequence,
             shared.SubView(o, h), shared.SubView(o + h, h), shared.SubView(o + 2 * h, n), shared.SubView(o + 2 * h + n, n));
     }
 

@@ -58,7 +58,7 @@ internal static class HyperLstmReverseSweep
         var shared = SharedMemory.GetDynamic<float>();
         var partials = shared.SubView(0, 2 * groupSize);
         int o = 2 * groupSize;
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize), a, sequence,
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), a, sequence,
             shared.SubView(o, h), shared.SubView(o + h, h), shared.SubView(o + 2 * h, n), shared.SubView(o + 2 * h + n, n));
     }
 

@@ -13,8 +13,9 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// The math is written once in <see cref="Run{TSchedule}"/> over an <see cref="ISweepSchedule"/>.
 /// </summary>
 /// <remarks>
-/// Ownership: feature element j belongs to the thread with j ≡ First (mod Stride), row i of W likewise; all
-/// reads and writes of W are of own rows, so W needs no barriers; the feature vectors are read whole, so one
+/// Ownership: feature element j belongs to the thread with j ≡ First (mod Stride), row i of W likewise (its results:
+/// v̄_i, u_i, y_i); the elements of row i are walked by the lanes that share it (the owner's warp in the group kernel,
+/// <see cref="ISweepSchedule.RowBlockStart"/>), each always by the same lane, so W needs no barriers; the feature vectors are read whole, so one
 /// barrier after writing them and one before rewriting them. W lives in the workspace (global memory) for
 /// both schedules. Stored per step: v̄ (delta rule), or y and the denominator (normalised sum rule); W only at the
 /// rebuild's anchors (docs/linear-fast-weights.md §4), or before every step with the store-all baseline.
@@ -44,7 +45,7 @@ internal static class LinearForwardSweep
     {
         int groupSize = Group.DimX;
         var shared = SharedMemory.GetDynamic<float>();
-        Run(new GroupSchedule(shared.SubView(0, 2 * groupSize), Group.IdxX, groupSize), a, Grid.IdxX,
+        Run(new GroupSchedule(shared.SubView(0, 2 * groupSize), Group.IdxX, groupSize, matricesInGlobal: true), a, Grid.IdxX,
             shared.SubView(2 * groupSize, VectorFloats(a.FeatureSize, a.ValueSize)));
     }
 
@@ -58,6 +59,10 @@ internal static class LinearForwardSweep
         int H = a.Heads, T = a.Time, d = a.KeySize, m = a.ValueSize, D = a.FeatureSize;
         int b = s / H, h = s - b * H;
         int first = schedule.First, stride = schedule.Stride;
+        // Row work is row-cooperative (ISweepSchedule.RowBlockStart): in the group kernel a warp walks each row of W,
+        // lanes over columns, so its reads are consecutive floats (docs/gpu.md §3); lane r holds row block + r's results.
+        int lane = schedule.Lane, lanes = schedule.Lanes, blockRows = schedule.RowBlockSize;
+        int blockStart = schedule.RowBlockStart, blockStride = schedule.RowBlockStride;
         long md = (long)m * D;
         var w = a.FinalW.SubView(s * md, md);
         var z = a.FinalZ.SubView(a.KeepsZ != 0 ? (long)s * D : 0, a.KeepsZ != 0 ? D : 1);
@@ -71,12 +76,14 @@ internal static class LinearForwardSweep
         var zLoss = a.FinalZLoss.SubView(comp != 0 && a.KeepsZ != 0 ? (long)s * D : 0, comp != 0 && a.KeepsZ != 0 ? D : 1);
 
         // State in: W ← W0 (or 0), z ← z0 (or 0). WT/W0 may alias: W0 is read only here, WT written only at the end.
-        for (int i = first; i < m; i += stride)
-            for (int j = 0; j < D; j++)
-            {
-                w[(long)i * D + j] = a.HasW0 != 0 ? a.W0[s * md + (long)i * D + j] : 0f;
-                CompensatedSum.Reset(wLoss, (long)i * D + j, comp);
-            }
+        for (int block = blockStart; block < m; block += blockStride)
+            for (int r = 0; r < blockRows && block + r < m; r++)
+                for (int j = lane; j < D; j += lanes)
+                {
+                    long ij = (long)(block + r) * D + j;
+                    w[ij] = a.HasW0 != 0 ? a.W0[s * md + ij] : 0f;
+                    CompensatedSum.Reset(wLoss, ij, comp);
+                }
         if (a.KeepsZ != 0)
             for (int j = first; j < D; j += stride)
             {
@@ -145,21 +152,28 @@ internal static class LinearForwardSweep
             // Rows (own i), first pass: v̄_i and the increment's left factor u_i (kept in own scratch for the second pass).
             float rate = a.Delta != 0 ? 1f / (1f + XMath.Exp(-a.Beta[row])) : 1f;
             float partialU = 0f;
-            for (int i = first; i < m; i += stride)
-            {
-                long ri = (long)i * D;
-                float ui = a.V[valueOffset + i];
-                if (a.Delta != 0)
+            for (int block = blockStart; block < m; block += blockStride)
+                for (int r = 0; r < blockRows && block + r < m; r++)
                 {
-                    float retrieved = 0f;
-                    for (int j = 0; j < D; j++)
-                        retrieved += w[ri + j] * fk[j];
-                    a.VBar[valueOffset + i] = retrieved;
-                    ui = rate * (ui - retrieved);
+                    int i = block + r;
+                    long ri = (long)i * D;
+                    float ui = a.V[valueOffset + i];
+                    if (a.Delta != 0)
+                    {
+                        float retrieved = 0f;
+                        for (int j = lane; j < D; j += lanes)
+                            retrieved += w[ri + j] * fk[j];
+                        retrieved = schedule.LaneSum(retrieved);
+                        if (lane == r)
+                            a.VBar[valueOffset + i] = retrieved;
+                        ui = rate * (ui - retrieved);
+                    }
+                    if (lane == r)
+                    {
+                        u[i] = ui;
+                        partialU += XMath.Abs(ui);
+                    }
                 }
-                u[i] = ui;
-                partialU += XMath.Abs(ui);
-            }
             // ‖u k̃ᵀ‖₁ = ‖u‖₁‖k̃‖₁: what undoing this write costs the rebuild (one rounding of each increment element).
             // Every thread sums k̃ itself, in the same order, so the product is the same in all of them.
             float normK = 0f;
@@ -181,38 +195,43 @@ internal static class LinearForwardSweep
 
             // Second pass: W_i += u_i φ̃(k)ᵀ, y_i = W_i · φ̃(q), and ‖W_t‖₁ for the next decisions.
             float partialW = 0f;
-            for (int i = first; i < m; i += stride)
-            {
-                long ri = (long)i * D;
-                if (a.StoreAll != 0)
+            for (int block = blockStart; block < m; block += blockStride)
+                for (int r = 0; r < blockRows && block + r < m; r++)
                 {
-                    long stored = ((long)s * T + t) * md + ri;
-                    for (int j = 0; j < D; j++)
-                        a.History[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
+                    int i = block + r;
+                    long ri = (long)i * D;
+                    if (a.StoreAll != 0)
+                    {
+                        long stored = ((long)s * T + t) * md + ri;
+                        for (int j = lane; j < D; j += lanes)
+                            a.History[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
+                    }
+                    if (anchorSlot >= 0 && anchorSlot < slots)
+                    {
+                        long stored = (long)anchorSlot * md + ri;
+                        for (int j = lane; j < D; j += lanes)
+                            anchors[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
+                    }
+                    float ui = u[i];   // the owner's, from the first pass: the Sum above fenced it
+                    float o = 0f;
+                    for (int j = lane; j < D; j += lanes)
+                    {
+                        float wij = CompensatedSum.Add(w[ri + j], ui * fk[j], wLoss, ri + j, comp);
+                        w[ri + j] = wij;
+                        o += wij * fq[j];
+                        partialW += XMath.Abs(wij);
+                    }
+                    float yi = schedule.LaneSum(o) * outputScale;
+                    if (lane == r)
+                    {
+                        a.Y[valueOffset + i] = yi;
+                        if (a.KeepsZ != 0)
+                            a.Outputs[valueOffset + i] = yi;
+                        // 0·|y_i| adds exactly nothing unless y_i is ±∞ or NaN, which turns the sum into NaN: one reduction
+                        // then tells both ‖W_t‖₁ and whether y_t overflowed.
+                        partialW += 0f * XMath.Abs(yi);
+                    }
                 }
-                if (anchorSlot >= 0 && anchorSlot < slots)
-                {
-                    long stored = (long)anchorSlot * md + ri;
-                    for (int j = 0; j < D; j++)
-                        anchors[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
-                }
-                float ui = u[i];
-                float o = 0f;
-                for (int j = 0; j < D; j++)
-                {
-                    float wij = CompensatedSum.Add(w[ri + j], ui * fk[j], wLoss, ri + j, comp);
-                    w[ri + j] = wij;
-                    o += wij * fq[j];
-                    partialW += XMath.Abs(wij);
-                }
-                float yi = o * outputScale;
-                a.Y[valueOffset + i] = yi;
-                if (a.KeepsZ != 0)
-                    a.Outputs[valueOffset + i] = yi;
-                // 0·|y_i| adds exactly nothing unless y_i is ±∞ or NaN, which turns the sum into NaN: one reduction
-                // then tells both ‖W_t‖₁ and whether y_t overflowed.
-                partialW += 0f * XMath.Abs(yi);
-            }
             float normW = schedule.Sum(partialW, slot);
             slot ^= 1;
             if (!XMath.IsFinite(normW))
@@ -223,9 +242,13 @@ internal static class LinearForwardSweep
 
         // State out: the compensated value rounded once to float32 (the compensation itself stays in the workspace for
         // the backward; a caller carrying WT into the next call carries this rounded value).
-        for (int i = first; i < m; i += stride)
-            for (int j = 0; j < D; j++)
-                a.WT[s * md + (long)i * D + j] = CompensatedSum.Value(w[(long)i * D + j], wLoss, (long)i * D + j, comp);
+        for (int block = blockStart; block < m; block += blockStride)
+            for (int r = 0; r < blockRows && block + r < m; r++)
+                for (int j = lane; j < D; j += lanes)
+                {
+                    long ij = (long)(block + r) * D + j;
+                    a.WT[s * md + ij] = CompensatedSum.Value(w[ij], wLoss, ij, comp);
+                }
         if (a.HasZT != 0)
             for (int j = first; j < D; j += stride)
                 a.ZT[(long)s * D + j] = CompensatedSum.Value(z[j], zLoss, j, comp);

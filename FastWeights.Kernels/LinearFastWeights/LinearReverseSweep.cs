@@ -33,7 +33,7 @@ internal static class LinearReverseSweep
     {
         int groupSize = Group.DimX;
         var shared = SharedMemory.GetDynamic<float>();
-        Run(new GroupSchedule(shared.SubView(0, 2 * groupSize), Group.IdxX, groupSize), a, Grid.IdxX,
+        Run(new GroupSchedule(shared.SubView(0, 2 * groupSize), Group.IdxX, groupSize, matricesInGlobal: true), a, Grid.IdxX,
             shared.SubView(2 * groupSize, LinearForwardSweep.VectorFloats(a.FeatureSize, a.ValueSize)));
     }
 
@@ -43,6 +43,10 @@ internal static class LinearReverseSweep
         int H = a.Heads, T = a.Time, d = a.KeySize, m = a.ValueSize, D = a.FeatureSize;
         int b = s / H, h = s - b * H;
         int first = schedule.First, stride = schedule.Stride;
+        // Row phases are row-cooperative as in the forward (a warp per row of W and G in the group kernel, docs/gpu.md §3);
+        // the column phase (C) has lanes over columns, consecutive floats too.
+        int lane = schedule.Lane, lanes = schedule.Lanes, blockRows = schedule.RowBlockSize;
+        int blockStart = schedule.RowBlockStart, blockStride = schedule.RowBlockStride;
         long md = (long)m * D;
         bool keepsZ = a.KeepsZ != 0, delta = a.Delta != 0, normalizeKeys = delta && a.Normalize != 0;
         var w = a.Rebuild.SubView(s * md, md);
@@ -63,10 +67,11 @@ internal static class LinearReverseSweep
         var du = vectors.SubView(4 * D + 2 * m, m); // dL/du_t = G_t φ̃(k_t)
 
         // Start from the forward's final state (kept in the workspace, so a second backward starts afresh).
-        for (int i = first; i < m; i += stride)
-            for (int j = 0; j < D; j++)
+        for (int block = blockStart; block < m; block += blockStride)
+            for (int r = 0; r < blockRows && block + r < m; r++)
+                for (int j = lane; j < D; j += lanes)
             {
-                long ij = (long)i * D + j;
+                long ij = (long)(block + r) * D + j;
                 w[ij] = a.FinalW[s * md + ij];
                 CompensatedSum.Copy(wLoss, ij, a.FinalWLoss, s * md + ij, comp);
                 g[ij] = a.HasDwT != 0 ? a.DwT[s * md + ij] : 0f;
@@ -144,32 +149,43 @@ internal static class LinearReverseSweep
             // (B) Rows, own i.
             float rate = delta ? 1f / (1f + XMath.Exp(-a.Beta[row])) : 1f;
             float partialDen = 0f, partialRate = 0f;
-            for (int i = first; i < m; i += stride)
-            {
-                long ri = (long)i * D;
-                float dyi = a.Dy[valueOffset + i];
-                if (keepsZ)
+            for (int block = blockStart; block < m; block += blockStride)
+                for (int r = 0; r < blockRows && block + r < m; r++)
                 {
-                    // y = o/den: dL/d den = −Σ_i dy_i y_i / den.
-                    partialDen += dyi * a.Outputs[valueOffset + i];
-                    dyi *= outputScale;
+                    int i = block + r;
+                    long ri = (long)i * D;
+                    bool owner = lane == r;
+                    float dyi = a.Dy[valueOffset + i];
+                    if (keepsZ)
+                    {
+                        // y = o/den: dL/d den = −Σ_i dy_i y_i / den.
+                        if (owner)
+                            partialDen += dyi * a.Outputs[valueOffset + i];
+                        dyi *= outputScale;
+                    }
+                    float vi = a.V[valueOffset + i];
+                    float residual = delta ? vi - a.VBar[valueOffset + i] : vi;
+                    if (owner)
+                    {
+                        dOut[i] = dyi;
+                        u[i] = delta ? rate * residual : vi;
+                    }
+                    // G_t gains the output's term dȳ φ̃(q)ᵀ; then du = G_t φ̃(k).
+                    float dui = 0f;
+                    for (int j = lane; j < D; j += lanes)
+                    {
+                        float gij = g[ri + j] + dyi * q[j];
+                        g[ri + j] = gij;
+                        dui += gij * k[j];
+                    }
+                    dui = schedule.LaneSum(dui);
+                    if (owner)
+                    {
+                        du[i] = dui;
+                        a.Dv[valueOffset + i] = delta ? rate * dui : dui;
+                        partialRate += dui * residual;
+                    }
                 }
-                dOut[i] = dyi;
-                float vi = a.V[valueOffset + i];
-                float residual = delta ? vi - a.VBar[valueOffset + i] : vi;
-                u[i] = delta ? rate * residual : vi;
-                // G_t gains the output's term dȳ φ̃(q)ᵀ; then du = G_t φ̃(k).
-                float dui = 0f;
-                for (int j = 0; j < D; j++)
-                {
-                    float gij = g[ri + j] + dyi * q[j];
-                    g[ri + j] = gij;
-                    dui += gij * k[j];
-                }
-                du[i] = dui;
-                a.Dv[valueOffset + i] = delta ? rate * dui : dui;
-                partialRate += dui * residual;
-            }
             float dDen = 0f;
             if (keepsZ)
             {
@@ -284,9 +300,10 @@ internal static class LinearReverseSweep
         // dL/dW_0 and dL/dz_0. G's last writes were by columns in (C); these reads are by rows.
         schedule.Barrier();
         if (a.HasDw0 != 0)
-            for (int i = first; i < m; i += stride)
-                for (int j = 0; j < D; j++)
-                    a.Dw0[s * md + (long)i * D + j] = g[(long)i * D + j];
+            for (int block = blockStart; block < m; block += blockStride)
+                for (int r = 0; r < blockRows && block + r < m; r++)
+                    for (int j = lane; j < D; j += lanes)
+                        a.Dw0[s * md + (long)(block + r) * D + j] = g[(long)(block + r) * D + j];
         if (a.HasDz0 != 0)
             for (int j = first; j < D; j += stride)
                 a.Dz0[(long)s * D + j] = gz[j];

@@ -54,7 +54,7 @@ internal static class LstmForwardSweep
         var partials = shared.SubView(0, 2 * groupSize);
         int offset = 2 * groupSize;
         // Lanes own consecutive rows r and walk l together: the column-major copy puts them on consecutive addresses.
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize), new ColumnMajor(), a.WHColumns, a, sequence,
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), new ColumnMajor(), a.WHColumns, a, sequence,
             shared.SubView(offset, h), shared.SubView(offset + h, h));
     }
 

@@ -49,7 +49,7 @@ internal static class LstmReverseSweep
         var shared = SharedMemory.GetDynamic<float>();
         var partials = shared.SubView(0, 2 * groupSize);
         int offset = 2 * groupSize;
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize), a, sequence, shared.SubView(offset, h), shared.SubView(offset + h, h));
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), a, sequence, shared.SubView(offset, h), shared.SubView(offset + h, h));
     }
 
     private static void Run<TSchedule>(TSchedule schedule, LstmReverseSweepArgs a, int q, ArrayView<float> dh, ArrayView<float> dc)

@@ -15,7 +15,7 @@ public enum MemorySpace
 /// <summary>
 /// One memory access of a group kernel: the float offset lane <c>thread</c> of a group touches at loop position <c>loop</c>
 /// for hidden size H (null: the lane has no row there and is idle). <see cref="Loops"/> gives the loop positions to
-/// evaluate (every address is affine in the loop variable, so its first, second and last value show the pattern).
+/// evaluate (all of them are).
 /// </summary>
 /// <param name="Kernel">The kernel, as the catalog names it.</param>
 /// <param name="Name">What the access is, in the kernel's words.</param>
@@ -71,7 +71,8 @@ internal static class AccessPatternModel
         int rows = site.Rows(h);
         int group = KernelLimits.GroupSize(rows, WarpSize, 1024);
         int loops = site.Loops(h);
-        int[] positions = loops <= 3 ? Enumerable.Range(0, loops).ToArray() : [0, 1, loops / 2, loops - 1];
+        // Every loop position: the skewed and warp-per-row walks are not affine in the loop variable.
+        var positions = Enumerable.Range(0, loops);
         int conflict = 0, sectors = 0, fewest = 0, excess = -1;
         for (int warp = 0; warp < group / WarpSize; warp++)
             foreach (int loop in positions)

@@ -8,9 +8,9 @@ namespace FastWeights.Tests.Compilation;
 /// <summary>
 /// The access-pattern model (docs/gpu.md §3) held to its bounds for every H in {16, 32, 50, 64, 96, 128, 256, 512}:
 /// shared memory at most 2-way bank-conflicted; global memory within one sector of the fewest its distinct words can
-/// occupy (the one allowed extra is an unaligned start). The LSTM and HyperLSTM group sweeps meet them with their
-/// column-major forward copies; the model flags the layout they had before, and the fast-weight RNN's and linear
-/// memory's current layouts.
+/// occupy (the one allowed extra is an unaligned start). Every group sweep meets them: the LSTM and HyperLSTM with their
+/// column-major forward copies, the fast-weight RNN with skewed rows on chip, a warp per row in global memory and W's
+/// column-major copy, the linear memory with a warp per row. The model flags the layouts each had before.
 /// </summary>
 [TestFixture]
 public sealed class AccessPatternTests
@@ -35,7 +35,8 @@ public sealed class AccessPatternTests
     private static bool IsDzGather(AccessSite site) => site.Name.StartsWith("dz = W_dᵀ dd", StringComparison.Ordinal);
 
     private static IEnumerable<AccessSite> NewLayouts() =>
-        AccessSites.Lstm(new ColumnMajor()).Concat(AccessSites.HyperLstm(new ColumnMajor()));
+        AccessSites.Lstm(new ColumnMajor()).Concat(AccessSites.HyperLstm(new ColumnMajor()))
+            .Concat(AccessSites.FastWeightRnn()).Concat(AccessSites.Linear());
 
     public static IEnumerable<TestCaseData> NewLayoutCases() =>
         from site in NewLayouts()
@@ -43,7 +44,7 @@ public sealed class AccessPatternTests
         select new TestCaseData(site, h).SetName($"{site.Kernel}: {site.Name} @H={h}");
 
     [TestCaseSource(nameof(NewLayoutCases))]
-    public void LstmAndHyperLstmGroupSweeps_MeetTheBounds(AccessSite site, int h)
+    public void EveryGroupSweep_MeetsTheBounds(AccessSite site, int h)
     {
         var c = AccessPatternModel.Evaluate(site, h);
         if (IsDzGather(site))
@@ -69,40 +70,55 @@ public sealed class AccessPatternTests
     }
 
     /// <summary>
-    /// The fast-weight RNN today: A and Ā row reads with stride H are 32-way conflicted on chip at every H that is a
-    /// multiple of 32 (8-way at H = 16, 2-way at H = 50), 32 sectors per request in global memory; the column reads
-    /// are clean. The padded stride H|1 (the odd stride ≥ H) the sweeps need brings every on-chip site to 1-way.
+    /// The fast-weight RNN before: A and Ā row reads with stride H were 32-way conflicted on chip at every H that is a
+    /// multiple of 32 (8-way at H = 16, 2-way at H = 50) and took 32 sectors per request in global memory, as did z = W h.
+    /// A padded stride H|1 would have fixed the on-chip reads but not the global ones; the sweeps now skew the column
+    /// order on chip and walk rows a warp at a time in global memory (<see cref="EveryGroupSweep_MeetsTheBounds"/>).
     /// </summary>
     [Test]
-    public void TheModel_FlagsTheFastWeightRnnLayout_AndThePaddedStrideFixesIt()
+    public void TheModel_FlagsTheFastWeightRnnLayoutBefore()
     {
-        var current = AccessSites.FastWeightRnn(h => h, "H").ToArray();
-        var rowRead = current.First(s => s.Space == MemorySpace.Shared && s.Name.StartsWith("A h:", StringComparison.Ordinal));
+        var before = AccessSites.FastWeightRnnBefore(h => h, "H").ToArray();
+        var rowRead = before.First(s => s.Space == MemorySpace.Shared && s.Name.StartsWith("A h:", StringComparison.Ordinal));
         Assert.Multiple(() =>
         {
             foreach (int h in new[] { 32, 64, 96, 128, 256, 512 })
                 Assert.That(AccessPatternModel.Evaluate(rowRead, h).ConflictDegree, Is.EqualTo(32), $"H={h}");
             Assert.That(AccessPatternModel.Evaluate(rowRead, 16).ConflictDegree, Is.EqualTo(8), "16 lanes on banks 0 and 16");
             Assert.That(AccessPatternModel.Evaluate(rowRead, 50).ConflictDegree, Is.EqualTo(2));
-            var padded = AccessSites.FastWeightRnn(h => h | 1, "(H|1)").Where(s => s.Space == MemorySpace.Shared);
+            foreach (var site in before.Where(s => s.Space == MemorySpace.Global))
+                Assert.That(AccessPatternModel.Evaluate(site, 128), Is.EqualTo(new AccessCost(0, 32, 4)), site.ToString());
+            var padded = AccessSites.FastWeightRnnBefore(h => h | 1, "(H|1)").Where(s => s.Space == MemorySpace.Shared);
             foreach (var site in padded)
                 foreach (int h in AccessPatternModel.HiddenSizes)
                     Assert.That(AccessPatternModel.Evaluate(site, h).ConflictDegree, Is.EqualTo(1), $"{site} H={h}");
         });
     }
 
-    /// <summary>The linear memory's W, G in global memory, read along rows by lanes over rows: 32 sectors where 4 suffice;
-    /// stored column-major they would be read on consecutive addresses.</summary>
+    /// <summary>The skew matters: the same own-row walk in plain column order is 32-way conflicted at H = 128.</summary>
     [Test]
-    public void TheModel_FlagsTheLinearMemoryLayout_AndColumnMajorFixesIt()
+    public void WithoutTheSkew_OwnRowsConflict()
+    {
+        var plain = new AccessSite("test", "own rows, columns in index order", MemorySpace.Shared, h => h,
+            (h, t, l) => t < h && l < h ? (long)t * h + l : null, h => h);
+        var skewed = AccessSites.FastWeightRnn().First(s => s.Space == MemorySpace.Shared && s.Name.Contains("skewed", StringComparison.Ordinal)
+            && !s.Name.Contains("vector", StringComparison.Ordinal));
+        Assert.Multiple(() =>
+        {
+            Assert.That(AccessPatternModel.Evaluate(plain, 128).ConflictDegree, Is.EqualTo(32));
+            foreach (int h in AccessPatternModel.HiddenSizes.Concat([7, 9, 13, 31, 33, 63, 65, 127]))
+                Assert.That(AccessPatternModel.Evaluate(skewed, h).ConflictDegree, Is.EqualTo(1), $"H={h}");
+        });
+    }
+
+    /// <summary>The linear memory's W, G before: read along rows by lanes over rows, 32 sectors where 4 suffice.</summary>
+    [Test]
+    public void TheModel_FlagsTheLinearMemoryLayoutBefore()
     {
         Assert.Multiple(() =>
         {
-            foreach (var site in AccessSites.Linear(columnMajor: false))
+            foreach (var site in AccessSites.LinearBefore())
                 Assert.That(AccessPatternModel.Evaluate(site, 128), Is.EqualTo(new AccessCost(0, 32, 4)), site.ToString());
-            foreach (var site in AccessSites.Linear(columnMajor: true))
-                foreach (int h in AccessPatternModel.HiddenSizes)
-                    Assert.That(Within(site, AccessPatternModel.Evaluate(site, h)), Is.True, $"{site} H={h}");
         });
     }
 
@@ -144,13 +160,12 @@ public sealed class AccessPatternTests
                 s.AppendLine($"| {site.Kernel} | {site.Name} | {site.Space} | " + string.Join(" | ", AccessPatternModel.HiddenSizes.Select(h => Cell(site, h))) + " |");
             s.AppendLine();
         }
-        Block("LSTM and HyperLSTM group sweeps, new layout (column-major forward copies):", NewLayouts());
+        Block("Every group sweep as it is now:", NewLayouts());
         Block("Their forward matrix reads before (row-major):",
             AccessSites.Lstm(new RowMajor()).Concat(AccessSites.HyperLstm(new RowMajor()))
                 .Where(x => x.Name.Contains("(RowMajor)", StringComparison.Ordinal) && x.Kernel.Contains("Forward", StringComparison.Ordinal)));
-        Block("Fast-weight RNN, current layout (stride H):", AccessSites.FastWeightRnn(h => h, "H"));
-        Block("Fast-weight RNN, padded stride H|1 (proposed):", AccessSites.FastWeightRnn(h => h | 1, "(H|1)").Where(x => x.Space == MemorySpace.Shared));
-        Block("Linear memory, current (row-major W) and proposed (column-major):", AccessSites.Linear(false).Concat(AccessSites.Linear(true)));
+        Block("Fast-weight RNN before (one thread per row, stride H):", AccessSites.FastWeightRnnBefore(h => h, "H"));
+        Block("Linear memory before (one thread per row):", AccessSites.LinearBefore());
         TestContext.Out.Write(s.ToString());
         Assert.That(s.Length, Is.GreaterThan(0));
     }

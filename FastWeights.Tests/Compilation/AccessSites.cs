@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 
 namespace FastWeights.Tests.Compilation;
@@ -6,9 +7,9 @@ namespace FastWeights.Tests.Compilation;
 /// <summary>
 /// Every shared- and global-memory access site of the group kernels, as (H, thread, loop) → float offset. The LSTM and
 /// HyperLSTM sites call the kernels' own layout functions (<see cref="RowMajor"/>, <see cref="ColumnMajor"/>), so a
-/// layout change in a kernel moves the model with it. The fast-weight RNN and linear-memory sweeps are being reworked
-/// elsewhere; their sites are written here from the current loops (file and statement named) so the model reports the
-/// layout they have today (docs/gpu.md §3).
+/// layout change in a kernel moves the model with it; the fast-weight RNN and linear-memory sites call the group schedule's
+/// (<see cref="SkewedRows"/>, <see cref="WarpRows"/>). The layouts before the change are kept beside them, so the model
+/// shows what it flags (docs/gpu.md §3).
 /// </summary>
 /// <remarks>
 /// Offsets are relative to the start of the buffer (sequence 0, step 0; the step bases are multiples of H or 4H and
@@ -103,16 +104,77 @@ internal static class AccessSites
         foreach (var s in Sums(R)) yield return s;
     }
 
-    // ---------------- Fast-weight RNN (current layout, read from ForwardSweep.cs / ReverseSweep.cs) ----------------
+    // ---------------- Fast-weight RNN (FastWeights.Kernels/FastWeightRnn: GroupSchedule, SkewedRows, WarpRows) ----------------
+
+    private const int Lanes = AccessPatternModel.WarpSize;
+
+    /// <summary>Own rows, skewed columns (<see cref="SkewedRows"/>): loop position l = chunk·32 + step.</summary>
+    private static long? Skewed(int h, int thread, int loop, Func<int, int, long> address)
+    {
+        if (thread >= h) return null;
+        int j = SkewedRows.Column(loop / SkewedRows.Banks, thread % Lanes, loop % SkewedRows.Banks, h);
+        return j < h ? address(thread, j) : null;
+    }
+
+    private static int SkewedLoops(int h) => (h + SkewedRows.Banks - 1) / SkewedRows.Banks * SkewedRows.Banks;
+
+    /// <summary>A warp per row (<see cref="WarpRows"/>): loop position l = (block·32 + r)·chunks + chunk.</summary>
+    private static long? Cooperative(int h, int thread, int loop, Func<int, int, long> address)
+    {
+        int g = Group(h), chunks = (h + Lanes - 1) / Lanes;
+        int chunk = loop % chunks, rowStep = loop / chunks, block = rowStep / Lanes, r = rowStep % Lanes;
+        int i = WarpRows.Row(block, thread / Lanes, r, Lanes, g), j = WarpRows.Column(chunk, thread % Lanes, Lanes);
+        return i < h && j < h ? address(i, j) : null;
+    }
+
+    private static int CooperativeLoops(int h) => (h + Group(h) - 1) / Group(h) * Lanes * ((h + Lanes - 1) / Lanes);
+
+    /// <summary>Element by element, lanes on consecutive elements (<see cref="SkewedRows.Elements"/>): loop position l.</summary>
+    private static long? Elements(int h, int thread, int loop)
+    {
+        long e = thread + (long)loop * Group(h);
+        return e < (long)h * h ? e : null;
+    }
 
     /// <summary>
-    /// The fast-weight RNN's matrix sites as the sweeps index them today: A and Ā row-major with stride H (on chip up to
-    /// the shared-memory limit, else global), W row-major. <paramref name="stride"/> = H is the current layout; the
-    /// model also evaluates the padded stride the sweeps need (docs/gpu.md §3).
+    /// The fast-weight RNN's group sweeps as they index memory now: on chip (A, Ā in shared memory) each thread walks its
+    /// own rows in the skewed column order; off chip (global memory) the owner's warp walks each row; column reads
+    /// (Āᵀh, Aᵀdv, Wᵀdz and the forward's z = W h from W's column-major copy) have lanes over rows; copies between chip
+    /// and global memory go element by element.
     /// </summary>
-    public static IEnumerable<AccessSite> FastWeightRnn(Func<int, int> stride, string layout)
+    public static IEnumerable<AccessSite> FastWeightRnn()
     {
         const string F = "ForwardSweep.GroupKernel", R = "ReverseSweep.GroupKernel";
+        foreach (var kernel in new[] { F, R })
+        {
+            string rows = kernel == F ? "A h, A = λA + η h hᵀ" : "Āh, Ā = λĀ, Ā += dv hᵀ, A rebuild";
+            yield return new(kernel, $"{rows}: own rows, skewed (on chip)", MemorySpace.Shared, h => h,
+                (h, t, l) => Skewed(h, t, l, (i, j) => (long)i * h + j), SkewedLoops);
+            yield return new(kernel, $"{rows}: the vector v[j] (on chip)", MemorySpace.Shared, h => h,
+                (h, t, l) => Skewed(h, t, l, (_, j) => j), SkewedLoops);
+            yield return new(kernel, $"{rows}: a warp per row (global)", MemorySpace.Global, Group,
+                (h, t, l) => Cooperative(h, t, l, (i, j) => (long)i * h + j), CooperativeLoops);
+            yield return new(kernel, "A0, checkpoints, A_T copies: elements (on chip and global)", MemorySpace.Shared, Group,
+                (h, t, l) => Elements(h, t, l), h => (h * h + Group(h) - 1) / Group(h));
+            yield return new(kernel, "A0, checkpoints, A_T copies: elements (global side)", MemorySpace.Global, Group,
+                (h, t, l) => Elements(h, t, l), h => (h * h + Group(h) - 1) / Group(h));
+        }
+        foreach (var space in new[] { MemorySpace.Shared, MemorySpace.Global })
+            yield return new(R, $"Āᵀh, Aᵀdv: columns M[j·H + i] ({space})", space, h => h,
+                (h, i, j) => Own(i, h, (long)j * h + i), h => h);
+        yield return new(F, "z = W h: column-major copy Wᵀ[j·H + i] (global)", MemorySpace.Global, h => h,
+            (h, i, j) => Own(i, h, new ColumnMajor().Index(i, j, h, h)), h => h);
+        yield return new(R, "Wᵀ dz: W[j·H + i] (row-major, global)", MemorySpace.Global, h => h,
+            (h, i, j) => Own(i, h, new RowMajor().Index(j, i, h, h)), h => h);
+    }
+
+    /// <summary>
+    /// The fast-weight RNN's layout before (one thread per row, every row read along its columns in index order, stride
+    /// <paramref name="stride"/>): what the model flags.
+    /// </summary>
+    public static IEnumerable<AccessSite> FastWeightRnnBefore(Func<int, int> stride, string layout)
+    {
+        const string F = "ForwardSweep.GroupKernel (before)", R = "ReverseSweep.GroupKernel (before)";
         foreach (var space in new[] { MemorySpace.Shared, MemorySpace.Global })
         {
             string where = space == MemorySpace.Shared ? "on chip" : "in global memory";
@@ -120,26 +182,32 @@ internal static class AccessSites
                 (h, i, j) => Own(i, h, (long)i * stride(h) + j), h => h);
             yield return new(R, $"(Ā + Āᵀ) h: Ā[i·{layout} + j] ({where}; also the Ā and A rebuild updates)", space, h => h,
                 (h, i, j) => Own(i, h, (long)i * stride(h) + j), h => h);
-            yield return new(R, $"(Ā + Āᵀ) h, Aᵀ dv: Ā, A[j·{layout} + i] ({where})", space, h => h,
-                (h, i, j) => Own(i, h, (long)j * stride(h) + i), h => h);
         }
         yield return new(F, "z = W h: W[i·H + j] (row-major, global)", MemorySpace.Global, h => h,
             (h, i, j) => Own(i, h, (long)i * h + j), h => h);
-        yield return new(R, "Wᵀ dz: W[j·H + i] (row-major, global)", MemorySpace.Global, h => h,
-            (h, i, j) => Own(i, h, (long)j * h + i), h => h);
     }
 
-    // ---------------- Linear fast-weight memory (current layout, read from LinearForwardSweep.cs / LinearReverseSweep.cs) ----------------
+    // ---------------- Linear fast-weight memory (LinearForwardSweep.cs / LinearReverseSweep.cs) ----------------
 
     /// <summary>
-    /// The linear memory's W [m, d'] (and in the reverse G, and the compensation terms): global memory, row-major, thread i
-    /// walking its row j = 0..d'−1. Modelled at m = d' = H.
+    /// The linear memory's W [m, d'] and G (and the compensation terms, anchors, W0/W_T copies), global memory, row-major,
+    /// as the sweeps walk them now: row phases a warp per row (lanes over columns), the reverse's column phase (C) lanes
+    /// over columns looping over rows. Modelled at m = d' = H.
     /// </summary>
-    public static IEnumerable<AccessSite> Linear(bool columnMajor)
+    public static IEnumerable<AccessSite> Linear()
     {
-        string layout = columnMajor ? "column-major [d', m]" : "row-major [m, d']";
         foreach (string kernel in new[] { "LinearForwardSweep.GroupKernel", "LinearReverseSweep.GroupKernel" })
-            yield return new(kernel, $"W·φ, W update (and G, compensation): W[i, j] ({layout})", MemorySpace.Global, h => h,
-                (h, i, j) => Own(i, h, columnMajor ? (long)j * h + i : (long)i * h + j), h => h);
+            yield return new(kernel, "row phases: W·φ, W update, G update, du (a warp per row)", MemorySpace.Global, Group,
+                (h, t, l) => Cooperative(h, t, l, (i, j) => (long)i * h + j), CooperativeLoops);
+        yield return new("LinearReverseSweep.GroupKernel", "(C) columns: Wᵀdȳ, Gᵀu, W and G stepped back (lanes over j)",
+            MemorySpace.Global, h => h, (h, j, i) => Own(j, h, (long)i * h + j), h => h);
+    }
+
+    /// <summary>The linear memory's row phases before: one thread per row walking it (what the model flags).</summary>
+    public static IEnumerable<AccessSite> LinearBefore()
+    {
+        foreach (string kernel in new[] { "LinearForwardSweep.GroupKernel (before)", "LinearReverseSweep.GroupKernel (before)" })
+            yield return new(kernel, "W·φ, W update (and G): W[i, j], thread i on row i (row-major)", MemorySpace.Global, h => h,
+                (h, i, j) => Own(i, h, (long)i * h + j), h => h);
     }
 }
