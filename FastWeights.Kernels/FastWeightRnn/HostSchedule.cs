@@ -21,6 +21,7 @@ internal readonly struct HostSchedule : ISweepSchedule
     public int Lane => 0;
     public int Lanes => 1;
     public float LaneSum(float partial) => partial;
+    public RowSums LaneSum(RowSums partial) => partial;
     public void LaneBarrier() { }
 
     private static Span<float> Matrix(ArrayView<float> m, long offset, int n) => HostVectorMath.Run(m, offset, n * n);

@@ -85,6 +85,9 @@ internal interface ISweepSchedule
     /// <summary>The sum of <paramref name="partial"/> over the lanes sharing a row, the same bits in each, in a fixed order.</summary>
     float LaneSum(float partial);
 
+    /// <summary><see cref="LaneSum(float)"/> of a batch of rows at once.</summary>
+    RowSums LaneSum(RowSums partial);
+
     /// <summary>Makes every write of the lanes sharing a row visible to all of them (a warp barrier; nothing for one lane).</summary>
     void LaneBarrier();
 }
@@ -177,6 +180,7 @@ internal readonly struct ThreadSchedule : ISweepSchedule
     public int Lane => 0;
     public int Lanes => 1;
     public float LaneSum(float partial) => partial;
+    public RowSums LaneSum(RowSums partial) => partial;
     public void LaneBarrier() { }
 
     public void TransposedProduct(ArrayView<float> m, long mOffset, ArrayView<float> v, long vOffset,
@@ -253,6 +257,7 @@ internal readonly struct GroupSchedule : ISweepSchedule
     public int Lane => lane;
     public int Lanes => lanes;
     public float LaneSum(float partial) => lanes > 1 ? WarpRows.Sum(partial, lanes) : partial;
+    public RowSums LaneSum(RowSums partial) => lanes > 1 ? WarpRows.Sum(partial, lanes) : partial;
 
     public void LaneBarrier()
     {
@@ -325,7 +330,7 @@ internal readonly struct GroupSchedule : ISweepSchedule
 /// <summary>
 /// The row-wise matrix operations of <see cref="ISweepSchedule"/> over row-cooperative loops (<see cref="WarpRows"/>):
 /// each row walked by <see cref="ISweepSchedule.Lanes"/> threads, lane l on columns l, l + Lanes, …; a product's row
-/// sum is <see cref="ISweepSchedule.LaneSum"/> of the lanes' partials (each in index order), written by the row's owner.
+/// sum is <see cref="ISweepSchedule.LaneSum(float)"/> of the lanes' partials (each in index order), written by the row's owner.
 /// Per element the arithmetic is <see cref="ScalarVectorMath"/>'s, so the element-wise updates equal the thread
 /// schedule's bit for bit; only the products' summation order differs (a tree over lanes).
 /// </summary>
@@ -338,16 +343,26 @@ internal static class CooperativeRows
     {
         int lane = schedule.Lane, lanes = schedule.Lanes, size = schedule.RowBlockSize;
         for (int block = schedule.RowBlockStart; block < n; block += schedule.RowBlockStride)
-            for (int r = 0; r < size && block + r < n; r++)
+            for (int r0 = 0; r0 < size && block + r0 < n; r0 += RowSums.Rows)
             {
-                int i = block + r;
-                long row = mOffset + (long)i * n;
-                float acc = 0f;
-                for (int j = lane; j < n; j += lanes)
-                    acc += m[row + j] * v[vOffset + j];
-                float total = schedule.LaneSum(acc);
-                if (lane == r)
-                    target[targetOffset + i] = accumulate ? target[targetOffset + i] + total : total;
+                // A batch of rows, reduced together (one butterfly for all of them).
+                var acc = new RowSums();
+                for (int q = 0; q < RowSums.Rows && r0 + q < size && block + r0 + q < n; q++)
+                {
+                    long row = mOffset + (long)(block + r0 + q) * n;
+                    float partial = 0f;
+                    for (int j = lane; j < n; j += lanes)
+                        partial += m[row + j] * v[vOffset + j];
+                    acc.Add(q, partial);
+                }
+                acc = schedule.LaneSum(acc);
+                int mine = lane - r0;
+                if (mine >= 0 && mine < RowSums.Rows && block + lane < n)
+                {
+                    float total = acc.Get(mine);
+                    long i = targetOffset + block + lane;
+                    target[i] = accumulate ? target[i] + total : total;
+                }
             }
     }
 

@@ -152,24 +152,34 @@ internal static class LinearForwardSweep
             // Rows (own i), first pass: v̄_i and the increment's left factor u_i (kept in own scratch for the second pass).
             float rate = a.Delta != 0 ? 1f / (1f + XMath.Exp(-a.Beta[row])) : 1f;
             float partialU = 0f;
+            // Rows in batches of RowSums.Rows, their lane sums reduced together; then each owner finishes its row.
             for (int block = blockStart; block < m; block += blockStride)
-                for (int r = 0; r < blockRows && block + r < m; r++)
+                for (int r0 = 0; r0 < blockRows && block + r0 < m; r0 += RowSums.Rows)
                 {
-                    int i = block + r;
-                    long ri = (long)i * D;
-                    float ui = a.V[valueOffset + i];
+                    var retrieved = new RowSums();
                     if (a.Delta != 0)
                     {
-                        float retrieved = 0f;
-                        for (int j = lane; j < D; j += lanes)
-                            retrieved += w[ri + j] * fk[j];
+                        for (int q = 0; q < RowSums.Rows && r0 + q < blockRows && block + r0 + q < m; q++)
+                        {
+                            long ri = (long)(block + r0 + q) * D;
+                            float partial = 0f;
+                            for (int j = lane; j < D; j += lanes)
+                                partial += w[ri + j] * fk[j];
+                            retrieved.Add(q, partial);
+                        }
                         retrieved = schedule.LaneSum(retrieved);
-                        if (lane == r)
-                            a.VBar[valueOffset + i] = retrieved;
-                        ui = rate * (ui - retrieved);
                     }
-                    if (lane == r)
+                    int mine = lane - r0;
+                    if (mine >= 0 && mine < RowSums.Rows && block + lane < m)
                     {
+                        int i = block + lane;
+                        float ui = a.V[valueOffset + i];
+                        if (a.Delta != 0)
+                        {
+                            float value = retrieved.Get(mine);
+                            a.VBar[valueOffset + i] = value;
+                            ui = rate * (ui - value);
+                        }
                         u[i] = ui;
                         partialU += XMath.Abs(ui);
                     }
@@ -196,34 +206,42 @@ internal static class LinearForwardSweep
             // Second pass: W_i += u_i φ̃(k)ᵀ, y_i = W_i · φ̃(q), and ‖W_t‖₁ for the next decisions.
             float partialW = 0f;
             for (int block = blockStart; block < m; block += blockStride)
-                for (int r = 0; r < blockRows && block + r < m; r++)
+                for (int r0 = 0; r0 < blockRows && block + r0 < m; r0 += RowSums.Rows)
                 {
-                    int i = block + r;
-                    long ri = (long)i * D;
-                    if (a.StoreAll != 0)
+                    var outputs = new RowSums();
+                    for (int q = 0; q < RowSums.Rows && r0 + q < blockRows && block + r0 + q < m; q++)
                     {
-                        long stored = ((long)s * T + t) * md + ri;
+                        int i = block + r0 + q;
+                        long ri = (long)i * D;
+                        if (a.StoreAll != 0)
+                        {
+                            long stored = ((long)s * T + t) * md + ri;
+                            for (int j = lane; j < D; j += lanes)
+                                a.History[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
+                        }
+                        if (anchorSlot >= 0 && anchorSlot < slots)
+                        {
+                            long stored = (long)anchorSlot * md + ri;
+                            for (int j = lane; j < D; j += lanes)
+                                anchors[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
+                        }
+                        float ui = u[i];   // the owner's, from the first pass: the Sum above fenced it
+                        float o = 0f;
                         for (int j = lane; j < D; j += lanes)
-                            a.History[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
+                        {
+                            float wij = CompensatedSum.Add(w[ri + j], ui * fk[j], wLoss, ri + j, comp);
+                            w[ri + j] = wij;
+                            o += wij * fq[j];
+                            partialW += XMath.Abs(wij);
+                        }
+                        outputs.Add(q, o);
                     }
-                    if (anchorSlot >= 0 && anchorSlot < slots)
+                    outputs = schedule.LaneSum(outputs);
+                    int mine = lane - r0;
+                    if (mine >= 0 && mine < RowSums.Rows && block + lane < m)
                     {
-                        long stored = (long)anchorSlot * md + ri;
-                        for (int j = lane; j < D; j += lanes)
-                            anchors[stored + j] = CompensatedSum.Value(w[ri + j], wLoss, ri + j, comp);
-                    }
-                    float ui = u[i];   // the owner's, from the first pass: the Sum above fenced it
-                    float o = 0f;
-                    for (int j = lane; j < D; j += lanes)
-                    {
-                        float wij = CompensatedSum.Add(w[ri + j], ui * fk[j], wLoss, ri + j, comp);
-                        w[ri + j] = wij;
-                        o += wij * fq[j];
-                        partialW += XMath.Abs(wij);
-                    }
-                    float yi = schedule.LaneSum(o) * outputScale;
-                    if (lane == r)
-                    {
+                        int i = block + lane;
+                        float yi = outputs.Get(mine) * outputScale;
                         a.Y[valueOffset + i] = yi;
                         if (a.KeepsZ != 0)
                             a.Outputs[valueOffset + i] = yi;

@@ -70,12 +70,12 @@ internal static class LinearReverseSweep
         for (int block = blockStart; block < m; block += blockStride)
             for (int r = 0; r < blockRows && block + r < m; r++)
                 for (int j = lane; j < D; j += lanes)
-            {
-                long ij = (long)(block + r) * D + j;
-                w[ij] = a.FinalW[s * md + ij];
-                CompensatedSum.Copy(wLoss, ij, a.FinalWLoss, s * md + ij, comp);
-                g[ij] = a.HasDwT != 0 ? a.DwT[s * md + ij] : 0f;
-            }
+                {
+                    long ij = (long)(block + r) * D + j;
+                    w[ij] = a.FinalW[s * md + ij];
+                    CompensatedSum.Copy(wLoss, ij, a.FinalWLoss, s * md + ij, comp);
+                    g[ij] = a.HasDwT != 0 ? a.DwT[s * md + ij] : 0f;
+                }
         if (keepsZ)
             for (int j = first; j < D; j += stride)
             {
@@ -149,38 +149,46 @@ internal static class LinearReverseSweep
             // (B) Rows, own i.
             float rate = delta ? 1f / (1f + XMath.Exp(-a.Beta[row])) : 1f;
             float partialDen = 0f, partialRate = 0f;
+            // Rows in batches of RowSums.Rows: every lane updates its columns of G and adds its part of du; the batch's
+            // lane sums are reduced together; then each owner finishes its row.
             for (int block = blockStart; block < m; block += blockStride)
-                for (int r = 0; r < blockRows && block + r < m; r++)
+                for (int r0 = 0; r0 < blockRows && block + r0 < m; r0 += RowSums.Rows)
                 {
-                    int i = block + r;
-                    long ri = (long)i * D;
-                    bool owner = lane == r;
-                    float dyi = a.Dy[valueOffset + i];
-                    if (keepsZ)
+                    var duSums = new RowSums();
+                    for (int n = 0; n < RowSums.Rows && r0 + n < blockRows && block + r0 + n < m; n++)
                     {
-                        // y = o/den: dL/d den = −Σ_i dy_i y_i / den.
-                        if (owner)
+                        int i = block + r0 + n;
+                        long ri = (long)i * D;
+                        float dyi = a.Dy[valueOffset + i];
+                        if (keepsZ)
+                            dyi *= outputScale;
+                        // G_t gains the output's term dȳ φ̃(q)ᵀ; then du = G_t φ̃(k).
+                        float partial = 0f;
+                        for (int j = lane; j < D; j += lanes)
+                        {
+                            float gij = g[ri + j] + dyi * q[j];
+                            g[ri + j] = gij;
+                            partial += gij * k[j];
+                        }
+                        duSums.Add(n, partial);
+                    }
+                    duSums = schedule.LaneSum(duSums);
+                    int mine = lane - r0;
+                    if (mine >= 0 && mine < RowSums.Rows && block + lane < m)
+                    {
+                        int i = block + lane;
+                        float dyi = a.Dy[valueOffset + i];
+                        if (keepsZ)
+                        {
+                            // y = o/den: dL/d den = −Σ_i dy_i y_i / den.
                             partialDen += dyi * a.Outputs[valueOffset + i];
-                        dyi *= outputScale;
-                    }
-                    float vi = a.V[valueOffset + i];
-                    float residual = delta ? vi - a.VBar[valueOffset + i] : vi;
-                    if (owner)
-                    {
+                            dyi *= outputScale;
+                        }
                         dOut[i] = dyi;
+                        float vi = a.V[valueOffset + i];
+                        float residual = delta ? vi - a.VBar[valueOffset + i] : vi;
                         u[i] = delta ? rate * residual : vi;
-                    }
-                    // G_t gains the output's term dȳ φ̃(q)ᵀ; then du = G_t φ̃(k).
-                    float dui = 0f;
-                    for (int j = lane; j < D; j += lanes)
-                    {
-                        float gij = g[ri + j] + dyi * q[j];
-                        g[ri + j] = gij;
-                        dui += gij * k[j];
-                    }
-                    dui = schedule.LaneSum(dui);
-                    if (owner)
-                    {
+                        float dui = duSums.Get(mine);
                         du[i] = dui;
                         a.Dv[valueOffset + i] = delta ? rate * dui : dui;
                         partialRate += dui * residual;
