@@ -3,7 +3,7 @@ using FastWeights.Model.Ops;
 using FastWeights.Model.Training;
 using ILGPU;
 using ILGPU.Runtime;
-using static FastWeights.Kernels.Compilation.KernelCatalog;
+using static FastWeights.Kernels.Compilation.KernelEntries;
 
 namespace FastWeights.Model;
 
@@ -35,5 +35,5 @@ internal static class ModelKernelCatalog
     public static IReadOnlyList<KernelEntry> All { get; } = Collect(typeof(ModelKernelCatalog));
 
     /// <summary>Every kernel the library loads: FastWeights.Kernels' catalog, then this one.</summary>
-    public static IReadOnlyList<KernelEntry> Library { get; } = [.. KernelCatalog.All, .. All];
+    public static IReadOnlyList<KernelEntry> Library { get; } = [.. KernelEntries.Library, .. All];
 }

@@ -21,18 +21,21 @@ internal static class BenchCli
         root.Add(KernelsCommand.Create());
         root.Add(GpuCheck.GpuCheckCommand.Create());
         root.Add(Ptx.PtxCommand.Create());
+        root.Add(PlotCommand.Create());
         return root;
     }
 
     /// <summary>
     /// Parses and runs <paramref name="args"/>; output and errors go to the given writers (the console when null).
     /// A parse error (unknown option, missing or malformed value) is reported like every other expected failure: one line
-    /// <c>COMMAND: error: …</c> on stderr and exit code 1, without the help text.
+    /// <c>COMMAND: error: …</c> on stderr and exit code 1, without the help text. No arguments at all print the help (the
+    /// commands and their one-line descriptions) on stdout and return 0: asking for nothing is taken as asking what there is.
     /// </summary>
     /// <returns>The process exit code: 0 on success.</returns>
     public static int Invoke(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
         var root = Create();
+        if (args.Length == 0) args = ["--help"];
         ParseResult parse = root.Parse(args);
         var config = new InvocationConfiguration();
         if (output is not null) config.Output = output;

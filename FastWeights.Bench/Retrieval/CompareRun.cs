@@ -13,6 +13,9 @@ namespace FastWeights.Bench.Retrieval;
 /// </summary>
 internal static class CompareRun
 {
+    /// <summary>The comparison figure in the compare folder (also what `plot` redraws).</summary>
+    public const string PlotFile = "compare.png";
+
     public static int Execute(TrainSettings settings, IReadOnlyList<RecurrentKind> kinds, TextWriter stdout)
     {
         string root = settings.OutputDirectory ?? Path.Combine("runs", $"compare-R{settings.Hidden}");
@@ -47,7 +50,7 @@ internal static class CompareRun
 
         var runs = outcomes.Select(o => new KeyValuePair<string, IReadOnlyList<MetricsRecord>>(
             RetrievalModelConfig.KindName(o.Kind), MetricsLog.Load(Path.Combine(o.Outcome.RunDirectory, MetricsLog.FileName)))).ToList();
-        string plot = Path.Combine(root, "compare.png");
+        string plot = Path.Combine(root, PlotFile);
         ComparePlot.Save(plot, runs, $"Associative retrieval, K={settings.Pairs}, R={settings.Hidden}");
 
         var table = new StringBuilder();

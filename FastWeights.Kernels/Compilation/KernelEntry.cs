@@ -4,7 +4,7 @@ using ILGPU.Runtime;
 namespace FastWeights.Kernels.Compilation;
 
 /// <summary>How a kernel's threads are grouped, which decides how it is loaded and compiled.</summary>
-internal enum KernelGrouping
+public enum KernelGrouping
 {
     /// <summary>Loaded with <c>LoadKernel</c>: the launch gives the group size (the group schedules' sweeps).</summary>
     Explicit,
@@ -19,7 +19,7 @@ internal enum KernelGrouping
 /// The PTX check (docs/gpu.md) compiles every entry; the layers load their kernels only through entries, so a kernel
 /// the library launches is a kernel the check compiles.
 /// </summary>
-internal abstract class KernelEntry
+public abstract class KernelEntry
 {
     private protected KernelEntry(MethodInfo method, KernelGrouping grouping, int requiredGroupSize)
     {
@@ -51,7 +51,7 @@ internal abstract class KernelEntry
 
 /// <summary>A catalog entry with its loader; <see cref="Load"/> compiles once per accelerator.</summary>
 /// <typeparam name="TLauncher">The launcher delegate ILGPU returns for this kernel.</typeparam>
-internal sealed class KernelEntry<TLauncher> : KernelEntry where TLauncher : Delegate
+public sealed class KernelEntry<TLauncher> : KernelEntry where TLauncher : Delegate
 {
     private readonly Func<Accelerator, TLauncher> loader;
 

@@ -21,13 +21,14 @@ namespace FastWeights.Kernels.Host;
 /// tier-0 code until the runtime re-compiles it, which made a short benchmark 3–4× slower. The element-wise operations round exactly as the scalar loops do (no fused
 /// multiply–add), so a forward's update and the rebuild that undoes it agree with the other schedules' arithmetic.
 /// </remarks>
-internal readonly struct HostVectorMath : IVectorMath
+public readonly struct HostVectorMath : IVectorMath
 {
     /// <summary>The n elements of <paramref name="view"/> from <paramref name="offset"/> as a span (no copy).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Span<float> Run(ArrayView<float> view, long offset, int n) =>
         n == 0 ? Span<float>.Empty : MemoryMarshal.CreateSpan(ref view[offset], n);
 
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Dot(ArrayView<float> x, long xOffset, ArrayView<float> y, long yOffset, int n) =>
         Dot(Run(x, xOffset, n), Run(y, yOffset, n));
@@ -61,10 +62,12 @@ internal readonly struct HostVectorMath : IVectorMath
         return sum;
     }
 
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Axpy(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, int n) =>
         ScaleAdd(Run(y, yOffset, n), 1f, a, Run(x, xOffset, n), scale: false);
 
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void ScaleAdd(ArrayView<float> y, long yOffset, float alpha, float beta, ArrayView<float> x, long xOffset, int n) =>
         ScaleAdd(Run(y, yOffset, n), alpha, beta, Run(x, xOffset, n), scale: true);
@@ -95,6 +98,7 @@ internal readonly struct HostVectorMath : IVectorMath
             y[k] = scale ? alpha * y[k] + beta * x[k] : y[k] + beta * x[k];
     }
 
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SubtractScaledDivide(ArrayView<float> y, long yOffset, float a, ArrayView<float> x, long xOffset, float divisor, int n) =>
         SubtractScaledDivide(Run(y, yOffset, n), a, Run(x, xOffset, n), divisor);
@@ -117,6 +121,7 @@ internal readonly struct HostVectorMath : IVectorMath
             ys[k] = (ys[k] - a * xs[k]) / divisor;
     }
 
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scale(ArrayView<float> y, long yOffset, float alpha, int n)
     {
@@ -133,10 +138,12 @@ internal readonly struct HostVectorMath : IVectorMath
             ys[k] *= alpha;
     }
 
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Copy(ArrayView<float> target, long targetOffset, ArrayView<float> source, long sourceOffset, int n) =>
         Run(source, sourceOffset, n).CopyTo(Run(target, targetOffset, n));
 
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Fill(ArrayView<float> y, long yOffset, float value, int n) => Run(y, yOffset, n).Fill(value);
 }

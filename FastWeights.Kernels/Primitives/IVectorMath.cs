@@ -14,7 +14,7 @@ namespace FastWeights.Kernels.Primitives;
 /// no sub-views are formed on the hot path. The two implementations may round differently (SIMD partial sums), each
 /// deterministically: the same inputs give the same bits on the same machine.
 /// </remarks>
-internal interface IVectorMath
+public interface IVectorMath
 {
     /// <summary>Σ_k x[xOffset + k]·y[yOffset + k] for k &lt; n.</summary>
     float Dot(ArrayView<float> x, long xOffset, ArrayView<float> y, long yOffset, int n);

@@ -7,7 +7,7 @@ namespace FastWeights.Kernels.Validation;
 /// Argument checks done once at the public boundary, before any kernel is launched, so a bad call
 /// never touches the caller's buffers. Every exception names the argument.
 /// </summary>
-internal static class ViewChecks
+public static class ViewChecks
 {
     /// <summary>A view that must be present, of exactly <paramref name="length"/> elements, on <paramref name="accelerator"/>.</summary>
     public static void Required<T>(ArrayView<T> view, string name, long length, string shape, Accelerator accelerator)
