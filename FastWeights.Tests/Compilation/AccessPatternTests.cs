@@ -8,7 +8,7 @@ namespace FastWeights.Tests.Compilation;
 /// <summary>
 /// The access-pattern model (docs/gpu.md §3) held to its bounds for every H in {16, 32, 50, 64, 96, 128, 256, 512}:
 /// shared memory at most 2-way bank-conflicted; global memory within one sector of the fewest its distinct words can
-/// occupy (the one allowed extra is an unaligned start). The LSTM and HyperLSTM group sweeps meet them with their
+/// occupy (the one allowed extra is an unaligned start). The LSTM, HyperLSTM and GRU group sweeps meet them with their
 /// column-major forward copies; the model flags the layout they had before, and the fast-weight RNN's and linear
 /// memory's current layouts.
 /// </summary>
@@ -35,7 +35,7 @@ public sealed class AccessPatternTests
     private static bool IsDzGather(AccessSite site) => site.Name.StartsWith("dz = W_dᵀ dd", StringComparison.Ordinal);
 
     private static IEnumerable<AccessSite> NewLayouts() =>
-        AccessSites.Lstm(new ColumnMajor()).Concat(AccessSites.HyperLstm(new ColumnMajor()));
+        AccessSites.Lstm(new ColumnMajor()).Concat(AccessSites.HyperLstm(new ColumnMajor())).Concat(AccessSites.Gru(new ColumnMajor()));
 
     public static IEnumerable<TestCaseData> NewLayoutCases() =>
         from site in NewLayouts()
@@ -43,7 +43,7 @@ public sealed class AccessPatternTests
         select new TestCaseData(site, h).SetName($"{site.Kernel}: {site.Name} @H={h}");
 
     [TestCaseSource(nameof(NewLayoutCases))]
-    public void LstmAndHyperLstmGroupSweeps_MeetTheBounds(AccessSite site, int h)
+    public void LstmHyperLstmAndGruGroupSweeps_MeetTheBounds(AccessSite site, int h)
     {
         var c = AccessPatternModel.Evaluate(site, h);
         if (IsDzGather(site))
@@ -66,6 +66,17 @@ public sealed class AccessPatternTests
         }
         var wh = AccessPatternModel.Evaluate(old[0], 128);
         Assert.That((wh.Sectors, wh.FewestSectors), Is.EqualTo((32, 4)), "a warp's 32 rows 128 floats apart: one sector each");
+    }
+
+    /// <summary>The GRU's forward read along rows of the row-major W_h would cost 32 sectors where 4 suffice: why the layer copies it column-major.</summary>
+    [Test]
+    public void TheModel_FlagsARowMajorGruForward()
+    {
+        var rowMajor = AccessSites.Gru(new RowMajor()).Where(s => s.Name.Contains("(RowMajor)", StringComparison.Ordinal)
+            && s.Kernel.Contains("Forward", StringComparison.Ordinal)).ToArray();
+        Assert.That(rowMajor, Has.Length.EqualTo(2));
+        foreach (var site in rowMajor)
+            Assert.That(Within(site, AccessPatternModel.Evaluate(site, 128)), Is.False, site.ToString());
     }
 
     /// <summary>
@@ -144,7 +155,7 @@ public sealed class AccessPatternTests
                 s.AppendLine($"| {site.Kernel} | {site.Name} | {site.Space} | " + string.Join(" | ", AccessPatternModel.HiddenSizes.Select(h => Cell(site, h))) + " |");
             s.AppendLine();
         }
-        Block("LSTM and HyperLSTM group sweeps, new layout (column-major forward copies):", NewLayouts());
+        Block("LSTM, HyperLSTM and GRU group sweeps, new layout (column-major forward copies):", NewLayouts());
         Block("Their forward matrix reads before (row-major):",
             AccessSites.Lstm(new RowMajor()).Concat(AccessSites.HyperLstm(new RowMajor()))
                 .Where(x => x.Name.Contains("(RowMajor)", StringComparison.Ordinal) && x.Kernel.Contains("Forward", StringComparison.Ordinal)));
