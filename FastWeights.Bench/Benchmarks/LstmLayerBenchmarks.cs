@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Gru;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Kernels.Lstm;
 using ILGPU;
@@ -8,13 +9,14 @@ using ILGPU.Runtime;
 namespace FastWeights.Bench.Benchmarks;
 
 /// <summary>
-/// Forward and a training step (forward + backward) of the LSTM baselines beside the fast-weight layer: the
-/// layer-normalised LSTM (<c>LstmLn</c>) and the HyperLSTM (<c>HyperLstm</c>, N_h = 16, N_z = 4), over the same
-/// (B, T, H) grid and I as <see cref="FastWeightLayerBenchmarks"/> (docs/lstm.md).
+/// Forward and a training step (forward + backward) of the gated baselines beside the fast-weight layer: the
+/// layer-normalised LSTM (<c>LstmLn</c>), the HyperLSTM (<c>HyperLstm</c>, N_h = 16, N_z = 4) and the layer-normalised
+/// GRU (<c>GruLn</c>), over the same (B, T, H) grid and I as <see cref="FastWeightLayerBenchmarks"/> (docs/lstm.md,
+/// docs/gru.md).
 /// </summary>
 /// <remarks>
 /// No backward-only method: a HyperLSTM backward consumes its forward's tape (docs/lstm.md §8.4), so it cannot be
-/// repeated alone. S is fixed at 1 (the LSTMs have no inner steps); it is a parameter so the "Device bytes" column
+/// repeated alone. S is fixed at 1 (these layers have no inner steps); it is a parameter so the "Device bytes" column
 /// identifies these cases the same way as the fast-weight suite's.
 /// </remarks>
 public class LstmLayerBenchmarks
@@ -34,7 +36,7 @@ public class LstmLayerBenchmarks
     [ParamsSource(nameof(Accelerators))]
     public string Accelerator { get; set; } = KernelBenchmarkEnvironment.Cpu;
 
-    /// <summary>LstmLn or HyperLstm.</summary>
+    /// <summary>LstmLn, HyperLstm or GruLn.</summary>
     [ParamsSource(nameof(Variants))]
     public string Variant { get; set; } = "LstmLn";
 
@@ -60,7 +62,7 @@ public class LstmLayerBenchmarks
 
     public static IEnumerable<string> Accelerators => [KernelBenchmarkEnvironment.Current];
 
-    public static IEnumerable<string> Variants => ["LstmLn", "HyperLstm"];
+    public static IEnumerable<string> Variants => ["LstmLn", "HyperLstm", "GruLn"];
 
     public static IEnumerable<int> Batches => KernelBenchmarkGrid.Current.Batches;
 
@@ -84,7 +86,8 @@ public class LstmLayerBenchmarks
             {
                 "LstmLn" => SetUpLstm(device.Accelerator),
                 "HyperLstm" => SetUpHyperLstm(device.Accelerator),
-                _ => throw new ArgumentException($"unknown variant '{Variant}'; expected LstmLn or HyperLstm."),
+                "GruLn" => SetUpGru(device.Accelerator),
+                _ => throw new ArgumentException($"unknown variant '{Variant}'; expected LstmLn, HyperLstm or GruLn."),
             };
             DeviceBytesColumn.Record(typeof(LstmLayerBenchmarks),
                 [("Accelerator", Accelerator), ("Variant", Variant), ("B", B), ("T", T), ("I", I), ("H", H), ("S", S)], bytes);
@@ -151,6 +154,27 @@ public class LstmLayerBenchmarks
         var ws = layer.CreateWorkspace(B, T);
         forward = () => layer.Forward(stream!, ws, y, hT, cT, x, default, default, p, B, T);
         backward = () => layer.Backward(stream!, ws, dx, default, default, g, dy, default, default, x, p, B, T);
+        dispose = () => { ws.Dispose(); layer.Dispose(); };
+        return ws.AllocatedBytes;
+    }
+
+    private long SetUpGru(Accelerator accelerator)
+    {
+        var rng = new Random(1);
+        long G = 3L * H;
+        var p = new GruParameters(Random(accelerator, rng, G * H, 1f / MathF.Sqrt(H)), Random(accelerator, rng, G * I, 1f / MathF.Sqrt(I)),
+            Random(accelerator, rng, G, 0.1f, 1f), Random(accelerator, rng, G, 0.1f), Random(accelerator, rng, G, 0.1f, 1f), Random(accelerator, rng, G, 0.1f));
+        var g = new GruParameterGradients(Zeros(accelerator, G * H), Zeros(accelerator, G * I), Zeros(accelerator, G), Zeros(accelerator, G),
+            Zeros(accelerator, G), Zeros(accelerator, G));
+        var x = Random(accelerator, rng, (long)B * T * I, 1f);
+        var dy = Random(accelerator, rng, (long)B * T * H, 1f);
+        var y = Zeros(accelerator, (long)B * T * H);
+        var hT = Zeros(accelerator, (long)B * H);
+        var dx = Zeros(accelerator, (long)B * T * I);
+        var layer = new GruLayer(accelerator, new GruOptions { InputSize = I, HiddenSize = H });
+        var ws = layer.CreateWorkspace(B, T);
+        forward = () => layer.Forward(stream!, ws, y, hT, x, default, p, B, T);
+        backward = () => layer.Backward(stream!, ws, dx, default, g, dy, default, x, p, B, T);
         dispose = () => { ws.Dispose(); layer.Dispose(); };
         return ws.AllocatedBytes;
     }

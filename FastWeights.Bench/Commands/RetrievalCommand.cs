@@ -21,7 +21,7 @@ internal static class RetrievalCommand
     /// </summary>
     private sealed class TrainOptions(TrainSettings defaults)
     {
-        public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum.", DefaultValueFactory = _ => "fw" };
+        public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum | gru-ln.", DefaultValueFactory = _ => "fw" };
         public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => Defaults.Heads };
         public readonly Option<string> FeatureMap = new("--feature-map") { Description = "φ of the DPFP block (dpfp-*): dpfp1 | dpfp2 | dpfp3 | elu_plus_one | identity.", DefaultValueFactory = _ => "dpfp1" };
         public readonly Option<int> FeedForward = new("--feed-forward") { Description = "Feed-forward width of the DPFP block (dpfp-*).", DefaultValueFactory = _ => Defaults.FeedForward };
@@ -224,7 +224,7 @@ internal static class RetrievalCommand
     private static Command CreateCompare()
     {
         var options = new TrainOptions(CompareDefaults);
-        var models = new Option<string>("--models") { Description = "Comma-separated models to train.", DefaultValueFactory = _ => "fw,rnn-ln,control,lstm-ln,hyperlstm,dpfp-delta,dpfp-sum" };
+        var models = new Option<string>("--models") { Description = "Comma-separated models to train.", DefaultValueFactory = _ => "fw,rnn-ln,control,lstm-ln,hyperlstm,dpfp-delta,dpfp-sum,gru-ln" };
         var command = new Command("compare", "Train several models with the same settings and draw them on one plot with a table (like the paper's Table 1).") { models };
         options.AddTo(command);
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>

@@ -11,7 +11,7 @@ namespace FastWeights.Bench.GpuCheck;
 /// device under test, with both schedules of the matrix form and with the attention form, for a fixed list of shapes,
 /// and compares every output and gradient with the same call on the ILGPU CPU accelerator (matrix form, thread
 /// schedule); then the same for the group schedules of the linear fast-weight memory (<see cref="LinearGpuCheck"/>) and of
-/// the LSTM-LN and HyperLSTM (<see cref="LstmGpuCheck"/>), and one training batch of every retrieval model
+/// the LSTM-LN and HyperLSTM (<see cref="LstmGpuCheck"/>), of the GRU-LN (<see cref="GruGpuCheck"/>), and one training batch of every retrieval model
 /// (<see cref="ModelGpuCheck"/>). Prints one <c>PASS</c>/<c>FAIL</c> line per (shape, variant) with the relative L2 error of each tensor and
 /// where A and Ā lived, then a summary line. Exit code 0 when all pass, 2 when any fails.
 /// </summary>
@@ -107,6 +107,10 @@ internal static class GpuCheckCommand
             var (lstmPassed, lstmFailed) = LstmGpuCheck.Run(group, reference, quick, stdout);
             passed += lstmPassed;
             failed += lstmFailed;
+            stdout.WriteLine($"gpu-check: GRU-LN, group schedule on {group.Describe()} vs the thread schedule on the reference");
+            var (gruPassed, gruFailed) = GruGpuCheck.Run(group, reference, quick, stdout);
+            passed += gruPassed;
+            failed += gruFailed;
             stdout.WriteLine($"gpu-check: the retrieval models, one training batch on {group.Describe()} vs the reference");
             var (modelPassed, modelFailed) = ModelGpuCheck.Run(group, reference, quick, stdout);
             passed += modelPassed;

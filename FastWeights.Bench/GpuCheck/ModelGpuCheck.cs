@@ -8,7 +8,7 @@ namespace FastWeights.Bench.GpuCheck;
 
 /// <summary>
 /// The <c>gpu-check</c> part for whole models: one training batch of each retrieval model (fw, rnn-ln, control,
-/// lstm-ln, hyperlstm, dpfp-delta, dpfp-sum; docs/retrieval.md) on the device under test against the same model with the
+/// lstm-ln, hyperlstm, dpfp-delta, dpfp-sum, gru-ln; docs/retrieval.md) on the device under test against the same model with the
 /// same parameters and batch on the ILGPU CPU accelerator: the loss, then every parameter's gradient. This runs every
 /// model op (embedding, dense, layer norm, add, token shift, last step, softmax cross-entropy) and every recurrent kind
 /// with the schedules the device picks by default, so it stands in for the model ops' NUnit Gpu tests on a machine

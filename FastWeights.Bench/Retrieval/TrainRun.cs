@@ -92,13 +92,14 @@ internal static class TrainRun
         var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
         using var device = LayerCommand.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
         // A lower bound of what the model allocates: per layer, the R×R recurrent matrices — one for the RNN kinds, the
-        // four gates' for the LSTMs, the q, k, v projections for the DPFP block — with their gradients and Adam's two
+        // four gates' for the LSTMs, the three blocks' for the GRU, the q, k, v projections for the DPFP block — with their gradients and Adam's two
         // moments (16 bytes per weight). A size far beyond memory is refused here, before the OS would kill the process
         // touching memory it overcommitted; one near the limit that still fails to allocate is caught below.
         string sizeOptions = $"--hidden {config.Hidden} --layers {config.Layers} (parameters, gradients and Adam's moments)";
         int squareMatrices = config.Kind switch
         {
             RecurrentKind.Lstm or RecurrentKind.HyperLstm => 4,
+            RecurrentKind.GruLn => 3,
             RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => 3,
             _ => 1,
         };
@@ -166,7 +167,7 @@ internal static class TrainRun
         // S, λ and η belong to the fast-weight RNN kernels; the other kinds report their own sizes instead.
         string sizes = config.Kind switch
         {
-            RecurrentKind.Lstm => "",
+            RecurrentKind.Lstm or RecurrentKind.GruLn => "",
             RecurrentKind.HyperLstm => $" N_h={config.HyperHidden} N_z={config.HyperEmbedding}",
             RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
             _ => $" S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)}",

@@ -1,5 +1,6 @@
 using FastWeights.Kernels.Baselines;
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Gru;
 using FastWeights.Kernels.Host;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Kernels.LinearFastWeights;
@@ -71,6 +72,12 @@ internal static class KernelCatalog
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LstmReverseSweepArgs>> LstmReverseThread = AutoGrouped<LstmReverseSweepArgs>(LstmReverseSweep.ThreadKernel);
     public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, LstmReverseSweepArgs>> LstmReverseGroup = Grouped<LstmReverseSweepArgs>(LstmReverseSweep.GroupKernel);
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, NormParameterGradientArgs>> NormGradient = AutoGrouped<NormParameterGradientArgs>(NormParameterGradient.Kernel);
+
+    // The LN-GRU.
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, GruForwardSweepArgs>> GruForwardThread = AutoGrouped<GruForwardSweepArgs>(GruForwardSweep.ThreadKernel);
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, GruForwardSweepArgs>> GruForwardGroup = Grouped<GruForwardSweepArgs>(GruForwardSweep.GroupKernel);
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, GruReverseSweepArgs>> GruReverseThread = AutoGrouped<GruReverseSweepArgs>(GruReverseSweep.ThreadKernel);
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, GruReverseSweepArgs>> GruReverseGroup = Grouped<GruReverseSweepArgs>(GruReverseSweep.GroupKernel);
 
     // The HyperLSTM.
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, HyperLstmForwardSweepArgs>> HyperForwardThread = AutoGrouped<HyperLstmForwardSweepArgs>(HyperLstmForwardSweep.ThreadKernel);

@@ -2,7 +2,7 @@ namespace FastWeights.Model.Layers;
 
 /// <summary>
 /// The sequence layers compared in the retrieval experiment: three through the fast-weight RNN kernels, the LSTM
-/// baselines through their own (docs/lstm.md), two through the linear-transformer fast-weight memory.
+/// and GRU baselines through their own (docs/lstm.md, docs/gru.md), two through the linear-transformer fast-weight memory.
 /// </summary>
 public enum RecurrentKind
 {
@@ -27,4 +27,7 @@ public enum RecurrentKind
 
     /// <summary>dpfp-sum: the same block with the sum rule (a linear transformer with the DPFP feature map).</summary>
     DpfpSum = 6,
+
+    /// <summary>GRU-LN: the layer-normalised GRU of the TensorFlow reimplementations of Ba et al. 2016 (docs/gru.md).</summary>
+    GruLn = 7,
 }

@@ -24,6 +24,7 @@ public static class RecurrentModules
             RecurrentKind.FastWeights or RecurrentKind.LayerNormRnn or RecurrentKind.Control => new RecurrentLayer(accelerator, name,
                 RecurrentLayer.OptionsFor(config.Kind, input, config.Hidden, config.InnerSteps, config.Decay, config.FastLearningRate), maxBatch, maxTime),
             RecurrentKind.Lstm => new LstmRecurrentLayer(accelerator, name, input, config.Hidden, maxBatch, maxTime),
+            RecurrentKind.GruLn => new GruRecurrentLayer(accelerator, name, input, config.Hidden, maxBatch, maxTime),
             RecurrentKind.HyperLstm => new HyperLstmRecurrentLayer(accelerator, name, input, config.Hidden, config.HyperHidden,
                 config.HyperEmbedding, maxBatch, maxTime),
             RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => new DpfpEncoder(accelerator, name, input, config.AttentionOptions,

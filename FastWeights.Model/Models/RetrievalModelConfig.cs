@@ -78,7 +78,7 @@ public sealed record RetrievalModelConfig
             throw new ArgumentOutOfRangeException(nameof(FastLearningRate), FastLearningRate, "FastLearningRate must be finite and ≥ 0.");
     }
 
-    /// <summary>The model name used on the command line: fw, rnn-ln, control, lstm-ln, hyperlstm, dpfp-delta, dpfp-sum.</summary>
+    /// <summary>The model name used on the command line: fw, rnn-ln, control, lstm-ln, hyperlstm, dpfp-delta, dpfp-sum, gru-ln.</summary>
     public static string KindName(RecurrentKind kind) => kind switch
     {
         RecurrentKind.FastWeights => "fw",
@@ -88,10 +88,11 @@ public sealed record RetrievalModelConfig
         RecurrentKind.HyperLstm => "hyperlstm",
         RecurrentKind.DpfpDelta => "dpfp-delta",
         RecurrentKind.DpfpSum => "dpfp-sum",
+        RecurrentKind.GruLn => "gru-ln",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>Parses fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum.</summary>
+    /// <summary>Parses fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum | gru-ln.</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
     public static RecurrentKind ParseKind(string name) => name switch
     {
@@ -102,7 +103,8 @@ public sealed record RetrievalModelConfig
         "hyperlstm" => RecurrentKind.HyperLstm,
         "dpfp-delta" => RecurrentKind.DpfpDelta,
         "dpfp-sum" => RecurrentKind.DpfpSum,
-        _ => throw new ArgumentException($"unknown model '{name}'; expected fw, rnn-ln, control, lstm-ln, hyperlstm, dpfp-delta or dpfp-sum.", nameof(name)),
+        "gru-ln" => RecurrentKind.GruLn,
+        _ => throw new ArgumentException($"unknown model '{name}'; expected fw, rnn-ln, control, lstm-ln, hyperlstm, dpfp-delta, dpfp-sum or gru-ln.", nameof(name)),
     };
 
     /// <summary>String metadata for checkpoints (prefix <c>arch.</c>).</summary>

@@ -10,6 +10,7 @@ public sealed class LstmBenchmarksTests
 {
     [TestCase("LstmLn")]
     [TestCase("HyperLstm")]
+    [TestCase("GruLn")]
     public void EveryMethodRunsAndRecordsDeviceBytes(string variant)
     {
         var grid = KernelBenchmarkGrid.Cpu;
@@ -39,7 +40,7 @@ public sealed class LstmBenchmarksTests
         {
             Environment.SetEnvironmentVariable(KernelBenchmarkEnvironment.Variable, "cpu");
             var cases = BenchmarkConverter.TypeToBenchmarks(typeof(LstmLayerBenchmarks), KernelBenchmarkConfig.Create()).BenchmarksCases;
-            Assert.That(cases, Has.Length.EqualTo(2 * 2 * 2 * 2 * 2)); // methods × variants × B × T × H
+            Assert.That(cases, Has.Length.EqualTo(2 * 3 * 2 * 2 * 2)); // methods × variants × B × T × H
         }
         finally
         {

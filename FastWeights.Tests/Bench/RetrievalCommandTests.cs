@@ -105,6 +105,23 @@ public sealed class RetrievalCommandTests
         Assert.That(eval.Out, Does.Contain($"{model} R=8"));
     }
 
+    /// <summary>`retrieval train --model gru-ln` trains, checkpoints its kind, and eval rebuilds the GRU-LN from the checkpoint.</summary>
+    [Test]
+    public void GruLnTrainsAndEvalReadsItsKindFromTheCheckpoint()
+    {
+        string run = Path.Combine(root, "gru-ln");
+        var (code, output, error) = Invoke(["retrieval", "train", "--out", run, .. Tiny, "--model", "gru-ln"]);
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("retrieval: gru-ln R=8"));
+        var metadata = FastWeights.Model.Training.Checkpoint.ReadMetadata(Path.Combine(run, "checkpoint"));
+        Assert.That(metadata["arch.kind"], Is.EqualTo("gru-ln"));
+
+        // eval takes no architecture options: a wrong rebuild would fail to load the checkpoint's tensors.
+        var eval = Invoke("retrieval", "eval", "--checkpoint", run, "--accelerator", "cpu");
+        Assert.That(eval.Code, Is.EqualTo(0), eval.Err);
+        Assert.That(eval.Out, Does.Contain("gru-ln R=8"));
+    }
+
     [TestCase("--feature-map", "dpfp9", "--feature-map")]
     [TestCase("--heads", "3", "Heads")]
     [TestCase("--lr-decay", "sometimes", "--lr-decay")]

@@ -8,7 +8,7 @@ namespace FastWeights.Tests.Compilation;
 /// <summary>
 /// The access-pattern model (docs/gpu.md §3) held to its bounds for every H in {16, 32, 50, 64, 96, 128, 256, 512}:
 /// shared memory at most 2-way bank-conflicted; global memory within one sector of the fewest its distinct words can
-/// occupy (the one allowed extra is an unaligned start). Every group sweep meets them: the LSTM and HyperLSTM with their
+/// occupy (the one allowed extra is an unaligned start). Every group sweep meets them: the LSTM, HyperLSTM and GRU with their
 /// column-major forward copies, the fast-weight RNN with skewed rows on chip, a warp per row in global memory and W's
 /// column-major copy, the linear memory with a warp per row. The model flags the layouts each had before.
 /// </summary>
@@ -36,6 +36,7 @@ public sealed class AccessPatternTests
 
     private static IEnumerable<AccessSite> NewLayouts() =>
         AccessSites.Lstm(new ColumnMajor()).Concat(AccessSites.HyperLstm(new ColumnMajor()))
+            .Concat(AccessSites.Gru(new ColumnMajor()))
             .Concat(AccessSites.FastWeightRnn()).Concat(AccessSites.Linear());
 
     public static IEnumerable<TestCaseData> NewLayoutCases() =>
@@ -67,6 +68,17 @@ public sealed class AccessPatternTests
         }
         var wh = AccessPatternModel.Evaluate(old[0], 128);
         Assert.That((wh.Sectors, wh.FewestSectors), Is.EqualTo((32, 4)), "a warp's 32 rows 128 floats apart: one sector each");
+    }
+
+    /// <summary>The GRU's forward read along rows of the row-major W_h would cost 32 sectors where 4 suffice: why the layer copies it column-major.</summary>
+    [Test]
+    public void TheModel_FlagsARowMajorGruForward()
+    {
+        var rowMajor = AccessSites.Gru(new RowMajor()).Where(s => s.Name.Contains("(RowMajor)", StringComparison.Ordinal)
+            && s.Kernel.Contains("Forward", StringComparison.Ordinal)).ToArray();
+        Assert.That(rowMajor, Has.Length.EqualTo(2));
+        foreach (var site in rowMajor)
+            Assert.That(Within(site, AccessPatternModel.Evaluate(site, 128)), Is.False, site.ToString());
     }
 
     /// <summary>

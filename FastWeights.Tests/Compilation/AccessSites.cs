@@ -60,6 +60,30 @@ internal static class AccessSites
         foreach (var s in Sums(R)) yield return s;
     }
 
+    // ---------------- LN-GRU (FastWeights.Kernels/Gru) ----------------
+
+    /// <summary>The GRU group sweeps; <paramref name="forwardLayout"/> is how the forward reads W_h (ColumnMajor: the layer's copy).</summary>
+    public static IEnumerable<AccessSite> Gru(IMatrixLayout forwardLayout)
+    {
+        const string F = "GruForwardSweep.GroupKernel", R = "GruReverseSweep.GroupKernel";
+        foreach (int k in new[] { 0, 2 })
+            yield return new(F, $"q = W_h h: W_h[r = {k}H + j, l] ({forwardLayout.GetType().Name})", MemorySpace.Global, h => h,
+                (h, j, l) => Own(j, h, forwardLayout.Index(k * h + j, l, 3 * h, h)), h => h);
+        yield return Broadcast(F, "q = W_h h: h_{t−1}[l]", MemorySpace.Shared, h => 2 * Group(h), h => h);
+        yield return Vector(F, "p, p̂, q/q̂ [kH + j] (rows of block k, k fixed)", MemorySpace.Global, h => 2 * h);
+        yield return Vector(F, "γ_x, β_x, γ_h, β_h [kH + j]; y, h tape [j]", MemorySpace.Global, _ => 0);
+        yield return Vector(F, "h_{t−1}[j] read (u ⊙ h_{t−1})", MemorySpace.Shared, h => 2 * Group(h));
+        yield return Vector(F, "h_t[j] write", MemorySpace.Shared, h => 2 * Group(h) + h);
+        foreach (var s in Sums(F)) yield return s;
+
+        yield return new(R, "dh += W_hᵀ dq: W_h[r, j] (RowMajor)", MemorySpace.Global, h => h,
+            (h, j, r) => Own(j, h, new RowMajor().Index(r, j, 3 * h, h)), h => 3 * h);
+        yield return Broadcast(R, "dh += W_hᵀ dq: dq[r]", MemorySpace.Global, _ => 0, h => 3 * h);
+        yield return Vector(R, "dh[j]", MemorySpace.Shared, h => 2 * Group(h));
+        yield return Vector(R, "dp, dq, p̂, q̂, γ, β, dγ, dβ [kH + j]; dy, h tape [j]", MemorySpace.Global, h => 2 * h);
+        foreach (var s in Sums(R)) yield return s;
+    }
+
     // ---------------- HyperLSTM (FastWeights.Kernels/HyperLstm) ----------------
 
     /// <summary>Embedding size N_z of the model.</summary>

@@ -1,8 +1,10 @@
 using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Gru;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Kernels.Lstm;
+using FastWeights.Tests.Gru;
 using FastWeights.Tests.HyperLstm;
 using FastWeights.Tests.Lstm;
 using FastWeights.Tests.Reference;
@@ -68,6 +70,15 @@ public sealed class LaunchCapTests
         using var layer = new LstmLayer(Devices.CpuNvidia.Accelerator, LstmRunner.Options(c, SweepSchedule.Group));
         Assert.That(layer.GroupSize, Is.EqualTo(1024));
         LstmRunner.AssertMatches(LstmRunner.Run(layer, c), LstmReference.Forward(c), LstmReference.Backward(c), 1e-5, 1e-4);
+    }
+
+    [Test]
+    public void Gru_GroupSchedule_AtH1024()
+    {
+        var c = GruCase.Random(1, 2, 3, Wide, seed: 1024);
+        using var layer = new GruLayer(Devices.CpuNvidia.Accelerator, GruRunner.Options(c, SweepSchedule.Group));
+        Assert.That(layer.GroupSize, Is.EqualTo(Wide));
+        GruRunner.AssertMatches(GruRunner.Run(layer, c), GruReference.Forward(c), GruReference.Backward(c), 1e-5, 1e-4);
     }
 
     [Test]

@@ -60,7 +60,7 @@ public sealed class PtxCheckTests
     public void GroupSweeps_DeclareDynamicSharedMemory()
     {
         var sweeps = rows.Where(r => r.Kernel.Grouping == KernelGrouping.Explicit).ToArray();
-        Assert.That(sweeps, Has.Length.EqualTo(8 * PtxCheck.DefaultArchitectures.Length));
+        Assert.That(sweeps, Has.Length.EqualTo(10 * PtxCheck.DefaultArchitectures.Length), "five families × forward/reverse group sweeps");
         Assert.That(sweeps.Where(r => r.Failure is null && !r.DynamicShared).Select(r => r.Kernel.Name), Is.Empty);
     }
 

@@ -21,7 +21,7 @@ public sealed class GpuCheckSmokeTests
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(0), stderr.ToString());
-            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 12 passed, 0 failed"));
+            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 13 passed, 0 failed"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group matrix B=2 T=5"));
             Assert.That(stdout.ToString(), Does.Contain("fwd A shared"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu thread attention B=2 T=5"));
@@ -29,6 +29,7 @@ public sealed class GpuCheckSmokeTests
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group linear sum normalised Dpfp2 B=2 T=9"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group lstm-ln B=2 T=6"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group hyperlstm B=2 T=6"));
+            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group gru-ln B=2 T=6"));
             Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia model fw R=50"));
         });
     }
@@ -61,6 +62,15 @@ public sealed class GpuCheckSmokeTests
         Assert.That((passed, failed), Is.EqualTo((LstmGpuCheck.Cases.Length, 0)), output);
         // Every parameter's gradient is compared, so a parameter the check forgot would show as a missing name.
         Assert.That(output, Does.Contain("dWD=").And.Contain("dHyperCellLnBias=").And.Contain("dhc0="));
+    }
+
+    /// <summary>The full list of the GRU-LN cases passes on the NVIDIA-shaped CPU device; every gradient is compared.</summary>
+    [Test]
+    public void GruCasesPassOnTheCpu()
+    {
+        var (passed, failed, output) = RunOnCpu((g, r, o) => GruGpuCheck.Run(g, r, quick: false, o));
+        Assert.That((passed, failed), Is.EqualTo((GruGpuCheck.Cases.Length, 0)), output);
+        Assert.That(output, Does.Contain("dRecurrentLnBias=").And.Contain("dInputLnGain=").And.Contain("dh0=").And.Contain("dx="));
     }
 
     /// <summary>Every retrieval model's training batch agrees on the NVIDIA-shaped CPU device.</summary>

@@ -30,6 +30,7 @@ public sealed class RecurrentStackTests
     [TestCase(RecurrentKind.FastWeights, 3)]
     [TestCase(RecurrentKind.Lstm, 2)]
     [TestCase(RecurrentKind.HyperLstm, 2)]
+    [TestCase(RecurrentKind.GruLn, 2)]
     public void StackEqualsItsLayersRunByHand(RecurrentKind kind, int count)
     {
         var acc = Devices.Cpu.Accelerator;

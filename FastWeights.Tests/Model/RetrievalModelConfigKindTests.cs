@@ -14,6 +14,7 @@ public sealed class RetrievalModelConfigKindTests
     [TestCase(RecurrentKind.Control, "control")]
     [TestCase(RecurrentKind.Lstm, "lstm-ln")]
     [TestCase(RecurrentKind.HyperLstm, "hyperlstm")]
+    [TestCase(RecurrentKind.GruLn, "gru-ln")]
     public void NameRoundTrips(RecurrentKind kind, string name)
     {
         Assert.That(RetrievalModelConfig.KindName(kind), Is.EqualTo(name));
@@ -24,7 +25,7 @@ public sealed class RetrievalModelConfigKindTests
     public void UnknownName_ListsEveryModel()
     {
         var ex = Assert.Throws<ArgumentException>(() => RetrievalModelConfig.ParseKind("lstm"))!;
-        Assert.That(ex.Message, Does.Contain("lstm-ln").And.Contain("hyperlstm"));
+        Assert.That(ex.Message, Does.Contain("lstm-ln").And.Contain("hyperlstm").And.Contain("gru-ln"));
     }
 
     [Test]
@@ -41,6 +42,7 @@ public sealed class RetrievalModelConfigKindTests
 
     [TestCase(RecurrentKind.Lstm, typeof(LstmRecurrentLayer), 7)]
     [TestCase(RecurrentKind.HyperLstm, typeof(HyperLstmRecurrentLayer), 18)]
+    [TestCase(RecurrentKind.GruLn, typeof(GruRecurrentLayer), 6)]
     [TestCase(RecurrentKind.Control, typeof(RecurrentLayer), 3)]
     public void ModelBuildsTheLayerOfItsKind(RecurrentKind kind, Type layerType, int recurrentParameters)
     {

@@ -27,6 +27,7 @@ public sealed class RetrievalTrainerTests
     [TestCase(RecurrentKind.HyperLstm)]
     [TestCase(RecurrentKind.DpfpDelta)]
     [TestCase(RecurrentKind.DpfpSum)]
+    [TestCase(RecurrentKind.GruLn)]
     public void EveryModelCanMemoriseOneBatch(RecurrentKind kind)
     {
         // One batch of 32 examples is the whole training split: every model, fast weights or not, should fit it.

@@ -1,0 +1,114 @@
+using System.Globalization;
+using FastWeights.Bench.Commands;
+using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Gru;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace FastWeights.Bench.GpuCheck;
+
+/// <summary>
+/// The <c>gpu-check</c> part for the GRU-LN (docs/gru.md): forward and backward of <see cref="GruLayer"/> with the group
+/// schedule on the device under test against the thread schedule on the ILGPU CPU accelerator, every output and gradient
+/// by name (compared as <see cref="LstmGpuCheck.Compare"/> does: 1e-4 forward, 1e-3 gradients). It stands in for the NUnit
+/// Gpu tests of the layer (FastWeights.Tests/Gru/GruCudaTests) on a GPU machine without .NET.
+/// </summary>
+internal static class GruGpuCheck
+{
+    /// <summary>One case.</summary>
+    internal readonly record struct Case(int B, int T, int I, int H, string Why);
+
+    internal static readonly Case[] Cases =
+    [
+        new(2, 6, 3, 8, "tiny"),
+        new(3, 24, 16, 50, "the retrieval width, H not a multiple of the warp"),
+        new(2, 200, 4, 32, "long"),
+    ];
+
+    private static readonly string[] ParameterNames = ["WH", "WX", "InputLnGain", "InputLnBias", "RecurrentLnGain", "RecurrentLnBias"];
+
+    /// <summary>Runs the cases (the first with <paramref name="quick"/>) and prints a PASS/FAIL line each.</summary>
+    public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout)
+    {
+        int passed = 0, failed = 0;
+        foreach (var c in quick ? Cases.Take(1) : Cases)
+        {
+            string what = string.Create(CultureInfo.InvariantCulture,
+                $"{LayerCommand.KindName(deviceUnderTest.Kind)} group gru-ln B={c.B} T={c.T} I={c.I} H={c.H} ({c.Why})");
+            bool ok = GpuCheckCommand.Report(stdout, what, () =>
+            {
+                var inputs = Inputs(c, seed: 7919 * c.T + c.H);
+                var expected = RunLayer(reference, c, SweepSchedule.Thread, inputs);
+                var actual = RunLayer(deviceUnderTest, c, SweepSchedule.Group, inputs);
+                return LstmGpuCheck.Compare(actual, expected);
+            });
+            if (ok) passed++; else failed++;
+        }
+        return (passed, failed);
+    }
+
+    private static long Length(Case c, string parameter) => parameter switch
+    {
+        "WH" => 3L * c.H * c.H,
+        "WX" => 3L * c.H * c.I,
+        _ => 3L * c.H,
+    };
+
+    /// <summary>Inputs by name: x, h0, the parameters (gains near 1), dy and dhT.</summary>
+    private static Dictionary<string, float[]> Inputs(Case c, int seed)
+    {
+        var rng = new Random(seed);
+        float[] U(long n, double scale, double offset = 0) => GpuCheckCommand.Uniform(rng, n, scale, offset);
+        long bh = (long)c.B * c.H;
+        var inputs = new Dictionary<string, float[]>
+        {
+            ["x"] = U((long)c.B * c.T * c.I, 1), ["h0"] = U(bh, 0.5), ["dy"] = U((long)c.B * c.T * c.H, 1), ["dhT"] = U(bh, 1),
+        };
+        foreach (var name in ParameterNames)
+            inputs[name] = name.Contains("LnGain") ? U(Length(c, name), 0.2, 1) : U(Length(c, name), 0.3);
+        return inputs;
+    }
+
+    /// <summary>Forward and backward of one case on one device; outputs and gradients by name (gradients as "d" + name).</summary>
+    private static Dictionary<string, float[]> RunLayer(ComputeDevice device, Case c, SweepSchedule schedule, Dictionary<string, float[]> inputs)
+    {
+        var acc = device.Accelerator;
+        var stream = acc.DefaultStream;
+        var owned = new List<MemoryBuffer>();
+        ArrayView<float> Up(string name)
+        {
+            var buffer = acc.Allocate1D(inputs[name]);
+            owned.Add(buffer);
+            return buffer.View;
+        }
+        var outputs = new Dictionary<string, ArrayView<float>>();
+        ArrayView<float> Out(string name, long length)
+        {
+            var buffer = acc.Allocate1D<float>(length);
+            owned.Add(buffer);
+            outputs[name] = buffer.View;
+            return buffer.View;
+        }
+        try
+        {
+            long bh = (long)c.B * c.H;
+            var x = Up("x");
+            var p = ParameterNames.ToDictionary(n => n, Up);
+            var d = ParameterNames.ToDictionary(n => n, n => Out("d" + n, Length(c, n)));
+            using var layer = new GruLayer(acc, new GruOptions { InputSize = c.I, HiddenSize = c.H, Schedule = schedule });
+            using var ws = layer.CreateWorkspace(c.B, c.T);
+            var parameters = new GruParameters(p["WH"], p["WX"], p["InputLnGain"], p["InputLnBias"], p["RecurrentLnGain"], p["RecurrentLnBias"]);
+            layer.Forward(stream, ws, Out("y", (long)c.B * c.T * c.H), Out("hT", bh), x, Up("h0"), parameters, c.B, c.T);
+            layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I), Out("dh0", bh),
+                new GruParameterGradients(d["WH"], d["WX"], d["InputLnGain"], d["InputLnBias"], d["RecurrentLnGain"], d["RecurrentLnBias"]),
+                Up("dy"), Up("dhT"), x, parameters, c.B, c.T);
+            stream.Synchronize();
+            return outputs.ToDictionary(kv => kv.Key, kv => kv.Value.GetAsArray(stream));
+        }
+        finally
+        {
+            foreach (var b in owned) b.Dispose();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Gru;
+using FastWeights.Tests.Reference;
+using FastWeights.Tests.Support;
+using ILGPU;
+using ILGPU.Runtime;
+using NUnit.Framework;
+
+namespace FastWeights.Tests.Gru;
+
+/// <summary>Float32 results of one forward (and optionally backward) of <see cref="GruLayer"/>, by name.</summary>
+public sealed record GruKernelResult(Dictionary<string, float[]> ByName)
+{
+    public float[] this[string name] => ByName[name];
+}
+
+/// <summary>Runs a <see cref="GruCase"/> through the float32 kernels and compares with the float64 reference.</summary>
+public static class GruRunner
+{
+    public static GruOptions Options(GruCase c, SweepSchedule schedule) => new()
+    {
+        InputSize = c.Input, HiddenSize = c.Hidden, LayerNormEpsilon = c.Eps, Schedule = schedule,
+    };
+
+    private static float[] F(double[] a) => Array.ConvertAll(a, v => (float)v);
+
+    /// <summary>Uploads the case, runs forward (and backward), downloads every output. h0 given unless <paramref name="zeroState"/>.</summary>
+    public static GruKernelResult Run(GruLayer layer, GruCase c, bool backward = true, bool zeroState = false)
+    {
+        var acc = layer.Accelerator;
+        int B = c.Batch, T = c.Time, I = c.Input, H = c.Hidden, G3 = 3 * H;
+        var owned = new List<MemoryBuffer>();
+        ArrayView<float> Up(double[]? a)
+        {
+            if (a is null) return default;
+            var buffer = acc.Allocate1D(F(a));
+            owned.Add(buffer);
+            return buffer.View;
+        }
+        ArrayView<float> Zero(long n)
+        {
+            var buffer = acc.Allocate1D<float>(n);
+            buffer.MemSetToZero();
+            owned.Add(buffer);
+            return buffer.View;
+        }
+        try
+        {
+            var p = new GruParameters(Up(c.WH), Up(c.WX), Up(c.InputLnGain), Up(c.InputLnBias), Up(c.RecurrentLnGain), Up(c.RecurrentLnBias));
+            var x = Up(c.X);
+            var outputs = new Dictionary<string, ArrayView<float>> { ["y"] = Zero((long)B * T * H), ["hT"] = Zero(B * H) };
+            using var ws = layer.CreateWorkspace(B, T);
+            var stream = acc.DefaultStream;
+            layer.Forward(stream, ws, outputs["y"], outputs["hT"], x, zeroState ? default : Up(c.H0), p, B, T);
+            if (backward)
+            {
+                outputs["x"] = Zero((long)B * T * I);
+                outputs["h0"] = Zero(B * H);
+                outputs["WH"] = Zero(G3 * H);
+                outputs["WX"] = Zero(G3 * I);
+                foreach (var name in new[] { "InputLnGain", "InputLnBias", "RecurrentLnGain", "RecurrentLnBias" })
+                    outputs[name] = Zero(G3);
+                var g = new GruParameterGradients(outputs["WH"], outputs["WX"], outputs["InputLnGain"], outputs["InputLnBias"],
+                    outputs["RecurrentLnGain"], outputs["RecurrentLnBias"]);
+                layer.Backward(stream, ws, outputs["x"], outputs["h0"], g, Up(c.Dy), Up(c.DhT), x, p, B, T);
+            }
+            stream.Synchronize();
+            return new GruKernelResult(outputs.ToDictionary(kv => kv.Key, kv => kv.Value.GetAsArray(stream)));
+        }
+        finally
+        {
+            foreach (var b in owned) b.Dispose();
+        }
+    }
+
+    /// <summary>The device to test a schedule on: the group schedule wants GPU-shaped groups.</summary>
+    public static Accelerator AcceleratorFor(SweepSchedule schedule) => LayerRunner.AcceleratorFor(schedule);
+
+    /// <summary>
+    /// Asserts (all at once) that every output is within <paramref name="forwardTolerance"/> and every gradient within
+    /// <paramref name="gradientTolerance"/> relative L2 of the reference; prints each error.
+    /// </summary>
+    public static void AssertMatches(GruKernelResult r, GruReferenceOutputs o, GruReferenceGradients? g,
+        double forwardTolerance, double gradientTolerance)
+    {
+        Assert.Multiple(() =>
+        {
+            var pairs = new List<(string, float[], double[], double)>
+            {
+                ("y", r["y"], o.Y, forwardTolerance), ("hT", r["hT"], o.HT, forwardTolerance),
+            };
+            if (g is not null)
+                pairs.AddRange(g.ByName.Select(kv => (kv.Key, r[kv.Key], kv.Value, gradientTolerance)));
+            foreach (var (name, actual, expected, tol) in pairs)
+            {
+                double err = Tolerance.RelativeL2(Array.ConvertAll(actual, v => (double)v), expected);
+                TestContext.Out.WriteLine($"{name}: {err:E2}");
+                Assert.That(err, Is.LessThanOrEqualTo(tol), $"{name}: relative L2 error {err:E2} > {tol:E0}");
+            }
+        });
+    }
+}
