@@ -45,6 +45,47 @@ internal static class CapacityExperiment
         return points;
     }
 
+    /// <summary>
+    /// What the largest point of <paramref name="settings"/> allocates (validated settings): host bytes (the keys, values,
+    /// the T-step q, k, v, β and the y read back, float32) and device bytes (the same tensors uploaded, y, W_T, and the
+    /// layer's workspace, <see cref="LinearFastWeightLayer.WorkspaceBytes(LinearFastWeightOptions, int, int)"/>), over
+    /// every map and rule. long.MaxValue when a count overflows 64 bits.
+    /// </summary>
+    public static (long Host, long Device) Bytes(CapacitySettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        long host = 0, device = 0;
+        try
+        {
+            checked
+            {
+                long B = settings.Trials, d = settings.KeySize, m = settings.ValueSize, n = settings.PairCounts.Max(), T = 2 * n;
+                foreach (var map in settings.Maps)
+                    foreach (var rule in new[] { UpdateRule.Sum, UpdateRule.Delta })
+                    {
+                        var options = new LinearFastWeightOptions
+                        {
+                            Heads = 1, KeySize = settings.KeySize, ValueSize = settings.ValueSize, FeatureMap = map, Rule = rule, Normalize = false,
+                        };
+                        long D = options.FeatureSize();
+                        long tensors = 4 * (2 * B * T * d + 2 * B * T * m + (rule == UpdateRule.Delta ? B * T : 0));
+                        long h = 4 * (B * n * d + B * n * m) + tensors;
+                        // A workspace for T > int.MaxValue cannot even be asked for: count it as not fitting.
+                        long workspace = T > int.MaxValue || B > int.MaxValue ? long.MaxValue
+                            : LinearFastWeightLayer.WorkspaceBytes(options, (int)B, (int)T);
+                        long dev = tensors + 4 * B * m * D + workspace;
+                        host = Math.Max(host, h);
+                        device = Math.Max(device, dev);
+                    }
+            }
+        }
+        catch (OverflowException)
+        {
+            return (long.MaxValue, long.MaxValue);
+        }
+        return (host, device);
+    }
+
     private static CapacityPoint Measure(LinearFastWeightLayer layer, CapacitySettings s, int n)
     {
         int B = s.Trials, T = 2 * n, d = s.KeySize, m = s.ValueSize;

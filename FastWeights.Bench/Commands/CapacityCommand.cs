@@ -57,7 +57,13 @@ internal static class CapacityCommand
             try { settings.Validate(); }
             catch (ArgumentOutOfRangeException e) { throw new CommandInputException(e.Message.Split(" (Parameter")[0]); }
 
+            // Refuse what cannot fit before anything is allocated (docs/reliability.md).
+            (long hostBytes, long deviceBytes) = (0, 0);
+            try { (hostBytes, deviceBytes) = CapacityExperiment.Bytes(settings); }
+            catch (ArgumentOutOfRangeException e) { throw new CommandInputException("--trials, --pairs, --key-size, --value-size: the layer refuses these sizes: " + e.Message.Split(" (Parameter")[0]); }
+            ResourceCheck.RequireHostFits(hostBytes, "--trials, --pairs, --key-size and --value-size");
             using var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
+            ResourceCheck.RequireDeviceFits(device, deviceBytes, "--trials, --pairs, --key-size and --value-size");
             var points = CapacityExperiment.Run(device.Accelerator, settings);
             var lines = new List<string> { Header };
             lines.AddRange(points.Select(Row));

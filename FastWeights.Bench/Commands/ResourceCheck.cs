@@ -9,11 +9,22 @@ namespace FastWeights.Bench.Commands;
 /// </summary>
 internal static class ResourceCheck
 {
+    /// <summary>Environment variable that lowers <see cref="HostLimit"/> to a number of bytes (a user's cap; the tests' lever).</summary>
+    public const string HostLimitVariable = "FASTWEIGHTS_HOST_MEMORY_LIMIT";
+
     /// <summary>
     /// The bytes a command may allocate in host memory: half of what the runtime reports available, leaving room for
-    /// the host copies and the runtime itself.
+    /// the host copies and the runtime itself; lower when <see cref="HostLimitVariable"/> holds a smaller positive number.
     /// </summary>
-    public static long HostLimit => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
+    public static long HostLimit
+    {
+        get
+        {
+            long limit = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2;
+            return long.TryParse(Environment.GetEnvironmentVariable(HostLimitVariable), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out long cap) && cap > 0 ? Math.Min(cap, limit) : limit;
+        }
+    }
 
     /// <summary>Refuses <paramref name="bytes"/> of host memory beyond <see cref="HostLimit"/>; <paramref name="what"/> names the options.</summary>
     public static void RequireHostFits(long bytes, string what)
@@ -21,7 +32,7 @@ internal static class ResourceCheck
         long limit = HostLimit;
         if (bytes < 0 || bytes > limit)
             throw new CommandInputException($"{what} need {(bytes < 0 ? "more than 2^63" : bytes.ToString(System.Globalization.CultureInfo.InvariantCulture))} bytes, "
-                + $"more than the {limit} bytes this machine can hold (half of the available host memory).");
+                + $"more than the {limit} bytes this machine can hold (half of the available host memory, or {HostLimitVariable}).");
     }
 
     /// <summary>

@@ -67,6 +67,15 @@ internal static class GpuCheckCommand
         return command;
     }
 
+    /// <summary>
+    /// Device bytes of the largest fast-weight RNN shape: the layer's workspace (<c>FastWeightRnnLayer.WorkspaceBytes</c>)
+    /// plus its tensors x, y, dy, dx [B,T,·], h0, hT, A0, A_T and their gradients, and the parameters with gradients.
+    /// </summary>
+    internal static long LargestShapeBytes() => Shapes.Max(s =>
+        FastWeightRnnLayer.WorkspaceBytes(s.B, s.T, s.I, s.H, s.S, s.Decay)
+        + 4L * (2L * s.B * s.T * s.I + 2L * s.B * s.T * s.H + 4L * s.B * s.H + 4L * s.B * s.H * s.H
+            + 2L * (s.H * s.H + (long)s.H * s.I + 3L * s.H)));
+
     public static int Run(string accelerator, bool quick, TextWriter stdout, TextWriter stderr) =>
         CommandErrors.Guard(Name, stderr, () =>
         {
@@ -76,6 +85,8 @@ internal static class GpuCheckCommand
             using var reference = ComputeDevice.Open(AcceleratorKind.Cpu);
             using var group = ComputeDevice.Open(cuda ? AcceleratorKind.Cuda : AcceleratorKind.CpuNvidia);
             using var thread = cuda ? null : ComputeDevice.Open(AcceleratorKind.Cpu);
+            // The fixed shapes are small, but a small device must still be refused with the bytes, not fail mid-check.
+            ResourceCheck.RequireDeviceFits(group, LargestShapeBytes(), "the check's fast-weight RNN shapes");
             stdout.WriteLine($"gpu-check: device under test {group.Describe()}");
             int optIn = CudaSharedMemory.OptInLimit(group.Accelerator);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

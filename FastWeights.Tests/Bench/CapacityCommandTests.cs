@@ -82,4 +82,60 @@ public sealed class CapacityCommandTests
         Assert.That(code, Is.EqualTo(CommandErrors.InputError));
         Assert.That(stderr.ToString(), Does.Contain(option));
     }
+
+    /// <summary>
+    /// Sizes that cannot fit are refused before anything is allocated, with the bytes named, and no --out folder is made:
+    /// 2·10⁹ trials of 10⁵ pairs (about 10¹⁷ bytes), and a key size whose features overflow the layer's 32-bit sizes.
+    /// </summary>
+    [TestCase(4, 4, "100000", 2_000_000_000, "--trials", "2³¹")]
+    [TestCase(1_000_000, 1_000_000, "2", 1, "--key-size", "--key-size")]
+    public void RefusesSizesThatCannotFit_BeforeAllocating(int keySize, int valueSize, string pairs, int trials, string expectedOption, string expectedWord)
+    {
+        var stderr = new StringWriter();
+        int code = CapacityCommand.Run(keySize, valueSize, pairs, trials, "dpfp1", 1, "cpu", dir, new StringWriter(), stderr);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(CommandErrors.InputError));
+            string error = stderr.ToString();
+            Assert.That(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), error);
+            Assert.That(error, Does.StartWith("capacity: error:").And.Contain(expectedOption).And.Contain(expectedWord));
+            Assert.That(Directory.Exists(dir), Is.False, "nothing written");
+        });
+    }
+
+    /// <summary>
+    /// A size the layer accepts but the machine cannot hold: 100 trials of 1000 pairs need ≈ 17 MB of host memory; with the
+    /// host limit lowered to 1 MB (<see cref="ResourceCheck.HostLimitVariable"/>, what a user sets to cap a command) it is
+    /// refused with the bytes named, before anything is allocated.
+    /// </summary>
+    [Test]
+    public void RefusesWhatTheHostCannotHold_NamingTheBytes()
+    {
+        var stderr = new StringWriter();
+        Environment.SetEnvironmentVariable(ResourceCheck.HostLimitVariable, "1000000");
+        int code;
+        try { code = CapacityCommand.Run(4, 4, "1000", 100, "dpfp1", 1, "cpu", dir, new StringWriter(), stderr); }
+        finally { Environment.SetEnvironmentVariable(ResourceCheck.HostLimitVariable, null); }
+        long needed = CapacityExperiment.Bytes(new CapacitySettings { KeySize = 4, ValueSize = 4, Trials = 100, PairCounts = [1000], Maps = [FeatureMap.Dpfp1] }).Host;
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(CommandErrors.InputError));
+            Assert.That(stderr.ToString(), Does.StartWith("capacity: error: --trials").And.Contain($"need {needed} bytes").And.Contain("1000000 bytes"));
+            Assert.That(needed, Is.GreaterThan(16_000_000));
+            Assert.That(Directory.Exists(dir), Is.False, "nothing written");
+        });
+    }
+
+    [Test]
+    public void TheByteCount_GrowsWithTheLargestPoint()
+    {
+        var small = CapacityExperiment.Bytes(new CapacitySettings { KeySize = 4, ValueSize = 4, Trials = 2, PairCounts = [10], Maps = [FeatureMap.Dpfp1] });
+        var large = CapacityExperiment.Bytes(new CapacitySettings { KeySize = 4, ValueSize = 4, Trials = 2, PairCounts = [10, 1000], Maps = [FeatureMap.Dpfp1] });
+        Assert.Multiple(() =>
+        {
+            // Host: keys and values of the pairs (B·n·(d + m)) plus q, k, v, β, y over T = 2n steps, 4 bytes each.
+            Assert.That(small.Host, Is.EqualTo(4L * (2 * 10 * 4 + 2 * 10 * 4 + 2 * 2 * 20 * 4 + 2 * 2 * 20 * 4 + 2 * 20)));
+            Assert.That(large.Device, Is.GreaterThan(small.Device * 20), "T grows 100×; the layer's fixed parts do not");
+        });
+    }
 }

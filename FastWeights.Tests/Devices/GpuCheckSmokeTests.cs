@@ -11,6 +11,28 @@ namespace FastWeights.Tests.DeviceLimits;
 [TestFixture]
 public sealed class GpuCheckSmokeTests
 {
+    /// <summary>
+    /// A device that cannot hold the check's largest shape is refused with the bytes, before any case runs: on the CPU
+    /// device the limit is host memory, lowered here to 1 MB through <c>FASTWEIGHTS_HOST_MEMORY_LIMIT</c>.
+    /// </summary>
+    [Test]
+    public void ADeviceTooSmallForTheShapes_IsRefusedWithTheBytes()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Environment.SetEnvironmentVariable(FastWeights.Bench.Commands.ResourceCheck.HostLimitVariable, "1000000");
+        int code;
+        try { code = GpuCheckCommand.Run("cpu", quick: true, stdout, stderr); }
+        finally { Environment.SetEnvironmentVariable(FastWeights.Bench.Commands.ResourceCheck.HostLimitVariable, null); }
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(stderr.ToString(), Does.StartWith($"gpu-check: error: the check's fast-weight RNN shapes need {GpuCheckCommand.LargestShapeBytes()} bytes"));
+            Assert.That(stdout.ToString(), Does.Not.Contain("PASS"));
+            Assert.That(GpuCheckCommand.LargestShapeBytes(), Is.GreaterThan(1_000_000));
+        });
+    }
+
     [Test]
     public void QuickCheckPassesOnTheCpu()
     {
