@@ -9,6 +9,12 @@ namespace FastWeights.Model.Training;
 internal static class CheckpointDirectory
 {
     private const string PreviousSuffix = ".prev";
+
+    /// <summary>
+    /// Fault injection for the tests (docs/reliability.md): when set, every checkpoint file's stream is passed through it
+    /// before anything is written, so a test can make the disk "fill up" mid-save. Null in normal use.
+    /// </summary>
+    internal static Func<Stream, Stream>? StreamFault;
     private const string TemporaryInfix = ".tmp-";
 
     /// <summary>Where the previous checkpoint waits while a new one is moved into place.</summary>
@@ -33,9 +39,11 @@ internal static class CheckpointDirectory
         {
             foreach (var (name, bytes) in files)
             {
-                using var stream = new FileStream(Path.Combine(temporary, name), FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                using var file = new FileStream(Path.Combine(temporary, name), FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                using var stream = StreamFault is { } fault ? fault(file) : file;
                 stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
+                stream.Flush();
+                file.Flush(flushToDisk: true);
             }
             if (Directory.Exists(target))
             {
