@@ -21,6 +21,7 @@ internal static class BenchCli
         root.Add(KernelsCommand.Create());
         root.Add(GpuCheck.GpuCheckCommand.Create());
         root.Add(Ptx.PtxCommand.Create());
+        root.Add(DistributedCheckCommand.Create());
         return root;
     }
 
