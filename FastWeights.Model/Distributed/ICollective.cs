@@ -53,7 +53,7 @@ public interface ICollective : IDisposable
     void Barrier();
 
     /// <summary>
-    /// Ends every rank of the group at once with exit code <paramref name="exitCode"/> (MPI_Abort): what a rank does after
+    /// Ends every rank of the group with exit code <paramref name="exitCode"/>: what a rank does after
     /// an error, since the others would otherwise wait for it forever in their next collective call. Does not return
     /// (<see cref="SingleProcess"/> exits the process).
     /// </summary>

@@ -52,9 +52,6 @@ internal static class MpiNative
     [DllImport(Library, EntryPoint = "MPI_Barrier")]
     public static extern int Barrier(IntPtr comm);
 
-    [DllImport(Library, EntryPoint = "MPI_Abort")]
-    public static extern int Abort(IntPtr comm, int errorCode);
-
     [DllImport(Library, EntryPoint = "MPI_Get_library_version")]
     public static extern int GetLibraryVersion(ref byte version, out int length);
 
