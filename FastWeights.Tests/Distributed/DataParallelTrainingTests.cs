@@ -132,6 +132,23 @@ public sealed class DataParallelTrainingTests
         Assert.That(Bits(start), Is.Not.EqualTo(reference), "the parameters moved in 200 steps");
     }
 
+    /// <summary>
+    /// Ranks started with different options (here the batch): before the first step rank 0's seeds, batch, data sizes and
+    /// architecture are broadcast, and the rank that differs refuses with one line naming both values; the job ends.
+    /// </summary>
+    [Test]
+    public void RanksGivenDifferentOptionsAreRefused()
+    {
+        string output = Folder("mismatch");
+        var result = Mpirun.RunEach(Limit,
+            [DistributedCheckCommand.Name, "--out", output, "--batch", "8"],
+            [DistributedCheckCommand.Name, "--out", output, "--batch", "16"]);
+        Assert.That(result.ExitCode, Is.Not.Zero, result.Output);
+        Assert.That(result.Output, Does.Contain("distributed-check: error: rank 1 was given the batch 16, rank 0 8: every rank must be started with the same options."),
+            result.Output);
+        Assert.That(File.Exists(Path.Combine(output, "rank0.step1.safetensors")), Is.False, "no step was taken");
+    }
+
     /// <summary>A rank killed (SIGKILL) before step 5: mpirun ends the other and exits non-zero, naming the dead rank.</summary>
     [Test]
     public void ARankThatDiesEndsTheJobWithAnError()

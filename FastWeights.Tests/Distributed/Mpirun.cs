@@ -45,11 +45,9 @@ internal static class Mpirun
     public static Result Run(int ranks, TimeSpan limit, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         string mpirun = Require();
-        string bench = typeof(BenchCli).Assembly.Location;
         var info = new ProcessStartInfo(mpirun) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // Root in CI containers; --oversubscribe lets 2 ranks start wherever fewer cores are free.
-        foreach (string a in (string[])["--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-            info.ArgumentList.Add(a);
+        foreach (string a in (string[])["--allow-run-as-root", "--oversubscribe"]) info.ArgumentList.Add(a);
         if (environment is not null)
             foreach (var (key, value) in environment)
             {
@@ -57,9 +55,38 @@ internal static class Mpirun
                 info.ArgumentList.Add("-x");
                 info.ArgumentList.Add(key);
             }
+        AddApplication(info, ranks, args);
+        return Wait(info, limit, $"mpirun -np {ranks} {string.Join(' ', args)}");
+    }
+
+    /// <summary>
+    /// One rank per argument list, each with its own arguments (mpirun's `-np 1 A : -np 1 B` form): ranks given
+    /// different options, which the trainer must refuse.
+    /// </summary>
+    public static Result RunEach(TimeSpan limit, params string[][] argsPerRank)
+    {
+        string mpirun = Require();
+        var info = new ProcessStartInfo(mpirun) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in (string[])["--allow-run-as-root", "--oversubscribe"]) info.ArgumentList.Add(a);
+        for (int r = 0; r < argsPerRank.Length; r++)
+        {
+            if (r > 0) info.ArgumentList.Add(":");
+            AddApplication(info, 1, argsPerRank[r]);
+        }
+        return Wait(info, limit, string.Join(" : ", argsPerRank.Select(a => "-np 1 " + string.Join(' ', a))));
+    }
+
+    private static void AddApplication(ProcessStartInfo info, int ranks, string[] args)
+    {
+        info.ArgumentList.Add("-np");
+        info.ArgumentList.Add(ranks.ToString(System.Globalization.CultureInfo.InvariantCulture));
         info.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
-        info.ArgumentList.Add(bench);
+        info.ArgumentList.Add(typeof(BenchCli).Assembly.Location);
         foreach (string a in args) info.ArgumentList.Add(a);
+    }
+
+    private static Result Wait(ProcessStartInfo info, TimeSpan limit, string what)
+    {
         var output = new StringBuilder();
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(info)!;
@@ -71,7 +98,7 @@ internal static class Mpirun
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            Assert.Fail($"mpirun -np {ranks} {string.Join(' ', args)} did not end within {limit.TotalSeconds} s (a rank hangs). Output so far:\n{output}");
+            Assert.Fail($"{what} did not end within {limit.TotalSeconds} s (a rank hangs). Output so far:\n{output}");
         }
         process.WaitForExit(); // drains the redirected streams
         lock (output) return new Result(process.ExitCode, output.ToString(), clock.Elapsed.TotalSeconds);
