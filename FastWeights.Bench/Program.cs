@@ -1,3 +1,3 @@
 using FastWeights.Bench.Commands;
 
-return BenchCli.Invoke(args);
+return BenchProcess.Run(args);

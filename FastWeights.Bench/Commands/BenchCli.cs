@@ -22,6 +22,7 @@ internal static class BenchCli
         root.Add(GpuCheck.GpuCheckCommand.Create());
         root.Add(Ptx.PtxCommand.Create());
         root.Add(PlotCommand.Create());
+        root.Add(DistributedCheckCommand.Create());
         return root;
     }
 

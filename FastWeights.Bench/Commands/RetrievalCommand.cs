@@ -251,7 +251,7 @@ internal static class RetrievalCommand
             Console.CancelKeyPress += handler;
             try
             {
-                var outcome = TrainRun.Execute(settings, stdout, cancel.Token);
+                var outcome = TrainRun.Execute(settings, stdout, cancel.Token, collective: BenchProcess.Collective);
                 return outcome.Interrupted ? 130 : 0;
             }
             finally

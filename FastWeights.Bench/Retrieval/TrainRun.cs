@@ -3,6 +3,7 @@ using System.Globalization;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Reporting;
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Model.Distributed;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
@@ -18,6 +19,9 @@ namespace FastWeights.Bench.Retrieval;
 /// <see cref="Checkpoint"/>), metrics.csv, training.png, and run.lock while a process trains in it (<see cref="RunLock"/>).
 /// A step-0 checkpoint is saved at the start, so a fresh run folder is resumable at once. A step whose loss or gradient
 /// is not finite stops the run with an error; the last good checkpoint is kept, never overwritten by a diverged state.
+/// Under mpirun (an <see cref="ICollective"/> of N ranks, docs/distributed.md) every rank trains its slice of each global
+/// batch; only rank 0 touches the run folder (lock, checkpoints, metrics, plot) and prints; the checkpoint records N and
+/// a resume with another N is refused.
 /// </summary>
 internal static class TrainRun
 {
@@ -50,13 +54,14 @@ internal static class TrainRun
         (s.TargetAccuracy is { } a ? $"{a * 100:G4}% validation accuracy (checked every {s.EvaluateEvery} steps) or " : "")
         + $"{s.Steps} steps" + (s.TimeBudget is { } t ? $" or {t.TotalSeconds:F0} s of wall time" : "");
 
-    public static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter = null)
+    public static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter = null,
+        ICollective? collective = null)
     {
         var wall = Stopwatch.StartNew();
         RunLock? runLock = null;
         try
         {
-            return Execute(settings, stdout, cancel, reporter, wall, ref runLock);
+            return Execute(settings, stdout, cancel, reporter, collective ?? SingleProcess.Instance, wall, ref runLock);
         }
         finally
         {
@@ -64,27 +69,37 @@ internal static class TrainRun
         }
     }
 
-    private static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter, Stopwatch wall,
-        ref RunLock? runLock)
+    private static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter,
+        ICollective collective, Stopwatch wall, ref RunLock? runLock)
     {
+        bool root = collective.Rank == 0;
         // Resuming takes everything that defines the run from the checkpoint, so the run continues exactly. The run
         // folder is locked first, so that a checkpoint another process is still writing is never read.
         string? resumeRun = null, resumeCheckpoint = null;
         if (settings.Resume is not null)
         {
             resumeRun = ResumeSettings.RunFolderOf(settings.Resume);
-            if (Directory.Exists(resumeRun)) runLock = RunLock.Acquire(resumeRun, "--resume");
+            if (root && Directory.Exists(resumeRun)) runLock = RunLock.Acquire(resumeRun, "--resume");
             resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, CheckpointFolder));
             IReadOnlyDictionary<string, string> stored;
             try { stored = Checkpoint.ReadMetadata(resumeCheckpoint); }
             catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
             settings = ResumeSettings.Restore(settings, stored, $"--resume {settings.Resume}");
+            // The ranks take other slices of each batch with another N, and the gradients are summed in another order:
+            // the run would go on, but no longer bit-exactly as it started, which is what a resume promises.
+            int storedRanks = stored.TryGetValue(RetrievalTrainer.RanksKey, out string? ranksText)
+                && int.TryParse(ranksText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed) ? parsed : 1;
+            if (storedRanks != collective.Size)
+                throw new CommandInputException($"--resume {settings.Resume}: the run was trained with {Ranks(storedRanks)} and this is {Ranks(collective.Size)}: "
+                    + $"resume it with the same number (mpirun -np {storedRanks}{(storedRanks == 1 ? ", or without mpirun" : "")}) so that it continues exactly.");
         }
         Validate(settings);
+        if (settings.Training.BatchSize % collective.Size != 0)
+            throw new CommandInputException($"--batch {settings.Training.BatchSize} does not split evenly over {Ranks(collective.Size)}: give a multiple of {collective.Size}.");
         var config = settings.ModelConfig;
         config.Validate();
         string runDirectory = resumeRun ?? settings.OutputDirectory ?? FreshRunDirectory(config);
-        if (resumeRun is null) RequireNoRunIn(runDirectory);
+        if (resumeRun is null && root) RequireNoRunIn(runDirectory);
         string checkpointDirectory = Path.Combine(runDirectory, CheckpointFolder);
         string metricsPath = Path.Combine(runDirectory, MetricsLog.FileName);
 
@@ -105,9 +120,9 @@ internal static class TrainRun
         };
         double lowerBound = 16.0 * squareMatrices * config.Layers * config.Hidden * (double)config.Hidden;
         ResourceCheck.RequireDeviceFits(device, lowerBound >= long.MaxValue ? long.MaxValue : (long)lowerBound, sizeOptions);
-        using var model = Allocating(() => new RetrievalModel(device.Accelerator, config, settings.Training.BatchSize), sizeOptions);
+        using var model = Allocating(() => new RetrievalModel(device.Accelerator, config, settings.Training.BatchSize / collective.Size), sizeOptions);
         model.Initialize(settings.Training.Seed);
-        using var trainer = Allocating(() => new RetrievalTrainer(model, data, settings.Training), sizeOptions);
+        using var trainer = Allocating(() => new RetrievalTrainer(model, data, settings.Training, collective), sizeOptions);
         if (resumeCheckpoint is not null)
         {
             try { trainer.Resume(resumeCheckpoint); }
@@ -115,7 +130,7 @@ internal static class TrainRun
         }
 
         bool created = !Directory.Exists(runDirectory);
-        if (runLock is null)
+        if (runLock is null && root)
         {
             Directory.CreateDirectory(runDirectory);
             try { runLock = RunLock.Acquire(runDirectory, "--out"); }
@@ -126,17 +141,27 @@ internal static class TrainRun
             }
         }
         return Train(settings, config, data, device.Describe(), model, trainer, runDirectory, checkpointDirectory, metricsPath,
-            resumeCheckpoint, created, wall, stdout, cancel, reporter);
+            resumeCheckpoint, created, wall, stdout, cancel, reporter, collective);
     }
+
+    private static string Ranks(int n) => n == 1 ? "1 process" : $"{n} ranks";
 
     private static Outcome Train(TrainSettings settings, RetrievalModelConfig config, RetrievalSplits data, string deviceName, RetrievalModel model,
         RetrievalTrainer trainer, string runDirectory, string checkpointDirectory, string metricsPath, string? resumeCheckpoint, bool created,
-        Stopwatch wall, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter)
+        Stopwatch wall, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter, ICollective collective)
     {
+        bool root = collective.Rank == 0;
         double elapsedBefore = 0;
-        MetricsLog metrics;
+        MetricsLog? metrics = null;
         long lastSaved;
-        if (resumeCheckpoint is not null)
+        if (!root)
+        {
+            // Only rank 0 touches the run folder; the others train, evaluate their share and stay silent.
+            stdout = TextWriter.Null;
+            reporter = new PlainProgressReporter(TextWriter.Null);
+            lastSaved = trainer.Step;
+        }
+        else if (resumeCheckpoint is not null)
         {
             try
             {
@@ -177,7 +202,9 @@ internal static class TrainRun
         stdout.WriteLine($"retrieval: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}{sizes} "
             + $"K={settings.Pairs} on {deviceName}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
             + $"batch {settings.Training.BatchSize}, lr {Num(settings.Training.LearningRate)}; data {data.Train.Count}/{data.Validation.Count}/{data.Test.Count}"
-            + (resumeCheckpoint is not null ? $"; resumed at step {trainer.Step}{fallback}" : "") + $"; run folder {runDirectory}");
+            + (resumeCheckpoint is not null ? $"; resumed at step {trainer.Step}{fallback}" : "")
+            + (collective.Size > 1 ? $"; data parallel over {collective.Size} ranks ({collective.Description.Split(',')[0]}), {settings.Training.BatchSize / collective.Size} examples each" : "")
+            + $"; run folder {runDirectory}");
         stdout.WriteLine($"stops at {DescribeStop(settings)}");
 
         var stop = StopReason.StepLimit;
@@ -194,8 +221,12 @@ internal static class TrainRun
                 TrainStepResult last = default;
                 while (trainer.Step < settings.Steps)
                 {
-                    if (cancel.IsCancellationRequested) { stop = StopReason.Interrupted; break; }
-                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) { stop = StopReason.TimeBudget; break; }
+                    bool interrupted = cancel.IsCancellationRequested;
+                    bool outOfTime = settings.TimeBudget is { } budget && wall.Elapsed >= budget;
+                    // Wall clocks and signals differ between ranks: they agree to stop together, or one would wait forever.
+                    if (collective.Size > 1 && collective.Any(interrupted || outOfTime) && !interrupted) outOfTime = true;
+                    if (interrupted) { stop = StopReason.Interrupted; break; }
+                    if (outOfTime) { stop = StopReason.TimeBudget; break; }
                     try { last = trainer.TrainStep(); }
                     catch (TrainingDivergedException e) { diverged = e.Message.TrimEnd('.'); break; }
                     lossSum += last.Loss; accSum += last.Accuracy; count++;
@@ -208,13 +239,13 @@ internal static class TrainRun
                         {
                             val = trainer.Evaluate(data.Validation);
                             lastValidation = val.Value.Accuracy;
-                            try { Save(trainer, checkpointDirectory, settings); }
+                            try { if (root) Save(trainer, checkpointDirectory, settings); }
                             catch (CheckpointException e) { diverged = $"training diverged: the parameters after step {last.Step} are not finite ({e.Message.TrimEnd('.')})"; break; }
                             lastSaved = trainer.Step;
                         }
                         var record = new MetricsRecord(last.Step, elapsedBefore + wall.Elapsed.TotalSeconds, lossSum / count, accSum / count,
                             val?.Loss, val?.Accuracy, last.LearningRate, last.GradNorm, stepsPerSecond);
-                        metrics.Append(record);
+                        metrics?.Append(record);
                         sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss, record.TrainAccuracy,
                             double.IsNaN(lastValidation) ? null : lastValidation, stepsPerSecond, last.LearningRate));
                         if (val is { } v)
@@ -237,11 +268,11 @@ internal static class TrainRun
             throw new CommandInputException($"{diverged}; stopped, the last good checkpoint (step {lastSaved}) is kept in {checkpointDirectory}.");
 
         // Final state: a checkpoint of the last step, validation and test accuracy, the plot.
-        if (trainer.Step != lastSaved) Save(trainer, checkpointDirectory, settings);
+        if (trainer.Step != lastSaved && root) Save(trainer, checkpointDirectory, settings);
         var validation = trainer.Evaluate(data.Validation);
         var test = trainer.Evaluate(data.Test);
         string plotPath = Path.Combine(runDirectory, PlotFile);
-        RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}, K={settings.Pairs}");
+        if (root) RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}, K={settings.Pairs}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
         stdout.WriteLine(stop switch
         {
