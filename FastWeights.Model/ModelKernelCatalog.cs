@@ -19,6 +19,8 @@ internal static class ModelKernelCatalog
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LastStepArgs>> LastStepBackward = AutoGrouped<LastStepArgs>(LastStepKernels.Backward);
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, SoftmaxCrossEntropyArgs>> SoftmaxCrossEntropyForward = AutoGrouped<SoftmaxCrossEntropyArgs>(SoftmaxCrossEntropyKernels.Forward);
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, SoftmaxCrossEntropyArgs>> SoftmaxCrossEntropyBackward = AutoGrouped<SoftmaxCrossEntropyArgs>(SoftmaxCrossEntropyKernels.Backward);
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, SequenceCrossEntropyArgs>> SequenceCrossEntropyForward = AutoGrouped<SequenceCrossEntropyArgs>(SequenceCrossEntropyKernels.Forward);
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, SequenceCrossEntropyArgs>> SequenceCrossEntropyBackward = AutoGrouped<SequenceCrossEntropyArgs>(SequenceCrossEntropyKernels.Backward);
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, TokenShiftArgs>> TokenShiftForward = AutoGrouped<TokenShiftArgs>(TokenShiftKernels.Forward);
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, TokenShiftArgs>> TokenShiftBackward = AutoGrouped<TokenShiftArgs>(TokenShiftKernels.Backward);
     public static readonly KernelEntry<Action<AcceleratorStream, Index1D, DenseArgs>> DenseForward = AutoGrouped<DenseArgs>(DenseKernels.Forward, DenseKernels.ForwardHost);

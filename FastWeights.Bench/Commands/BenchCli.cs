@@ -17,6 +17,7 @@ internal static class BenchCli
         root.Add(CrossoverCommand.Create());
         root.Add(FloorCommand.Create());
         root.Add(RetrievalCommand.Create());
+        root.Add(LmCommand.Create());
         root.Add(CapacityCommand.Create());
         root.Add(KernelsCommand.Create());
         root.Add(GpuCheck.GpuCheckCommand.Create());

@@ -14,7 +14,7 @@ namespace FastWeights.Model.Layers;
 /// <remarks>
 /// <para>Parameters, in order: <c>name.ln1.*</c>, <c>name.attn.*</c> (<see cref="FastWeightAttention"/>),
 /// <c>name.ln2.*</c>, <c>name.ff1.*</c>, <c>name.ff2.*</c>.</para>
-/// <para>Memory contract: the block keeps the activations of its last <see cref="Forward"/>; <see cref="Backward"/>
+/// <para>Memory contract: the block keeps the activations of its last forward; <see cref="Backward"/>
 /// must follow the forward it differentiates (same x, batch, time) and overwrites every parameter gradient and dx.
 /// The residual branches' gradients are summed with <see cref="Add"/> (dL/dh = dL/dout + the feed-forward path's,
 /// dL/dx = dL/dh + the attention path's). Buffers are sized once for (maxBatch, maxTime).</para>
@@ -28,6 +28,7 @@ public sealed class DpfpBlock : IModule, IDisposable
     private readonly List<MemoryBuffer> buffers = [];
     private readonly ArrayView<float> normed1, stats1, attended, residual, normed2, stats2, hidden, projected;
     private readonly ArrayView<float> dHidden, dNormed, dResidual, dAttention;
+    private ArrayView<float> lastW0, lastZ0; // the initial memory state of the last forward (empty: an empty memory)
 
     /// <summary>Builds the block and allocates its buffers for up to (maxBatch, maxTime).</summary>
     /// <param name="accelerator">Device.</param>
@@ -121,15 +122,48 @@ public sealed class DpfpBlock : IModule, IDisposable
     /// <param name="time">1 ≤ T ≤ <see cref="MaxTime"/>.</param>
     /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
     /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
-    public void Forward(AcceleratorStream stream, ArrayView<float> output, ArrayView<float> x, int batch, int time)
+    public void Forward(AcceleratorStream stream, ArrayView<float> output, ArrayView<float> x, int batch, int time) =>
+        Forward(stream, output, default, x, default, batch, time);
+
+    /// <summary>
+    /// Floats of the memory state of <paramref name="batch"/> sequences: [W (B·heads·m·d') | z (B·heads·d'), normalised sum
+    /// rule only].
+    /// </summary>
+    /// <param name="batch">B ≥ 1.</param>
+    public long StateLength(int batch) => attention.StateLength(batch) + attention.NormalizerLength(batch);
+
+    /// <summary>
+    /// The forward from the memory state <paramref name="initialState"/> (empty: an empty memory), writing the final memory
+    /// state to <paramref name="finalState"/> (empty: not wanted); the backward then holds the initial state constant, so
+    /// its view must keep its values until <see cref="Backward"/> has run.
+    /// </summary>
+    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
+    /// <param name="output">Out [B,T,D]. Overwritten. Must not overlap x.</param>
+    /// <param name="finalState">Out [<see cref="StateLength"/>(B)], or empty. Overwritten.</param>
+    /// <param name="x">In [B,T,D].</param>
+    /// <param name="initialState">In [<see cref="StateLength"/>(B)], or empty.</param>
+    /// <param name="batch">1 ≤ B ≤ <see cref="MaxBatch"/>.</param>
+    /// <param name="time">1 ≤ T ≤ <see cref="MaxTime"/>.</param>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
+    public void Forward(AcceleratorStream stream, ArrayView<float> output, ArrayView<float> finalState, ArrayView<float> x,
+        ArrayView<float> initialState, int batch, int time)
     {
         int n = CheckCall(stream, batch, time);
+        long wLength = attention.StateLength(batch), zLength = attention.NormalizerLength(batch);
+        bool hasInitial = ViewChecks.Optional(initialState, nameof(initialState), wLength + zLength, $"[{wLength}+{zLength}]", Accelerator);
+        bool hasFinal = ViewChecks.Optional(finalState, nameof(finalState), wLength + zLength, $"[{wLength}+{zLength}]", Accelerator);
+        ArrayView<float> Part(ArrayView<float> s, bool has, long offset, long length) => has && length > 0 ? s.SubView(offset, length) : default;
+        lastW0 = Part(initialState, hasInitial, 0, wLength);
+        lastZ0 = Part(initialState, hasInitial, wLength, zLength);
+        var wT = Part(finalState, hasFinal, 0, wLength);
+        var zT = Part(finalState, hasFinal, wLength, zLength);
         string shape = $"[B={batch},T={time},D={Width}]";
         ViewChecks.Required(output, nameof(output), (long)n * Width, shape, Accelerator);
         ViewChecks.Required(x, nameof(x), (long)n * Width, shape, Accelerator);
         long rows = (long)n * Width;
         norm1.Forward(stream, normed1.SubView(0, rows), stats1.SubView(0, 2L * n), x, n);
-        attention.Forward(stream, attended.SubView(0, rows), normed1.SubView(0, rows), batch, time);
+        attention.Forward(stream, attended.SubView(0, rows), wT, zT, normed1.SubView(0, rows), lastW0, lastZ0, batch, time);
         add.Forward(stream, residual.SubView(0, rows), x, attended.SubView(0, rows), rows);
         norm2.Forward(stream, normed2.SubView(0, rows), stats2.SubView(0, 2L * n), residual.SubView(0, rows), n);
         feedForward1.Forward(stream, hidden.SubView(0, (long)n * FeedForward), normed2.SubView(0, rows), n);
@@ -163,7 +197,7 @@ public sealed class DpfpBlock : IModule, IDisposable
         feedForward1.Backward(stream, dN, dH, normed2.SubView(0, rows), hidden.SubView(0, (long)n * FeedForward), n);
         norm2.Backward(stream, dR, dN, residual.SubView(0, rows), stats2.SubView(0, 2L * n), n);
         add.Forward(stream, dR, dR, dOutput, rows);
-        attention.Backward(stream, dA, dR, normed1.SubView(0, rows), batch, time);
+        attention.Backward(stream, dA, default, default, dR, default, default, normed1.SubView(0, rows), lastW0, lastZ0, batch, time);
         norm1.Backward(stream, dx, dA, x, stats1.SubView(0, 2L * n), n);
         add.Forward(stream, dx, dx, dR, rows);
     }

@@ -15,10 +15,10 @@ namespace FastWeights.Model.Layers;
 /// <para>Why the shift: the fast-weight memory has no positional information, so a write v(u_t) φ(k(u_t))ᵀ sees one
 /// step; without the previous token in u_t, no key can name the letter whose digit it stores (docs/model.md). With it,
 /// the step that reads a digit also sees the letter before it, so one write can bind the two.</para>
-/// <para>Memory contract: keeps the activations of its last <see cref="Forward"/>; <see cref="Backward"/> must follow
+/// <para>Memory contract: keeps the activations of its last forward; <see cref="Backward"/> must follow
 /// it and overwrites every parameter gradient and dx.</para>
 /// </remarks>
-public sealed class DpfpEncoder : ISequenceLayer
+public sealed class DpfpEncoder : IStatefulSequenceLayer
 {
     private readonly TokenShift shift;
     private readonly Dense input;
@@ -101,6 +101,39 @@ public sealed class DpfpEncoder : ISequenceLayer
         shift.Forward(stream, s, x, batch, time, InputSize);
         input.Forward(stream, p, s, batch * time);
         block.Forward(stream, y, p, batch, time);
+    }
+
+    /// <summary>
+    /// The state is [x of the previous step (B·I) | the block's memory state (<see cref="DpfpBlock.StateLength"/>)]: the
+    /// token shift's x_{t−1} at t = 0 comes from the previous window instead of zeros, and the memory continues.
+    /// </summary>
+    public long StateLength(int batch) => (long)batch * InputSize + block.StateLength(batch);
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere (the message names it).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">batch or time is out of range.</exception>
+    public void Forward(AcceleratorStream stream, ArrayView<float> y, ArrayView<float> finalState, ArrayView<float> x, ArrayView<float> initialState,
+        int batch, int time)
+    {
+        ViewChecks.Stream(stream, Accelerator);
+        var (s, p, _, _) = Slices(batch, time);
+        string rows = $"[B={batch},T={time}";
+        ViewChecks.Required(y, nameof(y), (long)batch * time * OutputSize, rows + $",O={OutputSize}]", Accelerator);
+        ViewChecks.Required(x, nameof(x), (long)batch * time * InputSize, rows + $",I={InputSize}]", Accelerator);
+        ViewChecks.Required(initialState, nameof(initialState), StateLength(batch), $"[{StateLength(batch)}]", Accelerator);
+        ViewChecks.Required(finalState, nameof(finalState), StateLength(batch), $"[{StateLength(batch)}]", Accelerator);
+        long previous = (long)batch * InputSize;
+        shift.Forward(stream, s, x, batch, time, InputSize);
+        // The shift wrote zeros for x[b,−1,:]; the carried x of the previous window's last step replaces them, and this
+        // window's last step is handed on. B small copies each way: the rows are strided in [B,T,·].
+        for (int b = 0; b < batch; b++)
+        {
+            initialState.SubView((long)b * InputSize, InputSize).CopyTo(stream, s.SubView((long)b * time * 2 * InputSize + InputSize, InputSize));
+            x.SubView(((long)b * time + time - 1) * InputSize, InputSize).CopyTo(stream, finalState.SubView((long)b * InputSize, InputSize));
+        }
+        input.Forward(stream, p, s, batch * time);
+        block.Forward(stream, y, finalState.SubView(previous, block.StateLength(batch)), p,
+            initialState.SubView(previous, block.StateLength(batch)), batch, time);
     }
 
     /// <inheritdoc/>

@@ -1,5 +1,6 @@
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.HyperLstm;
+using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;
@@ -12,7 +13,7 @@ namespace FastWeights.Model.Layers;
 /// <c>name.cell_ln_bias</c>, the same under <c>name.hyper.</c> plus <c>name.hyper.W_hm</c>, and <c>name.W_z</c>,
 /// <c>name.b_z</c>, <c>name.W_d</c>), a workspace and zero initial state.
 /// </summary>
-public sealed class HyperLstmRecurrentLayer : ISequenceLayer
+public sealed class HyperLstmRecurrentLayer : IStatefulSequenceLayer
 {
     private readonly HyperLstmLayer layer;
     private readonly HyperLstmWorkspace workspace;
@@ -126,6 +127,25 @@ public sealed class HyperLstmRecurrentLayer : ISequenceLayer
         var s = state.View;
         var final = new HyperLstmState(s.SubView(0, bh), s.SubView(bh, bh), s.SubView(2 * bh, bn), s.SubView(2 * bh + bn, bn));
         layer.Forward(stream, workspace, y, final, x, default, Views, batch, time);
+    }
+
+    /// <summary>The state is [h (B·H) | c (B·H) | ĥ (B·N_h) | ĉ (B·N_h)]: 2·B·(H + N_h) floats.</summary>
+    public long StateLength(int batch) => 2L * batch * (layer.Options.HiddenSize + layer.Options.HyperHiddenSize);
+
+    /// <inheritdoc/>
+    public void Forward(AcceleratorStream stream, ArrayView<float> y, ArrayView<float> finalState, ArrayView<float> x, ArrayView<float> initialState,
+        int batch, int time)
+    {
+        string shape = $"[2·B={batch}·(H+N_h)]";
+        ViewChecks.Required(initialState, nameof(initialState), StateLength(batch), shape, layer.Accelerator);
+        ViewChecks.Required(finalState, nameof(finalState), StateLength(batch), shape, layer.Accelerator);
+        layer.Forward(stream, workspace, y, Split(finalState, batch), x, Split(initialState, batch), Views, batch, time);
+    }
+
+    private HyperLstmState Split(ArrayView<float> s, int batch)
+    {
+        long bh = (long)batch * layer.Options.HiddenSize, bn = (long)batch * layer.Options.HyperHiddenSize;
+        return new HyperLstmState(s.SubView(0, bh), s.SubView(bh, bh), s.SubView(2 * bh, bn), s.SubView(2 * bh + bn, bn));
     }
 
     /// <inheritdoc/>

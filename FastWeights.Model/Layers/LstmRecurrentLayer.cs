@@ -1,5 +1,6 @@
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
+using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;
@@ -11,7 +12,7 @@ namespace FastWeights.Model.Layers;
 /// <c>name.W_h [4H,H]</c>, <c>name.W_x [4H,I]</c>, <c>name.b [4H]</c>, <c>name.ln_gain</c>, <c>name.ln_bias [4H]</c>,
 /// <c>name.cell_ln_gain</c>, <c>name.cell_ln_bias [H]</c> (gates i, f, g, o), a workspace and zero initial state.
 /// </summary>
-public sealed class LstmRecurrentLayer : ISequenceLayer
+public sealed class LstmRecurrentLayer : IStatefulSequenceLayer
 {
     private readonly LstmLayer layer;
     private readonly LstmWorkspace workspace;
@@ -98,6 +99,20 @@ public sealed class LstmRecurrentLayer : ISequenceLayer
     {
         long bh = (long)batch * layer.Options.HiddenSize;
         layer.Forward(stream, workspace, y, hT.View.SubView(0, bh), cT.View.SubView(0, bh), x, default, default, Views, batch, time);
+    }
+
+    /// <summary>The state is [h (B·H) | c (B·H)]: 2·B·H floats.</summary>
+    public long StateLength(int batch) => 2L * batch * layer.Options.HiddenSize;
+
+    /// <inheritdoc/>
+    public void Forward(AcceleratorStream stream, ArrayView<float> y, ArrayView<float> finalState, ArrayView<float> x, ArrayView<float> initialState,
+        int batch, int time)
+    {
+        long bh = (long)batch * layer.Options.HiddenSize;
+        ViewChecks.Required(initialState, nameof(initialState), 2 * bh, $"[2·B={batch}·H]", layer.Accelerator);
+        ViewChecks.Required(finalState, nameof(finalState), 2 * bh, $"[2·B={batch}·H]", layer.Accelerator);
+        layer.Forward(stream, workspace, y, finalState.SubView(0, bh), finalState.SubView(bh, bh), x,
+            initialState.SubView(0, bh), initialState.SubView(bh, bh), Views, batch, time);
     }
 
     /// <inheritdoc/>

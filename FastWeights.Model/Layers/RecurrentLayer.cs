@@ -1,4 +1,5 @@
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;
@@ -12,10 +13,10 @@ namespace FastWeights.Model.Layers;
 /// other options (<see cref="OptionsFor"/>), so every model in a comparison runs the same code.
 /// </summary>
 /// <remarks>
-/// Memory contract: <see cref="Forward"/> overwrites y and the layer's own state buffers;
-/// <see cref="Backward"/> overwrites every parameter gradient and dx. Each sequence starts from h = 0, A = 0.
+/// Memory contract: a forward overwrites y and the layer's own state buffers (or the caller's final state, <see cref="IStatefulSequenceLayer"/>);
+/// <see cref="Backward"/> overwrites every parameter gradient and dx. Each sequence starts from h = 0, A = 0 unless a state is given.
 /// </remarks>
-public sealed class RecurrentLayer : ISequenceLayer
+public sealed class RecurrentLayer : IStatefulSequenceLayer
 {
     private readonly FastWeightRnnLayer layer;
     private readonly FastWeightRnnWorkspace workspace;
@@ -115,6 +116,25 @@ public sealed class RecurrentLayer : ISequenceLayer
         int H = layer.Options.HiddenSize;
         layer.Forward(stream, workspace, y, hT.View.SubView(0, (long)batch * H), aT.View.SubView(0, (long)batch * H * H),
             x, default, default, Views, batch, time);
+    }
+
+    /// <summary>The state is [h (B·H) | A (B·H·H)]: B·(H + H²) floats.</summary>
+    public long StateLength(int batch)
+    {
+        long H = layer.Options.HiddenSize;
+        return batch * (H + H * H);
+    }
+
+    /// <summary>y [B,T,H] from x [B,T,I] starting from (h0, A0) in <paramref name="initialState"/>; (hT, AT) go to <paramref name="finalState"/>.</summary>
+    public void Forward(AcceleratorStream stream, ArrayView<float> y, ArrayView<float> finalState, ArrayView<float> x, ArrayView<float> initialState,
+        int batch, int time)
+    {
+        long bh = (long)batch * layer.Options.HiddenSize;
+        string shape = $"[B={batch}·(H+H²)]";
+        ViewChecks.Required(initialState, nameof(initialState), StateLength(batch), shape, layer.Accelerator);
+        ViewChecks.Required(finalState, nameof(finalState), StateLength(batch), shape, layer.Accelerator);
+        layer.Forward(stream, workspace, y, finalState.SubView(0, bh), finalState.SubView(bh, bh * layer.Options.HiddenSize),
+            x, initialState.SubView(0, bh), initialState.SubView(bh, bh * layer.Options.HiddenSize), Views, batch, time);
     }
 
     /// <summary>Parameter gradients (overwritten) and dx [B,T,I] (overwritten; empty = not wanted) from dy [B,T,H].</summary>

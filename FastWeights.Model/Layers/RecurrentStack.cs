@@ -15,7 +15,7 @@ namespace FastWeights.Model.Layers;
 /// layer l's backward reads its input again) and two [B,T,H] gradient buffers used alternately between layers.
 /// <see cref="Backward"/> overwrites every parameter gradient and dx, like a single layer.
 /// </remarks>
-public sealed class RecurrentStack : ISequenceLayer
+public sealed class RecurrentStack : IStatefulSequenceLayer
 {
     private readonly ISequenceLayer[] layers;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] outputs;   // layer l's output, l < L−1
@@ -95,6 +95,40 @@ public sealed class RecurrentStack : ISequenceLayer
             input = output;
         }
     }
+
+    /// <summary>Whether every layer carries state (<see cref="IStatefulSequenceLayer"/>); the stateful forward needs it.</summary>
+    public bool IsStateful => layers.All(l => l is IStatefulSequenceLayer);
+
+    /// <summary>The layers' states one after another, bottom first.</summary>
+    /// <exception cref="NotSupportedException">A layer does not carry state (<see cref="IsStateful"/> is false).</exception>
+    public long StateLength(int batch) => Stateful().Sum(l => l.StateLength(batch));
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">A layer does not carry state (<see cref="IsStateful"/> is false).</exception>
+    public void Forward(AcceleratorStream stream, ArrayView<float> y, ArrayView<float> finalState, ArrayView<float> x, ArrayView<float> initialState,
+        int batch, int time)
+    {
+        var stateful = Stateful();
+        long size = (long)batch * time * hidden;
+        CheckCapacity(size);
+        long total = StateLength(batch);
+        Kernels.Validation.ViewChecks.Required(initialState, nameof(initialState), total, $"[{total}]", layers[0].Parameters[0].Value.Accelerator);
+        Kernels.Validation.ViewChecks.Required(finalState, nameof(finalState), total, $"[{total}]", layers[0].Parameters[0].Value.Accelerator);
+        var input = x;
+        long offset = 0;
+        for (int l = 0; l < layers.Length; l++)
+        {
+            long length = stateful[l].StateLength(batch);
+            var output = l == layers.Length - 1 ? y : outputs[l].View.AsContiguous().SubView(0, size);
+            stateful[l].Forward(stream, output, finalState.SubView(offset, length), input, initialState.SubView(offset, length), batch, time);
+            input = output;
+            offset += length;
+        }
+    }
+
+    private IStatefulSequenceLayer[] Stateful() => IsStateful
+        ? layers.Cast<IStatefulSequenceLayer>().ToArray()
+        : throw new NotSupportedException($"a layer of this stack ({layers.First(l => l is not IStatefulSequenceLayer).GetType().Name}) does not carry state.");
 
     /// <inheritdoc />
     public void Backward(AcceleratorStream stream, ArrayView<float> dx, ArrayView<float> dy, ArrayView<float> x, int batch, int time)
