@@ -26,7 +26,7 @@ internal static class LmCommand
 
     private sealed class TrainOptions(LmSettings defaults)
     {
-        public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum (every kind the factory builds).", DefaultValueFactory = _ => "fw" };
+        public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum | gru-ln (every kind the factory builds).", DefaultValueFactory = _ => "fw" };
         public readonly Option<int> Hidden = new("--hidden") { Description = "R, recurrent units (the DPFP block's width for dpfp-*).", DefaultValueFactory = _ => defaults.Hidden };
         public readonly Option<int> Layers = new("--layers") { Description = "L, stacked recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
         public readonly Option<int> Embedding = new("--embedding") { Description = "E, character embedding width.", DefaultValueFactory = _ => defaults.Embedding };

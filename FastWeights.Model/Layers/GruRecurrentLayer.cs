@@ -1,5 +1,6 @@
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Gru;
+using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;
@@ -10,9 +11,9 @@ namespace FastWeights.Model.Layers;
 /// The GRU-LN baseline as a model layer: the <see cref="GruLayer"/> kernels with parameters
 /// <c>name.W_h [3H,H]</c>, <c>name.W_x [3H,I]</c>, <c>name.input_ln_gain</c>, <c>name.input_ln_bias</c>,
 /// <c>name.recurrent_ln_gain</c>, <c>name.recurrent_ln_bias [3H]</c> (rows r, u, n; docs/gru.md), a workspace and
-/// zero initial state.
+/// zero initial state, or a carried one (<see cref="IStatefulSequenceLayer"/>: the state is h).
 /// </summary>
-public sealed class GruRecurrentLayer : ISequenceLayer
+public sealed class GruRecurrentLayer : IStatefulSequenceLayer
 {
     private readonly GruLayer layer;
     private readonly GruWorkspace workspace;
@@ -88,6 +89,19 @@ public sealed class GruRecurrentLayer : ISequenceLayer
     {
         long bh = (long)batch * layer.Options.HiddenSize;
         layer.Forward(stream, workspace, y, hT.View.SubView(0, bh), x, default, Views, batch, time);
+    }
+
+    /// <summary>The state is h: B·H floats.</summary>
+    public long StateLength(int batch) => (long)batch * layer.Options.HiddenSize;
+
+    /// <inheritdoc/>
+    public void Forward(AcceleratorStream stream, ArrayView<float> y, ArrayView<float> finalState, ArrayView<float> x, ArrayView<float> initialState,
+        int batch, int time)
+    {
+        long bh = (long)batch * layer.Options.HiddenSize;
+        ViewChecks.Required(initialState, nameof(initialState), bh, $"[B={batch}·H]", layer.Accelerator);
+        ViewChecks.Required(finalState, nameof(finalState), bh, $"[B={batch}·H]", layer.Accelerator);
+        layer.Forward(stream, workspace, y, finalState, x, initialState, Views, batch, time);
     }
 
     /// <inheritdoc/>
