@@ -70,6 +70,25 @@ public class FastWeightLayerBenchmarks
     /// <summary>The variant under test (after <see cref="GlobalSetup"/>).</summary>
     internal ILayerVariant LayerVariant => variant ?? throw new InvalidOperationException("GlobalSetup has not run.");
 
+    /// <summary>
+    /// What a case allocates: the variant's workspace (the layers' own size functions) plus <see cref="BenchmarkTensors"/>
+    /// (x, dy, y, dx [B,T,·], hT [B,H], A_T [B,H,H], the parameters and their gradients).
+    /// </summary>
+    internal static long CaseBytes(string variant, LayerShape s)
+    {
+        long b = s.Batch, t = s.Time, i = s.Input, h = s.Hidden;
+        long tensors = CaseMemory.Floats(2 * (h * h + h * i + 3 * h) + 2 * b * t * i + 2 * b * t * h + b * h + b * h * h);
+        long workspace = variant switch
+        {
+            "Fused" => FastWeights.Kernels.FastWeightRnn.FastWeightRnnLayer.WorkspaceBytes(s.Batch, s.Time, s.Input, s.Hidden, s.InnerSteps, s.Decay),
+            "StoreAll" => FastWeights.Kernels.FastWeightRnn.FastWeightRnnLayer.StoreAllBytes(s.Batch, s.Time, s.Input, s.Hidden, s.InnerSteps, s.Decay),
+            "PerStepLaunch" => CaseMemory.Floats(FastWeights.Kernels.Baselines.PerStepLaunchRnn.Elements(s.Batch, s.Time, s.Hidden, s.InnerSteps).Sum()),
+            "AttentionForm" => CaseMemory.Floats(FastWeights.Kernels.Baselines.AttentionFormRnn.Elements(s.Batch, s.Time, s.Hidden, s.InnerSteps).Sum()),
+            _ => 0,
+        };
+        return CaseMemory.Add(tensors, workspace);
+    }
+
     [GlobalSetup]
     public void GlobalSetup()
     {
@@ -78,6 +97,7 @@ public class FastWeightLayerBenchmarks
         try
         {
             device = KernelBenchmarkEnvironment.Open(Accelerator);
+            CaseMemory.Require(device, CaseBytes(Variant, Shape), $"the case {Variant} {Shape}");
             stream = device.Accelerator.DefaultStream;
             tensors = new BenchmarkTensors(device.Accelerator, Shape);
             variant = entry.Create(device.Accelerator, tensors);

@@ -72,6 +72,20 @@ public class LinearFastWeightBenchmarks
     }
 
     /// <summary>Opens the accelerator, builds the layer, workspace and tensors, and runs one forward and backward.</summary>
+    /// <summary>
+    /// What a case allocates: the layer's workspace (<see cref="LinearFastWeightLayer.WorkspaceBytes(LinearFastWeightOptions, int, int)"/>)
+    /// plus <see cref="LinearBenchmarkTensors"/> (q, k, dq, dk; v, dy, y, dv; β, dβ; W_T, dW0; z_T, dz0).
+    /// </summary>
+    internal static long CaseBytes(LinearFastWeightOptions options, int batch, int time)
+    {
+        long rows = (long)batch * time * options.Heads;
+        long keys = rows * options.KeySize, values = rows * options.ValueSize;
+        long memory = (long)batch * options.Heads * options.ValueSize * options.FeatureSize();
+        long normalizer = (long)batch * options.Heads * options.FeatureSize();
+        long tensors = CaseMemory.Floats(4 * keys + 4 * values + 2 * rows + 2 * memory + 2 * normalizer);
+        return CaseMemory.Add(tensors, LinearFastWeightLayer.WorkspaceBytes(options, batch, time));
+    }
+
     [GlobalSetup]
     public void GlobalSetup()
     {
@@ -79,6 +93,7 @@ public class LinearFastWeightBenchmarks
         try
         {
             device = KernelBenchmarkEnvironment.Open(Accelerator);
+            CaseMemory.Require(device, CaseBytes(Options, B, T), $"the case {Variant} {Rule} B={B} T={T}");
             stream = device.Accelerator.DefaultStream;
             layer = new LinearFastWeightLayer(device.Accelerator, Options);
             workspace = layer.CreateWorkspace(B, T);

@@ -74,6 +74,25 @@ public class LstmLayerBenchmarks
 
     public static IEnumerable<int> InnerSteps => [1];
 
+    /// <summary>
+    /// What this case allocates: the layer's workspace (its size function) plus x, dx [B,T,I], y, dy [B,T,H], the final
+    /// state [B,H] (two for the LSTM, four at most) and the parameters with their gradients (at most 2·(4H·(H + I) + 20H)
+    /// floats, the HyperLSTM's hyper cell's own within that bound at N_h ≤ H).
+    /// </summary>
+    internal long CaseBytes()
+    {
+        long b = B, t = T, i = I, h = H;
+        long tensors = CaseMemory.Floats(2 * b * t * i + 2 * b * t * h + 4 * b * h + 2 * (8 * h * (h + i) + 40 * h));
+        long workspace = Variant switch
+        {
+            "LstmLn" => FastWeights.Kernels.Lstm.LstmLayer.WorkspaceBytes(B, T, I, H),
+            "HyperLstm" => FastWeights.Kernels.HyperLstm.HyperLstmLayer.WorkspaceBytes(B, T, I, H, HyperHidden, Embedding),
+            "GruLn" => FastWeights.Kernels.Gru.GruLayer.WorkspaceBytes(B, T, I, H),
+            _ => 0,
+        };
+        return CaseMemory.Add(tensors, workspace);
+    }
+
     [GlobalSetup]
     public void GlobalSetup()
     {
@@ -81,6 +100,7 @@ public class LstmLayerBenchmarks
         try
         {
             device = KernelBenchmarkEnvironment.Open(Accelerator);
+            CaseMemory.Require(device, CaseBytes(), $"the case {Variant} B={B} T={T} I={I} H={H}");
             stream = device.Accelerator.DefaultStream;
             long bytes = Variant switch
             {
