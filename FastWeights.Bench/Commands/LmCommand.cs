@@ -66,10 +66,10 @@ internal static class LmCommand
             string? time = p.GetValue(Time);
             return defaults with
             {
-                Kind = ParseKind(p.GetValue(Model)!), Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), Embedding = p.GetValue(Embedding),
+                Kind = ModelOptions.ParseKind(p.GetValue(Model)!), Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), Embedding = p.GetValue(Embedding),
                 InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
                 HyperHidden = p.GetValue(HyperSize), HyperEmbedding = p.GetValue(HyperEmbedding), Heads = p.GetValue(Heads),
-                FeatureMap = ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward), Window = p.GetValue(Window),
+                FeatureMap = ModelOptions.ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward), Window = p.GetValue(Window),
                 Text = p.GetValue(Text), ValidationFraction = p.GetValue(ValFraction), TestFraction = p.GetValue(TestFraction),
                 Training = defaults.Training with
                 {
@@ -84,17 +84,7 @@ internal static class LmCommand
         }
     }
 
-    private static RecurrentKind ParseKind(string name)
-    {
-        try { return RetrievalModelConfig.ParseKind(name); }
-        catch (ArgumentException e) { throw new CommandInputException("--model: " + CommandErrors.WithoutParameterName(e)); }
-    }
 
-    private static Kernels.LinearFastWeights.FeatureMap ParseMap(string name)
-    {
-        try { return RetrievalModelConfig.ParseMap(name); }
-        catch (ArgumentException e) { throw new CommandInputException("--feature-map: " + CommandErrors.WithoutParameterName(e)); }
-    }
 
     public static Command Create()
     {
@@ -194,7 +184,7 @@ internal static class LmCommand
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
         {
             var settings = options.Read(p);
-            var kinds = p.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseKind).ToArray();
+            var kinds = p.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ModelOptions.ParseKind).ToArray();
             if (kinds.Length == 0) throw new CommandInputException("--models names no model.");
             return LmCompareRun.Execute(settings, kinds, p.InvocationConfiguration.Output);
         }));

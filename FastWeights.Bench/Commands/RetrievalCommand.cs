@@ -64,8 +64,8 @@ internal static class RetrievalCommand
             string? time = p.GetValue(Time);
             return Defaults with
             {
-                Kind = ParseKind(p.GetValue(Model)!),
-                Heads = p.GetValue(Heads), FeatureMap = ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward),
+                Kind = ModelOptions.ParseKind(p.GetValue(Model)!),
+                Heads = p.GetValue(Heads), FeatureMap = ModelOptions.ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward),
                 Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
                 Pairs = p.GetValue(Pairs), TrainSize = p.GetValue(TrainSize), ValidationSize = p.GetValue(ValSize), TestSize = p.GetValue(TestSize),
                 DataSeed = p.GetValue(DataSeed),
@@ -120,17 +120,7 @@ internal static class RetrievalCommand
         return v;
     }
 
-    private static Kernels.LinearFastWeights.FeatureMap ParseMap(string name)
-    {
-        try { return RetrievalModelConfig.ParseMap(name); }
-        catch (ArgumentException e) { throw new CommandInputException("--feature-map: " + CommandErrors.WithoutParameterName(e)); }
-    }
 
-    private static Model.Layers.RecurrentKind ParseKind(string name)
-    {
-        try { return RetrievalModelConfig.ParseKind(name); }
-        catch (ArgumentException e) { throw new CommandInputException("--model: " + CommandErrors.WithoutParameterName(e)); }
-    }
 
     public static Command Create()
     {
@@ -230,7 +220,7 @@ internal static class RetrievalCommand
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
         {
             var settings = options.Read(p);
-            var kinds = p.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseKind).ToArray();
+            var kinds = p.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ModelOptions.ParseKind).ToArray();
             if (kinds.Length == 0) throw new CommandInputException("--models names no model.");
             return CompareRun.Execute(settings, kinds, p.InvocationConfiguration.Output);
         }));
