@@ -1,9 +1,11 @@
 using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.Core;
+using FastWeights.Kernels.Primitives;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Training;
 using ILGPU;
 using ILGPU.Runtime;
-using static FastWeights.Kernels.Compilation.KernelEntries;
+using static FastWeights.Kernels.Core.KernelEntry;
 
 namespace FastWeights.Model;
 

@@ -1,5 +1,5 @@
 using FastWeights.Bench.Commands;
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 
 namespace FastWeights.Bench.Benchmarks;
 

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using ILGPU.Runtime;
 
 namespace FastWeights.Bench.Benchmarks;
@@ -83,7 +83,7 @@ public class FastWeightLayerBenchmarks
             "Fused" => FastWeights.Kernels.FastWeightRnn.FastWeightRnnLayer.WorkspaceBytes(s.Batch, s.Time, s.Input, s.Hidden, s.InnerSteps, s.Decay),
             "StoreAll" => FastWeights.Kernels.FastWeightRnn.FastWeightRnnLayer.StoreAllBytes(s.Batch, s.Time, s.Input, s.Hidden, s.InnerSteps, s.Decay),
             "PerStepLaunch" => CaseMemory.Floats(FastWeights.Kernels.Baselines.PerStepLaunchRnn.Elements(s.Batch, s.Time, s.Hidden, s.InnerSteps).Sum()),
-            "AttentionForm" => CaseMemory.Floats(FastWeights.Kernels.Baselines.AttentionFormRnn.Elements(s.Batch, s.Time, s.Hidden, s.InnerSteps).Sum()),
+            "AttentionForm" => CaseMemory.Floats(FastWeights.Kernels.FastWeightRnn.AttentionFormRnn.Elements(s.Batch, s.Time, s.Hidden, s.InnerSteps).Sum()),
             _ => 0,
         };
         return CaseMemory.Add(tensors, workspace);

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.LinearFastWeights;
 using ILGPU.Runtime;
 

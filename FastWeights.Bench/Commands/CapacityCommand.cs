@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FastWeights.Bench.Capacity;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.LinearFastWeights;
 
 namespace FastWeights.Bench.Commands;

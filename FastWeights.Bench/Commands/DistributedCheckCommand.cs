@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using FastWeights.Bench.Retrieval;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;

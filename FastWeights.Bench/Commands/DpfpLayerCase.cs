@@ -1,6 +1,5 @@
 using System.Globalization;
-using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Interop;
 using FastWeights.Kernels.LinearFastWeights;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using FastWeights.Bench.Floor;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
-using FastWeights.Kernels.Host;
 using ILGPU.Runtime;
 
 namespace FastWeights.Bench.Commands;

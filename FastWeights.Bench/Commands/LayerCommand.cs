@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
+using FastWeights.Kernels.Primitives;
 
 namespace FastWeights.Bench.Commands;
 

@@ -82,7 +82,7 @@ internal static class MemoryCommand
         try
         {
             var plan = FastWeightRnnLayer.WorkspacePlanFor(options, batch, time);
-            var schedule = CheckpointSchedule.Plan(time, plan.CheckpointInterval, plan.CheckpointCount);
+            var schedule = CheckpointPlan.For(time, plan.CheckpointInterval, plan.CheckpointCount);
             return new Budgeted(plan.TotalBytes, plan.CheckpointCount, schedule.RecomputedSteps);
         }
         catch (ArgumentOutOfRangeException e) when (e.ParamName is nameof(FastWeightRnnOptions.MemoryBudgetBytes) or nameof(FastWeightRnnOptions.MaxCheckpointCopies))

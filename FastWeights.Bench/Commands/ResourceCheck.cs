@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 
 namespace FastWeights.Bench.Commands;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using ILGPU;
 using ILGPU.Runtime;

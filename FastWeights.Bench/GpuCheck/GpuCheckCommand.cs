@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using FastWeights.Bench.Commands;
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Primitives;
 
 namespace FastWeights.Bench.GpuCheck;
 
@@ -152,8 +153,8 @@ internal static class GpuCheckCommand
         placement = form == FastWeightForm.Attention ? "[attention form, thread per sequence]"
             : layer.Schedule == SweepSchedule.Group
             ? string.Create(CultureInfo.InvariantCulture,
-                $"[G={layer.GroupSize} fwd A {(layer.ForwardFastWeightsOnChip ? "shared" : "global")} {SharedMemoryBudget.ForwardBytes(s.H, layer.GroupSize, layer.ForwardFastWeightsOnChip)} B, "
-                + $"rev A,Ā {(layer.ReverseFastWeightsOnChip ? "shared" : "global")} {SharedMemoryBudget.ReverseBytes(s.H, layer.GroupSize, layer.ReverseFastWeightsOnChip)} B]")
+                $"[G={layer.GroupSize} fwd A {(layer.ForwardFastWeightsOnChip ? "shared" : "global")} {FastWeightSharedMemory.ForwardBytes(s.H, layer.GroupSize, layer.ForwardFastWeightsOnChip)} B, "
+                + $"rev A,Ā {(layer.ReverseFastWeightsOnChip ? "shared" : "global")} {FastWeightSharedMemory.ReverseBytes(s.H, layer.GroupSize, layer.ReverseFastWeightsOnChip)} B]")
             : "[thread per sequence]";
         return FastWeightRnnHost.Run(layer, inputs);
     }

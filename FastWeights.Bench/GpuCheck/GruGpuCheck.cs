@@ -1,7 +1,6 @@
 using System.Globalization;
 using FastWeights.Bench.Commands;
-using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Gru;
 using ILGPU;
 using ILGPU.Runtime;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;

@@ -1,8 +1,7 @@
 using System.Globalization;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Retrieval;
-using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Model.Models;
 using FastWeights.Model.Parameters;
 using FastWeights.Model.Tasks.Language;

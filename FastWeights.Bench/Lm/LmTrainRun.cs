@@ -3,7 +3,7 @@ using System.Globalization;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Language;

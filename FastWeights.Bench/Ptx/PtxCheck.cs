@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.Core;
 using ILGPU.Runtime.Cuda;
 
 namespace FastWeights.Bench.Ptx;

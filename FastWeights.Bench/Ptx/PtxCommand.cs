@@ -1,6 +1,6 @@
 using System.CommandLine;
 using FastWeights.Bench.Commands;
-using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.Core;
 using FastWeights.Model;
 
 namespace FastWeights.Bench.Ptx;

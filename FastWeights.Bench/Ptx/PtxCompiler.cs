@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.Core;
 using ILGPU;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;

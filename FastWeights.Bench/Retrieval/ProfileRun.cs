@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FastWeights.Bench.Commands;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;

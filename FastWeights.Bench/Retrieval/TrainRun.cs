@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Reporting;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Model.Distributed;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;

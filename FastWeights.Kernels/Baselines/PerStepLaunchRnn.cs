@@ -1,5 +1,5 @@
-using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -22,7 +22,7 @@ namespace FastWeights.Kernels.Baselines;
 /// </remarks>
 public sealed class PerStepLaunchRnn : IDisposable
 {
-    private readonly BaselineCommon common;
+    private readonly TapeLayerCommon common;
     private readonly Action<AcceleratorStream, Index1D, MatVecArgs> matVec;
     private readonly Action<AcceleratorStream, Index1D, RankOneArgs> rankOne;
     private readonly Action<AcceleratorStream, Index1D, RowCopyArgs> rowCopy;
@@ -40,14 +40,14 @@ public sealed class PerStepLaunchRnn : IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public PerStepLaunchRnn(Accelerator accelerator, FastWeightRnnOptions options)
     {
-        common = new BaselineCommon(accelerator, options);
-        matVec = KernelCatalog.PerStepMatVec.Load(accelerator);
-        rankOne = KernelCatalog.PerStepRankOne.Load(accelerator);
-        rowCopy = KernelCatalog.PerStepRowCopy.Load(accelerator);
-        outputGrad = KernelCatalog.PerStepOutputGrad.Load(accelerator);
-        preliminaryGrad = KernelCatalog.PerStepPreliminaryGrad.Load(accelerator);
-        innerNorm = KernelCatalog.PerStepInnerNorm.Load(accelerator);
-        normBackward = KernelCatalog.PerStepNormBackward.Load(accelerator);
+        common = new TapeLayerCommon(accelerator, options);
+        matVec = BaselineKernels.PerStepMatVec.Load(accelerator);
+        rankOne = BaselineKernels.PerStepRankOne.Load(accelerator);
+        rowCopy = BaselineKernels.PerStepRowCopy.Load(accelerator);
+        outputGrad = BaselineKernels.PerStepOutputGrad.Load(accelerator);
+        preliminaryGrad = BaselineKernels.PerStepPreliminaryGrad.Load(accelerator);
+        innerNorm = BaselineKernels.PerStepInnerNorm.Load(accelerator);
+        normBackward = BaselineKernels.PerStepNormBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>
@@ -217,7 +217,7 @@ public sealed class PerStepLaunchRnn : IDisposable
             var dz = new BatchedView(ws.Projection, (long)t * H, stepStride);
             var ht = new BatchedView(ws.States, (long)(t + 1) * H, stateStride);
             // dh += dy_t + η (Ā + Āᵀ) h_t ; dz_t ← 0
-            outputGrad(stream, BaselineCommon.Threads((long)B * H, blockBH), new OutputGradArgs
+            outputGrad(stream, TapeLayerCommon.Threads((long)B * H, blockBH), new OutputGradArgs
             {
                 Batch = B, Hidden = H, Block = blockBH, FastLr = fastLr,
                 Dh = dh, Dy = new BatchedView(dy, (long)t * H, stepStride), FastWeightGrad = aBar, State = ht, Dz = dz,
@@ -245,7 +245,7 @@ public sealed class PerStepLaunchRnn : IDisposable
                 MatVec(stream, B, transpose: true, fastWeights, dv, null, dh, null, activation);
             }
             // dz_t += dh_0 ⊙ f'(z) ; dh_{t−1} = Wᵀ dz_t
-            preliminaryGrad(stream, BaselineCommon.Threads((long)B * H, blockBH), new PreliminaryGradArgs
+            preliminaryGrad(stream, TapeLayerCommon.Threads((long)B * H, blockBH), new PreliminaryGradArgs
             {
                 Batch = B, Hidden = H, Block = blockBH, Activation = activation,
                 Dz = dz, Dh = dh, Preliminary = new BatchedView(ws.InnerStates, (long)t * S * H, innerStride),
@@ -265,7 +265,7 @@ public sealed class PerStepLaunchRnn : IDisposable
     {
         int H = Options.HiddenSize;
         int block = common.Block((long)batch * H);
-        matVec(stream, BaselineCommon.Threads((long)batch * H, block), new MatVecArgs
+        matVec(stream, TapeLayerCommon.Threads((long)batch * H, block), new MatVecArgs
         {
             Batch = batch, Hidden = H, Block = block, Transpose = transpose ? 1 : 0,
             HasAdd = add is null ? 0 : 1, HasActivated = activated is null ? 0 : 1, Activation = activation,
@@ -279,7 +279,7 @@ public sealed class PerStepLaunchRnn : IDisposable
         int H = Options.HiddenSize;
         long total = (long)batch * H * H;
         int block = common.Block(total);
-        rankOne(stream, BaselineCommon.Threads(total, block), new RankOneArgs
+        rankOne(stream, TapeLayerCommon.Threads(total, block), new RankOneArgs
         {
             Batch = batch, Hidden = H, Block = block, HasOuter = left is null ? 0 : 1, Alpha = alpha, Beta = beta,
             In = input, Out = output, Left = left ?? output, Right = right ?? output,
@@ -290,7 +290,7 @@ public sealed class PerStepLaunchRnn : IDisposable
     {
         long total = rows * length;
         int block = common.Block(total);
-        rowCopy(stream, BaselineCommon.Threads(total, block), new RowCopyArgs
+        rowCopy(stream, TapeLayerCommon.Threads(total, block), new RowCopyArgs
         {
             Rows = rows, Length = length, Block = block, HasSource = source is null ? 0 : 1,
             Source = source ?? target, Target = target,

@@ -1,6 +1,6 @@
 namespace FastWeights.Kernels.FastWeightRnn;
 
-/// <summary>What one step of a <see cref="CheckpointSchedule"/> does.</summary>
+/// <summary>What one step of a <see cref="CheckpointPlan"/> does.</summary>
 public enum CheckpointOperationKind
 {
     /// <summary>
@@ -17,7 +17,7 @@ public enum CheckpointOperationKind
     Window,
 }
 
-/// <summary>One step of a <see cref="CheckpointSchedule"/>, executed by the backward in list order.</summary>
+/// <summary>One step of a <see cref="CheckpointPlan"/>, executed by the backward in list order.</summary>
 /// <param name="Kind">Replay or reverse window.</param>
 /// <param name="FromAnchor">Replay: the anchor index (a multiple of K in steps) copied from. Window: the interval's anchor index.</param>
 /// <param name="ToAnchor">Replay: the anchor index reached. Window: equal to <paramref name="FromAnchor"/>.</param>

@@ -1,8 +1,5 @@
-using FastWeights.Kernels.Compilation;
-using FastWeights.Kernels.Baselines;
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
-using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -62,9 +59,9 @@ public sealed class FastWeightRnnLayer : IDisposable
         int groupLimit = accelerator.MaxNumThreadsPerGroup;
         if (Schedule == SweepSchedule.Group)
         {
-            forwardGroup = KernelCatalog.ForwardGroup.Load(accelerator);
-            reverseGroup = KernelCatalog.ReverseGroup.Load(accelerator);
-            transpose = KernelCatalog.Transpose.Load(accelerator);
+            forwardGroup = FastWeightRnnKernels.ForwardGroup.Load(accelerator);
+            reverseGroup = FastWeightRnnKernels.ReverseGroup.Load(accelerator);
+            transpose = PrimitiveKernels.Transpose.Load(accelerator);
             wColumns = accelerator.Allocate1D<float>((long)h * h);
             // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
             groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
@@ -74,41 +71,41 @@ public sealed class FastWeightRnnLayer : IDisposable
         // (227 KiB on an H100); the CPU accelerator keeps 48 KiB. docs/design.md §6.2.
         long sharedLimit = SharedMemoryBudget.GroupLimit(accelerator.MaxSharedMemoryPerGroup,
             Schedule == SweepSchedule.Group ? CudaSharedMemory.OptInLimit(accelerator) : 0);
-        var sharedPlan = SharedMemoryBudget.Plan(h, GroupSize, sharedLimit);
+        var sharedPlan = FastWeightSharedMemory.Plan(h, GroupSize, sharedLimit);
         bool forwardOnChip = sharedPlan.ForwardFastWeightsOnChip, reverseOnChip = sharedPlan.ReverseFastWeightsOnChip;
         if (Schedule == SweepSchedule.Group && !sharedPlan.VectorsFit)
             throw VectorsTooLarge(accelerator, h, sharedLimit);
 
-        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
+        inputProjection = PrimitiveKernels.InputProjectionKernel.Load(accelerator);
         if (Schedule == SweepSchedule.Host)
         {
-            forwardThread = KernelCatalog.ForwardHost.Load(accelerator);
-            reverseThread = KernelCatalog.ReverseHost.Load(accelerator);
+            forwardThread = FastWeightRnnKernels.ForwardHost.Load(accelerator);
+            reverseThread = FastWeightRnnKernels.ReverseHost.Load(accelerator);
         }
         else if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = KernelCatalog.ForwardThread.Load(accelerator);
-            reverseThread = KernelCatalog.ReverseThread.Load(accelerator);
+            forwardThread = FastWeightRnnKernels.ForwardThread.Load(accelerator);
+            reverseThread = FastWeightRnnKernels.ReverseThread.Load(accelerator);
         }
         else
         {
             // Above 48 KiB a CUDA kernel must be opted in; if that is refused, the matrices go to global memory.
             // Off CUDA, and at or below 48 KiB, Allow is true without any call.
             forwardOnChip = forwardOnChip
-                && CudaSharedMemory.Allow(accelerator, forwardGroup!, SharedMemoryBudget.ForwardBytes(h, GroupSize, true));
+                && CudaSharedMemory.Allow(accelerator, forwardGroup!, FastWeightSharedMemory.ForwardBytes(h, GroupSize, true));
             reverseOnChip = reverseOnChip
-                && CudaSharedMemory.Allow(accelerator, reverseGroup!, SharedMemoryBudget.ReverseBytes(h, GroupSize, true));
-            if (!CudaSharedMemory.Allow(accelerator, forwardGroup!, SharedMemoryBudget.ForwardBytes(h, GroupSize, false))
-                || !CudaSharedMemory.Allow(accelerator, reverseGroup!, SharedMemoryBudget.ReverseBytes(h, GroupSize, false)))
+                && CudaSharedMemory.Allow(accelerator, reverseGroup!, FastWeightSharedMemory.ReverseBytes(h, GroupSize, true));
+            if (!CudaSharedMemory.Allow(accelerator, forwardGroup!, FastWeightSharedMemory.ForwardBytes(h, GroupSize, false))
+                || !CudaSharedMemory.Allow(accelerator, reverseGroup!, FastWeightSharedMemory.ReverseBytes(h, GroupSize, false)))
                 throw VectorsTooLarge(accelerator, h, SharedMemoryBudget.DefaultLimit);
         }
         ForwardFastWeightsOnChip = forwardOnChip;
         ReverseFastWeightsOnChip = reverseOnChip;
-        replay = KernelCatalog.Replay.Load(accelerator);
-        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
-        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
-        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
-        finiteCheck = KernelCatalog.Finite.Load(accelerator);
+        replay = FastWeightRnnKernels.Replay.Load(accelerator);
+        outerProductSum = PrimitiveKernels.OuterProductSum.Load(accelerator);
+        inputGradient = PrimitiveKernels.InputGradient.Load(accelerator);
+        vectorGradient = PrimitiveKernels.VectorGradient.Load(accelerator);
+        finiteCheck = PrimitiveKernels.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
 
@@ -222,7 +219,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     /// <see cref="WorkspaceBytes(int,int)"/> bytes, within <see cref="FastWeightRnnOptions.MemoryBudgetBytes"/> when set.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1, or the budget is below what the smallest
-    /// checkpoint schedule needs for (maxBatch, maxTime); the exception names the option and the minimum.</exception>
+    /// checkpoint plan needs for (maxBatch, maxTime); the exception names the option and the minimum.</exception>
     /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
     public FastWeightRnnWorkspace CreateWorkspace(int maxBatch, int maxTime)
     {
@@ -278,7 +275,7 @@ public sealed class FastWeightRnnLayer : IDisposable
 
         if (workspace.Attention is { } attentionWorkspace)
         {
-            AttentionForm().Forward(stream, attentionWorkspace, y, hT, aT, x, h0, a0, parameters, batch, time);
+            AttentionForm().ForwardUnchecked(stream, attentionWorkspace, y, hT, aT, x, h0, a0, parameters, batch, time, hasH0, hasA0);
             workspace.RecordForward(this, batch, time);
             return;
         }
@@ -292,7 +289,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         });
 
         // As many copies of A as the workspace holds; with every K-step copy there, the plan of the layer without a budget.
-        var schedule = CheckpointSchedule.Plan(time, CheckpointInterval, workspace.Plan.CheckpointCount);
+        var schedule = CheckpointPlan.For(time, CheckpointInterval, workspace.Plan.CheckpointCount);
         var args = new ForwardSweepArgs
         {
             Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
@@ -316,7 +313,7 @@ public sealed class FastWeightRnnLayer : IDisposable
                 args with { WColumns = wColumns.View, WColumnMajor = 1 });
         }
         workspace.RecordForward(this, batch, time);
-        workspace.Schedule = schedule;
+        workspace.CheckpointPlan = schedule;
     }
 
     /// <summary>
@@ -369,11 +366,12 @@ public sealed class FastWeightRnnLayer : IDisposable
 
         if (workspace.Attention is { } attentionWorkspace)
         {
-            AttentionForm().Backward(stream, attentionWorkspace, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time);
+            AttentionForm().BackwardUnchecked(stream, attentionWorkspace, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time,
+                new(hasDx, hasDh0, hasDA0, hasDhT, hasDAT));
             return;
         }
 
-        var schedule = workspace.Schedule!;
+        var schedule = workspace.CheckpointPlan!;
         var args = new ReverseSweepArgs
         {
             Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
@@ -485,7 +483,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     private ArgumentOutOfRangeException VectorsTooLarge(Accelerator accelerator, int h, long sharedLimit) =>
         new("options",
             $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': its vectors alone need "
-            + $"{SharedMemoryBudget.ForwardBytes(h, GroupSize, false)} bytes of shared memory (limit {sharedLimit}). Use SweepSchedule.Thread.");
+            + $"{FastWeightSharedMemory.ForwardBytes(h, GroupSize, false)} bytes of shared memory (limit {sharedLimit}). Use SweepSchedule.Thread.");
 
     private KernelConfig GroupConfig(int batch, int sharedFloats) =>
         new((Index1D)batch, (Index1D)GroupSize, SharedMemoryConfig.RequestDynamic<float>(sharedFloats));

@@ -1,3 +1,6 @@
+using FastWeights.Kernels.Core;
+using FastWeights.Kernels.Primitives;
+
 namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>
@@ -55,14 +58,14 @@ public sealed record FastWeightRnnOptions
     /// A cap, in bytes, on the whole workspace of one training call (<see cref="FastWeightRnnLayer.WorkspaceBytes(int,int)"/>:
     /// the per-step vector tape, the backward's buffers and the copies of A). Null (default): no cap, a copy of A
     /// every K steps. When the K-step copies do not fit, the layer keeps as many copies as fit and recomputes the
-    /// others in the backward by recursive checkpointing (<see cref="CheckpointSchedule"/>, docs/design.md §9);
+    /// others in the backward by recursive checkpointing (<see cref="CheckpointPlan"/>, docs/design.md §9);
     /// gradients are unchanged. Must be ≥ 1; a workspace whose fixed part plus the fewest copies
-    /// (<see cref="CheckpointSchedule.MinimumSlots"/>) exceeds it is refused when it is sized, naming the minimum.
+    /// (<see cref="CheckpointPlan.MinimumSlots"/>) exceeds it is refused when it is sized, naming the minimum.
     /// </summary>
     public long? MemoryBudgetBytes { get; init; }
 
     /// <summary>
-    /// A cap on the number of stored copies of A (each B·H² floats), the memory a checkpoint schedule trades
+    /// A cap on the number of stored copies of A (each B·H² floats), the memory a checkpoint plan trades
     /// for recomputation. Null (default): no cap. Must be ≥ 2 (A(0) and A(T)); more than one K-step interval
     /// needs ≥ 3, checked when a workspace is sized. Combined with <see cref="MemoryBudgetBytes"/>, the tighter wins.
     /// </summary>

@@ -1,5 +1,4 @@
-using FastWeights.Kernels.Baselines;
-using FastWeights.Kernels.Memory;
+using FastWeights.Kernels.Core;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -16,7 +15,7 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// Memory contract: a forward overwrites the tape (projection, states, inner states, x̂, 1/σ, copies of A)
 /// and the thread-schedule vectors; a backward reads the tape and overwrites only its own buffers
 /// (A rebuilt, Ā, dz in the projection buffer, layer-norm partials), so it may be called again for another dy.
-/// A workspace serves one call at a time: two streams must not share one. Under a checkpoint schedule the
+/// A workspace serves one call at a time: two streams must not share one. Under a checkpoint plan the
 /// backward also writes the scratch copies of A (never the forward's persistent ones).
 /// <para>A workspace belongs to one form (<see cref="Form"/>, resolved when it was created): a matrix-form
 /// workspace holds the buffers of <see cref="Plan"/>; an attention-form one holds the attention form's tape
@@ -98,11 +97,11 @@ public sealed class FastWeightRnnWorkspace : DeviceWorkspace
     /// Where the last forward stored copies of A and how a backward recovers the rest (docs/design.md §9);
     /// null before the first forward. Without a budget, or when the K-step copies fit, every anchor is stored.
     /// </summary>
-    public CheckpointSchedule? Schedule { get; internal set; }
+    public CheckpointPlan? CheckpointPlan { get; internal set; }
 
     /// <summary>
     /// Recurrence steps (writes A ← λA + η h hᵀ, per sequence) the last backward replayed to recover copies of A,
-    /// counted as the replay kernels were queued: <see cref="CheckpointSchedule.RecomputedSteps"/> of <see cref="Schedule"/>.
+    /// counted as the replay kernels were queued: <see cref="FastWeightRnn.CheckpointPlan.RecomputedSteps"/> of <see cref="CheckpointPlan"/>.
     /// 0 before any backward and without recomputation.
     /// </summary>
     public long RecomputedSteps { get; internal set; }

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Core;
 using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.FastWeightRnn;

@@ -1,3 +1,5 @@
+using FastWeights.Kernels.Core;
+using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 

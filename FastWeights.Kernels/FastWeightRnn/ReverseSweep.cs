@@ -1,3 +1,5 @@
+using FastWeights.Kernels.Core;
+using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -9,7 +11,7 @@ internal struct ReverseSweepArgs
     public int Batch, Time, Hidden, InnerSteps, CheckpointInterval, CheckpointCount, Activation;
     public int HasDhT, HasDAT, HasDh0, HasDA0, FastWeightsOnChip, LayerNorm;
     // Steps WindowEnd−1 … WindowStart are swept. AnchorSlot < 0: the whole sequence in one launch, re-anchoring
-    // at t = jK on slot j. AnchorSlot ≥ 0: one K-step interval of a checkpoint schedule, re-anchoring at its
+    // at t = jK on slot j. AnchorSlot ≥ 0: one K-step interval of a checkpoint plan, re-anchoring at its
     // first step on that slot; dh, A and Ā arrive from the previous window and leave for the next one
     // through Vectors, Rebuild and FastWeightGrad.
     public int WindowStart, WindowEnd, AnchorSlot;
@@ -31,7 +33,7 @@ internal struct ReverseSweepArgs
 /// A each step used as A(t) = (A(t+1) − η h_t h_tᵀ)/λ, re-anchored on the stored copy whenever
 /// t is a multiple of K (docs/design.md §5). Writes dz per step (parameter gradients are formed
 /// afterwards by deterministic batched reductions), the per-sequence layer-norm partial sums,
-/// dh0 and dA0. Under a checkpoint schedule (docs/design.md §9) the same body runs one K-step window
+/// dh0 and dA0. Under a checkpoint plan (docs/design.md §9) the same body runs one K-step window
 /// per launch, carrying its state between launches in global memory bit for bit.
 /// </summary>
 /// <remarks>

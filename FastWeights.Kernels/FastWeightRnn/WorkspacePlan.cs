@@ -14,7 +14,7 @@ public readonly record struct WorkspacePlan(int Batch, int Time, int Hidden, int
 {
     /// <summary>
     /// A cap on the copies of A (from a memory budget, docs/design.md §9); null: a copy every K steps.
-    /// Below the K-step count the backward recomputes the missing copies (<see cref="CheckpointSchedule"/>).
+    /// Below the K-step count the backward recomputes the missing copies (<see cref="CheckpointPlan"/>).
     /// </summary>
     public int? CheckpointSlotLimit { get; init; }
 
@@ -71,7 +71,7 @@ public readonly record struct WorkspacePlan(int Batch, int Time, int Hidden, int
 
     /// <summary>
     /// The plan for (B, T) under a memory budget and/or a cap on copies of A: as many copies as fit, at most the
-    /// K-step count, at least <see cref="CheckpointSchedule.MinimumSlots"/>. Without either cap, the K-step plan.
+    /// K-step count, at least <see cref="CheckpointPlan.MinimumSlots"/>. Without either cap, the K-step plan.
     /// </summary>
     /// <param name="batch">B.</param>
     /// <param name="time">T.</param>
@@ -88,7 +88,7 @@ public readonly record struct WorkspacePlan(int Batch, int Time, int Hidden, int
         var plan = new WorkspacePlan(batch, time, hidden, innerSteps, interval);
         if (memoryBudgetBytes is null && maxCheckpointCopies is null) return plan;
         int natural = plan.CheckpointCount;
-        int minimum = Math.Min(CheckpointSchedule.MinimumSlots(time, interval), natural);
+        int minimum = Math.Min(CheckpointPlan.MinimumSlots(time, interval), natural);
         long slotBytes = plan.CheckpointSlotElements * sizeof(float);
         long fixedBytes = plan.FixedElements * sizeof(float);
         long slots = natural;

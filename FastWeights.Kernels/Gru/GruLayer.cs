@@ -1,9 +1,6 @@
-using FastWeights.Kernels.Compilation;
-using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Kernels.Primitives;
-using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -66,8 +63,8 @@ public sealed class GruLayer : IDisposable
         int groupLimit = accelerator.MaxNumThreadsPerGroup;
         if (Schedule == SweepSchedule.Group)
         {
-            forwardGroup = KernelCatalog.GruForwardGroup.Load(accelerator);
-            reverseGroup = KernelCatalog.GruReverseGroup.Load(accelerator);
+            forwardGroup = GruKernels.GruForwardGroup.Load(accelerator);
+            reverseGroup = GruKernels.GruReverseGroup.Load(accelerator);
             // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
             groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
         }
@@ -78,23 +75,23 @@ public sealed class GruLayer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options),
                 $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': it needs {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
 
-        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
+        inputProjection = PrimitiveKernels.InputProjectionKernel.Load(accelerator);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = KernelCatalog.GruForwardThread.Load(accelerator);
-            reverseThread = KernelCatalog.GruReverseThread.Load(accelerator);
+            forwardThread = GruKernels.GruForwardThread.Load(accelerator);
+            reverseThread = GruKernels.GruReverseThread.Load(accelerator);
         }
-        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
-        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
-        normGradient = KernelCatalog.NormGradient.Load(accelerator);
-        finiteCheck = KernelCatalog.Finite.Load(accelerator);
+        outerProductSum = PrimitiveKernels.OuterProductSum.Load(accelerator);
+        inputGradient = PrimitiveKernels.InputGradient.Load(accelerator);
+        normGradient = LstmKernels.NormGradient.Load(accelerator);
+        finiteCheck = PrimitiveKernels.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
         zeroBias = accelerator.Allocate1D<float>(3L * h);
         zeroBias.MemSetToZero();
         accelerator.Synchronize();
         if (Schedule == SweepSchedule.Group)
         {
-            transpose = KernelCatalog.Transpose.Load(accelerator);
+            transpose = PrimitiveKernels.Transpose.Load(accelerator);
             whColumns = accelerator.Allocate1D<float>(3L * h * h);
         }
     }

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using FastWeights.Kernels.Primitives;
+using FastWeights.Kernels.Core;
 using ILGPU;
 
 namespace FastWeights.Kernels.Host;

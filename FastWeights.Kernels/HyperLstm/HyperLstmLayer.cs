@@ -1,9 +1,6 @@
-using FastWeights.Kernels.Compilation;
-using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Kernels.Primitives;
-using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -66,8 +63,8 @@ public sealed class HyperLstmLayer : IDisposable
         int groupLimit = accelerator.MaxNumThreadsPerGroup;
         if (Schedule == SweepSchedule.Group)
         {
-            forwardGroup = KernelCatalog.HyperForwardGroup.Load(accelerator);
-            reverseGroup = KernelCatalog.HyperReverseGroup.Load(accelerator);
+            forwardGroup = HyperLstmKernels.HyperForwardGroup.Load(accelerator);
+            reverseGroup = HyperLstmKernels.HyperReverseGroup.Load(accelerator);
             // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
             groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
         }
@@ -77,24 +74,24 @@ public sealed class HyperLstmLayer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options),
                 $"HiddenSize {h} and HyperHiddenSize {n} are too large for the group schedule on '{accelerator.Name}': they need {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
 
-        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
+        inputProjection = PrimitiveKernels.InputProjectionKernel.Load(accelerator);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = KernelCatalog.HyperForwardThread.Load(accelerator);
-            reverseThread = KernelCatalog.HyperReverseThread.Load(accelerator);
+            forwardThread = HyperLstmKernels.HyperForwardThread.Load(accelerator);
+            reverseThread = HyperLstmKernels.HyperReverseThread.Load(accelerator);
         }
-        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
-        normGradient = KernelCatalog.NormGradient.Load(accelerator);
-        columnSum = KernelCatalog.HyperColumnSum.Load(accelerator);
-        scalingWeightGradient = KernelCatalog.HyperScalingWeightGradient.Load(accelerator);
-        inputGradient = KernelCatalog.HyperInputGradient.Load(accelerator);
-        finiteCheck = KernelCatalog.Finite.Load(accelerator);
+        outerProductSum = PrimitiveKernels.OuterProductSum.Load(accelerator);
+        normGradient = LstmKernels.NormGradient.Load(accelerator);
+        columnSum = HyperLstmKernels.HyperColumnSum.Load(accelerator);
+        scalingWeightGradient = HyperLstmKernels.HyperScalingWeightGradient.Load(accelerator);
+        inputGradient = HyperLstmKernels.HyperInputGradient.Load(accelerator);
+        finiteCheck = PrimitiveKernels.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
         zeroBias = accelerator.Allocate1D<float>(4L * h);
         zeroBias.MemSetToZero();
         if (Schedule == SweepSchedule.Group)
         {
-            transpose = KernelCatalog.Transpose.Load(accelerator);
+            transpose = PrimitiveKernels.Transpose.Load(accelerator);
             columns = accelerator.Allocate1D<float>(ColumnCopyFloats(h, n, options.EmbeddingSize));
         }
     }

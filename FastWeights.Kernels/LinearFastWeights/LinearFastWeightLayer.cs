@@ -1,8 +1,5 @@
-using FastWeights.Kernels.Compilation;
-using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
-using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -60,16 +57,16 @@ public sealed class LinearFastWeightLayer : IDisposable
         int groupLimit = accelerator.MaxNumThreadsPerGroup;
         if (Schedule == SweepSchedule.Group)
         {
-            forwardGroup = KernelCatalog.LinearForwardGroup.Load(accelerator);
-            reverseGroup = KernelCatalog.LinearReverseGroup.Load(accelerator);
+            forwardGroup = LinearFastWeightKernels.LinearForwardGroup.Load(accelerator);
+            reverseGroup = LinearFastWeightKernels.LinearReverseGroup.Load(accelerator);
             // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
             groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
         }
         GroupSize = KernelLimits.GroupSize(width, warp, groupLimit);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = KernelCatalog.LinearForwardThread.Load(accelerator);
-            reverseThread = KernelCatalog.LinearReverseThread.Load(accelerator);
+            forwardThread = LinearFastWeightKernels.LinearForwardThread.Load(accelerator);
+            reverseThread = LinearFastWeightKernels.LinearReverseThread.Load(accelerator);
         }
         else
         {
@@ -82,7 +79,7 @@ public sealed class LinearFastWeightLayer : IDisposable
                     $"m = {options.ValueSize}, d' = {FeatureSize} need {sharedBytes} bytes of shared memory per group for the group schedule; "
                     + $"the limit on '{accelerator.Name}' is {sharedLimit}. Use SweepSchedule.Thread.");
         }
-        finiteCheck = KernelCatalog.Finite.Load(accelerator);
+        finiteCheck = PrimitiveKernels.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
     }
 

@@ -1,4 +1,4 @@
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;

@@ -1,8 +1,5 @@
-using FastWeights.Kernels.Compilation;
-using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
-using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -63,8 +60,8 @@ public sealed class LstmLayer : IDisposable
         int groupLimit = accelerator.MaxNumThreadsPerGroup;
         if (Schedule == SweepSchedule.Group)
         {
-            forwardGroup = KernelCatalog.LstmForwardGroup.Load(accelerator);
-            reverseGroup = KernelCatalog.LstmReverseGroup.Load(accelerator);
+            forwardGroup = LstmKernels.LstmForwardGroup.Load(accelerator);
+            reverseGroup = LstmKernels.LstmReverseGroup.Load(accelerator);
             // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
             groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
         }
@@ -75,21 +72,21 @@ public sealed class LstmLayer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options),
                 $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': it needs {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
 
-        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
+        inputProjection = PrimitiveKernels.InputProjectionKernel.Load(accelerator);
         if (Schedule == SweepSchedule.Thread)
         {
-            forwardThread = KernelCatalog.LstmForwardThread.Load(accelerator);
-            reverseThread = KernelCatalog.LstmReverseThread.Load(accelerator);
+            forwardThread = LstmKernels.LstmForwardThread.Load(accelerator);
+            reverseThread = LstmKernels.LstmReverseThread.Load(accelerator);
         }
-        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
-        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
-        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
-        cellNormGradient = KernelCatalog.NormGradient.Load(accelerator);
-        finiteCheck = KernelCatalog.Finite.Load(accelerator);
+        outerProductSum = PrimitiveKernels.OuterProductSum.Load(accelerator);
+        inputGradient = PrimitiveKernels.InputGradient.Load(accelerator);
+        vectorGradient = PrimitiveKernels.VectorGradient.Load(accelerator);
+        cellNormGradient = LstmKernels.NormGradient.Load(accelerator);
+        finiteCheck = PrimitiveKernels.Finite.Load(accelerator);
         finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
         if (Schedule == SweepSchedule.Group)
         {
-            transpose = KernelCatalog.Transpose.Load(accelerator);
+            transpose = PrimitiveKernels.Transpose.Load(accelerator);
             whColumns = accelerator.Allocate1D<float>(4L * h * h);
         }
     }

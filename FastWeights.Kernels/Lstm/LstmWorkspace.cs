@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Memory;
+using FastWeights.Kernels.Core;
 using ILGPU;
 using ILGPU.Runtime;
 

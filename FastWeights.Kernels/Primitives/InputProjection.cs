@@ -1,3 +1,5 @@
+using FastWeights.Kernels.Core;
+using FastWeights.Kernels.Host;
 using ILGPU;
 
 namespace FastWeights.Kernels.Primitives;

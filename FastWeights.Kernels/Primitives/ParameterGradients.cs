@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Host;
 using ILGPU;
 
 namespace FastWeights.Kernels.Primitives;

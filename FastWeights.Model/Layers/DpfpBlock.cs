@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Validation;
+using FastWeights.Kernels.Core;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
 using ILGPU;

@@ -1,5 +1,5 @@
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.LinearFastWeights;
-using FastWeights.Kernels.Validation;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
 using ILGPU;

@@ -1,6 +1,5 @@
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.HyperLstm;
-using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;

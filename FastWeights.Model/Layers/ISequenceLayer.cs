@@ -1,4 +1,4 @@
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;

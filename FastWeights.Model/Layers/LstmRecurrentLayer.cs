@@ -1,6 +1,5 @@
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Lstm;
-using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;

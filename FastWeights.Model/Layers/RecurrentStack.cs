@@ -1,4 +1,4 @@
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;
@@ -112,8 +112,8 @@ public sealed class RecurrentStack : IStatefulSequenceLayer
         long size = (long)batch * time * hidden;
         CheckCapacity(size);
         long total = StateLength(batch);
-        Kernels.Validation.ViewChecks.Required(initialState, nameof(initialState), total, $"[{total}]", layers[0].Parameters[0].Value.Accelerator);
-        Kernels.Validation.ViewChecks.Required(finalState, nameof(finalState), total, $"[{total}]", layers[0].Parameters[0].Value.Accelerator);
+        Kernels.Core.ViewChecks.Required(initialState, nameof(initialState), total, $"[{total}]", layers[0].Parameters[0].Value.Accelerator);
+        Kernels.Core.ViewChecks.Required(finalState, nameof(finalState), total, $"[{total}]", layers[0].Parameters[0].Value.Accelerator);
         var input = x;
         long offset = 0;
         for (int l = 0; l < layers.Length; l++)

@@ -1,5 +1,4 @@
-using FastWeights.Kernels.Host;
-using FastWeights.Kernels.Validation;
+using FastWeights.Kernels.Core;
 using ILGPU;
 using ILGPU.Runtime;
 

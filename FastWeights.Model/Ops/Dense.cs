@@ -1,6 +1,6 @@
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Primitives;
-using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;

@@ -1,5 +1,4 @@
-using FastWeights.Kernels.Host;
-using FastWeights.Kernels.Validation;
+using FastWeights.Kernels.Core;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Algorithms;

@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Host;
 using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;

@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Baselines;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Tests.Reference;
 using FastWeights.Tests.Support;
@@ -30,7 +31,7 @@ public sealed class BaselineUnderTest : IDisposable
 {
     private readonly PerStepLaunchRnn? perStep;
     private readonly AttentionFormRnn? attention;
-    private readonly BaselineWorkspace workspace;
+    private readonly TapeWorkspace workspace;
 
     public BaselineUnderTest(BaselineKind kind, Accelerator accelerator, FastWeightRnnOptions options, int maxBatch, int maxTime)
     {
@@ -48,7 +49,7 @@ public sealed class BaselineUnderTest : IDisposable
     }
 
     public BaselineKind Kind { get; }
-    public BaselineWorkspace Workspace => workspace;
+    public TapeWorkspace Workspace => workspace;
 
     public long WorkspaceBytes(int batch, int time) =>
         perStep is not null ? perStep.WorkspaceBytes(batch, time) : attention!.WorkspaceBytes(batch, time);

@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Baselines;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Tests.Reference;
 using FastWeights.Tests.Support;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Retrieval;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
@@ -36,7 +36,7 @@ public sealed class CheckpointKillTests
     /// <summary>The same run in process, one step at a time: the parameters (as bits) after every step.</summary>
     private sealed class Reference : IDisposable
     {
-        private readonly FastWeights.Kernels.Devices.ComputeDevice device;
+        private readonly FastWeights.Kernels.Core.ComputeDevice device;
         private readonly RetrievalModel model;
         private readonly RetrievalTrainer trainer;
         private readonly List<uint[]> bits = [];

@@ -110,7 +110,7 @@ public sealed partial class MemoryCommandTests
         Assert.That(long.Parse(match.Groups[3].Value), Is.EqualTo(FastWeightRnnLayer.WorkspaceBytes(4, 10000, 8, 32, 1, 0.95)));
         Assert.That(budgeted, Is.LessThan(long.Parse(match.Groups[3].Value)), "the budget binds at this shape");
         Assert.That(int.Parse(match.Groups[4].Value), Is.EqualTo(plan.CheckpointCount));
-        Assert.That(long.Parse(match.Groups[5].Value), Is.EqualTo(CheckpointSchedule.Plan(10000, 51, plan.CheckpointCount).RecomputedSteps).And.GreaterThan(0));
+        Assert.That(long.Parse(match.Groups[5].Value), Is.EqualTo(CheckpointPlan.For(10000, 51, plan.CheckpointCount).RecomputedSteps).And.GreaterThan(0));
         if (option == "--budget-bytes") Assert.That(budgeted, Is.LessThanOrEqualTo(21_000_000));
         else Assert.That(plan.CheckpointCount, Is.EqualTo(5));
     }

@@ -72,7 +72,7 @@ public sealed partial class TimeCommandTests
         var options = new FastWeightRnnOptions { InputSize = 2, HiddenSize = 5, Decay = 0.5, MaxCheckpointCopies = 4 };
         Assert.That(long.Parse(match.Groups[1].Value), Is.EqualTo(FastWeightRnnLayer.WorkspaceBytes(options, 2, 100)));
         Assert.That(int.Parse(match.Groups[2].Value), Is.EqualTo(4));
-        Assert.That(long.Parse(match.Groups[3].Value), Is.EqualTo(CheckpointSchedule.Plan(100, 7, 4).RecomputedSteps).And.GreaterThan(0));
+        Assert.That(long.Parse(match.Groups[3].Value), Is.EqualTo(CheckpointPlan.For(100, 7, 4).RecomputedSteps).And.GreaterThan(0));
     }
 
     [Test]

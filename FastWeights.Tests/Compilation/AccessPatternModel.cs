@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.Core;
 
 namespace FastWeights.Tests.Compilation;
 

@@ -1,5 +1,4 @@
-using FastWeights.Kernels.Compilation;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
 
 namespace FastWeights.Tests.Compilation;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Model;
 using FastWeights.Tests.Support;
@@ -13,9 +14,10 @@ public sealed class KernelCatalogTests
 {
     private static readonly Regex LoadCall = new(@"\.Load(AutoGrouped|Implicitly|Stream|AutoGroupedStream|ImplicitlyGrouped|Index)?Kernel\b", RegexOptions.Compiled);
 
-    // The catalog's loader for index kernels: HostExecution.LoadIndexKernel (host loops on the CPU accelerator, ILGPU's
-    // LoadAutoGroupedKernel elsewhere). It is the one other file allowed to call ILGPU's loader, and only the catalog calls it.
-    private static readonly string[] Loaders = ["KernelCatalog.cs", "HostExecution.cs"];
+    // The catalogs' factories (KernelEntry.Grouped/AutoGrouped, Core/KernelEntry.cs) and their loader for index kernels,
+    // HostExecution.LoadIndexKernel (host loops on the CPU accelerator, ILGPU's LoadAutoGroupedKernel elsewhere): the only
+    // files allowed to call ILGPU's loaders. Every family's catalog (e.g. Lstm/LstmKernels.cs) builds its entries with them.
+    private static readonly string[] Loaders = ["KernelEntry.cs", "HostExecution.cs"];
 
     private static string RepositoryRoot()
     {
@@ -26,7 +28,7 @@ public sealed class KernelCatalogTests
 
     /// <summary>
     /// A kernel loaded anywhere but through a catalog entry would escape the PTX check: no source file of the library
-    /// calls ILGPU's <c>Load…Kernel</c> except the catalog's own factory (KernelCatalog.cs).
+    /// calls ILGPU's <c>Load…Kernel</c> except the catalogs' factories (Core/KernelEntry.cs, Core/HostExecution.cs).
     /// </summary>
     [Test]
     public void NoLibrarySource_LoadsAKernelOutsideTheCatalog()
@@ -42,6 +44,25 @@ public sealed class KernelCatalogTests
             .Select(x => $"{Path.GetRelativePath(root, x.f)}:{x.i + 1}: {x.line.Trim()}")
             .ToArray();
         Assert.That(offenders, Is.Empty);
+    }
+
+    /// <summary>
+    /// Each family has its own catalog; the PTX check sees a kernel only if its catalog is collected into
+    /// <see cref="KernelEntries.Library"/>. Every public static entry of the library, in whatever class, must be there.
+    /// </summary>
+    [Test]
+    public void EveryCatalogEntryOfTheLibrary_IsInTheLibraryList()
+    {
+        var declared = typeof(KernelEntry).Assembly.GetTypes()
+            .SelectMany(type => type.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
+            .Where(field => typeof(KernelEntry).IsAssignableFrom(field.FieldType))
+            .Select(field => (KernelEntry)field.GetValue(null)!)
+            .ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(declared, Has.Length.EqualTo(40), "every family's public entries (a new kernel: add it and raise this)");
+            Assert.That(KernelEntries.Library, Is.EquivalentTo(declared));
+        });
     }
 
     [Test]
@@ -61,15 +82,15 @@ public sealed class KernelCatalogTests
     public void Loading_IsOncePerAccelerator_AndSharedByLayers()
     {
         var acc = Devices.CpuNvidia.Accelerator;
-        var first = KernelCatalog.LstmForwardGroup.Load(acc);
-        var again = KernelCatalog.LstmForwardGroup.Load(acc);
-        using var layer = new LstmLayer(acc, new LstmOptions { InputSize = 2, HiddenSize = 4, Schedule = FastWeights.Kernels.FastWeightRnn.SweepSchedule.Group });
+        var first = LstmKernels.LstmForwardGroup.Load(acc);
+        var again = LstmKernels.LstmForwardGroup.Load(acc);
+        using var layer = new LstmLayer(acc, new LstmOptions { InputSize = 2, HiddenSize = 4, Schedule = FastWeights.Kernels.Core.SweepSchedule.Group });
         var other = Devices.Cpu.Accelerator;
-        var elsewhere = KernelCatalog.LstmForwardGroup.Load(other);
+        var elsewhere = LstmKernels.LstmForwardGroup.Load(other);
         Assert.Multiple(() =>
         {
             Assert.That(again, Is.SameAs(first));
-            Assert.That(KernelCatalog.LstmForwardGroup.Load(acc), Is.SameAs(first), "the layer did not load a second copy");
+            Assert.That(LstmKernels.LstmForwardGroup.Load(acc), Is.SameAs(first), "the layer did not load a second copy");
             Assert.That(elsewhere, Is.Not.SameAs(first), "another accelerator compiles its own");
         });
     }

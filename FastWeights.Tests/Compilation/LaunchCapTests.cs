@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Gru;
 using FastWeights.Kernels.HyperLstm;
@@ -38,7 +38,7 @@ public sealed class LaunchCapTests
     public void OnTheCpuDevice_TheLimitIsTheAccelerators()
     {
         var acc = Devices.CpuNvidia.Accelerator;
-        Assert.That(KernelLimits.MaxGroupSize(acc, KernelCatalog.LstmForwardGroup.Load(acc)), Is.EqualTo(acc.MaxNumThreadsPerGroup));
+        Assert.That(KernelLimits.MaxGroupSize(acc, LstmKernels.LstmForwardGroup.Load(acc)), Is.EqualTo(acc.MaxNumThreadsPerGroup));
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using FastWeights.Bench.Ptx;
-using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.HyperLstm;
+using FastWeights.Kernels.Primitives;
 using FastWeights.Model;
 using ILGPU;
 using ILGPU.Runtime;
@@ -74,7 +75,7 @@ public sealed class PtxCheckTests
     [Test]
     public void AKernelIlgpuCannotCompile_FailsTheCheck()
     {
-        var bad = KernelCatalog.AutoGrouped<ArrayView<int>>(UncompilableKernel);
+        var bad = KernelEntry.AutoGrouped<ArrayView<int>>(UncompilableKernel);
         var result = PtxCheck.Run([bad], ["sm_80"], ptxas, 1);
         Assert.That(result, Has.Count.EqualTo(1));
         Assert.That(result[0].Failure, Does.StartWith("ILGPU cannot compile it"));
@@ -85,8 +86,8 @@ public sealed class PtxCheckTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var bad = KernelCatalog.AutoGrouped<ArrayView<int>>(UncompilableKernel);
-        int code = PtxCommand.Run([KernelCatalog.Finite, bad], "sm_80", ptxas, null, null, stdout, stderr);
+        var bad = KernelEntry.AutoGrouped<ArrayView<int>>(UncompilableKernel);
+        int code = PtxCommand.Run([PrimitiveKernels.Finite, bad], "sm_80", ptxas, null, null, stdout, stderr);
         var errors = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Multiple(() =>
         {
@@ -106,7 +107,7 @@ public sealed class PtxCheckTests
     {
         if (ptxas is null)
             Assert.Ignore($"ptxas not found: run .ci/install-ptxas.sh or set {Ptxas.EnvironmentVariable}.");
-        var demanding = KernelCatalog.Grouped<HyperLstmReverseSweepArgs>(HyperLstmReverseSweep.GroupKernel, requiredGroupSize: 1024);
+        var demanding = KernelEntry.Grouped<HyperLstmReverseSweepArgs>(HyperLstmReverseSweep.GroupKernel, requiredGroupSize: 1024);
         var result = PtxCheck.Run([demanding], ["sm_90"], ptxas, 1);
         Assert.That(result[0].Report!.Registers, Is.GreaterThan(64), "the premise: a 1024-thread group needs ≤ 64 registers");
         Assert.That(result[0].Failure, Does.Contain("threads per group; the layer launches 1024"));

@@ -1,4 +1,5 @@
 using FastWeights.Bench.GpuCheck;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using NUnit.Framework;
 
@@ -58,10 +59,10 @@ public sealed class GpuCheckSmokeTests
 
     /// <summary>Runs one family's full case list with the NVIDIA-shaped CPU device as the device under test.</summary>
     private static (int Passed, int Failed, string Output) RunOnCpu(
-        Func<FastWeights.Kernels.Devices.ComputeDevice, FastWeights.Kernels.Devices.ComputeDevice, TextWriter, (int, int)> run)
+        Func<FastWeights.Kernels.Core.ComputeDevice, FastWeights.Kernels.Core.ComputeDevice, TextWriter, (int, int)> run)
     {
-        using var reference = FastWeights.Kernels.Devices.ComputeDevice.Open(FastWeights.Kernels.Devices.AcceleratorKind.Cpu);
-        using var group = FastWeights.Kernels.Devices.ComputeDevice.Open(FastWeights.Kernels.Devices.AcceleratorKind.CpuNvidia);
+        using var reference = FastWeights.Kernels.Core.ComputeDevice.Open(FastWeights.Kernels.Core.AcceleratorKind.Cpu);
+        using var group = FastWeights.Kernels.Core.ComputeDevice.Open(FastWeights.Kernels.Core.AcceleratorKind.CpuNvidia);
         var stdout = new StringWriter();
         var (passed, failed) = run(group, reference, stdout);
         TestContext.Out.WriteLine(stdout.ToString());

@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Tests.Support;
 using NUnit.Framework;
@@ -41,10 +41,10 @@ public sealed class SharedMemoryBudgetTests
     {
         Assert.Multiple(() =>
         {
-            Assert.That(SharedMemoryBudget.Plan(lastForward, Group(lastForward), limit).ForwardFastWeightsOnChip, Is.True);
-            Assert.That(SharedMemoryBudget.Plan(lastForward + 1, Group(lastForward + 1), limit).ForwardFastWeightsOnChip, Is.False);
-            Assert.That(SharedMemoryBudget.Plan(lastReverse, Group(lastReverse), limit).ReverseFastWeightsOnChip, Is.True);
-            Assert.That(SharedMemoryBudget.Plan(lastReverse + 1, Group(lastReverse + 1), limit).ReverseFastWeightsOnChip, Is.False);
+            Assert.That(FastWeightSharedMemory.Plan(lastForward, Group(lastForward), limit).ForwardFastWeightsOnChip, Is.True);
+            Assert.That(FastWeightSharedMemory.Plan(lastForward + 1, Group(lastForward + 1), limit).ForwardFastWeightsOnChip, Is.False);
+            Assert.That(FastWeightSharedMemory.Plan(lastReverse, Group(lastReverse), limit).ReverseFastWeightsOnChip, Is.True);
+            Assert.That(FastWeightSharedMemory.Plan(lastReverse + 1, Group(lastReverse + 1), limit).ReverseFastWeightsOnChip, Is.False);
         });
     }
 
@@ -52,19 +52,19 @@ public sealed class SharedMemoryBudgetTests
     public void BytesFollowTheDesignFormulas()
     {
         // H = 64, G = 64: forward 4·(2·64 + 3·64 + 64²), reverse 4·(2·64 + 2·64 + 2·64²) (docs/design.md §6.2).
-        Assert.That(SharedMemoryBudget.ForwardBytes(64, 64, true), Is.EqualTo(17_664));
-        Assert.That(SharedMemoryBudget.ReverseBytes(64, 64, true), Is.EqualTo(33_792));
-        Assert.That(SharedMemoryBudget.ForwardBytes(64, 64, false), Is.EqualTo(4 * (2 * 64 + 3 * 64)));
-        Assert.That(SharedMemoryBudget.ReverseBytes(64, 64, false), Is.EqualTo(4 * (2 * 64 + 2 * 64)));
+        Assert.That(FastWeightSharedMemory.ForwardBytes(64, 64, true), Is.EqualTo(17_664));
+        Assert.That(FastWeightSharedMemory.ReverseBytes(64, 64, true), Is.EqualTo(33_792));
+        Assert.That(FastWeightSharedMemory.ForwardBytes(64, 64, false), Is.EqualTo(4 * (2 * 64 + 3 * 64)));
+        Assert.That(FastWeightSharedMemory.ReverseBytes(64, 64, false), Is.EqualTo(4 * (2 * 64 + 2 * 64)));
     }
 
     [Test]
     public void VectorsFitUntilTheyAloneExceedTheLimit()
     {
         // G capped at 1024: the forward vectors need 4·(2048 + 3H) bytes.
-        Assert.That(SharedMemoryBudget.Plan(3413, 1024, 48 * 1024).VectorsFit, Is.True);
-        Assert.That(SharedMemoryBudget.Plan(3414, 1024, 48 * 1024).VectorsFit, Is.False);
-        Assert.That(SharedMemoryBudget.Plan(3414, 1024, H100OptIn).VectorsFit, Is.True);
+        Assert.That(FastWeightSharedMemory.Plan(3413, 1024, 48 * 1024).VectorsFit, Is.True);
+        Assert.That(FastWeightSharedMemory.Plan(3414, 1024, 48 * 1024).VectorsFit, Is.False);
+        Assert.That(FastWeightSharedMemory.Plan(3414, 1024, H100OptIn).VectorsFit, Is.True);
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Tests.Reference;
 using FastWeights.Tests.Support;
@@ -52,7 +53,7 @@ public sealed class CheckpointBudgetTests
     {
         var c = ReferenceCase.Random(new ReferenceConfig(Batch: 2, Time: 10_000, Input: 3, Hidden: 4, InnerSteps: 2,
             Decay: 0.5, FastLr: 0.5, Relu: false), seed: 11);
-        int K = CheckpointPolicy.Interval(0.5), n = CheckpointSchedule.AnchorCount(10_000, K);
+        int K = CheckpointPolicy.Interval(0.5), n = CheckpointPlan.AnchorCount(10_000, K);
         Assert.That(K, Is.EqualTo(7));
         var unbudgeted = Run(c, schedule);
         Assert.That(unbudgeted.RecomputedSteps, Is.Zero);
@@ -60,7 +61,7 @@ public sealed class CheckpointBudgetTests
         {
             var r = Run(c, schedule, maxCopies: copies);
             AssertBitIdentical(unbudgeted, r, $"{copies} copies");
-            var plan = CheckpointSchedule.Plan(10_000, K, copies);
+            var plan = CheckpointPlan.For(10_000, K, copies);
             Assert.That(r.RecomputedSteps, Is.EqualTo(plan.RecomputedSteps), $"{copies} copies: steps the backward replayed");
             TestContext.Out.WriteLine($"{copies} copies: {r.RecomputedSteps} steps replayed, {r.WorkspaceBytes} bytes");
         }
@@ -80,7 +81,7 @@ public sealed class CheckpointBudgetTests
         var unbudgeted = Run(c, SweepSchedule.Group);
         var r = Run(c, SweepSchedule.Group, maxCopies: copies);
         AssertBitIdentical(unbudgeted, r, $"group, H={hidden}, {copies} copies");
-        Assert.That(r.RecomputedSteps, Is.EqualTo(CheckpointSchedule.Plan(time, 7, copies).RecomputedSteps).And.GreaterThan(0));
+        Assert.That(r.RecomputedSteps, Is.EqualTo(CheckpointPlan.For(time, 7, copies).RecomputedSteps).And.GreaterThan(0));
     }
 
     /// <summary>
@@ -136,7 +137,7 @@ public sealed class CheckpointBudgetTests
         var grads = new FastWeightRnnParameterGradients(dW.View, dC.View, db.View, dg.View, dbeta.View);
         var stream = acc.DefaultStream;
         layer.Forward(stream, ws, y.View, hT.View, aT.View, x.View, h0.View, a0.View, p, B, T);
-        Assert.That(ws.Schedule!.IsSingleSweep, Is.False, "5 copies for 43 anchors: a recomputing schedule");
+        Assert.That(ws.CheckpointPlan!.IsSingleSweep, Is.False, "5 copies for 43 anchors: a recomputing schedule");
 
         float[][] Backward()
         {
@@ -145,7 +146,7 @@ public sealed class CheckpointBudgetTests
             return new[] { dx.GetAsArray1D(), dA0.GetAsArray1D(), dW.GetAsArray1D(), dC.GetAsArray1D(), dg.GetAsArray1D() };
         }
         var first = Backward();
-        Assert.That(ws.RecomputedSteps, Is.EqualTo(ws.Schedule.RecomputedSteps).And.GreaterThan(0));
+        Assert.That(ws.RecomputedSteps, Is.EqualTo(ws.CheckpointPlan.RecomputedSteps).And.GreaterThan(0));
         var second = Backward();
         for (int k = 0; k < first.Length; k++)
             Assert.That(second[k], Is.EqualTo(first[k]).AsCollection, $"gradient {k} changed on the second backward");

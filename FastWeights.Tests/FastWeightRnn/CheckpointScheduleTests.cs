@@ -33,16 +33,16 @@ public sealed class CheckpointScheduleTests
         {
             for (int m = 0; m <= M; m++)
                 for (int sc = 1; sc <= S; sc++)
-                    Assert.That(CheckpointSchedule.RecomputeCost(m, sc), Is.EqualTo(d[m, sc]), $"m={m}, s={sc}");
+                    Assert.That(CheckpointPlan.RecomputeCost(m, sc), Is.EqualTo(d[m, sc]), $"m={m}, s={sc}");
             // One scratch slot: anchors lo+m, …, lo+1 each replayed from lo: m(m+1)/2, also for large m.
-            Assert.That(CheckpointSchedule.RecomputeCost(50_000, 1), Is.EqualTo(50_000L * 50_001 / 2));
+            Assert.That(CheckpointPlan.RecomputeCost(50_000, 1), Is.EqualTo(50_000L * 50_001 / 2));
             // As many slots as anchors: each anchor is replayed to once.
-            Assert.That(CheckpointSchedule.RecomputeCost(5000, 5000), Is.EqualTo(5000));
-            Assert.That(CheckpointSchedule.RecomputeCost(5000, 1 << 30), Is.EqualTo(5000));
-            Assert.That(CheckpointSchedule.RecomputeCost(0, 0), Is.EqualTo(0));
+            Assert.That(CheckpointPlan.RecomputeCost(5000, 5000), Is.EqualTo(5000));
+            Assert.That(CheckpointPlan.RecomputeCost(5000, 1 << 30), Is.EqualTo(5000));
+            Assert.That(CheckpointPlan.RecomputeCost(0, 0), Is.EqualTo(0));
         });
-        Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointSchedule.RecomputeCost(3, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointSchedule.RecomputeCost(-1, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointPlan.RecomputeCost(3, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointPlan.RecomputeCost(-1, 2));
     }
 
     [TestCase(1, 7, 2)]
@@ -63,7 +63,7 @@ public sealed class CheckpointScheduleTests
     [TestCase(10_000, 51, 198)]
     public void PlanIsExecutableWithinItsSlotsAndReplaysWhatTheFormulaSays(int time, int interval, int slots)
     {
-        var plan = CheckpointSchedule.Plan(time, interval, slots);
+        var plan = CheckpointPlan.For(time, interval, slots);
         int n = (time + interval - 1) / interval;
         Assert.That(plan.Anchors, Is.EqualTo(n));
         Assert.That(plan.Slots, Is.LessThanOrEqualTo(slots), "slots used");
@@ -106,8 +106,8 @@ public sealed class CheckpointScheduleTests
 
         // The formula: segments of d anchors (the last holds the rest), each costing C(size − 1, s).
         int d = plan.StoreEvery, segments = plan.PersistentSlots - 1;
-        long formula = (segments - 1) * CheckpointSchedule.RecomputeCost(d - 1, plan.ScratchSlots)
-                       + CheckpointSchedule.RecomputeCost(n - (segments - 1) * d - 1, plan.ScratchSlots);
+        long formula = (segments - 1) * CheckpointPlan.RecomputeCost(d - 1, plan.ScratchSlots)
+                       + CheckpointPlan.RecomputeCost(n - (segments - 1) * d - 1, plan.ScratchSlots);
         Assert.That(replayed, Is.EqualTo(formula), "replayed intervals in the operations");
         Assert.That(plan.RecomputedIntervals, Is.EqualTo(formula));
         Assert.That(plan.RecomputedSteps, Is.EqualTo(formula * interval));
@@ -118,25 +118,25 @@ public sealed class CheckpointScheduleTests
     public void ThePlanIsTheCheapestSplitAndMoreSlotsNeverCostMore()
     {
         const int time = 2000, interval = 3;
-        int n = CheckpointSchedule.AnchorCount(time, interval);
+        int n = CheckpointPlan.AnchorCount(time, interval);
         long previous = long.MaxValue;
         for (int slots = 3; slots <= n + 1; slots += slots < 40 ? 1 : 37)
         {
-            var plan = CheckpointSchedule.Plan(time, interval, slots);
+            var plan = CheckpointPlan.For(time, interval, slots);
             // Exhaustive check of the choice of d against the formula.
             for (int d = 2; d <= n; d++)
             {
                 int persistent = (n + d - 1) / d + 1, scratch = slots - persistent;
                 if (scratch < 1) continue;
-                long cost = (persistent - 2) * CheckpointSchedule.RecomputeCost(d - 1, scratch)
-                            + CheckpointSchedule.RecomputeCost(n - (persistent - 2) * d - 1, scratch);
+                long cost = (persistent - 2) * CheckpointPlan.RecomputeCost(d - 1, scratch)
+                            + CheckpointPlan.RecomputeCost(n - (persistent - 2) * d - 1, scratch);
                 Assert.That(plan.RecomputedIntervals, Is.LessThanOrEqualTo(cost), $"slots={slots}: d={d} would replay {cost}");
             }
             Assert.That(plan.RecomputedIntervals, Is.LessThanOrEqualTo(previous), $"slots={slots}");
             previous = plan.RecomputedIntervals;
         }
-        Assert.That(CheckpointSchedule.Plan(time, interval, n).RecomputedIntervals, Is.LessThanOrEqualTo(previous).And.GreaterThan(0));
-        Assert.That(CheckpointSchedule.Plan(time, interval, n + 1).RecomputedIntervals, Is.Zero, "n + 1 slots: nothing recomputed");
+        Assert.That(CheckpointPlan.For(time, interval, n).RecomputedIntervals, Is.LessThanOrEqualTo(previous).And.GreaterThan(0));
+        Assert.That(CheckpointPlan.For(time, interval, n + 1).RecomputedIntervals, Is.Zero, "n + 1 slots: nothing recomputed");
     }
 
     [Test]
@@ -145,8 +145,8 @@ public sealed class CheckpointScheduleTests
         // n = 2^14 intervals: with log₂ n + 2 slots (A(0), A(T) and log₂ n scratch) binary halving would replay
         // (n/2)·log₂ n intervals; the binomial schedule replays no more, against n²/2 with a single scratch slot.
         const int n = 1 << 14;
-        var logPlan = CheckpointSchedule.Plan(n, 1, 14 + 2);
-        var linearPlan = CheckpointSchedule.Plan(n, 1, 3);
+        var logPlan = CheckpointPlan.For(n, 1, 14 + 2);
+        var linearPlan = CheckpointPlan.For(n, 1, 3);
         TestContext.Out.WriteLine($"log slots: {logPlan.RecomputedIntervals}, 3 slots: {linearPlan.RecomputedIntervals}");
         Assert.That(logPlan.RecomputedIntervals, Is.LessThanOrEqualTo((long)n / 2 * 14));
         Assert.That(linearPlan.RecomputedIntervals, Is.EqualTo((long)(n - 1) * n / 2));
@@ -155,10 +155,10 @@ public sealed class CheckpointScheduleTests
     [Test]
     public void TooFewSlotsAreRefusedNamingTheMinimum()
     {
-        Assert.That(CheckpointSchedule.MinimumSlots(7, 7), Is.EqualTo(2));
-        Assert.That(CheckpointSchedule.MinimumSlots(8, 7), Is.EqualTo(3));
-        Assert.That(CheckpointSchedule.Plan(7, 7, 2).RecomputedSteps, Is.Zero);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointSchedule.Plan(8, 7, 2))!;
+        Assert.That(CheckpointPlan.MinimumSlots(7, 7), Is.EqualTo(2));
+        Assert.That(CheckpointPlan.MinimumSlots(8, 7), Is.EqualTo(3));
+        Assert.That(CheckpointPlan.For(7, 7, 2).RecomputedSteps, Is.Zero);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointPlan.For(8, 7, 2))!;
         Assert.That(e.ParamName, Is.EqualTo("slots"));
         Assert.That(e.Message, Does.Contain("at least 3"));
     }

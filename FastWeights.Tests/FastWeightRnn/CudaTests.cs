@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Tests.Reference;
 using FastWeights.Tests.Support;

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Tests.Reference;
 using FastWeights.Tests.Support;

@@ -1,5 +1,6 @@
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Primitives;
 using FastWeights.Tests.Support;
 using ILGPU;
 using ILGPU.Runtime;

@@ -1,5 +1,4 @@
-using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Gru;
 using FastWeights.Tests.Support;
 using NUnit.Framework;

@@ -1,5 +1,4 @@
-using FastWeights.Kernels.FastWeightRnn;
-using FastWeights.Kernels.Host;
+using FastWeights.Kernels.Core;
 using FastWeights.Tests.Support;
 using ILGPU;
 using ILGPU.Runtime;

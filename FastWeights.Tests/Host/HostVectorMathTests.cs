@@ -1,5 +1,5 @@
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
-using FastWeights.Kernels.Primitives;
 using FastWeights.Tests.Support;
 using ILGPU;
 using ILGPU.Runtime;

@@ -1,4 +1,4 @@
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Tests.Reference;
 using FastWeights.Tests.Support;

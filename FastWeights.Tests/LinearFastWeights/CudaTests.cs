@@ -1,5 +1,4 @@
-using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Tests.Reference;
 using FastWeights.Tests.Support;

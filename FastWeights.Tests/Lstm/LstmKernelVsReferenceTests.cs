@@ -1,4 +1,4 @@
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Lstm;
 using NUnit.Framework;
 

@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using ILGPU.Runtime;
 using NUnit.Framework;
 

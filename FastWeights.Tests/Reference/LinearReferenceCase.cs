@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.LinearFastWeights;
 
 namespace FastWeights.Tests.Reference;
@@ -16,7 +17,7 @@ public sealed record LinearReferenceConfig(int Batch, int Time, int Heads, int K
     public bool HasBeta => Rule == UpdateRule.Delta;
 
     /// <summary>The kernel options with the same meaning.</summary>
-    public LinearFastWeightOptions Options(FastWeights.Kernels.FastWeightRnn.SweepSchedule schedule, bool storeAll = false, bool compensated = true) => new()
+    public LinearFastWeightOptions Options(FastWeights.Kernels.Core.SweepSchedule schedule, bool storeAll = false, bool compensated = true) => new()
     {
         Heads = Heads, KeySize = KeySize, ValueSize = ValueSize, FeatureMap = Map, Rule = Rule, Normalize = Normalize,
         Epsilon = Epsilon, Schedule = schedule, StoreAll = storeAll, CompensatedSums = compensated,

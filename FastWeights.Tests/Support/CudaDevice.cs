@@ -1,4 +1,4 @@
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using NUnit.Framework;
 
 namespace FastWeights.Tests.Support;

@@ -1,4 +1,6 @@
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Primitives;
 using FastWeights.Tests.Reference;
 using ILGPU.Runtime;
 

@@ -1,6 +1,6 @@
 // Embedding the fast-weight RNN layer in your own ILGPU app: your accelerator, your buffers, your stream.
 // Runs on CUDA when ILGPU sees an NVIDIA GPU, else on ILGPU's CPU accelerator.
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using ILGPU;
 using ILGPU.Runtime;

@@ -1,7 +1,7 @@
 // Training a tiny fast-weight model with FastWeights.Model: the associative-retrieval task of Ba et al. 2016 with
 // K = 2 letter-digit pairs ("a3b7??b" -> 7), a recurrent layer of 20 units, Adam. A few seconds on the CPU accelerator.
 // Usage: TrainTinyModel [steps]   (default 400)
-using FastWeights.Kernels.Devices;
+using FastWeights.Kernels.Core;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;

@@ -1,7 +1,6 @@
-using FastWeights.Kernels.Devices;
 using ILGPU.Runtime;
 
-namespace FastWeights.Kernels.Compilation;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// Group sizes from the compiled kernel, not from H alone: a CUDA function whose registers do not fit

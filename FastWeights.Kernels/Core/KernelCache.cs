@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using ILGPU.Runtime;
 
-namespace FastWeights.Kernels.Compilation;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// The kernels loaded so far, per accelerator and catalog entry: every layer on one accelerator shares one compiled

@@ -1,10 +1,9 @@
-using FastWeights.Kernels.Host;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 
-namespace FastWeights.Kernels.Devices;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// An ILGPU context and one accelerator from it, with ILGPU.Algorithms enabled (the kernels use its

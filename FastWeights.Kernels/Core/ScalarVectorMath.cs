@@ -1,6 +1,6 @@
 using ILGPU;
 
-namespace FastWeights.Kernels.Primitives;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// <see cref="IVectorMath"/> element by element, in index order: what ILGPU compiles to PTX and what its CPU

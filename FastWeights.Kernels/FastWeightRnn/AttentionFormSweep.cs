@@ -1,10 +1,10 @@
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Algorithms;
 
-namespace FastWeights.Kernels.Baselines;
+namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>Everything the attention-form forward reads and writes.</summary>
 internal struct AttentionForwardArgs

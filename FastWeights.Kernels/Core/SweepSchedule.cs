@@ -1,4 +1,4 @@
-namespace FastWeights.Kernels.FastWeightRnn;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// How the recurrence of a batch is mapped onto threads. Both schedules run the same device math
@@ -25,7 +25,7 @@ public enum SweepSchedule
     /// <summary>
     /// The CPU schedule: the thread schedule's body run as plain .NET code over the ILGPU CPU accelerator's memory
     /// (one sequence per thread-pool task, no simulated threads, no launch cost) with SIMD row products. Only on a
-    /// CPU accelerator where <see cref="Host.HostExecution.Applies"/>; the fast-weight RNN has it, the other
+    /// CPU accelerator where <see cref="HostExecution.Applies"/>; the fast-weight RNN has it, the other
     /// families run their <see cref="Thread"/> kernels as host loops instead.
     /// </summary>
     Host = 3,
@@ -41,7 +41,7 @@ public static class SweepScheduleExtensions
     /// <param name="schedule">The requested schedule.</param>
     /// <param name="accelerator">The accelerator the layer runs on.</param>
     /// <remarks>For a layer without a host schedule, <see cref="SweepSchedule.Host"/> resolves to <see cref="SweepSchedule.Thread"/>,
-    /// whose kernel runs as host loops wherever <see cref="Host.HostExecution.Applies"/>.</remarks>
+    /// whose kernel runs as host loops wherever <see cref="HostExecution.Applies"/>.</remarks>
     public static SweepSchedule ResolveFor(this SweepSchedule schedule, ILGPU.Runtime.Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -52,7 +52,7 @@ public static class SweepScheduleExtensions
 
     /// <summary>
     /// The rule for a layer that has a host schedule (the fast-weight RNN): <see cref="SweepSchedule.Auto"/> is
-    /// <see cref="SweepSchedule.Host"/> where <see cref="Host.HostExecution.Applies"/>, otherwise as <see cref="ResolveFor"/>.
+    /// <see cref="SweepSchedule.Host"/> where <see cref="HostExecution.Applies"/>, otherwise as <see cref="ResolveFor"/>.
     /// </summary>
     /// <param name="schedule">The requested schedule.</param>
     /// <param name="accelerator">The accelerator the layer runs on.</param>
@@ -60,7 +60,7 @@ public static class SweepScheduleExtensions
     public static SweepSchedule ResolveWithHostFor(this SweepSchedule schedule, ILGPU.Runtime.Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
-        bool host = Host.HostExecution.Applies(accelerator);
+        bool host = HostExecution.Applies(accelerator);
         if (schedule == SweepSchedule.Host && !host)
             throw new ArgumentException(
                 $"SweepSchedule.Host runs only on the ILGPU CPU accelerator (not a GPU-shaped simulated one); '{accelerator.Name}' is not one.", nameof(schedule));

@@ -1,9 +1,8 @@
-using FastWeights.Kernels.Compilation;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace FastWeights.Kernels.Baselines;
+namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>
 /// Baseline: the fast-weight layer with A never formed during the recurrence. With
@@ -25,7 +24,7 @@ namespace FastWeights.Kernels.Baselines;
 /// </remarks>
 public sealed class AttentionFormRnn : IDisposable
 {
-    private readonly BaselineCommon common;
+    private readonly TapeLayerCommon common;
     private readonly Action<AcceleratorStream, Index1D, AttentionForwardArgs> forward;
     private readonly Action<AcceleratorStream, Index1D, AttentionReverseArgs> reverse;
     private bool disposed;
@@ -38,9 +37,9 @@ public sealed class AttentionFormRnn : IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public AttentionFormRnn(Accelerator accelerator, FastWeightRnnOptions options)
     {
-        common = new BaselineCommon(accelerator, options);
-        forward = KernelCatalog.AttentionForward.Load(accelerator);
-        reverse = KernelCatalog.AttentionReverse.Load(accelerator);
+        common = new TapeLayerCommon(accelerator, options);
+        forward = FastWeightRnnKernels.AttentionForward.Load(accelerator);
+        reverse = FastWeightRnnKernels.AttentionReverse.Load(accelerator);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>
@@ -112,6 +111,19 @@ public sealed class AttentionFormRnn : IDisposable
     {
         ThrowIfDisposed();
         var (hasH0, hasA0) = common.CheckForward(stream, workspace, y, hT, aT, x, h0, a0, parameters, batch, time, squareThreads: false);
+        ForwardUnchecked(stream, workspace, y, hT, aT, x, h0, a0, parameters, batch, time, hasH0, hasA0);
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> after its checks: the caller (this class's <see cref="Forward"/>, or
+    /// <see cref="FastWeightRnnLayer"/>, which checks the same arguments against the same sizes at its own boundary)
+    /// has validated every argument and found which optional inputs are present.
+    /// </summary>
+    internal void ForwardUnchecked(AcceleratorStream stream, AttentionFormWorkspace workspace,
+        ArrayView<float> y, ArrayView<float> hT, ArrayView<float> aT,
+        ArrayView<float> x, ArrayView<float> h0, ArrayView<float> a0,
+        FastWeightRnnParameters parameters, int batch, int time, bool hasH0, bool hasA0)
+    {
         var ws = workspace;
         common.Project(stream, ws.Projection, x, parameters, batch, time);
         forward(stream, (Index1D)batch, new AttentionForwardArgs
@@ -157,6 +169,18 @@ public sealed class AttentionFormRnn : IDisposable
     {
         ThrowIfDisposed();
         var has = common.CheckBackward(this, stream, workspace, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time, squareThreads: false);
+        BackwardUnchecked(stream, workspace, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time, has);
+    }
+
+    /// <summary>
+    /// <see cref="Backward"/> after its checks (see <see cref="ForwardUnchecked"/>): <paramref name="has"/> says which
+    /// optional views are present.
+    /// </summary>
+    internal void BackwardUnchecked(AcceleratorStream stream, AttentionFormWorkspace workspace,
+        ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dA0, FastWeightRnnParameterGradients gradients,
+        ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
+        ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, TapeLayerCommon.BackwardViews has)
+    {
         int H = Options.HiddenSize;
         var ws = workspace;
         bool hasA0 = ws.ForwardHadA0;

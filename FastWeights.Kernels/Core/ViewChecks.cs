@@ -1,7 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace FastWeights.Kernels.Validation;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// Argument checks done once at the public boundary, before any kernel is launched, so a bad call

@@ -1,4 +1,4 @@
-namespace FastWeights.Kernels.Devices;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>Which accelerator to run on.</summary>
 public enum AcceleratorKind

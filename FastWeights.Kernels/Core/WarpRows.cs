@@ -1,6 +1,6 @@
 using ILGPU;
 
-namespace FastWeights.Kernels.FastWeightRnn;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// How the group schedule spreads row-wise matrix work over a warp (docs/gpu.md §3): thread k still owns the vector

@@ -1,13 +1,13 @@
 using ILGPU;
 
-namespace FastWeights.Kernels.Primitives;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// The inner loops every kernel body shares: dot products and row updates over contiguous runs of a view.
 /// Kernel bodies are generic over a struct implementing this, so the math is written once and each execution
-/// path gets its own loops at compile time: <see cref="ScalarVectorMath"/> (element by element; what ILGPU compiles
-/// for a GPU and what its CPU accelerator simulates) and <see cref="Host.HostVectorMath"/> (SIMD over spans; only for
-/// bodies run as plain .NET code over CPU memory, <c>Host/HostExecution</c>).
+/// path gets its own loops at compile time: <c>ScalarVectorMath</c> (Primitives/: element by element; what ILGPU
+/// compiles for a GPU and what its CPU accelerator simulates) and <c>HostVectorMath</c> (Host/: SIMD over spans; only
+/// for bodies run as plain .NET code over CPU memory, <see cref="HostExecution"/>).
 /// </summary>
 /// <remarks>
 /// Every run is given as (view, offset) and a length n, with offset + n ≤ view.Length (the callers guarantee it);

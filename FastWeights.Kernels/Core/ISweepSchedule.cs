@@ -1,13 +1,12 @@
-using FastWeights.Kernels.Primitives;
 using ILGPU;
 
-namespace FastWeights.Kernels.FastWeightRnn;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// The part of a sweep that differs between schedules: which rows this thread owns
 /// (rows First, First+Stride, …), how a per-thread partial sum becomes the sequence's sum, and
 /// what separates two phases, and the matrix operations of a step over the rows it owns. Kernels are generic over
-/// a struct implementing this, so ILGPU (or the .NET JIT, for <see cref="HostSchedule"/>) specialises each schedule at
+/// a struct implementing this, so ILGPU (or the .NET JIT, for <c>HostSchedule</c>) specialises each schedule at
 /// compile time and the math is written once.
 /// </summary>
 internal interface ISweepSchedule

@@ -1,6 +1,6 @@
 using ILGPU.Algorithms;
 
-namespace FastWeights.Kernels.FastWeightRnn;
+namespace FastWeights.Kernels.Primitives;
 
 /// <summary>The nonlinearity f of the fast-weight layer, applied to the preliminary vector and after each layer norm.</summary>
 public enum Activation

@@ -17,11 +17,11 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// the total (<see cref="RecomputeCost"/>). With one scratch slot left the remaining anchors are replayed one
 /// by one from the bottom (quadratic).</para>
 /// </remarks>
-public sealed class CheckpointSchedule
+public sealed class CheckpointPlan
 {
     private readonly List<CheckpointOperation> operations = new();
 
-    private CheckpointSchedule(int time, int interval, int storeEvery, int scratchSlots)
+    private CheckpointPlan(int time, int interval, int storeEvery, int scratchSlots)
     {
         Time = time;
         Interval = interval;
@@ -55,7 +55,7 @@ public sealed class CheckpointSchedule
     /// <summary>s: slots the backward fills by replay.</summary>
     public int ScratchSlots { get; }
 
-    /// <summary>P + s: copies of A the schedule holds at most.</summary>
+    /// <summary>P + s: copies of A the plan holds at most.</summary>
     public int Slots => PersistentSlots + ScratchSlots;
 
     /// <summary>Steps between stored copies in the forward: d·K.</summary>
@@ -77,7 +77,7 @@ public sealed class CheckpointSchedule
     public static int AnchorCount(int time, int interval) => (int)(((long)time + interval - 1) / interval);
 
     /// <summary>
-    /// The fewest slots any schedule needs: A(0) and A(T), plus one scratch slot when there is more than one
+    /// The fewest slots any plan needs: A(0) and A(T), plus one scratch slot when there is more than one
     /// interval (a copy to replay into). 2 when T ≤ K, else 3.
     /// </summary>
     /// <param name="time">T ≥ 1.</param>
@@ -110,7 +110,7 @@ public sealed class CheckpointSchedule
     /// <param name="interval">K ≥ 1.</param>
     /// <param name="slots">Copies of A available, ≥ <see cref="MinimumSlots"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range; the message names the minimum slots.</exception>
-    public static CheckpointSchedule Plan(int time, int interval, int slots)
+    public static CheckpointPlan For(int time, int interval, int slots)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(time, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(interval, 1);
@@ -119,7 +119,7 @@ public sealed class CheckpointSchedule
             throw new ArgumentOutOfRangeException(nameof(slots), slots,
                 $"T = {time} with K = {interval} needs at least {minimum} copies of A (A(0), A(T) and one to replay into).");
         int n = AnchorCount(time, interval);
-        if (slots >= n + 1) return new CheckpointSchedule(time, interval, 1, 0);
+        if (slots >= n + 1) return new CheckpointPlan(time, interval, 1, 0);
 
         int bestD = -1;
         long bestCost = long.MaxValue;
@@ -137,7 +137,7 @@ public sealed class CheckpointSchedule
             }
         }
         // d = n always qualifies: P = 2, s = slots − 2 ≥ 1.
-        return new CheckpointSchedule(time, interval, bestD, slots - PersistentCount(n, bestD));
+        return new CheckpointPlan(time, interval, bestD, slots - PersistentCount(n, bestD));
     }
 
     private static int PersistentCount(int anchors, int storeEvery) => (anchors + storeEvery - 1) / storeEvery + 1;

@@ -3,7 +3,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 
-namespace FastWeights.Kernels.Host;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// Runs index-space kernels on the ILGPU CPU accelerator as plain .NET loops over its memory, on the calling
@@ -51,7 +51,7 @@ public static class HostExecution
     /// </summary>
     /// <param name="accelerator">The accelerator.</param>
     /// <param name="kernel">The kernel as ILGPU compiles it.</param>
-    /// <param name="host">The same body specialised for host execution (e.g. with <see cref="HostVectorMath"/>), or null.</param>
+    /// <param name="host">The same body specialised for host execution (e.g. with <c>HostVectorMath</c>), or null.</param>
     public static Action<AcceleratorStream, Index1D, TArgs> LoadIndexKernel<TArgs>(
         this Accelerator accelerator, Action<Index1D, TArgs> kernel, Action<Index1D, TArgs>? host = null)
         where TArgs : struct

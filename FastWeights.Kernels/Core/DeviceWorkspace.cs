@@ -1,7 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace FastWeights.Kernels.Memory;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// What every layer's workspace shares: the float32 device buffers it owns on one accelerator, their total size, the

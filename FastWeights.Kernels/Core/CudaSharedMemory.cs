@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 
-namespace FastWeights.Kernels.Devices;
+namespace FastWeights.Kernels.Core;
 
 /// <summary>
 /// Opts a loaded CUDA kernel into more than 48 KiB of dynamic shared memory per block, which ILGPU

@@ -1,25 +1,23 @@
-using FastWeights.Kernels.Compilation;
-using FastWeights.Kernels.FastWeightRnn;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
-using FastWeights.Kernels.Validation;
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace FastWeights.Kernels.Baselines;
+namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>
-/// What both baselines share with the fused layer: the argument checks of docs/design.md §7 (same
-/// messages, same names), the input projection before the recurrence and the parameter-gradient
-/// reductions after it (docs/design.md §3.4). Kernels are loaded once per baseline instance.
+/// What the attention form (<see cref="AttentionFormRnn"/>) and the per-step-launch baseline share with the fused
+/// layer: the argument checks of docs/design.md §7 (same messages, same names), the input projection before the
+/// recurrence and the parameter-gradient reductions after it (docs/design.md §3.4). Kernels come from the catalogs (once per accelerator).
 /// </summary>
-internal sealed class BaselineCommon
+internal sealed class TapeLayerCommon
 {
     private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
     private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
     private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
     private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
 
-    public BaselineCommon(Accelerator accelerator, FastWeightRnnOptions options)
+    public TapeLayerCommon(Accelerator accelerator, FastWeightRnnOptions options)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(options);
@@ -27,10 +25,10 @@ internal sealed class BaselineCommon
         options.Validate();
         Accelerator = accelerator;
         Options = options;
-        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
-        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
-        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
-        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
+        inputProjection = PrimitiveKernels.InputProjectionKernel.Load(accelerator);
+        outerProductSum = PrimitiveKernels.OuterProductSum.Load(accelerator);
+        inputGradient = PrimitiveKernels.InputGradient.Load(accelerator);
+        vectorGradient = PrimitiveKernels.VectorGradient.Load(accelerator);
     }
 
     public Accelerator Accelerator { get; }
@@ -71,7 +69,7 @@ internal sealed class BaselineCommon
         ViewChecks.Positive(maxTime, nameof(maxTime));
     }
 
-    private void CheckCall(AcceleratorStream stream, BaselineWorkspace workspace, int batch, int time, bool squareThreads)
+    private void CheckCall(AcceleratorStream stream, TapeWorkspace workspace, int batch, int time, bool squareThreads)
     {
         ViewChecks.Stream(stream, Accelerator);
         ArgumentNullException.ThrowIfNull(workspace);
@@ -92,7 +90,7 @@ internal sealed class BaselineCommon
     }
 
     /// <summary>Every check of a forward, in the fused layer's order; returns which optional inputs are present.</summary>
-    public (bool HasH0, bool HasA0) CheckForward(AcceleratorStream stream, BaselineWorkspace workspace,
+    public (bool HasH0, bool HasA0) CheckForward(AcceleratorStream stream, TapeWorkspace workspace,
         ArrayView<float> y, ArrayView<float> hT, ArrayView<float> aT,
         ArrayView<float> x, ArrayView<float> h0, ArrayView<float> a0,
         FastWeightRnnParameters parameters, int batch, int time, bool squareThreads)
@@ -113,7 +111,7 @@ internal sealed class BaselineCommon
     public readonly record struct BackwardViews(bool HasDx, bool HasDh0, bool HasDA0, bool HasDhT, bool HasDAT);
 
     /// <summary>Every check of a backward, in the fused layer's order.</summary>
-    public BackwardViews CheckBackward(object owner, AcceleratorStream stream, BaselineWorkspace workspace,
+    public BackwardViews CheckBackward(object owner, AcceleratorStream stream, TapeWorkspace workspace,
         ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dA0, FastWeightRnnParameterGradients gradients,
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
         ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, bool squareThreads)
