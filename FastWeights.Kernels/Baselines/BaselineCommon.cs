@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using FastWeights.Kernels.Validation;
@@ -14,23 +15,17 @@ namespace FastWeights.Kernels.Baselines;
 /// </summary>
 internal sealed class BaselineCommon
 {
-    private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
-    private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
-    private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
-    private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
+    private readonly DenseLaunches dense;
 
     public BaselineCommon(Accelerator accelerator, FastWeightRnnOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(options);
-        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+        LayerSkeleton.CheckConstruction(accelerator, options);
         options.Validate();
         Accelerator = accelerator;
         Options = options;
-        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
-        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
-        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
-        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
+        dense = new DenseLaunches(accelerator, KernelCatalog.InputProjectionKernel.Load(accelerator),
+            KernelCatalog.OuterProductSum.Load(accelerator), KernelCatalog.InputGradient.Load(accelerator),
+            KernelCatalog.VectorGradient.Load(accelerator));
     }
 
     public Accelerator Accelerator { get; }
@@ -46,10 +41,7 @@ internal sealed class BaselineCommon
 
     // ------------------------------------------------------------------ checks (docs/design.md §7)
 
-    public void ThrowIfAcceleratorDisposed()
-    {
-        if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
-    }
+    public void ThrowIfAcceleratorDisposed() => LayerSkeleton.ThrowIfAcceleratorDisposed(Accelerator);
 
     /// <summary>
     /// Sizes of a call. <paramref name="squareThreads"/>: a kernel launches one thread per (b, i, j)
@@ -65,11 +57,7 @@ internal sealed class BaselineCommon
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·H² must be below 2³¹.");
     }
 
-    public void CheckWorkspaceRequest(int maxBatch, int maxTime)
-    {
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
-    }
+    public void CheckWorkspaceRequest(int maxBatch, int maxTime) => LayerSkeleton.CheckWorkspaceRequest(maxBatch, maxTime);
 
     private void CheckCall(AcceleratorStream stream, BaselineWorkspace workspace, int batch, int time, bool squareThreads)
     {
@@ -140,16 +128,8 @@ internal sealed class BaselineCommon
     // ------------------------------------------------------------------ shared launches
 
     /// <summary>u = C x + b for every (b, t) into <paramref name="output"/> [B,T,H], as the fused layer does.</summary>
-    public void Project(AcceleratorStream stream, ArrayView<float> output, ArrayView<float> x, FastWeightRnnParameters p, int batch, int time)
-    {
-        int rows = batch * time;
-        int block = Block((long)rows * H);
-        inputProjection(stream, Threads((long)rows * H, block), new InputProjectionArgs
-        {
-            Rows = rows, Hidden = H, Input = I, Block = block,
-            Output = output.SubView(0, (long)rows * H), X = x, C = p.C, Bias = p.B,
-        });
-    }
+    public void Project(AcceleratorStream stream, ArrayView<float> output, ArrayView<float> x, FastWeightRnnParameters p, int batch, int time) =>
+        dense.Project(stream, batch * time, H, I, output, x, p.C, p.B);
 
     /// <summary>
     /// dW = Σ dz h_{t−1}ᵀ, dC = Σ dz x_tᵀ, db, dg, dβ and (when wanted) dx = Cᵀ dz, from dz [B,T,H],
@@ -159,34 +139,7 @@ internal sealed class BaselineCommon
         ArrayView<float> dz, ArrayView<float> states, ArrayView<float> layerNormGrad, ArrayView<float> x, ArrayView<float> c,
         int batch, int time)
     {
-        int rows = batch * time;
-        int wBlock = Block((long)H * H);
-        outerProductSum(stream, Threads((long)H * H, wBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = H, Cols = H, Block = wBlock,
-            LeftBatchStride = (long)time * H, RightBatchStride = (long)(time + 1) * H,
-            Output = gradients.DW, Left = dz, Right = states,
-        });
-        int cBlock = Block((long)H * I);
-        outerProductSum(stream, Threads((long)H * I, cBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = H, Cols = I, Block = cBlock,
-            LeftBatchStride = (long)time * H, RightBatchStride = (long)time * I,
-            Output = gradients.DC, Left = dz, Right = x,
-        });
-        vectorGradient(stream, (Index1D)H, new VectorGradientArgs
-        {
-            Batch = batch, Rows = rows, Hidden = H,
-            DB = gradients.DB, DLnGain = gradients.DLnGain, DLnBias = gradients.DLnBias,
-            Dz = dz, LayerNormGrad = layerNormGrad,
-        });
-        if (hasDx)
-        {
-            int dxBlock = Block((long)rows * I);
-            inputGradient(stream, Threads((long)rows * I, dxBlock), new InputGradientArgs
-            {
-                Rows = rows, Hidden = H, Input = I, Block = dxBlock, DX = dx, Dz = dz, C = c,
-            });
-        }
+        dense.ProjectionGradients(stream, batch, time, H, I, gradients.DW, gradients.DC, gradients.DB, gradients.DLnGain,
+            gradients.DLnBias, hasDx, dx, dz, states, layerNormGrad, x, c);
     }
 }

@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Compilation;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Baselines;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.Primitives;
@@ -24,21 +25,13 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// </remarks>
 public sealed class FastWeightRnnLayer : IDisposable
 {
-    private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
-    private readonly Action<AcceleratorStream, Index1D, ForwardSweepArgs>? forwardThread;
-    private readonly Action<AcceleratorStream, Index1D, ReverseSweepArgs>? reverseThread;
-    private readonly Action<AcceleratorStream, KernelConfig, ForwardSweepArgs>? forwardGroup;
-    private readonly Action<AcceleratorStream, KernelConfig, ReverseSweepArgs>? reverseGroup;
+    private readonly SweepKernels<ForwardSweepArgs, ReverseSweepArgs> sweeps;
     private readonly Action<AcceleratorStream, Index1D, FastWeightReplayArgs> replay;
-    private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
-    private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
-    private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private readonly DenseLaunches dense;
+    private readonly LayerSkeleton skeleton;
     private readonly Action<AcceleratorStream, Index1D, MatrixTransposeArgs>? transpose;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>? wColumns;   // [H,H] group schedule: column-major W (docs/gpu.md §3)
     private AttentionFormRnn? attentionForm; // compiled on the first attention-form workspace, then kept
-    private bool disposed;
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
@@ -48,9 +41,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public FastWeightRnnLayer(Accelerator accelerator, FastWeightRnnOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(options);
-        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+        LayerSkeleton.CheckConstruction(accelerator, options);
         options.Validate();
         Accelerator = accelerator;
         Options = options;
@@ -58,18 +49,17 @@ public sealed class FastWeightRnnLayer : IDisposable
         Schedule = options.Schedule.ResolveWithHostFor(accelerator);
 
         int h = options.HiddenSize;
-        int warp = Math.Max(accelerator.WarpSize, 1);
-        int groupLimit = accelerator.MaxNumThreadsPerGroup;
-        if (Schedule == SweepSchedule.Group)
+        sweeps = Schedule == SweepSchedule.Group
+            ? new(KernelCatalog.ForwardGroup.Load(accelerator), KernelCatalog.ReverseGroup.Load(accelerator))
+            : Schedule == SweepSchedule.Host
+                ? new(KernelCatalog.ForwardHost.Load(accelerator), KernelCatalog.ReverseHost.Load(accelerator))
+                : new(KernelCatalog.ForwardThread.Load(accelerator), KernelCatalog.ReverseThread.Load(accelerator));
+        if (sweeps.IsGroup)
         {
-            forwardGroup = KernelCatalog.ForwardGroup.Load(accelerator);
-            reverseGroup = KernelCatalog.ReverseGroup.Load(accelerator);
             transpose = KernelCatalog.Transpose.Load(accelerator);
             wColumns = accelerator.Allocate1D<float>((long)h * h);
-            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
-            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
         }
-        GroupSize = KernelLimits.GroupSize(h, warp, groupLimit);
+        GroupSize = sweeps.GroupSize(accelerator, h);
         // 48 KiB (the CUDA default), or on CUDA with the group schedule the device's opt-in maximum
         // (227 KiB on an H100); the CPU accelerator keeps 48 KiB. docs/design.md §6.2.
         long sharedLimit = SharedMemoryBudget.GroupLimit(accelerator.MaxSharedMemoryPerGroup,
@@ -79,37 +69,25 @@ public sealed class FastWeightRnnLayer : IDisposable
         if (Schedule == SweepSchedule.Group && !sharedPlan.VectorsFit)
             throw VectorsTooLarge(accelerator, h, sharedLimit);
 
-        inputProjection = KernelCatalog.InputProjectionKernel.Load(accelerator);
-        if (Schedule == SweepSchedule.Host)
-        {
-            forwardThread = KernelCatalog.ForwardHost.Load(accelerator);
-            reverseThread = KernelCatalog.ReverseHost.Load(accelerator);
-        }
-        else if (Schedule == SweepSchedule.Thread)
-        {
-            forwardThread = KernelCatalog.ForwardThread.Load(accelerator);
-            reverseThread = KernelCatalog.ReverseThread.Load(accelerator);
-        }
-        else
+        if (sweeps.IsGroup)
         {
             // Above 48 KiB a CUDA kernel must be opted in; if that is refused, the matrices go to global memory.
             // Off CUDA, and at or below 48 KiB, Allow is true without any call.
             forwardOnChip = forwardOnChip
-                && CudaSharedMemory.Allow(accelerator, forwardGroup!, SharedMemoryBudget.ForwardBytes(h, GroupSize, true));
+                && CudaSharedMemory.Allow(accelerator, sweeps.ForwardGroup!, SharedMemoryBudget.ForwardBytes(h, GroupSize, true));
             reverseOnChip = reverseOnChip
-                && CudaSharedMemory.Allow(accelerator, reverseGroup!, SharedMemoryBudget.ReverseBytes(h, GroupSize, true));
-            if (!CudaSharedMemory.Allow(accelerator, forwardGroup!, SharedMemoryBudget.ForwardBytes(h, GroupSize, false))
-                || !CudaSharedMemory.Allow(accelerator, reverseGroup!, SharedMemoryBudget.ReverseBytes(h, GroupSize, false)))
+                && CudaSharedMemory.Allow(accelerator, sweeps.ReverseGroup!, SharedMemoryBudget.ReverseBytes(h, GroupSize, true));
+            if (!CudaSharedMemory.Allow(accelerator, sweeps.ForwardGroup!, SharedMemoryBudget.ForwardBytes(h, GroupSize, false))
+                || !CudaSharedMemory.Allow(accelerator, sweeps.ReverseGroup!, SharedMemoryBudget.ReverseBytes(h, GroupSize, false)))
                 throw VectorsTooLarge(accelerator, h, SharedMemoryBudget.DefaultLimit);
         }
         ForwardFastWeightsOnChip = forwardOnChip;
         ReverseFastWeightsOnChip = reverseOnChip;
         replay = KernelCatalog.Replay.Load(accelerator);
-        outerProductSum = KernelCatalog.OuterProductSum.Load(accelerator);
-        inputGradient = KernelCatalog.InputGradient.Load(accelerator);
-        vectorGradient = KernelCatalog.VectorGradient.Load(accelerator);
-        finiteCheck = KernelCatalog.Finite.Load(accelerator);
-        finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
+        dense = new DenseLaunches(accelerator, KernelCatalog.InputProjectionKernel.Load(accelerator),
+            KernelCatalog.OuterProductSum.Load(accelerator), KernelCatalog.InputGradient.Load(accelerator),
+            KernelCatalog.VectorGradient.Load(accelerator));
+        skeleton = new LayerSkeleton(accelerator, nameof(FastWeightRnnLayer), KernelCatalog.Finite.Load(accelerator), FiniteSlots);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>
@@ -226,9 +204,8 @@ public sealed class FastWeightRnnLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
     public FastWeightRnnWorkspace CreateWorkspace(int maxBatch, int maxTime)
     {
-        ThrowIfDisposed();
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        skeleton.ThrowIfDisposed();
+        LayerSkeleton.CheckWorkspaceRequest(maxBatch, maxTime);
         var plan = Plan(maxBatch, maxTime);
         if (ResolveForm(maxTime) == FastWeightForm.Attention)
             return new FastWeightRnnWorkspace(Accelerator, plan, AttentionForm().CreateWorkspace(maxBatch, maxTime));
@@ -260,7 +237,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         ArrayView<float> x, ArrayView<float> h0, ArrayView<float> a0,
         FastWeightRnnParameters parameters, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize;
         long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H;
@@ -272,7 +249,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         bool hasA0 = ViewChecks.Optional(a0, nameof(a0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
         CheckParameters(parameters);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream,
+            skeleton.ThrowIfNotFinite(stream,
                 (x, nameof(x)), (h0, nameof(h0)), (a0, nameof(a0)), (parameters.W, "W"), (parameters.C, "C"),
                 (parameters.B, "B"), (parameters.LnGain, "LnGain"), (parameters.LnBias, "LnBias"));
 
@@ -283,13 +260,7 @@ public sealed class FastWeightRnnLayer : IDisposable
             return;
         }
 
-        int rows = batch * time;
-        int projectionBlock = ElementBlocks.For(Accelerator, (long)rows * H);
-        inputProjection(stream, (Index1D)ElementBlocks.Threads((long)rows * H, projectionBlock), new InputProjectionArgs
-        {
-            Rows = rows, Hidden = H, Input = I, Block = projectionBlock,
-            Output = workspace.Projection.SubView(0, (long)rows * H), X = x, C = parameters.C, Bias = parameters.B,
-        });
+        dense.Project(stream, batch * time, H, I, workspace.Projection, x, parameters.C, parameters.B);
 
         // As many copies of A as the workspace holds; with every K-step copy there, the plan of the layer without a budget.
         var schedule = CheckpointSchedule.Plan(time, CheckpointInterval, workspace.Plan.CheckpointCount);
@@ -306,14 +277,14 @@ public sealed class FastWeightRnnLayer : IDisposable
             States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
             InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints, Vectors = workspace.Vectors,
         };
-        if (Schedule != SweepSchedule.Group)
-            forwardThread!(stream, (Index1D)batch, args);
+        var config = GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip));
+        if (!sweeps.IsGroup)
+            sweeps.Forward(stream, batch, config, args);
         else
         {
             // The group forward reads W down its columns from a column-major copy, made here once per call (docs/gpu.md §3).
             MatrixTranspose.Launch(transpose!, stream, parameters.W, wColumns!.View, H, H);
-            forwardGroup!(stream, GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip)),
-                args with { WColumns = wColumns.View, WColumnMajor = 1 });
+            sweeps.Forward(stream, batch, config, args with { WColumns = wColumns.View, WColumnMajor = 1 });
         }
         workspace.RecordForward(this, batch, time);
         workspace.Schedule = schedule;
@@ -346,7 +317,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
         ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         workspace.RequireForward(this, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize;
@@ -365,7 +336,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
         CheckParameters(parameters);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dAT, nameof(dAT)));
+            skeleton.ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dAT, nameof(dAT)));
 
         if (workspace.Attention is { } attentionWorkspace)
         {
@@ -424,63 +395,18 @@ public sealed class FastWeightRnnLayer : IDisposable
         }
         workspace.RecomputedSteps = recomputed;
 
-        int rows = batch * time;
-        int wBlock = ElementBlocks.For(Accelerator, (long)H * H);
-        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)H * H, wBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = H, Cols = H, Block = wBlock,
-            LeftBatchStride = (long)time * H, RightBatchStride = (long)(time + 1) * H,
-            Output = gradients.DW, Left = workspace.Projection, Right = workspace.States,
-        });
-        int cBlock = ElementBlocks.For(Accelerator, (long)H * I);
-        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)H * I, cBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = H, Cols = I, Block = cBlock,
-            LeftBatchStride = (long)time * H, RightBatchStride = (long)time * I,
-            Output = gradients.DC, Left = workspace.Projection, Right = x,
-        });
-        vectorGradient(stream, (Index1D)H, new VectorGradientArgs
-        {
-            Batch = batch, Rows = rows, Hidden = H,
-            DB = gradients.DB, DLnGain = gradients.DLnGain, DLnBias = gradients.DLnBias,
-            Dz = workspace.Projection, LayerNormGrad = workspace.LayerNormGrad,
-        });
-        if (hasDx)
-        {
-            int dxBlock = ElementBlocks.For(Accelerator, (long)rows * I);
-            inputGradient(stream, (Index1D)ElementBlocks.Threads((long)rows * I, dxBlock), new InputGradientArgs
-            {
-                Rows = rows, Hidden = H, Input = I, Block = dxBlock, DX = dx, Dz = workspace.Projection, C = parameters.C,
-            });
-        }
+        dense.ProjectionGradients(stream, batch, time, H, I, gradients.DW, gradients.DC, gradients.DB, gradients.DLnGain,
+            gradients.DLnBias, hasDx, dx, workspace.Projection, workspace.States, workspace.LayerNormGrad, x, parameters.C);
     }
 
     private AttentionFormRnn AttentionForm() => attentionForm ??= new AttentionFormRnn(Accelerator, Options);
 
     private void Reverse(AcceleratorStream stream, int batch, ReverseSweepArgs args)
     {
-        if (Schedule != SweepSchedule.Group)
-            reverseThread!(stream, (Index1D)batch, args);
-        else
-            reverseGroup!(stream, GroupConfig(batch, ReverseSweep.GroupSharedFloats(Options.HiddenSize, GroupSize, ReverseFastWeightsOnChip)), args);
+        sweeps.Reverse(stream, batch, GroupConfig(batch, ReverseSweep.GroupSharedFloats(Options.HiddenSize, GroupSize, ReverseFastWeightsOnChip)), args);
     }
 
     private const int FiniteSlots = 16;
-
-    private void ThrowIfNotFinite(AcceleratorStream stream, params (ArrayView<float> View, string Name)[] views)
-    {
-        var flags = finiteFlags.View;
-        flags.SubView(0, views.Length).MemSetToZero(stream);
-        for (int k = 0; k < views.Length; k++)
-            if (views[k].View.IsValid && views[k].View.Length > 0)
-                finiteCheck(stream, (Index1D)views[k].View.IntLength, views[k].View, flags, k);
-        var host = new int[FiniteSlots];
-        flags.CopyToCPU(stream, host);
-        stream.Synchronize();
-        for (int k = 0; k < views.Length; k++)
-            if (host[k] != 0)
-                throw new ArgumentException($"{views[k].Name} contains NaN or infinite values.", views[k].Name);
-    }
 
     private ArgumentOutOfRangeException VectorsTooLarge(Accelerator accelerator, int h, long sharedLimit) =>
         new("options",
@@ -488,7 +414,7 @@ public sealed class FastWeightRnnLayer : IDisposable
             + $"{SharedMemoryBudget.ForwardBytes(h, GroupSize, false)} bytes of shared memory (limit {sharedLimit}). Use SweepSchedule.Thread.");
 
     private KernelConfig GroupConfig(int batch, int sharedFloats) =>
-        new((Index1D)batch, (Index1D)GroupSize, SharedMemoryConfig.RequestDynamic<float>(sharedFloats));
+        SweepKernels<ForwardSweepArgs, ReverseSweepArgs>.GroupConfig(batch, GroupSize, sharedFloats);
 
     private WorkspacePlan Plan(int batch, int time) => PlanFor(Options, CheckpointInterval, batch, time);
 
@@ -502,10 +428,7 @@ public sealed class FastWeightRnnLayer : IDisposable
 
     private static void CheckSizes(int batch, int time, int input, int hidden, int innerSteps)
     {
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        ViewChecks.Positive(input, nameof(input));
-        ViewChecks.Positive(hidden, nameof(hidden));
+        LayerSkeleton.CheckSizes(batch, time, input, hidden);
         ViewChecks.Positive(innerSteps, nameof(innerSteps));
         if ((long)hidden * hidden > int.MaxValue / 4)
             throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "H² must fit a 32-bit index.");
@@ -522,18 +445,9 @@ public sealed class FastWeightRnnLayer : IDisposable
                 $"time + CheckpointInterval (K = {interval}) must be below 2³¹; K need never exceed time.");
     }
 
-    private void CheckCall(AcceleratorStream stream, FastWeightRnnWorkspace workspace, int batch, int time)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ArgumentNullException.ThrowIfNull(workspace);
-        workspace.CheckOwner(Accelerator);
-        if (workspace.Plan.Hidden != Options.HiddenSize || workspace.Plan.InnerSteps != Options.InnerSteps
-            || workspace.Plan.CheckpointInterval != CheckpointInterval)
-            throw new ArgumentException("workspace was created by a layer with other sizes.", nameof(workspace));
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        workspace.CheckCapacity(batch, time);
-    }
+    private void CheckCall(AcceleratorStream stream, FastWeightRnnWorkspace workspace, int batch, int time) =>
+        skeleton.CheckCall(stream, workspace, w => w.Plan.Hidden == Options.HiddenSize && w.Plan.InnerSteps == Options.InnerSteps
+            && w.Plan.CheckpointInterval == CheckpointInterval, "other sizes", batch, time);
 
     private void CheckParameters(FastWeightRnnParameters p)
     {
@@ -545,19 +459,12 @@ public sealed class FastWeightRnnLayer : IDisposable
         ViewChecks.Required(p.LnBias, "LnBias", H, $"[H={H}]", Accelerator);
     }
 
-    private void ThrowIfDisposed()
-    {
-        if (disposed) throw new ObjectDisposedException(nameof(FastWeightRnnLayer));
-        if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
-    }
-
     /// <summary>Frees the layer's own device memory (a few bytes of flags; with the group schedule, the H×H column-major copy of W). Kernels are owned by the accelerator. Safe to call twice.</summary>
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
+        if (skeleton.IsDisposed) return;
         attentionForm?.Dispose();
-        finiteFlags.Dispose();
+        skeleton.Close();
         wColumns?.Dispose();
     }
 }

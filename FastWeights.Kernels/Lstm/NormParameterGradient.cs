@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.Lstm;
 
@@ -30,4 +31,12 @@ internal static class NormParameterGradient
         a.DLnGain[j] = dg;
         a.DLnBias[j] = dBeta;
     }
+
+    /// <summary>Queues dγ, dβ [width] of one layer norm from its per-sequence partials [B,2,width].</summary>
+    public static void Launch(Action<AcceleratorStream, Index1D, NormParameterGradientArgs> kernel, AcceleratorStream stream,
+        int batch, int width, ArrayView<float> dGain, ArrayView<float> dBias, ArrayView<float> partials) =>
+        kernel(stream, (Index1D)width, new NormParameterGradientArgs
+        {
+            Batch = batch, Hidden = width, DLnGain = dGain, DLnBias = dBias, Partials = partials,
+        });
 }
