@@ -264,18 +264,12 @@ public sealed class FastWeightRnnLayer : IDisposable
 
         // As many copies of A as the workspace holds; with every K-step copy there, the plan of the layer without a budget.
         var schedule = CheckpointSchedule.Plan(time, CheckpointInterval, workspace.Plan.CheckpointCount);
-        var args = new ForwardSweepArgs
+        var args = SweepArguments(workspace, parameters, batch, time, schedule.StoreInterval, schedule.PersistentSlots, ForwardFastWeightsOnChip) with
         {
-            Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
-            CheckpointInterval = schedule.StoreInterval, CheckpointCount = schedule.PersistentSlots,
-            Activation = (int)Options.Activation, HasH0 = hasH0 ? 1 : 0, HasA0 = hasA0 ? 1 : 0,
-            FastWeightsOnChip = ForwardFastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
-            Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate, LnEps = (float)Options.LayerNormEpsilon,
-            Projection = workspace.Projection, W = parameters.W, WColumns = parameters.W, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+            HasH0 = hasH0 ? 1 : 0, HasA0 = hasA0 ? 1 : 0, LnEps = (float)Options.LayerNormEpsilon,
+            Projection = workspace.Projection, WColumns = parameters.W, LnBias = parameters.LnBias,
             H0 = hasH0 ? h0 : workspace.Vectors, A0 = hasA0 ? a0 : workspace.Vectors,
             Y = y, HT = hT, AT = aT,
-            States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
-            InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints, Vectors = workspace.Vectors,
         };
         var config = GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip));
         if (!sweeps.IsGroup)
@@ -347,19 +341,12 @@ public sealed class FastWeightRnnLayer : IDisposable
         var schedule = workspace.Schedule!;
         var args = new ReverseSweepArgs
         {
-            Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
-            CheckpointInterval = CheckpointInterval, CheckpointCount = schedule.PersistentSlots,
+            Forward = SweepArguments(workspace, parameters, batch, time, CheckpointInterval, schedule.PersistentSlots, ReverseFastWeightsOnChip),
             WindowStart = 0, WindowEnd = time, AnchorSlot = -1,
-            Activation = (int)Options.Activation,
             HasDhT = hasDhT ? 1 : 0, HasDAT = hasDAT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0, HasDA0 = hasDA0 ? 1 : 0,
-            FastWeightsOnChip = ReverseFastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
-            Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
-            W = parameters.W, LnGain = parameters.LnGain,
             Dy = dy, DhT = hasDhT ? dhT : workspace.Vectors, DAT = hasDAT ? dAT : workspace.Vectors,
-            States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
-            InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints,
             Rebuild = workspace.Rebuild, FastWeightGrad = workspace.FastWeightGrad, Dz = workspace.Projection,
-            Vectors = workspace.Vectors, LayerNormGrad = workspace.LayerNormGrad,
+            LayerNormGrad = workspace.LayerNormGrad,
             DH0 = hasDh0 ? dh0 : workspace.Vectors, DA0 = hasDA0 ? dA0 : workspace.Vectors,
         };
         long recomputed = 0;
@@ -398,6 +385,22 @@ public sealed class FastWeightRnnLayer : IDisposable
         dense.ProjectionGradients(stream, batch, time, H, I, gradients.DW, gradients.DC, gradients.DB, gradients.DLnGain,
             gradients.DLnBias, hasDx, dx, workspace.Projection, workspace.States, workspace.LayerNormGrad, x, parameters.C);
     }
+
+    /// <summary>
+    /// The parameter set both sweeps read (the reverse's extends it): sizes, options, W, g, the tape in
+    /// <paramref name="workspace"/> and copies of A every <paramref name="interval"/> steps in <paramref name="slots"/> slots.
+    /// </summary>
+    private ForwardSweepArgs SweepArguments(FastWeightRnnWorkspace workspace, FastWeightRnnParameters parameters, int batch, int time,
+        int interval, int slots, bool fastWeightsOnChip) => new()
+    {
+        Batch = batch, Time = time, Hidden = Options.HiddenSize, InnerSteps = Options.InnerSteps,
+        CheckpointInterval = interval, CheckpointCount = slots, Activation = (int)Options.Activation,
+        FastWeightsOnChip = fastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
+        Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
+        W = parameters.W, LnGain = parameters.LnGain,
+        States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
+        InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints, Vectors = workspace.Vectors,
+    };
 
     private AttentionFormRnn AttentionForm() => attentionForm ??= new AttentionFormRnn(Accelerator, Options);
 

@@ -157,16 +157,9 @@ public sealed class GruLayer : IDisposable
         int G3 = 3 * H;
         dense.Project(stream, batch * time, G3, I, workspace.Projection, x, parameters.WX, zeroBias.View);
 
-        var args = new GruForwardSweepArgs
+        var args = SweepArguments(workspace, parameters, batch, time) with
         {
-            Batch = batch, Time = time, Hidden = H, HasH0 = hasH0 ? 1 : 0, LnEps = (float)Options.LayerNormEpsilon,
-            Projection = workspace.Projection, WH = parameters.WH,
-            InputLnGain = parameters.InputLnGain, InputLnBias = parameters.InputLnBias,
-            RecurrentLnGain = parameters.RecurrentLnGain, RecurrentLnBias = parameters.RecurrentLnBias,
-            H0 = hasH0 ? h0 : workspace.Vectors, Y = y, HT = hT,
-            States = workspace.States, InputNormalized = workspace.InputNormalized,
-            RecurrentNormalized = workspace.RecurrentNormalized, InverseStd = workspace.InverseStd,
-            Vectors = workspace.Vectors,
+            HasH0 = hasH0 ? 1 : 0, H0 = hasH0 ? h0 : workspace.Vectors, Y = y, HT = hT,
         };
         if (!sweeps.IsGroup)
             sweeps.Forward(stream, batch, GroupConfig(batch), args);
@@ -227,13 +220,10 @@ public sealed class GruLayer : IDisposable
 
         var args = new GruReverseSweepArgs
         {
-            Batch = batch, Time = time, Hidden = H, HasDhT = hasDhT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0,
-            WH = parameters.WH, InputLnGain = parameters.InputLnGain, InputLnBias = parameters.InputLnBias,
-            RecurrentLnGain = parameters.RecurrentLnGain, RecurrentLnBias = parameters.RecurrentLnBias,
+            Forward = SweepArguments(workspace, parameters, batch, time),
+            HasDhT = hasDhT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0,
             Dy = dy, DhT = hasDhT ? dhT : workspace.Vectors,
-            States = workspace.States, InputNormalized = workspace.InputNormalized,
-            RecurrentNormalized = workspace.RecurrentNormalized, InverseStd = workspace.InverseStd,
-            Dp = workspace.Projection, Dq = workspace.RecurrentGrad, Vectors = workspace.Vectors,
+            Dp = workspace.Projection, Dq = workspace.RecurrentGrad,
             InputLayerNormGrad = workspace.InputLayerNormGrad, RecurrentLayerNormGrad = workspace.RecurrentLayerNormGrad,
             DH0 = hasDh0 ? dh0 : workspace.Vectors,
         };
@@ -250,6 +240,21 @@ public sealed class GruLayer : IDisposable
     }
 
     private const int FiniteSlots = 16;
+
+    /// <summary>
+    /// The parameter set both sweeps read (the reverse's extends it): sizes, ε, the weights, norms and the tape in
+    /// <paramref name="workspace"/>; the forward adds its initial state and outputs.
+    /// </summary>
+    private GruForwardSweepArgs SweepArguments(GruWorkspace workspace, GruParameters parameters, int batch, int time) => new()
+    {
+        Batch = batch, Time = time, Hidden = Options.HiddenSize, LnEps = (float)Options.LayerNormEpsilon,
+        Projection = workspace.Projection, WH = parameters.WH,
+        InputLnGain = parameters.InputLnGain, InputLnBias = parameters.InputLnBias,
+        RecurrentLnGain = parameters.RecurrentLnGain, RecurrentLnBias = parameters.RecurrentLnBias,
+        States = workspace.States, InputNormalized = workspace.InputNormalized,
+        RecurrentNormalized = workspace.RecurrentNormalized, InverseStd = workspace.InverseStd,
+        Vectors = workspace.Vectors,
+    };
 
     private KernelConfig GroupConfig(int batch) =>
         SweepKernels<GruForwardSweepArgs, GruReverseSweepArgs>.GroupConfig(batch, GroupSize, GruForwardSweep.GroupSharedFloats(Options.HiddenSize, GroupSize));

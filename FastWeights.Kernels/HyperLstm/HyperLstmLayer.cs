@@ -160,26 +160,12 @@ public sealed class HyperLstmLayer : IDisposable
         dense.Project(stream, rows, 4 * H, I, workspace.MainProjection, x, parameters.WX, zeroBias.View);
         dense.Project(stream, rows, 4 * N, I, workspace.HyperProjection, x, parameters.HyperWX, parameters.HyperB);
 
-        var args = new HyperLstmForwardSweepArgs
+        var args = SweepArguments(workspace, parameters, batch, time) with
         {
-            Batch = batch, Time = time, Hidden = H, HyperHidden = N, Embedding = Options.EmbeddingSize,
             HasH0 = has0[0] ? 1 : 0, HasC0 = has0[1] ? 1 : 0, HasHyperH0 = has0[2] ? 1 : 0, HasHyperC0 = has0[3] ? 1 : 0,
-            LnEps = (float)Options.LayerNormEpsilon,
-            MainProjection = workspace.MainProjection, HyperProjection = workspace.HyperProjection,
-            WH = parameters.WH, B = parameters.B, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
-            CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
-            HyperWH = parameters.HyperWH, HyperWHMain = parameters.HyperWHMain, HyperLnGain = parameters.HyperLnGain,
-            HyperLnBias = parameters.HyperLnBias, HyperCellLnGain = parameters.HyperCellLnGain, HyperCellLnBias = parameters.HyperCellLnBias,
-            WZ = parameters.WZ, BZ = parameters.BZ, WD = parameters.WD,
             H0 = has0[0] ? state0.H : workspace.Vectors, C0 = has0[1] ? state0.C : workspace.Vectors,
             HyperH0 = has0[2] ? state0.HyperH : workspace.Vectors, HyperC0 = has0[3] ? state0.HyperC : workspace.Vectors,
             Y = y, HT = stateT.H, CT = stateT.C, HyperHT = stateT.HyperH, HyperCT = stateT.HyperC,
-            States = workspace.States, CellStates = workspace.CellStates, Normalized = workspace.Normalized,
-            InverseStd = workspace.InverseStd, CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
-            Recurrent = workspace.Recurrent, Scalings = workspace.Scalings,
-            HyperStates = workspace.HyperStates, HyperCellStates = workspace.HyperCellStates, HyperNormalized = workspace.HyperNormalized,
-            HyperInverseStd = workspace.HyperInverseStd, HyperCellNormalized = workspace.HyperCellNormalized,
-            HyperCellInverseStd = workspace.HyperCellInverseStd, Embeddings = workspace.Embeddings, Vectors = workspace.Vectors,
         };
         if (!sweeps.IsGroup)
             sweeps.Forward(stream, batch, GroupConfig(batch), args);
@@ -237,24 +223,12 @@ public sealed class HyperLstmLayer : IDisposable
         var scratch = workspace.Vectors;
         var args = new HyperLstmReverseSweepArgs
         {
-            Batch = batch, Time = time, Hidden = H, HyperHidden = N, Embedding = Z,
+            Forward = SweepArguments(workspace, parameters, batch, time),
             HasDhT = hasDT[0] ? 1 : 0, HasDcT = hasDT[1] ? 1 : 0, HasDHyperHT = hasDT[2] ? 1 : 0, HasDHyperCT = hasDT[3] ? 1 : 0,
             HasDh0 = hasD0[0] ? 1 : 0, HasDc0 = hasD0[1] ? 1 : 0, HasDHyperH0 = hasD0[2] ? 1 : 0, HasDHyperC0 = hasD0[3] ? 1 : 0,
-            WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
-            CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
-            HyperWH = parameters.HyperWH, HyperWHMain = parameters.HyperWHMain, HyperLnGain = parameters.HyperLnGain,
-            HyperLnBias = parameters.HyperLnBias, HyperCellLnGain = parameters.HyperCellLnGain, HyperCellLnBias = parameters.HyperCellLnBias,
-            WZ = parameters.WZ, WD = parameters.WD,
             Dy = dy, DhT = hasDT[0] ? dStateT.H : scratch, DcT = hasDT[1] ? dStateT.C : scratch,
             DHyperHT = hasDT[2] ? dStateT.HyperH : scratch, DHyperCT = hasDT[3] ? dStateT.HyperC : scratch,
-            CellStates = workspace.CellStates, Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
-            CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
-            HyperCellStates = workspace.HyperCellStates, HyperNormalized = workspace.HyperNormalized,
-            HyperInverseStd = workspace.HyperInverseStd, HyperCellNormalized = workspace.HyperCellNormalized,
-            HyperCellInverseStd = workspace.HyperCellInverseStd,
-            Embeddings = workspace.Embeddings, Recurrent = workspace.Recurrent, MainProjection = workspace.MainProjection,
-            Scalings = workspace.Scalings, HyperProjection = workspace.HyperProjection, EmbeddingGrad = workspace.EmbeddingGrad,
-            MainGradient = workspace.MainGradient, Vectors = workspace.Vectors,
+            EmbeddingGrad = workspace.EmbeddingGrad, MainGradient = workspace.MainGradient,
             LayerNormGrad = workspace.LayerNormGrad, CellLayerNormGrad = workspace.CellLayerNormGrad,
             HyperLayerNormGrad = workspace.HyperLayerNormGrad, HyperCellLayerNormGrad = workspace.HyperCellLayerNormGrad,
             DH0 = hasD0[0] ? dState0.H : scratch, DC0 = hasD0[1] ? dState0.C : scratch,
@@ -369,6 +343,28 @@ public sealed class HyperLstmLayer : IDisposable
             WH = Copy(p.WH, 4 * H, H), WD = Copy(p.WD, 12 * H, Z),
         };
     }
+
+    /// <summary>
+    /// The parameter set both sweeps read (the reverse's extends it): sizes, ε, both cells' weights and norms and the
+    /// tapes in <paramref name="workspace"/>; the forward adds its initial state and outputs.
+    /// </summary>
+    private HyperLstmForwardSweepArgs SweepArguments(HyperLstmWorkspace workspace, HyperLstmParameters parameters, int batch, int time) => new()
+    {
+        Batch = batch, Time = time, Hidden = Options.HiddenSize, HyperHidden = Options.HyperHiddenSize, Embedding = Options.EmbeddingSize,
+        LnEps = (float)Options.LayerNormEpsilon,
+        MainProjection = workspace.MainProjection, HyperProjection = workspace.HyperProjection,
+        WH = parameters.WH, B = parameters.B, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+        CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
+        HyperWH = parameters.HyperWH, HyperWHMain = parameters.HyperWHMain, HyperLnGain = parameters.HyperLnGain,
+        HyperLnBias = parameters.HyperLnBias, HyperCellLnGain = parameters.HyperCellLnGain, HyperCellLnBias = parameters.HyperCellLnBias,
+        WZ = parameters.WZ, BZ = parameters.BZ, WD = parameters.WD,
+        States = workspace.States, CellStates = workspace.CellStates, Normalized = workspace.Normalized,
+        InverseStd = workspace.InverseStd, CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
+        Recurrent = workspace.Recurrent, Scalings = workspace.Scalings,
+        HyperStates = workspace.HyperStates, HyperCellStates = workspace.HyperCellStates, HyperNormalized = workspace.HyperNormalized,
+        HyperInverseStd = workspace.HyperInverseStd, HyperCellNormalized = workspace.HyperCellNormalized,
+        HyperCellInverseStd = workspace.HyperCellInverseStd, Embeddings = workspace.Embeddings, Vectors = workspace.Vectors,
+    };
 
     private KernelConfig GroupConfig(int batch) =>
         SweepKernels<HyperLstmForwardSweepArgs, HyperLstmReverseSweepArgs>.GroupConfig(batch, GroupSize,

@@ -155,18 +155,11 @@ public sealed class LstmLayer : IDisposable
 
         dense.Project(stream, batch * time, 4 * H, I, workspace.Projection, x, parameters.WX, parameters.B);
 
-        var args = new LstmForwardSweepArgs
+        var args = SweepArguments(workspace, parameters, batch, time) with
         {
-            Batch = batch, Time = time, Hidden = H, HasH0 = hasH0 ? 1 : 0, HasC0 = hasC0 ? 1 : 0,
-            LnEps = (float)Options.LayerNormEpsilon,
-            Projection = workspace.Projection, WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
-            CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
+            HasH0 = hasH0 ? 1 : 0, HasC0 = hasC0 ? 1 : 0,
             H0 = hasH0 ? h0 : workspace.Vectors, C0 = hasC0 ? c0 : workspace.Vectors,
             Y = y, HT = hT, CT = cT,
-            States = workspace.States, CellStates = workspace.CellStates,
-            Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
-            CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
-            Vectors = workspace.Vectors,
         };
         if (!sweeps.IsGroup)
             sweeps.Forward(stream, batch, GroupConfig(batch), args);
@@ -233,14 +226,10 @@ public sealed class LstmLayer : IDisposable
 
         var args = new LstmReverseSweepArgs
         {
-            Batch = batch, Time = time, Hidden = H,
+            Forward = SweepArguments(workspace, parameters, batch, time),
             HasDhT = hasDhT ? 1 : 0, HasDcT = hasDcT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0, HasDc0 = hasDc0 ? 1 : 0,
-            WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
-            CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
             Dy = dy, DhT = hasDhT ? dhT : workspace.Vectors, DcT = hasDcT ? dcT : workspace.Vectors,
-            CellStates = workspace.CellStates, Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
-            CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
-            Da = workspace.Projection, Vectors = workspace.Vectors,
+            Da = workspace.Projection,
             LayerNormGrad = workspace.LayerNormGrad, CellLayerNormGrad = workspace.CellLayerNormGrad,
             DH0 = hasDh0 ? dh0 : workspace.Vectors, DC0 = hasDc0 ? dc0 : workspace.Vectors,
         };
@@ -258,6 +247,21 @@ public sealed class LstmLayer : IDisposable
     }
 
     private const int FiniteSlots = 16;
+
+    /// <summary>
+    /// The parameter set both sweeps read (the reverse's extends it): sizes, ε, the weights, norms and the tape in
+    /// <paramref name="workspace"/>; the forward adds its initial state and outputs.
+    /// </summary>
+    private LstmForwardSweepArgs SweepArguments(LstmWorkspace workspace, LstmParameters parameters, int batch, int time) => new()
+    {
+        Batch = batch, Time = time, Hidden = Options.HiddenSize, LnEps = (float)Options.LayerNormEpsilon,
+        Projection = workspace.Projection, WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+        CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
+        States = workspace.States, CellStates = workspace.CellStates,
+        Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
+        CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
+        Vectors = workspace.Vectors,
+    };
 
     private KernelConfig GroupConfig(int batch) =>
         SweepKernels<LstmForwardSweepArgs, LstmReverseSweepArgs>.GroupConfig(batch, GroupSize, LstmForwardSweep.GroupSharedFloats(Options.HiddenSize, GroupSize));
