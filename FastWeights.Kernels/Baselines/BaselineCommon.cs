@@ -70,15 +70,6 @@ internal sealed class BaselineCommon
         workspace.CheckCapacity(batch, time);
     }
 
-    private void CheckParameters(FastWeightRnnParameters p)
-    {
-        ViewChecks.Required(p.W, "W", (long)H * H, $"[H={H},H={H}]", Accelerator);
-        ViewChecks.Required(p.C, "C", (long)H * I, $"[H={H},I={I}]", Accelerator);
-        ViewChecks.Required(p.B, "B", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(p.LnGain, "LnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(p.LnBias, "LnBias", H, $"[H={H}]", Accelerator);
-    }
-
     /// <summary>Every check of a forward, in the fused layer's order; returns which optional inputs are present.</summary>
     public (bool HasH0, bool HasA0) CheckForward(AcceleratorStream stream, BaselineWorkspace workspace,
         ArrayView<float> y, ArrayView<float> hT, ArrayView<float> aT,
@@ -86,43 +77,18 @@ internal sealed class BaselineCommon
         FastWeightRnnParameters parameters, int batch, int time, bool squareThreads)
     {
         CheckCall(stream, workspace, batch, time, squareThreads);
-        long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H;
-        ViewChecks.Required(y, nameof(y), bth, $"[B={batch},T={time},H={H}]", Accelerator);
-        ViewChecks.Required(hT, nameof(hT), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(aT, nameof(aT), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(x, nameof(x), (long)batch * time * I, $"[B={batch},T={time},I={I}]", Accelerator);
-        bool hasH0 = ViewChecks.Optional(h0, nameof(h0), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasA0 = ViewChecks.Optional(a0, nameof(a0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        CheckParameters(parameters);
-        return (hasH0, hasA0);
+        return FastWeightRnnViews.CheckForward(Accelerator, Options, y, hT, aT, x, h0, a0, parameters, batch, time);
     }
 
-    /// <summary>Which optional views of a backward are present.</summary>
-    public readonly record struct BackwardViews(bool HasDx, bool HasDh0, bool HasDA0, bool HasDhT, bool HasDAT);
-
     /// <summary>Every check of a backward, in the fused layer's order.</summary>
-    public BackwardViews CheckBackward(object owner, AcceleratorStream stream, BaselineWorkspace workspace,
+    public FastWeightRnnBackwardViews CheckBackward(object owner, AcceleratorStream stream, BaselineWorkspace workspace,
         ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dA0, FastWeightRnnParameterGradients gradients,
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
         ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, bool squareThreads)
     {
         CheckCall(stream, workspace, batch, time, squareThreads);
         workspace.RequireForward(owner, batch, time);
-        long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
-        bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
-        bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasDA0 = ViewChecks.Optional(dA0, nameof(dA0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DW, "DW", (long)H * H, $"[H={H},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DC, "DC", (long)H * I, $"[H={H},I={I}]", Accelerator);
-        ViewChecks.Required(gradients.DB, "DB", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DLnGain, "DLnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DLnBias, "DLnBias", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
-        bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasDAT = ViewChecks.Optional(dAT, nameof(dAT), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
-        CheckParameters(parameters);
-        return new BackwardViews(hasDx, hasDh0, hasDA0, hasDhT, hasDAT);
+        return FastWeightRnnViews.CheckBackward(Accelerator, Options, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time);
     }
 
     // ------------------------------------------------------------------ shared launches

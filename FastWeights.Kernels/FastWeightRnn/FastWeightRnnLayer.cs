@@ -239,15 +239,8 @@ public sealed class FastWeightRnnLayer : IDisposable
     {
         skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
+        var (hasH0, hasA0) = FastWeightRnnViews.CheckForward(Accelerator, Options, y, hT, aT, x, h0, a0, parameters, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize;
-        long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H;
-        ViewChecks.Required(y, nameof(y), bth, $"[B={batch},T={time},H={H}]", Accelerator);
-        ViewChecks.Required(hT, nameof(hT), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(aT, nameof(aT), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(x, nameof(x), (long)batch * time * I, $"[B={batch},T={time},I={I}]", Accelerator);
-        bool hasH0 = ViewChecks.Optional(h0, nameof(h0), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasA0 = ViewChecks.Optional(a0, nameof(a0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        CheckParameters(parameters);
         if (Options.CheckFinite)
             skeleton.ThrowIfNotFinite(stream,
                 (x, nameof(x)), (h0, nameof(h0)), (a0, nameof(a0)), (parameters.W, "W"), (parameters.C, "C"),
@@ -314,21 +307,10 @@ public sealed class FastWeightRnnLayer : IDisposable
         skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         workspace.RequireForward(this, batch, time);
+        var (hasDx, hasDh0, hasDA0, hasDhT, hasDAT) =
+            FastWeightRnnViews.CheckBackward(Accelerator, Options, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize;
-        long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
-        bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
-        bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasDA0 = ViewChecks.Optional(dA0, nameof(dA0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DW, "DW", (long)H * H, $"[H={H},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DC, "DC", (long)H * I, $"[H={H},I={I}]", Accelerator);
-        ViewChecks.Required(gradients.DB, "DB", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DLnGain, "DLnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DLnBias, "DLnBias", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
-        bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasDAT = ViewChecks.Optional(dAT, nameof(dAT), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
-        CheckParameters(parameters);
+        long bhh = (long)batch * H * H;
         if (Options.CheckFinite)
             skeleton.ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dAT, nameof(dAT)));
 
@@ -451,16 +433,6 @@ public sealed class FastWeightRnnLayer : IDisposable
     private void CheckCall(AcceleratorStream stream, FastWeightRnnWorkspace workspace, int batch, int time) =>
         skeleton.CheckCall(stream, workspace, w => w.Plan.Hidden == Options.HiddenSize && w.Plan.InnerSteps == Options.InnerSteps
             && w.Plan.CheckpointInterval == CheckpointInterval, "other sizes", batch, time);
-
-    private void CheckParameters(FastWeightRnnParameters p)
-    {
-        int H = Options.HiddenSize, I = Options.InputSize;
-        ViewChecks.Required(p.W, "W", (long)H * H, $"[H={H},H={H}]", Accelerator);
-        ViewChecks.Required(p.C, "C", (long)H * I, $"[H={H},I={I}]", Accelerator);
-        ViewChecks.Required(p.B, "B", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(p.LnGain, "LnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(p.LnBias, "LnBias", H, $"[H={H}]", Accelerator);
-    }
 
     /// <summary>Frees the layer's own device memory (a few bytes of flags; with the group schedule, the H×H column-major copy of W). Kernels are owned by the accelerator. Safe to call twice.</summary>
     public void Dispose()

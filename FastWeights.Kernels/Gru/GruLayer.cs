@@ -205,12 +205,8 @@ public sealed class GruLayer : IDisposable
         long bh = (long)batch * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
         bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
         bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DWH, "DWH", (long)G3 * H, $"[3H={G3},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DWX, "DWX", (long)G3 * I, $"[3H={G3},I={I}]", Accelerator);
-        ViewChecks.Required(gradients.DInputLnGain, "DInputLnGain", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(gradients.DInputLnBias, "DInputLnBias", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(gradients.DRecurrentLnGain, "DRecurrentLnGain", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(gradients.DRecurrentLnBias, "DRecurrentLnBias", G3, $"[3H={G3}]", Accelerator);
+        CheckWeights("D", gradients.DWH, gradients.DWX, gradients.DInputLnGain, gradients.DInputLnBias,
+            gradients.DRecurrentLnGain, gradients.DRecurrentLnBias);
         ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
         bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
         ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
@@ -270,15 +266,20 @@ public sealed class GruLayer : IDisposable
     private void CheckCall(AcceleratorStream stream, GruWorkspace workspace, int batch, int time) =>
         skeleton.CheckCall(stream, workspace, w => w.Plan.Hidden == Options.HiddenSize, "another hidden size", batch, time);
 
-    private void CheckParameters(GruParameters p)
+    private void CheckParameters(GruParameters p) =>
+        CheckWeights("", p.WH, p.WX, p.InputLnGain, p.InputLnBias, p.RecurrentLnGain, p.RecurrentLnBias);
+
+    /// <summary>The six weight tensors or their gradients (names prefixed with <paramref name="prefix"/>), in the record's order.</summary>
+    private void CheckWeights(string prefix, ArrayView<float> wh, ArrayView<float> wx, ArrayView<float> inputLnGain,
+        ArrayView<float> inputLnBias, ArrayView<float> recurrentLnGain, ArrayView<float> recurrentLnBias)
     {
         int H = Options.HiddenSize, I = Options.InputSize, G3 = 3 * H;
-        ViewChecks.Required(p.WH, "WH", (long)G3 * H, $"[3H={G3},H={H}]", Accelerator);
-        ViewChecks.Required(p.WX, "WX", (long)G3 * I, $"[3H={G3},I={I}]", Accelerator);
-        ViewChecks.Required(p.InputLnGain, "InputLnGain", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(p.InputLnBias, "InputLnBias", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(p.RecurrentLnGain, "RecurrentLnGain", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(p.RecurrentLnBias, "RecurrentLnBias", G3, $"[3H={G3}]", Accelerator);
+        ViewChecks.Required(wh, prefix + "WH", (long)G3 * H, $"[3H={G3},H={H}]", Accelerator);
+        ViewChecks.Required(wx, prefix + "WX", (long)G3 * I, $"[3H={G3},I={I}]", Accelerator);
+        ViewChecks.Required(inputLnGain, prefix + "InputLnGain", G3, $"[3H={G3}]", Accelerator);
+        ViewChecks.Required(inputLnBias, prefix + "InputLnBias", G3, $"[3H={G3}]", Accelerator);
+        ViewChecks.Required(recurrentLnGain, prefix + "RecurrentLnGain", G3, $"[3H={G3}]", Accelerator);
+        ViewChecks.Required(recurrentLnBias, prefix + "RecurrentLnBias", G3, $"[3H={G3}]", Accelerator);
     }
 
     /// <summary>Frees the layer's own device memory (flags, a zero bias of 3H floats and, on the group schedule, the copy of W_h). Kernels are owned by the accelerator. Safe to call twice.</summary>

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
@@ -34,20 +35,14 @@ internal static class GruReverseSweep
 {
     public static void ThreadKernel(Index1D index, GruReverseSweepArgs a)
     {
-        int sequence = index;
         int h = a.Forward.Hidden;
-        var vectors = a.Forward.Vectors.SubView((long)sequence * 2 * h, 2 * h);
-        Run(new ThreadSchedule(), a, sequence, vectors.SubView(0, h));
+        Run(new ThreadSchedule(), a, index, SweepScratch.Thread(a.Forward.Vectors, index, 2 * h).SubView(0, h));
     }
 
     public static void GroupKernel(GruReverseSweepArgs a)
     {
-        int sequence = Grid.IdxX;
-        int groupSize = Group.DimX;
-        int h = a.Forward.Hidden;
         var shared = SharedMemory.GetDynamic<float>();
-        var partials = shared.SubView(0, 2 * groupSize);
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), a, sequence, shared.SubView(2 * groupSize, h));
+        Run(SweepScratch.GroupOver(shared, matricesInGlobal: false), a, Grid.IdxX, SweepScratch.GroupVectors(shared, a.Forward.Hidden));
     }
 
     private static void Run<TSchedule>(TSchedule schedule, GruReverseSweepArgs a, int q, ArrayView<float> dh)

@@ -209,13 +209,8 @@ public sealed class LstmLayer : IDisposable
         bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
         bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
         bool hasDc0 = ViewChecks.Optional(dc0, nameof(dc0), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DWH, "DWH", (long)G4 * H, $"[4H={G4},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DWX, "DWX", (long)G4 * I, $"[4H={G4},I={I}]", Accelerator);
-        ViewChecks.Required(gradients.DB, "DB", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(gradients.DLnGain, "DLnGain", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(gradients.DLnBias, "DLnBias", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(gradients.DCellLnGain, "DCellLnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DCellLnBias, "DCellLnBias", H, $"[H={H}]", Accelerator);
+        CheckWeights("D", gradients.DWH, gradients.DWX, gradients.DB, gradients.DLnGain, gradients.DLnBias,
+            gradients.DCellLnGain, gradients.DCellLnBias);
         ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
         bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
         bool hasDcT = ViewChecks.Optional(dcT, nameof(dcT), bh, $"[B={batch},H={H}]", Accelerator);
@@ -277,16 +272,21 @@ public sealed class LstmLayer : IDisposable
     private void CheckCall(AcceleratorStream stream, LstmWorkspace workspace, int batch, int time) =>
         skeleton.CheckCall(stream, workspace, w => w.Plan.Hidden == Options.HiddenSize, "another hidden size", batch, time);
 
-    private void CheckParameters(LstmParameters p)
+    private void CheckParameters(LstmParameters p) =>
+        CheckWeights("", p.WH, p.WX, p.B, p.LnGain, p.LnBias, p.CellLnGain, p.CellLnBias);
+
+    /// <summary>The seven weight tensors or their gradients (names prefixed with <paramref name="prefix"/>), in the record's order.</summary>
+    private void CheckWeights(string prefix, ArrayView<float> wh, ArrayView<float> wx, ArrayView<float> b,
+        ArrayView<float> lnGain, ArrayView<float> lnBias, ArrayView<float> cellLnGain, ArrayView<float> cellLnBias)
     {
         int H = Options.HiddenSize, I = Options.InputSize, G4 = 4 * H;
-        ViewChecks.Required(p.WH, "WH", (long)G4 * H, $"[4H={G4},H={H}]", Accelerator);
-        ViewChecks.Required(p.WX, "WX", (long)G4 * I, $"[4H={G4},I={I}]", Accelerator);
-        ViewChecks.Required(p.B, "B", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(p.LnGain, "LnGain", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(p.LnBias, "LnBias", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(p.CellLnGain, "CellLnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(p.CellLnBias, "CellLnBias", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(wh, prefix + "WH", (long)G4 * H, $"[4H={G4},H={H}]", Accelerator);
+        ViewChecks.Required(wx, prefix + "WX", (long)G4 * I, $"[4H={G4},I={I}]", Accelerator);
+        ViewChecks.Required(b, prefix + "B", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(lnGain, prefix + "LnGain", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(lnBias, prefix + "LnBias", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(cellLnGain, prefix + "CellLnGain", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(cellLnBias, prefix + "CellLnBias", H, $"[H={H}]", Accelerator);
     }
 
     /// <summary>Frees the layer's own device memory (a few bytes of flags). Kernels are owned by the accelerator. Safe to call twice.</summary>

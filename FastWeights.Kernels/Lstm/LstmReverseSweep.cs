@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
@@ -34,21 +35,17 @@ internal static class LstmReverseSweep
 {
     public static void ThreadKernel(Index1D index, LstmReverseSweepArgs a)
     {
-        int sequence = index;
         int h = a.Forward.Hidden;
-        var vectors = a.Forward.Vectors.SubView((long)sequence * 2 * h, 2 * h);
-        Run(new ThreadSchedule(), a, sequence, vectors.SubView(0, h), vectors.SubView(h, h));
+        var vectors = SweepScratch.Thread(a.Forward.Vectors, index, 2 * h);
+        Run(new ThreadSchedule(), a, index, vectors.SubView(0, h), vectors.SubView(h, h));
     }
 
     public static void GroupKernel(LstmReverseSweepArgs a)
     {
-        int sequence = Grid.IdxX;
-        int groupSize = Group.DimX;
         int h = a.Forward.Hidden;
         var shared = SharedMemory.GetDynamic<float>();
-        var partials = shared.SubView(0, 2 * groupSize);
-        int offset = 2 * groupSize;
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), a, sequence, shared.SubView(offset, h), shared.SubView(offset + h, h));
+        var vectors = SweepScratch.GroupVectors(shared, 2 * h);
+        Run(SweepScratch.GroupOver(shared, matricesInGlobal: false), a, Grid.IdxX, vectors.SubView(0, h), vectors.SubView(h, h));
     }
 
     private static void Run<TSchedule>(TSchedule schedule, LstmReverseSweepArgs a, int q, ArrayView<float> dh, ArrayView<float> dc)
@@ -62,18 +59,7 @@ internal static class LstmReverseSweep
         var dCellGain = a.CellLayerNormGrad.SubView((long)q * 2 * H, H);
         var dCellBias = a.CellLayerNormGrad.SubView((long)q * 2 * H + H, H);
 
-        for (int j = first; j < H; j += stride)
-        {
-            dh[j] = a.HasDhT != 0 ? a.DhT[(long)q * H + j] : 0f;
-            dc[j] = a.HasDcT != 0 ? a.DcT[(long)q * H + j] : 0f;
-            dCellGain[j] = 0f;
-            dCellBias[j] = 0f;
-            for (int k = 0; k < 4; k++)
-            {
-                dGain[k * H + j] = 0f;
-                dBias[k * H + j] = 0f;
-            }
-        }
+        LnLstmCell.BeginBackward(first, stride, H, a.HasDhT, a.DhT, a.HasDcT, a.DcT, (long)q * H, dh, dc, dGain, dBias, dCellGain, dCellBias);
 
         for (int t = T - 1; t >= 0; t--)
         {
