@@ -126,16 +126,12 @@ public sealed class AttentionFormRnn : IDisposable
     {
         var ws = workspace;
         common.Project(stream, ws.Projection, x, parameters, batch, time);
-        forward(stream, (Index1D)batch, new AttentionForwardArgs
+        forward(stream, (Index1D)batch, SweepArguments(ws, parameters, batch, time, hasA0) with
         {
-            Batch = batch, Time = time, Hidden = Options.HiddenSize, InnerSteps = Options.InnerSteps,
-            Activation = (int)Options.Activation, HasH0 = hasH0 ? 1 : 0, HasA0 = hasA0 ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
-            Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate, LnEps = (float)Options.LayerNormEpsilon,
-            Projection = ws.Projection, W = parameters.W, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
-            H0 = hasH0 ? h0 : ws.Vectors, A0 = hasA0 ? a0 : ws.Vectors, A0Copy = ws.InitialFastWeights,
+            HasH0 = hasH0 ? 1 : 0, LnEps = (float)Options.LayerNormEpsilon,
+            Projection = ws.Projection, LnBias = parameters.LnBias,
+            H0 = hasH0 ? h0 : ws.Vectors, A0 = hasA0 ? a0 : ws.Vectors,
             Y = y, HT = hT, AT = aT,
-            States = ws.States, InnerStates = ws.InnerStates, Normalized = ws.Normalized, InverseStd = ws.InverseStd,
-            Vectors = ws.Vectors,
         });
         ws.RecordForward(this, batch, time);
         ws.ForwardHadA0 = hasA0;
@@ -179,25 +175,35 @@ public sealed class AttentionFormRnn : IDisposable
     internal void BackwardUnchecked(AcceleratorStream stream, AttentionFormWorkspace workspace,
         ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dA0, FastWeightRnnParameterGradients gradients,
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
-        ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, TapeLayerCommon.BackwardViews has)
+        ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, FastWeightRnnBackwardViews has)
     {
-        int H = Options.HiddenSize;
         var ws = workspace;
-        bool hasA0 = ws.ForwardHadA0;
         reverse(stream, (Index1D)batch, new AttentionReverseArgs
         {
-            Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps, Activation = (int)Options.Activation,
-            HasA0 = hasA0 ? 1 : 0, HasDhT = has.HasDhT ? 1 : 0, HasDAT = has.HasDAT ? 1 : 0,
-            HasDh0 = has.HasDh0 ? 1 : 0, HasDA0 = has.HasDA0 ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
-            Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
-            W = parameters.W, LnGain = parameters.LnGain, A0 = ws.InitialFastWeights,
+            Forward = SweepArguments(ws, parameters, batch, time, ws.ForwardHadA0),
+            HasDhT = has.HasDhT ? 1 : 0, HasDAT = has.HasDAT ? 1 : 0,
+            HasDh0 = has.HasDh0 ? 1 : 0, HasDA0 = has.HasDA0 ? 1 : 0,
             Dy = dy, DhT = has.HasDhT ? dhT : ws.Vectors, DAT = has.HasDAT ? dAT : ws.Vectors,
-            States = ws.States, InnerStates = ws.InnerStates, Normalized = ws.Normalized, InverseStd = ws.InverseStd,
-            Dz = ws.Projection, HistoryGrad = ws.HistoryGrad, Vectors = ws.Vectors, LayerNormGrad = ws.LayerNormGrad,
+            Dz = ws.Projection, HistoryGrad = ws.HistoryGrad, LayerNormGrad = ws.LayerNormGrad,
             DH0 = has.HasDh0 ? dh0 : ws.Vectors, DA0 = has.HasDA0 ? dA0 : ws.Vectors,
         });
         common.FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Projection, ws.States, ws.LayerNormGrad, x, parameters.C, batch, time);
     }
+
+    /// <summary>
+    /// The set both sweeps read (the reverse's extends it): sizes, options, W, g, whether A0 was given, the workspace's
+    /// copy of A0 and its tape.
+    /// </summary>
+    private AttentionForwardArgs SweepArguments(AttentionFormWorkspace ws, FastWeightRnnParameters parameters, int batch, int time,
+        bool hasA0) => new()
+    {
+        Batch = batch, Time = time, Hidden = Options.HiddenSize, InnerSteps = Options.InnerSteps,
+        Activation = (int)Options.Activation, HasA0 = hasA0 ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
+        Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
+        W = parameters.W, LnGain = parameters.LnGain, A0Copy = ws.InitialFastWeights,
+        States = ws.States, InnerStates = ws.InnerStates, Normalized = ws.Normalized, InverseStd = ws.InverseStd,
+        Vectors = ws.Vectors,
+    };
 
     private void ThrowIfDisposed()
     {

@@ -24,19 +24,17 @@ internal struct AttentionForwardArgs
     public ArrayView<float> Vectors;                    // [B,3,H] scratch
 }
 
-/// <summary>Everything the attention-form reverse sweep reads and writes.</summary>
+/// <summary>Everything the attention-form reverse sweep reads and writes: the forward's set, extended by the gradients.</summary>
 internal struct AttentionReverseArgs
 {
-    public int Batch, Time, Hidden, InnerSteps, Activation;
-    public int HasA0, HasDhT, HasDAT, HasDh0, HasDA0, LayerNorm;
-    public float Decay, FastLr;
+    // Read: the sizes and options, HasA0, W, g, the forward's copy of A0 (A0Copy, read only when HasA0 = 1), its tape
+    // and the Vectors scratch. Not read: the forward's inputs and outputs.
+    public AttentionForwardArgs Forward;
+    public int HasDhT, HasDAT, HasDh0, HasDA0;
 
-    public ArrayView<float> W, LnGain, A0;              // [H,H], [H], [B,H,H] the forward's copy of A0 (read only when HasA0 = 1)
     public ArrayView<float> Dy, DhT, DAT;               // [B,T,H], [B,H], [B,H,H]
-    public ArrayView<float> States, InnerStates, Normalized, InverseStd;   // the forward's tape
     public ArrayView<float> Dz;                         // [B,T,H] out: dz per step
     public ArrayView<float> HistoryGrad;                // [B,T,H] scratch: gradient reaching h_τ from later steps' A(t)
-    public ArrayView<float> Vectors;                    // [B,3,H] scratch
     public ArrayView<float> LayerNormGrad;              // [B,2,H] out: per-sequence Σ dn ⊙ x̂ and Σ dn
     public ArrayView<float> DH0, DA0;                   // [B,H], [B,H,H] out, written when Has* = 1
 }
@@ -200,10 +198,10 @@ internal static class AttentionFormSweep
     private static void Reverse<TMath>(TMath math, int q, AttentionReverseArgs a)
         where TMath : struct, IVectorMath
     {
-        int H = a.Hidden, T = a.Time, S = a.InnerSteps;
+        int H = a.Forward.Hidden, T = a.Forward.Time, S = a.Forward.InnerSteps;
         long hh = (long)H * H;
-        float decay = a.Decay, fastLr = a.FastLr;
-        var vectors = a.Vectors.SubView((long)q * 3 * H, 3 * H);
+        float decay = a.Forward.Decay, fastLr = a.Forward.FastLr;
+        var vectors = a.Forward.Vectors.SubView((long)q * 3 * H, 3 * H);
         var dh = vectors.SubView(0, H);
         var dv = vectors.SubView(H, H);
         var dhNext = vectors.SubView(2 * H, H);
@@ -220,9 +218,9 @@ internal static class AttentionFormSweep
             long history = historyBase + (long)tau * H;
             if (a.HasDAT != 0)
             {
-                MultiplyTransposed(math, a.HistoryGrad, history, a.DAT, q * hh, a.States, past, H);
+                MultiplyTransposed(math, a.HistoryGrad, history, a.DAT, q * hh, a.Forward.States, past, H);
                 for (int i = 0; i < H; i++)
-                    a.HistoryGrad[history + i] = coefficient * (math.Dot(a.DAT, q * hh + (long)i * H, a.States, past, H) + a.HistoryGrad[history + i]);
+                    a.HistoryGrad[history + i] = coefficient * (math.Dot(a.DAT, q * hh + (long)i * H, a.Forward.States, past, H) + a.HistoryGrad[history + i]);
             }
             else
                 math.Fill(a.HistoryGrad, history, 0f, H);
@@ -256,7 +254,7 @@ internal static class AttentionFormSweep
         {
             long stepBase = ((long)q * T + t) * H;
             long innerBase = ((long)q * T + t) * S;
-            var ht = a.States.SubView(stateBase + (long)(t + 1) * H, H);
+            var ht = a.Forward.States.SubView(stateBase + (long)(t + 1) * H, H);
             float decayPow = 1f;   // λ^t
             for (int k = 0; k < t; k++)
                 decayPow *= decay;
@@ -271,22 +269,22 @@ internal static class AttentionFormSweep
             for (int s = S - 1; s >= 0; s--)
             {
                 long inner = innerBase + s;
-                var hOut = s + 1 < S ? a.InnerStates.SubView((inner + 1) * H, H) : ht;
-                var xhat = a.Normalized.SubView(inner * H, H);
-                float inverseStd = a.InverseStd[inner];
+                var hOut = s + 1 < S ? a.Forward.InnerStates.SubView((inner + 1) * H, H) : ht;
+                var xhat = a.Forward.Normalized.SubView(inner * H, H);
+                float inverseStd = a.Forward.InverseStd[inner];
 
                 // Activation and layer norm, as in the fused reverse sweep.
                 float meanDxhat = 0f, meanDxhatXhat = 0f;
-                if (a.LayerNorm != 0)
+                if (a.Forward.LayerNorm != 0)
                 {
                     float sumDxhat = 0f, sumDxhatXhat = 0f;
                     for (int i = 0; i < H; i++)
                     {
-                        float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]);
+                        float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
                         float xi = xhat[i];
                         dGain[i] += dn * xi;
                         dBias[i] += dn;
-                        float dxi = dn * a.LnGain[i];
+                        float dxi = dn * a.Forward.LnGain[i];
                         sumDxhat += dxi;
                         sumDxhatXhat += dxi * xi;
                     }
@@ -295,9 +293,9 @@ internal static class AttentionFormSweep
                 }
                 for (int i = 0; i < H; i++)
                 {
-                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]);
-                    float dvi = a.LayerNorm != 0
-                        ? inverseStd * (dn * a.LnGain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
+                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
+                    float dvi = a.Forward.LayerNorm != 0
+                        ? inverseStd * (dn * a.Forward.LnGain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
                         : dn;
                     dv[i] = dvi;
                     a.Dz[stepBase + i] += dvi;
@@ -307,36 +305,36 @@ internal static class AttentionFormSweep
                 //   dh_s  = λ^t A0ᵀ dv + η Σ_τ λ^{t−1−τ} h_τ (h_τ · dv)
                 //   dA0  += λ^t dv h_sᵀ
                 //   dh_τ += η λ^{t−1−τ} ((h_τ · h_s) dv + (h_τ · dv) h_s)
-                if (a.HasA0 != 0)
+                if (a.Forward.HasA0 != 0)
                 {
-                    MultiplyTransposed(math, dhNext, 0, a.A0, q * hh, dv, 0, H);
+                    MultiplyTransposed(math, dhNext, 0, a.Forward.A0Copy, q * hh, dv, 0, H);
                     math.Scale(dhNext, 0, decayPow, H);
                 }
                 else
                     math.Fill(dhNext, 0, 0f, H);
                 if (a.HasDA0 != 0)
                     for (int i = 0; i < H; i++)
-                        math.Axpy(a.DA0, q * hh + (long)i * H, decayPow * dv[i], a.InnerStates, inner * H, H);
+                        math.Axpy(a.DA0, q * hh + (long)i * H, decayPow * dv[i], a.Forward.InnerStates, inner * H, H);
                 coefficient = fastLr;
                 for (int tau = t - 1; tau >= 0; tau--)
                 {
                     long past = stateBase + (long)(tau + 1) * H;
                     long history = historyBase + (long)tau * H;
-                    float weightDv = coefficient * math.Dot(a.States, past, dv, 0, H);
-                    float weightH = coefficient * math.Dot(a.States, past, a.InnerStates, inner * H, H);
-                    math.Axpy(dhNext, 0, weightDv, a.States, past, H);
+                    float weightDv = coefficient * math.Dot(a.Forward.States, past, dv, 0, H);
+                    float weightH = coefficient * math.Dot(a.Forward.States, past, a.Forward.InnerStates, inner * H, H);
+                    math.Axpy(dhNext, 0, weightDv, a.Forward.States, past, H);
                     math.Axpy(a.HistoryGrad, history, weightH, dv, 0, H);
-                    math.Axpy(a.HistoryGrad, history, weightDv, a.InnerStates, inner * H, H);
+                    math.Axpy(a.HistoryGrad, history, weightDv, a.Forward.InnerStates, inner * H, H);
                     coefficient *= decay;
                 }
                 var swap = dh; dh = dhNext; dhNext = swap;
             }
 
             // h_0 = f(z): dz += dh_0 ⊙ f'(z); then dh_{t−1} = Wᵀ dz_t (the "later steps" part of the next iteration).
-            var preliminary = a.InnerStates.SubView(innerBase * H, H);
+            var preliminary = a.Forward.InnerStates.SubView(innerBase * H, H);
             for (int i = 0; i < H; i++)
-                a.Dz[stepBase + i] += dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, preliminary[i]);
-            MultiplyTransposed(math, dh, 0, a.W, 0, a.Dz, stepBase, H);
+                a.Dz[stepBase + i] += dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, preliminary[i]);
+            MultiplyTransposed(math, dh, 0, a.Forward.W, 0, a.Dz, stepBase, H);
         }
 
         if (a.HasDh0 != 0)

@@ -1,3 +1,4 @@
+using FastWeights.Kernels.Core;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -84,8 +85,7 @@ public static class FastWeightRnnHost
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(inputs);
         int B = inputs.Batch, T = inputs.Time, H = layer.Options.HiddenSize, I = layer.Options.InputSize;
-        if (B < 1) throw new ArgumentOutOfRangeException(nameof(inputs.Batch), B, "Batch must be ≥ 1.");
-        if (T < 1) throw new ArgumentOutOfRangeException(nameof(inputs.Time), T, "Time must be ≥ 1.");
+        HostBuffers.CheckBatchAndTime(B, T);
         Check(inputs.X, nameof(inputs.X), (long)B * T * I, checkFinite, true);
         Check(inputs.H0, nameof(inputs.H0), (long)B * H, checkFinite, false);
         Check(inputs.A0, nameof(inputs.A0), (long)B * H * H, checkFinite, false);
@@ -102,60 +102,39 @@ public static class FastWeightRnnHost
 
         var acc = layer.Accelerator;
         var stream = acc.DefaultStream;
-        var owned = new List<MemoryBuffer>();
-        try
+        using var buffers = new HostBuffers(acc);
+        var x = buffers.Upload(inputs.X);
+        var parameters = new FastWeightRnnParameters(buffers.Upload(inputs.W), buffers.Upload(inputs.C), buffers.Upload(inputs.B), buffers.Upload(inputs.LnGain), buffers.Upload(inputs.LnBias));
+        var h0 = buffers.Upload(inputs.H0);
+        var a0 = buffers.Upload(inputs.A0);
+        var y = buffers.Alloc((long)B * T * H);
+        var hT = buffers.Alloc((long)B * H);
+        var aT = buffers.Alloc((long)B * H * H);
+        using var workspace = layer.CreateWorkspace(B, T);
+        layer.Forward(stream, workspace, y, hT, aT, x, h0, a0, parameters, B, T);
+        if (inputs.Dy is null)
         {
-            ArrayView<float> Upload(float[]? data)
-            {
-                if (data is null) return default;
-                var buffer = acc.Allocate1D(data);
-                owned.Add(buffer);
-                return buffer.View;
-            }
-            ArrayView<float> Alloc(long n)
-            {
-                var buffer = acc.Allocate1D<float>(n);
-                owned.Add(buffer);
-                return buffer.View;
-            }
-
-            var x = Upload(inputs.X);
-            var parameters = new FastWeightRnnParameters(Upload(inputs.W), Upload(inputs.C), Upload(inputs.B), Upload(inputs.LnGain), Upload(inputs.LnBias));
-            var h0 = Upload(inputs.H0);
-            var a0 = Upload(inputs.A0);
-            var y = Alloc((long)B * T * H);
-            var hT = Alloc((long)B * H);
-            var aT = Alloc((long)B * H * H);
-            using var workspace = layer.CreateWorkspace(B, T);
-            layer.Forward(stream, workspace, y, hT, aT, x, h0, a0, parameters, B, T);
-            if (inputs.Dy is null)
-            {
-                stream.Synchronize();
-                return new FastWeightRnnHostResult
-                {
-                    Y = y.GetAsArray(stream), HT = hT.GetAsArray(stream), AT = aT.GetAsArray(stream), WorkspaceBytes = workspace.AllocatedBytes,
-                };
-            }
-
-            var dx = Alloc((long)B * T * I);
-            var dh0 = Alloc((long)B * H);
-            var dA0 = Alloc((long)B * H * H);
-            var grads = new FastWeightRnnParameterGradients(Alloc((long)H * H), Alloc((long)H * I), Alloc(H), Alloc(H), Alloc(H));
-            layer.Backward(stream, workspace, dx, dh0, dA0, grads, Upload(inputs.Dy), Upload(inputs.DhT), Upload(inputs.DAT), x, parameters, B, T);
             stream.Synchronize();
             return new FastWeightRnnHostResult
             {
-                Y = y.GetAsArray(stream), HT = hT.GetAsArray(stream), AT = aT.GetAsArray(stream),
-                DX = dx.GetAsArray(stream), DH0 = dh0.GetAsArray(stream), DA0 = dA0.GetAsArray(stream),
-                DW = grads.DW.GetAsArray(stream), DC = grads.DC.GetAsArray(stream), DB = grads.DB.GetAsArray(stream),
-                DLnGain = grads.DLnGain.GetAsArray(stream), DLnBias = grads.DLnBias.GetAsArray(stream),
-                WorkspaceBytes = workspace.AllocatedBytes, RecomputedSteps = workspace.RecomputedSteps,
+                Y = y.GetAsArray(stream), HT = hT.GetAsArray(stream), AT = aT.GetAsArray(stream), WorkspaceBytes = workspace.AllocatedBytes,
             };
         }
-        finally
+
+        var dx = buffers.Alloc((long)B * T * I);
+        var dh0 = buffers.Alloc((long)B * H);
+        var dA0 = buffers.Alloc((long)B * H * H);
+        var grads = new FastWeightRnnParameterGradients(buffers.Alloc((long)H * H), buffers.Alloc((long)H * I), buffers.Alloc(H), buffers.Alloc(H), buffers.Alloc(H));
+        layer.Backward(stream, workspace, dx, dh0, dA0, grads, buffers.Upload(inputs.Dy), buffers.Upload(inputs.DhT), buffers.Upload(inputs.DAT), x, parameters, B, T);
+        stream.Synchronize();
+        return new FastWeightRnnHostResult
         {
-            foreach (var b in owned) b.Dispose();
-        }
+            Y = y.GetAsArray(stream), HT = hT.GetAsArray(stream), AT = aT.GetAsArray(stream),
+            DX = dx.GetAsArray(stream), DH0 = dh0.GetAsArray(stream), DA0 = dA0.GetAsArray(stream),
+            DW = grads.DW.GetAsArray(stream), DC = grads.DC.GetAsArray(stream), DB = grads.DB.GetAsArray(stream),
+            DLnGain = grads.DLnGain.GetAsArray(stream), DLnBias = grads.DLnBias.GetAsArray(stream),
+            WorkspaceBytes = workspace.AllocatedBytes, RecomputedSteps = workspace.RecomputedSteps,
+        };
     }
 
     private static void Check(float[]? data, string name, long length, bool checkFinite, bool required)

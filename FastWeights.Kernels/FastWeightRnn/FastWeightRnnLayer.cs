@@ -21,21 +21,13 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// </remarks>
 public sealed class FastWeightRnnLayer : IDisposable
 {
-    private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
-    private readonly Action<AcceleratorStream, Index1D, ForwardSweepArgs>? forwardThread;
-    private readonly Action<AcceleratorStream, Index1D, ReverseSweepArgs>? reverseThread;
-    private readonly Action<AcceleratorStream, KernelConfig, ForwardSweepArgs>? forwardGroup;
-    private readonly Action<AcceleratorStream, KernelConfig, ReverseSweepArgs>? reverseGroup;
+    private readonly SweepKernels<ForwardSweepArgs, ReverseSweepArgs> sweeps;
     private readonly Action<AcceleratorStream, Index1D, FastWeightReplayArgs> replay;
-    private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
-    private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
-    private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private readonly DenseLaunches dense;
+    private readonly LayerSkeleton skeleton;
     private readonly Action<AcceleratorStream, Index1D, MatrixTransposeArgs>? transpose;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>? wColumns;   // [H,H] group schedule: column-major W (docs/gpu.md §3)
     private AttentionFormRnn? attentionForm; // compiled on the first attention-form workspace, then kept
-    private bool disposed;
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
@@ -45,9 +37,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public FastWeightRnnLayer(Accelerator accelerator, FastWeightRnnOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(options);
-        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+        LayerSkeleton.CheckConstruction(accelerator, options);
         options.Validate();
         Accelerator = accelerator;
         Options = options;
@@ -55,18 +45,17 @@ public sealed class FastWeightRnnLayer : IDisposable
         Schedule = options.Schedule.ResolveWithHostFor(accelerator);
 
         int h = options.HiddenSize;
-        int warp = Math.Max(accelerator.WarpSize, 1);
-        int groupLimit = accelerator.MaxNumThreadsPerGroup;
-        if (Schedule == SweepSchedule.Group)
+        sweeps = Schedule == SweepSchedule.Group
+            ? new(FastWeightRnnKernels.ForwardGroup.Load(accelerator), FastWeightRnnKernels.ReverseGroup.Load(accelerator))
+            : Schedule == SweepSchedule.Host
+                ? new(FastWeightRnnKernels.ForwardHost.Load(accelerator), FastWeightRnnKernels.ReverseHost.Load(accelerator))
+                : new(FastWeightRnnKernels.ForwardThread.Load(accelerator), FastWeightRnnKernels.ReverseThread.Load(accelerator));
+        if (sweeps.IsGroup)
         {
-            forwardGroup = FastWeightRnnKernels.ForwardGroup.Load(accelerator);
-            reverseGroup = FastWeightRnnKernels.ReverseGroup.Load(accelerator);
             transpose = PrimitiveKernels.Transpose.Load(accelerator);
             wColumns = accelerator.Allocate1D<float>((long)h * h);
-            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
-            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
         }
-        GroupSize = KernelLimits.GroupSize(h, warp, groupLimit);
+        GroupSize = sweeps.GroupSize(accelerator, h);
         // 48 KiB (the CUDA default), or on CUDA with the group schedule the device's opt-in maximum
         // (227 KiB on an H100); the CPU accelerator keeps 48 KiB. docs/design.md §6.2.
         long sharedLimit = SharedMemoryBudget.GroupLimit(accelerator.MaxSharedMemoryPerGroup,
@@ -76,37 +65,25 @@ public sealed class FastWeightRnnLayer : IDisposable
         if (Schedule == SweepSchedule.Group && !sharedPlan.VectorsFit)
             throw VectorsTooLarge(accelerator, h, sharedLimit);
 
-        inputProjection = PrimitiveKernels.InputProjectionKernel.Load(accelerator);
-        if (Schedule == SweepSchedule.Host)
-        {
-            forwardThread = FastWeightRnnKernels.ForwardHost.Load(accelerator);
-            reverseThread = FastWeightRnnKernels.ReverseHost.Load(accelerator);
-        }
-        else if (Schedule == SweepSchedule.Thread)
-        {
-            forwardThread = FastWeightRnnKernels.ForwardThread.Load(accelerator);
-            reverseThread = FastWeightRnnKernels.ReverseThread.Load(accelerator);
-        }
-        else
+        if (sweeps.IsGroup)
         {
             // Above 48 KiB a CUDA kernel must be opted in; if that is refused, the matrices go to global memory.
             // Off CUDA, and at or below 48 KiB, Allow is true without any call.
             forwardOnChip = forwardOnChip
-                && CudaSharedMemory.Allow(accelerator, forwardGroup!, FastWeightSharedMemory.ForwardBytes(h, GroupSize, true));
+                && CudaSharedMemory.Allow(accelerator, sweeps.ForwardGroup!, FastWeightSharedMemory.ForwardBytes(h, GroupSize, true));
             reverseOnChip = reverseOnChip
-                && CudaSharedMemory.Allow(accelerator, reverseGroup!, FastWeightSharedMemory.ReverseBytes(h, GroupSize, true));
-            if (!CudaSharedMemory.Allow(accelerator, forwardGroup!, FastWeightSharedMemory.ForwardBytes(h, GroupSize, false))
-                || !CudaSharedMemory.Allow(accelerator, reverseGroup!, FastWeightSharedMemory.ReverseBytes(h, GroupSize, false)))
+                && CudaSharedMemory.Allow(accelerator, sweeps.ReverseGroup!, FastWeightSharedMemory.ReverseBytes(h, GroupSize, true));
+            if (!CudaSharedMemory.Allow(accelerator, sweeps.ForwardGroup!, FastWeightSharedMemory.ForwardBytes(h, GroupSize, false))
+                || !CudaSharedMemory.Allow(accelerator, sweeps.ReverseGroup!, FastWeightSharedMemory.ReverseBytes(h, GroupSize, false)))
                 throw VectorsTooLarge(accelerator, h, SharedMemoryBudget.DefaultLimit);
         }
         ForwardFastWeightsOnChip = forwardOnChip;
         ReverseFastWeightsOnChip = reverseOnChip;
         replay = FastWeightRnnKernels.Replay.Load(accelerator);
-        outerProductSum = PrimitiveKernels.OuterProductSum.Load(accelerator);
-        inputGradient = PrimitiveKernels.InputGradient.Load(accelerator);
-        vectorGradient = PrimitiveKernels.VectorGradient.Load(accelerator);
-        finiteCheck = PrimitiveKernels.Finite.Load(accelerator);
-        finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
+        dense = new DenseLaunches(accelerator, PrimitiveKernels.InputProjectionKernel.Load(accelerator),
+            PrimitiveKernels.OuterProductSum.Load(accelerator), PrimitiveKernels.InputGradient.Load(accelerator),
+            PrimitiveKernels.VectorGradient.Load(accelerator));
+        skeleton = new LayerSkeleton(accelerator, nameof(FastWeightRnnLayer), PrimitiveKernels.Finite.Load(accelerator), FiniteSlots);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>
@@ -223,9 +200,8 @@ public sealed class FastWeightRnnLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
     public FastWeightRnnWorkspace CreateWorkspace(int maxBatch, int maxTime)
     {
-        ThrowIfDisposed();
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        skeleton.ThrowIfDisposed();
+        LayerSkeleton.CheckWorkspaceRequest(maxBatch, maxTime);
         var plan = Plan(maxBatch, maxTime);
         if (ResolveForm(maxTime) == FastWeightForm.Attention)
             return new FastWeightRnnWorkspace(Accelerator, plan, AttentionForm().CreateWorkspace(maxBatch, maxTime));
@@ -257,19 +233,12 @@ public sealed class FastWeightRnnLayer : IDisposable
         ArrayView<float> x, ArrayView<float> h0, ArrayView<float> a0,
         FastWeightRnnParameters parameters, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
+        var (hasH0, hasA0) = FastWeightRnnViews.CheckForward(Accelerator, Options, y, hT, aT, x, h0, a0, parameters, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize;
-        long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H;
-        ViewChecks.Required(y, nameof(y), bth, $"[B={batch},T={time},H={H}]", Accelerator);
-        ViewChecks.Required(hT, nameof(hT), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(aT, nameof(aT), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(x, nameof(x), (long)batch * time * I, $"[B={batch},T={time},I={I}]", Accelerator);
-        bool hasH0 = ViewChecks.Optional(h0, nameof(h0), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasA0 = ViewChecks.Optional(a0, nameof(a0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        CheckParameters(parameters);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream,
+            skeleton.ThrowIfNotFinite(stream,
                 (x, nameof(x)), (h0, nameof(h0)), (a0, nameof(a0)), (parameters.W, "W"), (parameters.C, "C"),
                 (parameters.B, "B"), (parameters.LnGain, "LnGain"), (parameters.LnBias, "LnBias"));
 
@@ -280,37 +249,25 @@ public sealed class FastWeightRnnLayer : IDisposable
             return;
         }
 
-        int rows = batch * time;
-        int projectionBlock = ElementBlocks.For(Accelerator, (long)rows * H);
-        inputProjection(stream, (Index1D)ElementBlocks.Threads((long)rows * H, projectionBlock), new InputProjectionArgs
-        {
-            Rows = rows, Hidden = H, Input = I, Block = projectionBlock,
-            Output = workspace.Projection.SubView(0, (long)rows * H), X = x, C = parameters.C, Bias = parameters.B,
-        });
+        dense.Project(stream, batch * time, H, I, workspace.Projection, x, parameters.C, parameters.B);
 
         // As many copies of A as the workspace holds; with every K-step copy there, the plan of the layer without a budget.
         var schedule = CheckpointPlan.For(time, CheckpointInterval, workspace.Plan.CheckpointCount);
-        var args = new ForwardSweepArgs
+        var args = SweepArguments(workspace, parameters, batch, time, schedule.StoreInterval, schedule.PersistentSlots, ForwardFastWeightsOnChip) with
         {
-            Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
-            CheckpointInterval = schedule.StoreInterval, CheckpointCount = schedule.PersistentSlots,
-            Activation = (int)Options.Activation, HasH0 = hasH0 ? 1 : 0, HasA0 = hasA0 ? 1 : 0,
-            FastWeightsOnChip = ForwardFastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
-            Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate, LnEps = (float)Options.LayerNormEpsilon,
-            Projection = workspace.Projection, W = parameters.W, WColumns = parameters.W, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+            HasH0 = hasH0 ? 1 : 0, HasA0 = hasA0 ? 1 : 0, LnEps = (float)Options.LayerNormEpsilon,
+            Projection = workspace.Projection, WColumns = parameters.W, LnBias = parameters.LnBias,
             H0 = hasH0 ? h0 : workspace.Vectors, A0 = hasA0 ? a0 : workspace.Vectors,
             Y = y, HT = hT, AT = aT,
-            States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
-            InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints, Vectors = workspace.Vectors,
         };
-        if (Schedule != SweepSchedule.Group)
-            forwardThread!(stream, (Index1D)batch, args);
+        var config = GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip));
+        if (!sweeps.IsGroup)
+            sweeps.Forward(stream, batch, config, args);
         else
         {
             // The group forward reads W down its columns from a column-major copy, made here once per call (docs/gpu.md §3).
             MatrixTranspose.Launch(transpose!, stream, parameters.W, wColumns!.View, H, H);
-            forwardGroup!(stream, GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip)),
-                args with { WColumns = wColumns.View, WColumnMajor = 1 });
+            sweeps.Forward(stream, batch, config, args with { WColumns = wColumns.View, WColumnMajor = 1 });
         }
         workspace.RecordForward(this, batch, time);
         workspace.CheckpointPlan = schedule;
@@ -343,26 +300,15 @@ public sealed class FastWeightRnnLayer : IDisposable
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
         ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         workspace.RequireForward(this, batch, time);
+        var (hasDx, hasDh0, hasDA0, hasDhT, hasDAT) =
+            FastWeightRnnViews.CheckBackward(Accelerator, Options, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize;
-        long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
-        bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
-        bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasDA0 = ViewChecks.Optional(dA0, nameof(dA0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DW, "DW", (long)H * H, $"[H={H},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DC, "DC", (long)H * I, $"[H={H},I={I}]", Accelerator);
-        ViewChecks.Required(gradients.DB, "DB", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DLnGain, "DLnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DLnBias, "DLnBias", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
-        bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasDAT = ViewChecks.Optional(dAT, nameof(dAT), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
-        CheckParameters(parameters);
+        long bhh = (long)batch * H * H;
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dAT, nameof(dAT)));
+            skeleton.ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dAT, nameof(dAT)));
 
         if (workspace.Attention is { } attentionWorkspace)
         {
@@ -374,19 +320,12 @@ public sealed class FastWeightRnnLayer : IDisposable
         var schedule = workspace.CheckpointPlan!;
         var args = new ReverseSweepArgs
         {
-            Batch = batch, Time = time, Hidden = H, InnerSteps = Options.InnerSteps,
-            CheckpointInterval = CheckpointInterval, CheckpointCount = schedule.PersistentSlots,
+            Forward = SweepArguments(workspace, parameters, batch, time, CheckpointInterval, schedule.PersistentSlots, ReverseFastWeightsOnChip),
             WindowStart = 0, WindowEnd = time, AnchorSlot = -1,
-            Activation = (int)Options.Activation,
             HasDhT = hasDhT ? 1 : 0, HasDAT = hasDAT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0, HasDA0 = hasDA0 ? 1 : 0,
-            FastWeightsOnChip = ReverseFastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
-            Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
-            W = parameters.W, LnGain = parameters.LnGain,
             Dy = dy, DhT = hasDhT ? dhT : workspace.Vectors, DAT = hasDAT ? dAT : workspace.Vectors,
-            States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
-            InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints,
             Rebuild = workspace.Rebuild, FastWeightGrad = workspace.FastWeightGrad, Dz = workspace.Projection,
-            Vectors = workspace.Vectors, LayerNormGrad = workspace.LayerNormGrad,
+            LayerNormGrad = workspace.LayerNormGrad,
             DH0 = hasDh0 ? dh0 : workspace.Vectors, DA0 = hasDA0 ? dA0 : workspace.Vectors,
         };
         long recomputed = 0;
@@ -422,63 +361,34 @@ public sealed class FastWeightRnnLayer : IDisposable
         }
         workspace.RecomputedSteps = recomputed;
 
-        int rows = batch * time;
-        int wBlock = ElementBlocks.For(Accelerator, (long)H * H);
-        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)H * H, wBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = H, Cols = H, Block = wBlock,
-            LeftBatchStride = (long)time * H, RightBatchStride = (long)(time + 1) * H,
-            Output = gradients.DW, Left = workspace.Projection, Right = workspace.States,
-        });
-        int cBlock = ElementBlocks.For(Accelerator, (long)H * I);
-        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)H * I, cBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = H, Cols = I, Block = cBlock,
-            LeftBatchStride = (long)time * H, RightBatchStride = (long)time * I,
-            Output = gradients.DC, Left = workspace.Projection, Right = x,
-        });
-        vectorGradient(stream, (Index1D)H, new VectorGradientArgs
-        {
-            Batch = batch, Rows = rows, Hidden = H,
-            DB = gradients.DB, DLnGain = gradients.DLnGain, DLnBias = gradients.DLnBias,
-            Dz = workspace.Projection, LayerNormGrad = workspace.LayerNormGrad,
-        });
-        if (hasDx)
-        {
-            int dxBlock = ElementBlocks.For(Accelerator, (long)rows * I);
-            inputGradient(stream, (Index1D)ElementBlocks.Threads((long)rows * I, dxBlock), new InputGradientArgs
-            {
-                Rows = rows, Hidden = H, Input = I, Block = dxBlock, DX = dx, Dz = workspace.Projection, C = parameters.C,
-            });
-        }
+        dense.ProjectionGradients(stream, batch, time, H, I, gradients.DW, gradients.DC, gradients.DB, gradients.DLnGain,
+            gradients.DLnBias, hasDx, dx, workspace.Projection, workspace.States, workspace.LayerNormGrad, x, parameters.C);
     }
+
+    /// <summary>
+    /// The parameter set both sweeps read (the reverse's extends it): sizes, options, W, g, the tape in
+    /// <paramref name="workspace"/> and copies of A every <paramref name="interval"/> steps in <paramref name="slots"/> slots.
+    /// </summary>
+    private ForwardSweepArgs SweepArguments(FastWeightRnnWorkspace workspace, FastWeightRnnParameters parameters, int batch, int time,
+        int interval, int slots, bool fastWeightsOnChip) => new()
+    {
+        Batch = batch, Time = time, Hidden = Options.HiddenSize, InnerSteps = Options.InnerSteps,
+        CheckpointInterval = interval, CheckpointCount = slots, Activation = (int)Options.Activation,
+        FastWeightsOnChip = fastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
+        Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
+        W = parameters.W, LnGain = parameters.LnGain,
+        States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
+        InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints, Vectors = workspace.Vectors,
+    };
 
     private AttentionFormRnn AttentionForm() => attentionForm ??= new AttentionFormRnn(Accelerator, Options);
 
     private void Reverse(AcceleratorStream stream, int batch, ReverseSweepArgs args)
     {
-        if (Schedule != SweepSchedule.Group)
-            reverseThread!(stream, (Index1D)batch, args);
-        else
-            reverseGroup!(stream, GroupConfig(batch, ReverseSweep.GroupSharedFloats(Options.HiddenSize, GroupSize, ReverseFastWeightsOnChip)), args);
+        sweeps.Reverse(stream, batch, GroupConfig(batch, ReverseSweep.GroupSharedFloats(Options.HiddenSize, GroupSize, ReverseFastWeightsOnChip)), args);
     }
 
     private const int FiniteSlots = 16;
-
-    private void ThrowIfNotFinite(AcceleratorStream stream, params (ArrayView<float> View, string Name)[] views)
-    {
-        var flags = finiteFlags.View;
-        flags.SubView(0, views.Length).MemSetToZero(stream);
-        for (int k = 0; k < views.Length; k++)
-            if (views[k].View.IsValid && views[k].View.Length > 0)
-                finiteCheck(stream, (Index1D)views[k].View.IntLength, views[k].View, flags, k);
-        var host = new int[FiniteSlots];
-        flags.CopyToCPU(stream, host);
-        stream.Synchronize();
-        for (int k = 0; k < views.Length; k++)
-            if (host[k] != 0)
-                throw new ArgumentException($"{views[k].Name} contains NaN or infinite values.", views[k].Name);
-    }
 
     private ArgumentOutOfRangeException VectorsTooLarge(Accelerator accelerator, int h, long sharedLimit) =>
         new("options",
@@ -486,7 +396,7 @@ public sealed class FastWeightRnnLayer : IDisposable
             + $"{FastWeightSharedMemory.ForwardBytes(h, GroupSize, false)} bytes of shared memory (limit {sharedLimit}). Use SweepSchedule.Thread.");
 
     private KernelConfig GroupConfig(int batch, int sharedFloats) =>
-        new((Index1D)batch, (Index1D)GroupSize, SharedMemoryConfig.RequestDynamic<float>(sharedFloats));
+        SweepKernels<ForwardSweepArgs, ReverseSweepArgs>.GroupConfig(batch, GroupSize, sharedFloats);
 
     private WorkspacePlan Plan(int batch, int time) => PlanFor(Options, CheckpointInterval, batch, time);
 
@@ -500,10 +410,7 @@ public sealed class FastWeightRnnLayer : IDisposable
 
     private static void CheckSizes(int batch, int time, int input, int hidden, int innerSteps)
     {
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        ViewChecks.Positive(input, nameof(input));
-        ViewChecks.Positive(hidden, nameof(hidden));
+        LayerSkeleton.CheckSizes(batch, time, input, hidden);
         ViewChecks.Positive(innerSteps, nameof(innerSteps));
         if ((long)hidden * hidden > int.MaxValue / 4)
             throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "H² must fit a 32-bit index.");
@@ -520,42 +427,16 @@ public sealed class FastWeightRnnLayer : IDisposable
                 $"time + CheckpointInterval (K = {interval}) must be below 2³¹; K need never exceed time.");
     }
 
-    private void CheckCall(AcceleratorStream stream, FastWeightRnnWorkspace workspace, int batch, int time)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ArgumentNullException.ThrowIfNull(workspace);
-        workspace.CheckOwner(Accelerator);
-        if (workspace.Plan.Hidden != Options.HiddenSize || workspace.Plan.InnerSteps != Options.InnerSteps
-            || workspace.Plan.CheckpointInterval != CheckpointInterval)
-            throw new ArgumentException("workspace was created by a layer with other sizes.", nameof(workspace));
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        workspace.CheckCapacity(batch, time);
-    }
-
-    private void CheckParameters(FastWeightRnnParameters p)
-    {
-        int H = Options.HiddenSize, I = Options.InputSize;
-        ViewChecks.Required(p.W, "W", (long)H * H, $"[H={H},H={H}]", Accelerator);
-        ViewChecks.Required(p.C, "C", (long)H * I, $"[H={H},I={I}]", Accelerator);
-        ViewChecks.Required(p.B, "B", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(p.LnGain, "LnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(p.LnBias, "LnBias", H, $"[H={H}]", Accelerator);
-    }
-
-    private void ThrowIfDisposed()
-    {
-        if (disposed) throw new ObjectDisposedException(nameof(FastWeightRnnLayer));
-        if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
-    }
+    private void CheckCall(AcceleratorStream stream, FastWeightRnnWorkspace workspace, int batch, int time) =>
+        skeleton.CheckCall(stream, workspace, w => w.Plan.Hidden == Options.HiddenSize && w.Plan.InnerSteps == Options.InnerSteps
+            && w.Plan.CheckpointInterval == CheckpointInterval, "other sizes", batch, time);
 
     /// <summary>Frees the layer's own device memory (a few bytes of flags; with the group schedule, the H×H column-major copy of W). Kernels are owned by the accelerator. Safe to call twice.</summary>
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
+        if (skeleton.IsDisposed) return;
         attentionForm?.Dispose();
-        finiteFlags.Dispose();
+        skeleton.Close();
         wColumns?.Dispose();
     }
 }

@@ -1,6 +1,5 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
-
 namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>
@@ -92,17 +91,16 @@ public sealed record FastWeightRnnOptions
     /// <exception cref="ArgumentOutOfRangeException">A size, λ, η, ε, S or K out of range (NaN and ±Inf included).</exception>
     public void Validate()
     {
-        if (InputSize < 1) throw new ArgumentOutOfRangeException(nameof(InputSize), InputSize, "InputSize (I) must be ≥ 1.");
-        if (HiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "HiddenSize (H) must be ≥ 1.");
-        if (InnerSteps < 1) throw new ArgumentOutOfRangeException(nameof(InnerSteps), InnerSteps, "InnerSteps (S) must be ≥ 1.");
+        OptionChecks.AtLeastOne(InputSize, "I");
+        OptionChecks.AtLeastOne(HiddenSize, "H");
+        OptionChecks.AtLeastOne(InnerSteps, "S");
         if (!(Decay > 0.0 && Decay <= 1.0)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Decay (λ) must lie in (0, 1].");
         if (!(FastLearningRate >= 0.0 && double.IsFinite(FastLearningRate)))
             throw new ArgumentOutOfRangeException(nameof(FastLearningRate), FastLearningRate, "FastLearningRate (η) must be finite and ≥ 0.");
-        if (!(LayerNormEpsilon > 0.0 && double.IsFinite(LayerNormEpsilon)))
-            throw new ArgumentOutOfRangeException(nameof(LayerNormEpsilon), LayerNormEpsilon, "LayerNormEpsilon (ε) must be finite and > 0.");
-        if (!Enum.IsDefined(Activation)) throw new ArgumentOutOfRangeException(nameof(Activation), Activation, "Unknown activation.");
-        if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule.");
-        if (!Enum.IsDefined(Form)) throw new ArgumentOutOfRangeException(nameof(Form), Form, "Unknown form.");
+        OptionChecks.PositiveFinite(LayerNormEpsilon, "ε");
+        OptionChecks.Known(Activation, "activation");
+        OptionChecks.Known(Schedule, "schedule");
+        OptionChecks.Known(Form, "form");
         if (MemoryBudgetBytes is < 1)
             throw new ArgumentOutOfRangeException(nameof(MemoryBudgetBytes), MemoryBudgetBytes, "MemoryBudgetBytes must be ≥ 1 (or null for no budget).");
         if (MaxCheckpointCopies is < 2)
@@ -111,9 +109,7 @@ public sealed record FastWeightRnnOptions
             throw new ArgumentOutOfRangeException(nameof(Form), Form,
                 "A memory budget (MemoryBudgetBytes, MaxCheckpointCopies) schedules the matrix form's copies of A; Form = Attention stores none. Use Form = Matrix or Auto.");
         if (CheckpointInterval is < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "CheckpointInterval (K) must be ≥ 1.");
-        if ((long)HiddenSize * HiddenSize > int.MaxValue / 4)
-            throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "HiddenSize is too large: H² must fit a 32-bit index.");
-        if ((long)HiddenSize * InputSize > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(InputSize), InputSize, "InputSize is too large: H·I must fit a 32-bit index.");
+        OptionChecks.FitsIndex((long)HiddenSize * HiddenSize > int.MaxValue / 4, HiddenSize, nameof(HiddenSize), "H²");
+        OptionChecks.FitsIndex((long)HiddenSize * InputSize > int.MaxValue, InputSize, nameof(InputSize), "H·I");
     }
 }

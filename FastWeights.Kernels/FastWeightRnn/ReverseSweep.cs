@@ -5,25 +5,26 @@ using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.FastWeightRnn;
 
-/// <summary>Everything the reverse sweep reads and writes: the forward's set plus gradients.</summary>
+/// <summary>
+/// Everything the reverse sweep reads and writes: the forward's parameter set, extended by the gradients and the
+/// reverse's own buffers (as flash-attention's backward parameters extend the forward's).
+/// </summary>
 internal struct ReverseSweepArgs
 {
-    public int Batch, Time, Hidden, InnerSteps, CheckpointInterval, CheckpointCount, Activation;
-    public int HasDhT, HasDAT, HasDh0, HasDA0, FastWeightsOnChip, LayerNorm;
+    // Read: the sizes and options, W, g, the forward's tape (States … Checkpoints) and the Vectors scratch, with the
+    // reverse's own CheckpointInterval (K) and FastWeightsOnChip. Not read: the forward's inputs and outputs.
+    public ForwardSweepArgs Forward;
+    public int HasDhT, HasDAT, HasDh0, HasDA0;
     // Steps WindowEnd−1 … WindowStart are swept. AnchorSlot < 0: the whole sequence in one launch, re-anchoring
     // at t = jK on slot j. AnchorSlot ≥ 0: one K-step interval of a checkpoint plan, re-anchoring at its
     // first step on that slot; dh, A and Ā arrive from the previous window and leave for the next one
     // through Vectors, Rebuild and FastWeightGrad.
     public int WindowStart, WindowEnd, AnchorSlot;
-    public float Decay, FastLr;
 
-    public ArrayView<float> W, LnGain;                  // [H,H], [H]
     public ArrayView<float> Dy, DhT, DAT;               // [B,T,H], [B,H], [B,H,H]
-    public ArrayView<float> States, InnerStates, Normalized, InverseStd, Checkpoints;   // the forward's tape
     public ArrayView<float> Rebuild;                    // [B,H,H] A rebuilt backwards (when not on chip)
     public ArrayView<float> FastWeightGrad;             // [B,H,H] Ā (when not on chip)
     public ArrayView<float> Dz;                         // [B,T,H] out: dL/dz per step, for dW, dC, db, dx
-    public ArrayView<float> Vectors;                    // [B,3,H] thread-schedule scratch
     public ArrayView<float> LayerNormGrad;              // [B,2,H] out: per-sequence Σ dn ⊙ x̂ and Σ dn
     public ArrayView<float> DH0, DA0;                   // [B,H], [B,H,H] out, written when Has* = 1
 }
@@ -57,9 +58,9 @@ internal static class ReverseSweep
     private static void RunOwnThread<TSchedule>(TSchedule schedule, int sequence, ReverseSweepArgs a)
         where TSchedule : struct, ISweepSchedule
     {
-        int h = a.Hidden;
+        int h = a.Forward.Hidden;
         long hh = (long)h * h;
-        var vectors = a.Vectors.SubView((long)sequence * 3 * h, 3 * h);
+        var vectors = a.Forward.Vectors.SubView((long)sequence * 3 * h, 3 * h);
         Run(schedule, a, sequence, vectors.SubView(0, h), vectors.SubView(h, h),
             a.Rebuild.SubView(sequence * hh, hh), a.FastWeightGrad.SubView(sequence * hh, hh));
     }
@@ -68,7 +69,7 @@ internal static class ReverseSweep
     {
         int sequence = Grid.IdxX;
         int groupSize = Group.DimX;
-        int h = a.Hidden;
+        int h = a.Forward.Hidden;
         long hh = (long)h * h;
         var shared = SharedMemory.GetDynamic<float>();
         var partials = shared.SubView(0, 2 * groupSize);
@@ -76,7 +77,7 @@ internal static class ReverseSweep
         var dh = shared.SubView(offset, h);
         var dv = shared.SubView(offset + h, h);
         ArrayView<float> fastWeights, fastWeightGrad;
-        if (a.FastWeightsOnChip != 0)
+        if (a.Forward.FastWeightsOnChip != 0)
         {
             fastWeights = shared.SubView(offset + 2 * h, hh);
             fastWeightGrad = shared.SubView(offset + 2 * h + hh, hh);
@@ -86,7 +87,7 @@ internal static class ReverseSweep
             fastWeights = a.Rebuild.SubView(sequence * hh, hh);
             fastWeightGrad = a.FastWeightGrad.SubView(sequence * hh, hh);
         }
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: a.FastWeightsOnChip == 0), a, sequence, dh, dv, fastWeights, fastWeightGrad);
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: a.Forward.FastWeightsOnChip == 0), a, sequence, dh, dv, fastWeights, fastWeightGrad);
     }
 
     /// <summary>Shared-memory floats the group kernel needs.</summary>
@@ -98,23 +99,23 @@ internal static class ReverseSweep
         ArrayView<float> dh, ArrayView<float> dv, ArrayView<float> fastWeights, ArrayView<float> fastWeightGrad)
         where TSchedule : struct, ISweepSchedule
     {
-        int H = a.Hidden, T = a.Time, S = a.InnerSteps, K = a.CheckpointInterval;
+        int H = a.Forward.Hidden, T = a.Forward.Time, S = a.Forward.InnerSteps, K = a.Forward.CheckpointInterval;
         long hh = (long)H * H;
         int first = schedule.First, stride = schedule.Stride;
-        float decay = a.Decay, fastLr = a.FastLr;
+        float decay = a.Forward.Decay, fastLr = a.Forward.FastLr;
         long stateBase = (long)q * (T + 1) * H;
         var dGain = a.LayerNormGrad.SubView((long)q * 2 * H, H);
         var dBias = a.LayerNormGrad.SubView((long)q * 2 * H + H, H);
 
         // The carry between windows: own rows only, so no barrier is needed before the save at the end.
         // In the thread schedule (and the group schedule off chip) A and Ā already live there: the copies are no-ops.
-        var carryDh = a.Vectors.SubView((long)q * 3 * H, H);
+        var carryDh = a.Forward.Vectors.SubView((long)q * 3 * H, H);
         var carryA = a.Rebuild.SubView(q * hh, hh);
         var carryGrad = a.FastWeightGrad.SubView(q * hh, hh);
         if (a.WindowEnd == T)
         {
             // dh ← dhT, Ā ← dAT, A ← A(T) (the last stored copy).
-            var finalA = a.Checkpoints.SubView(((long)(a.CheckpointCount - 1) * a.Batch + q) * hh, hh);
+            var finalA = a.Forward.Checkpoints.SubView(((long)(a.Forward.CheckpointCount - 1) * a.Forward.Batch + q) * hh, hh);
             for (int i = first; i < H; i += stride)
             {
                 dh[i] = a.HasDhT != 0 ? a.DhT[(long)q * H + i] : 0f;
@@ -139,15 +140,15 @@ internal static class ReverseSweep
         int slot = 0;
         for (int t = a.WindowEnd - 1; t >= a.WindowStart; t--)
         {
-            var h = a.States.SubView(stateBase + (long)(t + 1) * H, H);   // h_t, the output of step t
+            var h = a.Forward.States.SubView(stateBase + (long)(t + 1) * H, H);   // h_t, the output of step t
             long stepBase = ((long)q * T + t) * H;
             long innerBase = ((long)q * T + t) * S;
 
             // y_t = h_t and the write A(t+1) = λA(t) + η h hᵀ: dh += dy_t + η (Ā + Āᵀ) h. Āᵀh goes through dv, free
             // here (its last readers passed the barrier after the previous step's dz), own rows only.
             long hOffset = stateBase + (long)(t + 1) * H;
-            schedule.TransposedProduct(fastWeightGrad, 0, a.States, hOffset, dv, 0, H);
-            schedule.ProductAdd(fastWeightGrad, 0, a.States, hOffset, dv, 0, H);
+            schedule.TransposedProduct(fastWeightGrad, 0, a.Forward.States, hOffset, dv, 0, H);
+            schedule.ProductAdd(fastWeightGrad, 0, a.Forward.States, hOffset, dv, 0, H);
             for (int i = first; i < H; i += stride)
                 dh[i] += a.Dy[stepBase + i] + fastLr * dv[i];
             schedule.Barrier();
@@ -155,12 +156,12 @@ internal static class ReverseSweep
             // Ā ← λĀ (the write's gradient for A(t)); A(t+1) → A(t): re-anchor or rebuild.
             bool anchor = t % K == 0;
             long anchorSlot = a.AnchorSlot >= 0 ? a.AnchorSlot : t / K;
-            var stored = a.Checkpoints.SubView((anchorSlot * a.Batch + q) * hh, hh);
+            var stored = a.Forward.Checkpoints.SubView((anchorSlot * a.Forward.Batch + q) * hh, hh);
             schedule.ScaleRows(fastWeightGrad, 0, decay, H);
             if (anchor)
                 schedule.CopyRows(fastWeights, 0, stored, 0, H);
             else
-                schedule.UndoRankOneUpdate(fastWeights, 0, fastLr, a.States, hOffset, a.States, hOffset, decay, H);
+                schedule.UndoRankOneUpdate(fastWeights, 0, fastLr, a.Forward.States, hOffset, a.Forward.States, hOffset, decay, H);
             for (int i = first; i < H; i += stride)
                 a.Dz[stepBase + i] = 0f;
             schedule.Barrier();
@@ -169,21 +170,21 @@ internal static class ReverseSweep
             for (int s = S - 1; s >= 0; s--)
             {
                 long inner = innerBase + s;
-                var hOut = s + 1 < S ? a.InnerStates.SubView((inner + 1) * H, H) : h;
-                var xhat = a.Normalized.SubView(inner * H, H);
-                float inverseStd = a.InverseStd[inner];
+                var hOut = s + 1 < S ? a.Forward.InnerStates.SubView((inner + 1) * H, H) : h;
+                var xhat = a.Forward.Normalized.SubView(inner * H, H);
+                float inverseStd = a.Forward.InverseStd[inner];
                 float sumDxhat = 0f, sumDxhatXhat = 0f, meanDxhat = 0f, meanDxhatXhat = 0f;
-                for (int i = first; i < H && a.LayerNorm != 0; i += stride)
+                for (int i = first; i < H && a.Forward.LayerNorm != 0; i += stride)
                 {
-                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]);
+                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
                     float xi = xhat[i];
                     dGain[i] += dn * xi;
                     dBias[i] += dn;
-                    float dxi = dn * a.LnGain[i];
+                    float dxi = dn * a.Forward.LnGain[i];
                     sumDxhat += dxi;
                     sumDxhatXhat += dxi * xi;
                 }
-                if (a.LayerNorm != 0)
+                if (a.Forward.LayerNorm != 0)
                 {
                     meanDxhat = schedule.Sum(sumDxhat, slot) / H;
                     slot ^= 1;
@@ -200,14 +201,14 @@ internal static class ReverseSweep
                 // previous inner step's dv until they reach the barrier inside Sum above.
                 for (int i = first; i < H; i += stride)
                 {
-                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, hOut[i]);
-                    float dvi = a.LayerNorm != 0
-                        ? inverseStd * (dn * a.LnGain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
+                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
+                    float dvi = a.Forward.LayerNorm != 0
+                        ? inverseStd * (dn * a.Forward.LnGain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
                         : dn;   // without layer norm n = v
                     dv[i] = dvi;
                     a.Dz[stepBase + i] += dvi;
                 }
-                schedule.RankOneUpdate(fastWeightGrad, 0, 1f, 1f, dv, 0, a.InnerStates, inner * H, H);
+                schedule.RankOneUpdate(fastWeightGrad, 0, 1f, 1f, dv, 0, a.Forward.InnerStates, inner * H, H);
                 schedule.Barrier();
                 schedule.TransposedProduct(fastWeights, 0, dv, 0, dh, 0, H);
                 // The next write of dv comes after the next Sum's barrier, which every thread
@@ -215,11 +216,11 @@ internal static class ReverseSweep
             }
 
             // h_0 = f(z): dz += dh_0 ⊙ f'(z); then dh_{t−1} = Wᵀ dz.
-            var preliminary = a.InnerStates.SubView(innerBase * H, H);
+            var preliminary = a.Forward.InnerStates.SubView(innerBase * H, H);
             for (int i = first; i < H; i += stride)
-                a.Dz[stepBase + i] += dh[i] * ActivationMath.DerivativeFromOutput(a.Activation, preliminary[i]);
+                a.Dz[stepBase + i] += dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, preliminary[i]);
             schedule.Barrier();
-            schedule.TransposedProduct(a.W, 0, a.Dz, stepBase, dh, 0, H);
+            schedule.TransposedProduct(a.Forward.W, 0, a.Dz, stepBase, dh, 0, H);
         }
 
         if (a.WindowStart > 0)

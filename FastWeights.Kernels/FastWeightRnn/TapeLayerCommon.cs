@@ -12,23 +12,17 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// </summary>
 internal sealed class TapeLayerCommon
 {
-    private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
-    private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
-    private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
-    private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
+    private readonly DenseLaunches dense;
 
     public TapeLayerCommon(Accelerator accelerator, FastWeightRnnOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(options);
-        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+        LayerSkeleton.CheckConstruction(accelerator, options);
         options.Validate();
         Accelerator = accelerator;
         Options = options;
-        inputProjection = PrimitiveKernels.InputProjectionKernel.Load(accelerator);
-        outerProductSum = PrimitiveKernels.OuterProductSum.Load(accelerator);
-        inputGradient = PrimitiveKernels.InputGradient.Load(accelerator);
-        vectorGradient = PrimitiveKernels.VectorGradient.Load(accelerator);
+        dense = new DenseLaunches(accelerator, PrimitiveKernels.InputProjectionKernel.Load(accelerator),
+            PrimitiveKernels.OuterProductSum.Load(accelerator), PrimitiveKernels.InputGradient.Load(accelerator),
+            PrimitiveKernels.VectorGradient.Load(accelerator));
     }
 
     public Accelerator Accelerator { get; }
@@ -44,10 +38,7 @@ internal sealed class TapeLayerCommon
 
     // ------------------------------------------------------------------ checks (docs/design.md §7)
 
-    public void ThrowIfAcceleratorDisposed()
-    {
-        if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
-    }
+    public void ThrowIfAcceleratorDisposed() => LayerSkeleton.ThrowIfAcceleratorDisposed(Accelerator);
 
     /// <summary>
     /// Sizes of a call. <paramref name="squareThreads"/>: a kernel launches one thread per (b, i, j)
@@ -63,11 +54,7 @@ internal sealed class TapeLayerCommon
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·H² must be below 2³¹.");
     }
 
-    public void CheckWorkspaceRequest(int maxBatch, int maxTime)
-    {
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
-    }
+    public void CheckWorkspaceRequest(int maxBatch, int maxTime) => LayerSkeleton.CheckWorkspaceRequest(maxBatch, maxTime);
 
     private void CheckCall(AcceleratorStream stream, TapeWorkspace workspace, int batch, int time, bool squareThreads)
     {
@@ -80,15 +67,6 @@ internal sealed class TapeLayerCommon
         workspace.CheckCapacity(batch, time);
     }
 
-    private void CheckParameters(FastWeightRnnParameters p)
-    {
-        ViewChecks.Required(p.W, "W", (long)H * H, $"[H={H},H={H}]", Accelerator);
-        ViewChecks.Required(p.C, "C", (long)H * I, $"[H={H},I={I}]", Accelerator);
-        ViewChecks.Required(p.B, "B", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(p.LnGain, "LnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(p.LnBias, "LnBias", H, $"[H={H}]", Accelerator);
-    }
-
     /// <summary>Every check of a forward, in the fused layer's order; returns which optional inputs are present.</summary>
     public (bool HasH0, bool HasA0) CheckForward(AcceleratorStream stream, TapeWorkspace workspace,
         ArrayView<float> y, ArrayView<float> hT, ArrayView<float> aT,
@@ -96,58 +74,25 @@ internal sealed class TapeLayerCommon
         FastWeightRnnParameters parameters, int batch, int time, bool squareThreads)
     {
         CheckCall(stream, workspace, batch, time, squareThreads);
-        long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H;
-        ViewChecks.Required(y, nameof(y), bth, $"[B={batch},T={time},H={H}]", Accelerator);
-        ViewChecks.Required(hT, nameof(hT), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(aT, nameof(aT), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(x, nameof(x), (long)batch * time * I, $"[B={batch},T={time},I={I}]", Accelerator);
-        bool hasH0 = ViewChecks.Optional(h0, nameof(h0), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasA0 = ViewChecks.Optional(a0, nameof(a0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        CheckParameters(parameters);
-        return (hasH0, hasA0);
+        return FastWeightRnnViews.CheckForward(Accelerator, Options, y, hT, aT, x, h0, a0, parameters, batch, time);
     }
 
-    /// <summary>Which optional views of a backward are present.</summary>
-    public readonly record struct BackwardViews(bool HasDx, bool HasDh0, bool HasDA0, bool HasDhT, bool HasDAT);
-
     /// <summary>Every check of a backward, in the fused layer's order.</summary>
-    public BackwardViews CheckBackward(object owner, AcceleratorStream stream, TapeWorkspace workspace,
+    public FastWeightRnnBackwardViews CheckBackward(object owner, AcceleratorStream stream, TapeWorkspace workspace,
         ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dA0, FastWeightRnnParameterGradients gradients,
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
         ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, bool squareThreads)
     {
         CheckCall(stream, workspace, batch, time, squareThreads);
         workspace.RequireForward(owner, batch, time);
-        long bh = (long)batch * H, bhh = bh * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
-        bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
-        bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasDA0 = ViewChecks.Optional(dA0, nameof(dA0), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DW, "DW", (long)H * H, $"[H={H},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DC, "DC", (long)H * I, $"[H={H},I={I}]", Accelerator);
-        ViewChecks.Required(gradients.DB, "DB", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DLnGain, "DLnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DLnBias, "DLnBias", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
-        bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasDAT = ViewChecks.Optional(dAT, nameof(dAT), bhh, $"[B={batch},H={H},H={H}]", Accelerator);
-        ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
-        CheckParameters(parameters);
-        return new BackwardViews(hasDx, hasDh0, hasDA0, hasDhT, hasDAT);
+        return FastWeightRnnViews.CheckBackward(Accelerator, Options, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time);
     }
 
     // ------------------------------------------------------------------ shared launches
 
     /// <summary>u = C x + b for every (b, t) into <paramref name="output"/> [B,T,H], as the fused layer does.</summary>
-    public void Project(AcceleratorStream stream, ArrayView<float> output, ArrayView<float> x, FastWeightRnnParameters p, int batch, int time)
-    {
-        int rows = batch * time;
-        int block = Block((long)rows * H);
-        inputProjection(stream, Threads((long)rows * H, block), new InputProjectionArgs
-        {
-            Rows = rows, Hidden = H, Input = I, Block = block,
-            Output = output.SubView(0, (long)rows * H), X = x, C = p.C, Bias = p.B,
-        });
-    }
+    public void Project(AcceleratorStream stream, ArrayView<float> output, ArrayView<float> x, FastWeightRnnParameters p, int batch, int time) =>
+        dense.Project(stream, batch * time, H, I, output, x, p.C, p.B);
 
     /// <summary>
     /// dW = Σ dz h_{t−1}ᵀ, dC = Σ dz x_tᵀ, db, dg, dβ and (when wanted) dx = Cᵀ dz, from dz [B,T,H],
@@ -157,34 +102,7 @@ internal sealed class TapeLayerCommon
         ArrayView<float> dz, ArrayView<float> states, ArrayView<float> layerNormGrad, ArrayView<float> x, ArrayView<float> c,
         int batch, int time)
     {
-        int rows = batch * time;
-        int wBlock = Block((long)H * H);
-        outerProductSum(stream, Threads((long)H * H, wBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = H, Cols = H, Block = wBlock,
-            LeftBatchStride = (long)time * H, RightBatchStride = (long)(time + 1) * H,
-            Output = gradients.DW, Left = dz, Right = states,
-        });
-        int cBlock = Block((long)H * I);
-        outerProductSum(stream, Threads((long)H * I, cBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = H, Cols = I, Block = cBlock,
-            LeftBatchStride = (long)time * H, RightBatchStride = (long)time * I,
-            Output = gradients.DC, Left = dz, Right = x,
-        });
-        vectorGradient(stream, (Index1D)H, new VectorGradientArgs
-        {
-            Batch = batch, Rows = rows, Hidden = H,
-            DB = gradients.DB, DLnGain = gradients.DLnGain, DLnBias = gradients.DLnBias,
-            Dz = dz, LayerNormGrad = layerNormGrad,
-        });
-        if (hasDx)
-        {
-            int dxBlock = Block((long)rows * I);
-            inputGradient(stream, Threads((long)rows * I, dxBlock), new InputGradientArgs
-            {
-                Rows = rows, Hidden = H, Input = I, Block = dxBlock, DX = dx, Dz = dz, C = c,
-            });
-        }
+        dense.ProjectionGradients(stream, batch, time, H, I, gradients.DW, gradients.DC, gradients.DB, gradients.DLnGain,
+            gradients.DLnBias, hasDx, dx, dz, states, layerNormGrad, x, c);
     }
 }

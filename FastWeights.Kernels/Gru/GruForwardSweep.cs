@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
@@ -43,23 +44,19 @@ internal static class GruForwardSweep
 {
     public static void ThreadKernel(Index1D index, GruForwardSweepArgs a)
     {
-        int sequence = index;
         int h = a.Hidden;
-        var vectors = a.Vectors.SubView((long)sequence * 2 * h, 2 * h);
-        Run(new ThreadSchedule(), new RowMajor(), a.WH, a, sequence, vectors.SubView(0, h), vectors.SubView(h, h));
+        var vectors = SweepScratch.Thread(a.Vectors, index, 2 * h);
+        Run(new ThreadSchedule(), new RowMajor(), a.WH, a, index, vectors.SubView(0, h), vectors.SubView(h, h));
     }
 
     public static void GroupKernel(GruForwardSweepArgs a)
     {
-        int sequence = Grid.IdxX;
-        int groupSize = Group.DimX;
         int h = a.Hidden;
         var shared = SharedMemory.GetDynamic<float>();
-        var partials = shared.SubView(0, 2 * groupSize);
-        int offset = 2 * groupSize;
+        var vectors = SweepScratch.GroupVectors(shared, 2 * h);
         // Lanes own consecutive rows r and walk l together: the column-major copy puts them on consecutive addresses.
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), new ColumnMajor(), a.WHColumns, a, sequence,
-            shared.SubView(offset, h), shared.SubView(offset + h, h));
+        Run(SweepScratch.GroupOver(shared, matricesInGlobal: false), new ColumnMajor(), a.WHColumns, a, Grid.IdxX,
+            vectors.SubView(0, h), vectors.SubView(h, h));
     }
 
     /// <summary>Shared-memory floats the group kernel needs (the reverse kernel needs the same).</summary>

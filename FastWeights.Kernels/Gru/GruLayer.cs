@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
@@ -19,27 +20,20 @@ namespace FastWeights.Kernels.Gru;
 /// y_t = h_t. Layout: row-major float32; x [B,T,I], h0/hT [B,H], y [B,T,H].</para>
 /// <para>All views must live on <see cref="Accelerator"/>. Every argument is validated before any kernel is launched;
 /// a rejected call leaves every buffer as it was. Calls are asynchronous on the given stream: nothing waits for the
-/// device unless <see cref="GruOptions.CheckFinite"/> is on. Kernels are compiled once per accelerator.</para>
+/// device unless <see cref="RecurrentCellOptions.CheckFinite"/> is on. Kernels are compiled once per accelerator.</para>
 /// <para>The group schedule keeps a column-major copy of W_h (3H² floats) in the layer, refreshed at the start of every
 /// <see cref="Forward"/> on that call's stream (docs/gpu.md §3): forward calls on one layer must not overlap on two
 /// streams.</para>
 /// </remarks>
 public sealed class GruLayer : IDisposable
 {
-    private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
-    private readonly Action<AcceleratorStream, Index1D, GruForwardSweepArgs>? forwardThread;
-    private readonly Action<AcceleratorStream, Index1D, GruReverseSweepArgs>? reverseThread;
-    private readonly Action<AcceleratorStream, KernelConfig, GruForwardSweepArgs>? forwardGroup;
-    private readonly Action<AcceleratorStream, KernelConfig, GruReverseSweepArgs>? reverseGroup;
-    private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
-    private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
+    private readonly SweepKernels<GruForwardSweepArgs, GruReverseSweepArgs> sweeps;
+    private readonly DenseLaunches dense;
     private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> normGradient;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private readonly LayerSkeleton skeleton;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> zeroBias;    // [3H] the input projection has no bias
     private readonly Action<AcceleratorStream, Index1D, MatrixTransposeArgs>? transpose;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>? whColumns;   // [H,3H] group schedule: column-major W_h
-    private bool disposed;
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
@@ -50,42 +44,25 @@ public sealed class GruLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public GruLayer(Accelerator accelerator, GruOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(options);
-        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+        LayerSkeleton.CheckConstruction(accelerator, options);
         options.Validate();
         Accelerator = accelerator;
         Options = options;
         Schedule = options.Schedule.ResolveFor(accelerator);
 
         int h = options.HiddenSize;
-        int warp = Math.Max(accelerator.WarpSize, 1);
-        int groupLimit = accelerator.MaxNumThreadsPerGroup;
-        if (Schedule == SweepSchedule.Group)
-        {
-            forwardGroup = GruKernels.GruForwardGroup.Load(accelerator);
-            reverseGroup = GruKernels.GruReverseGroup.Load(accelerator);
-            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
-            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
-        }
-        GroupSize = KernelLimits.GroupSize(h, warp, groupLimit);
+        sweeps = Schedule == SweepSchedule.Group
+            ? new(GruKernels.GruForwardGroup.Load(accelerator), GruKernels.GruReverseGroup.Load(accelerator))
+            : new(GruKernels.GruForwardThread.Load(accelerator), GruKernels.GruReverseThread.Load(accelerator));
+        GroupSize = sweeps.GroupSize(accelerator, h);
         // The group kernels keep only two H-vectors and the reduction partials on chip: no opt-in is ever needed.
-        long sharedBytes = (long)GruForwardSweep.GroupSharedFloats(h, GroupSize) * sizeof(float);
-        if (Schedule == SweepSchedule.Group && sharedBytes > Math.Min(accelerator.MaxSharedMemoryPerGroup, SharedMemoryBudget.DefaultLimit))
-            throw new ArgumentOutOfRangeException(nameof(options),
-                $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': it needs {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
+        LayerSkeleton.CheckGroupSharedMemory(accelerator, sweeps.IsGroup,
+            (long)GruForwardSweep.GroupSharedFloats(h, GroupSize) * sizeof(float), $"HiddenSize {h}", plural: false);
 
-        inputProjection = PrimitiveKernels.InputProjectionKernel.Load(accelerator);
-        if (Schedule == SweepSchedule.Thread)
-        {
-            forwardThread = GruKernels.GruForwardThread.Load(accelerator);
-            reverseThread = GruKernels.GruReverseThread.Load(accelerator);
-        }
-        outerProductSum = PrimitiveKernels.OuterProductSum.Load(accelerator);
-        inputGradient = PrimitiveKernels.InputGradient.Load(accelerator);
+        dense = new DenseLaunches(accelerator, PrimitiveKernels.InputProjectionKernel.Load(accelerator),
+            PrimitiveKernels.OuterProductSum.Load(accelerator), PrimitiveKernels.InputGradient.Load(accelerator), vectorGradient: null);
         normGradient = LstmKernels.NormGradient.Load(accelerator);
-        finiteCheck = PrimitiveKernels.Finite.Load(accelerator);
-        finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
+        skeleton = new LayerSkeleton(accelerator, nameof(GruLayer), PrimitiveKernels.Finite.Load(accelerator), FiniteSlots);
         zeroBias = accelerator.Allocate1D<float>(3L * h);
         zeroBias.MemSetToZero();
         accelerator.Synchronize();
@@ -131,9 +108,8 @@ public sealed class GruLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
     public GruWorkspace CreateWorkspace(int maxBatch, int maxTime)
     {
-        ThrowIfDisposed();
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        skeleton.ThrowIfDisposed();
+        LayerSkeleton.CheckWorkspaceRequest(maxBatch, maxTime);
         CheckSizes(maxBatch, maxTime, Options.InputSize, Options.HiddenSize);
         return new GruWorkspace(Accelerator, new GruWorkspacePlan(maxBatch, maxTime, Options.HiddenSize));
     }
@@ -153,14 +129,14 @@ public sealed class GruLayer : IDisposable
     /// <param name="batch">B ≥ 1.</param>
     /// <param name="time">T ≥ 1.</param>
     /// <exception cref="ArgumentException">A view has the wrong length, is missing, or lives on another accelerator;
-    /// or (with <see cref="GruOptions.CheckFinite"/>) an input holds NaN/Inf. The message names the argument.</exception>
+    /// or (with <see cref="RecurrentCellOptions.CheckFinite"/>) an input holds NaN/Inf. The message names the argument.</exception>
     /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
     /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
     public void Forward(AcceleratorStream stream, GruWorkspace workspace,
         ArrayView<float> y, ArrayView<float> hT, ArrayView<float> x, ArrayView<float> h0,
         GruParameters parameters, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize;
         long bh = (long)batch * H, bth = (long)batch * time * H;
@@ -170,37 +146,25 @@ public sealed class GruLayer : IDisposable
         bool hasH0 = ViewChecks.Optional(h0, nameof(h0), bh, $"[B={batch},H={H}]", Accelerator);
         CheckParameters(parameters);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream,
+            skeleton.ThrowIfNotFinite(stream,
                 (x, nameof(x)), (h0, nameof(h0)), (parameters.WH, "WH"), (parameters.WX, "WX"),
                 (parameters.InputLnGain, "InputLnGain"), (parameters.InputLnBias, "InputLnBias"),
                 (parameters.RecurrentLnGain, "RecurrentLnGain"), (parameters.RecurrentLnBias, "RecurrentLnBias"));
 
-        int rows = batch * time, G3 = 3 * H;
-        int projectionBlock = ElementBlocks.For(Accelerator, (long)rows * G3);
-        inputProjection(stream, (Index1D)ElementBlocks.Threads((long)rows * G3, projectionBlock), new InputProjectionArgs
-        {
-            Rows = rows, Hidden = G3, Input = I, Block = projectionBlock,
-            Output = workspace.Projection.SubView(0, (long)rows * G3), X = x, C = parameters.WX, Bias = zeroBias.View,
-        });
+        int G3 = 3 * H;
+        dense.Project(stream, batch * time, G3, I, workspace.Projection, x, parameters.WX, zeroBias.View);
 
-        var args = new GruForwardSweepArgs
+        var args = SweepArguments(workspace, parameters, batch, time) with
         {
-            Batch = batch, Time = time, Hidden = H, HasH0 = hasH0 ? 1 : 0, LnEps = (float)Options.LayerNormEpsilon,
-            Projection = workspace.Projection, WH = parameters.WH,
-            InputLnGain = parameters.InputLnGain, InputLnBias = parameters.InputLnBias,
-            RecurrentLnGain = parameters.RecurrentLnGain, RecurrentLnBias = parameters.RecurrentLnBias,
-            H0 = hasH0 ? h0 : workspace.Vectors, Y = y, HT = hT,
-            States = workspace.States, InputNormalized = workspace.InputNormalized,
-            RecurrentNormalized = workspace.RecurrentNormalized, InverseStd = workspace.InverseStd,
-            Vectors = workspace.Vectors,
+            HasH0 = hasH0 ? 1 : 0, H0 = hasH0 ? h0 : workspace.Vectors, Y = y, HT = hT,
         };
-        if (Schedule == SweepSchedule.Thread)
-            forwardThread!(stream, (Index1D)batch, args);
+        if (!sweeps.IsGroup)
+            sweeps.Forward(stream, batch, GroupConfig(batch), args);
         else
         {
             // The group forward reads W_h column-major (coalesced across a warp, docs/gpu.md §3): copy it first.
             MatrixTranspose.Launch(transpose!, stream, parameters.WH, whColumns!.View, G3, H);
-            forwardGroup!(stream, GroupConfig(batch), args with { WHColumns = whColumns.View });
+            sweeps.Forward(stream, batch, GroupConfig(batch), args with { WHColumns = whColumns.View });
         }
         workspace.RecordForward(this, batch, time);
     }
@@ -223,7 +187,7 @@ public sealed class GruLayer : IDisposable
     /// <param name="batch">B, as in the forward.</param>
     /// <param name="time">T, as in the forward.</param>
     /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere; or a NaN/Inf
-    /// (with <see cref="GruOptions.CheckFinite"/>). The message names the argument.</exception>
+    /// (with <see cref="RecurrentCellOptions.CheckFinite"/>). The message names the argument.</exception>
     /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
     /// <exception cref="InvalidOperationException">No forward of this (batch, time) by this layer ran with this workspace.</exception>
     /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
@@ -231,145 +195,94 @@ public sealed class GruLayer : IDisposable
         ArrayView<float> dx, ArrayView<float> dh0, GruParameterGradients gradients,
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> x, GruParameters parameters, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         workspace.RequireForward(this, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize, G3 = 3 * H;
         long bh = (long)batch * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
         bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
         bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DWH, "DWH", (long)G3 * H, $"[3H={G3},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DWX, "DWX", (long)G3 * I, $"[3H={G3},I={I}]", Accelerator);
-        ViewChecks.Required(gradients.DInputLnGain, "DInputLnGain", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(gradients.DInputLnBias, "DInputLnBias", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(gradients.DRecurrentLnGain, "DRecurrentLnGain", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(gradients.DRecurrentLnBias, "DRecurrentLnBias", G3, $"[3H={G3}]", Accelerator);
+        CheckWeights("D", gradients.DWH, gradients.DWX, gradients.DInputLnGain, gradients.DInputLnBias,
+            gradients.DRecurrentLnGain, gradients.DRecurrentLnBias);
         ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
         bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
         ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
         CheckParameters(parameters);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)));
+            skeleton.ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)));
 
         var args = new GruReverseSweepArgs
         {
-            Batch = batch, Time = time, Hidden = H, HasDhT = hasDhT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0,
-            WH = parameters.WH, InputLnGain = parameters.InputLnGain, InputLnBias = parameters.InputLnBias,
-            RecurrentLnGain = parameters.RecurrentLnGain, RecurrentLnBias = parameters.RecurrentLnBias,
+            Forward = SweepArguments(workspace, parameters, batch, time),
+            HasDhT = hasDhT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0,
             Dy = dy, DhT = hasDhT ? dhT : workspace.Vectors,
-            States = workspace.States, InputNormalized = workspace.InputNormalized,
-            RecurrentNormalized = workspace.RecurrentNormalized, InverseStd = workspace.InverseStd,
-            Dp = workspace.Projection, Dq = workspace.RecurrentGrad, Vectors = workspace.Vectors,
+            Dp = workspace.Projection, Dq = workspace.RecurrentGrad,
             InputLayerNormGrad = workspace.InputLayerNormGrad, RecurrentLayerNormGrad = workspace.RecurrentLayerNormGrad,
             DH0 = hasDh0 ? dh0 : workspace.Vectors,
         };
-        if (Schedule == SweepSchedule.Thread)
-            reverseThread!(stream, (Index1D)batch, args);
-        else
-            reverseGroup!(stream, GroupConfig(batch), args);
+        sweeps.Reverse(stream, batch, GroupConfig(batch), args);
 
         // Weight gradients from the stored dq, dp, each element summed over (b, t) in a fixed order.
-        int rows = batch * time;
-        int hBlock = ElementBlocks.For(Accelerator, (long)G3 * H);
-        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)G3 * H, hBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = G3, Cols = H, Block = hBlock,
-            LeftBatchStride = (long)time * G3, RightBatchStride = (long)(time + 1) * H,
-            Output = gradients.DWH, Left = workspace.RecurrentGrad, Right = workspace.States,
-        });
-        int xBlock = ElementBlocks.For(Accelerator, (long)G3 * I);
-        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)G3 * I, xBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = G3, Cols = I, Block = xBlock,
-            LeftBatchStride = (long)time * G3, RightBatchStride = (long)time * I,
-            Output = gradients.DWX, Left = workspace.Projection, Right = x,
-        });
-        normGradient(stream, (Index1D)G3, new NormParameterGradientArgs
-        {
-            Batch = batch, Hidden = G3, DLnGain = gradients.DInputLnGain, DLnBias = gradients.DInputLnBias,
-            Partials = workspace.InputLayerNormGrad,
-        });
-        normGradient(stream, (Index1D)G3, new NormParameterGradientArgs
-        {
-            Batch = batch, Hidden = G3, DLnGain = gradients.DRecurrentLnGain, DLnBias = gradients.DRecurrentLnBias,
-            Partials = workspace.RecurrentLayerNormGrad,
-        });
-        if (hasDx)
-        {
-            int dxBlock = ElementBlocks.For(Accelerator, (long)rows * I);
-            inputGradient(stream, (Index1D)ElementBlocks.Threads((long)rows * I, dxBlock), new InputGradientArgs
-            {
-                Rows = rows, Hidden = G3, Input = I, Block = dxBlock, DX = dx, Dz = workspace.Projection, C = parameters.WX,
-            });
-        }
+        dense.WeightGradients(stream, batch, time, G3, H, I, gradients.DWH, workspace.RecurrentGrad, workspace.States,
+            gradients.DWX, workspace.Projection, x);
+        NormParameterGradient.Launch(normGradient, stream, batch, G3, gradients.DInputLnGain, gradients.DInputLnBias,
+            workspace.InputLayerNormGrad);
+        NormParameterGradient.Launch(normGradient, stream, batch, G3, gradients.DRecurrentLnGain, gradients.DRecurrentLnBias,
+            workspace.RecurrentLayerNormGrad);
+        dense.InputGradient(stream, hasDx, batch * time, G3, I, dx, workspace.Projection, parameters.WX);
     }
 
     private const int FiniteSlots = 16;
 
-    private void ThrowIfNotFinite(AcceleratorStream stream, params (ArrayView<float> View, string Name)[] views)
+    /// <summary>
+    /// The parameter set both sweeps read (the reverse's extends it): sizes, ε, the weights, norms and the tape in
+    /// <paramref name="workspace"/>; the forward adds its initial state and outputs.
+    /// </summary>
+    private GruForwardSweepArgs SweepArguments(GruWorkspace workspace, GruParameters parameters, int batch, int time) => new()
     {
-        var flags = finiteFlags.View;
-        flags.SubView(0, views.Length).MemSetToZero(stream);
-        for (int k = 0; k < views.Length; k++)
-            if (views[k].View.IsValid && views[k].View.Length > 0)
-                finiteCheck(stream, (Index1D)views[k].View.IntLength, views[k].View, flags, k);
-        var host = new int[FiniteSlots];
-        flags.CopyToCPU(stream, host);
-        stream.Synchronize();
-        for (int k = 0; k < views.Length; k++)
-            if (host[k] != 0)
-                throw new ArgumentException($"{views[k].Name} contains NaN or infinite values.", views[k].Name);
-    }
+        Batch = batch, Time = time, Hidden = Options.HiddenSize, LnEps = (float)Options.LayerNormEpsilon,
+        Projection = workspace.Projection, WH = parameters.WH,
+        InputLnGain = parameters.InputLnGain, InputLnBias = parameters.InputLnBias,
+        RecurrentLnGain = parameters.RecurrentLnGain, RecurrentLnBias = parameters.RecurrentLnBias,
+        States = workspace.States, InputNormalized = workspace.InputNormalized,
+        RecurrentNormalized = workspace.RecurrentNormalized, InverseStd = workspace.InverseStd,
+        Vectors = workspace.Vectors,
+    };
 
     private KernelConfig GroupConfig(int batch) =>
-        new((Index1D)batch, (Index1D)GroupSize, SharedMemoryConfig.RequestDynamic<float>(GruForwardSweep.GroupSharedFloats(Options.HiddenSize, GroupSize)));
+        SweepKernels<GruForwardSweepArgs, GruReverseSweepArgs>.GroupConfig(batch, GroupSize, GruForwardSweep.GroupSharedFloats(Options.HiddenSize, GroupSize));
 
     private static void CheckSizes(int batch, int time, int input, int hidden)
     {
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        ViewChecks.Positive(input, nameof(input));
-        ViewChecks.Positive(hidden, nameof(hidden));
+        LayerSkeleton.CheckSizes(batch, time, input, hidden);
         // Kernels index rows of [B·T·max(3H, I)] with 32-bit thread indices.
         if ((long)batch * time * Math.Max(3L * hidden, input) > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·T·max(3H, I) must be below 2³¹.");
     }
 
-    private void CheckCall(AcceleratorStream stream, GruWorkspace workspace, int batch, int time)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ArgumentNullException.ThrowIfNull(workspace);
-        workspace.CheckOwner(Accelerator);
-        if (workspace.Plan.Hidden != Options.HiddenSize)
-            throw new ArgumentException("workspace was created by a layer with another hidden size.", nameof(workspace));
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        workspace.CheckCapacity(batch, time);
-    }
+    private void CheckCall(AcceleratorStream stream, GruWorkspace workspace, int batch, int time) =>
+        skeleton.CheckCall(stream, workspace, w => w.Plan.Hidden == Options.HiddenSize, "another hidden size", batch, time);
 
-    private void CheckParameters(GruParameters p)
+    private void CheckParameters(GruParameters p) =>
+        CheckWeights("", p.WH, p.WX, p.InputLnGain, p.InputLnBias, p.RecurrentLnGain, p.RecurrentLnBias);
+
+    /// <summary>The six weight tensors or their gradients (names prefixed with <paramref name="prefix"/>), in the record's order.</summary>
+    private void CheckWeights(string prefix, ArrayView<float> wh, ArrayView<float> wx, ArrayView<float> inputLnGain,
+        ArrayView<float> inputLnBias, ArrayView<float> recurrentLnGain, ArrayView<float> recurrentLnBias)
     {
         int H = Options.HiddenSize, I = Options.InputSize, G3 = 3 * H;
-        ViewChecks.Required(p.WH, "WH", (long)G3 * H, $"[3H={G3},H={H}]", Accelerator);
-        ViewChecks.Required(p.WX, "WX", (long)G3 * I, $"[3H={G3},I={I}]", Accelerator);
-        ViewChecks.Required(p.InputLnGain, "InputLnGain", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(p.InputLnBias, "InputLnBias", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(p.RecurrentLnGain, "RecurrentLnGain", G3, $"[3H={G3}]", Accelerator);
-        ViewChecks.Required(p.RecurrentLnBias, "RecurrentLnBias", G3, $"[3H={G3}]", Accelerator);
-    }
-
-    private void ThrowIfDisposed()
-    {
-        if (disposed) throw new ObjectDisposedException(nameof(GruLayer));
-        if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
+        ViewChecks.Required(wh, prefix + "WH", (long)G3 * H, $"[3H={G3},H={H}]", Accelerator);
+        ViewChecks.Required(wx, prefix + "WX", (long)G3 * I, $"[3H={G3},I={I}]", Accelerator);
+        ViewChecks.Required(inputLnGain, prefix + "InputLnGain", G3, $"[3H={G3}]", Accelerator);
+        ViewChecks.Required(inputLnBias, prefix + "InputLnBias", G3, $"[3H={G3}]", Accelerator);
+        ViewChecks.Required(recurrentLnGain, prefix + "RecurrentLnGain", G3, $"[3H={G3}]", Accelerator);
+        ViewChecks.Required(recurrentLnBias, prefix + "RecurrentLnBias", G3, $"[3H={G3}]", Accelerator);
     }
 
     /// <summary>Frees the layer's own device memory (flags, a zero bias of 3H floats and, on the group schedule, the copy of W_h). Kernels are owned by the accelerator. Safe to call twice.</summary>
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
-        finiteFlags.Dispose();
+        if (!skeleton.Close()) return;
         zeroBias.Dispose();
         whColumns?.Dispose();
     }

@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -6,18 +7,16 @@ using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.Gru;
 
-/// <summary>Everything the GRU reverse sweep reads and writes: the forward's tape plus gradients.</summary>
+/// <summary>Everything the GRU reverse sweep reads and writes: the forward's parameter set, extended by the gradients.</summary>
 internal struct GruReverseSweepArgs
 {
-    public int Batch, Time, Hidden, HasDhT, HasDh0;
+    // Read: the sizes, W_h, the norms' γ and β, the forward's tape (States, InputNormalized, RecurrentNormalized,
+    // InverseStd) and the Vectors scratch. Not read: the forward's inputs and outputs.
+    public GruForwardSweepArgs Forward;
+    public int HasDhT, HasDh0;
 
-    public ArrayView<float> WH;                                      // [3H,H]
-    public ArrayView<float> InputLnGain, InputLnBias;                // [3H], [3H]
-    public ArrayView<float> RecurrentLnGain, RecurrentLnBias;        // [3H], [3H]
     public ArrayView<float> Dy, DhT;                                 // [B,T,H], [B,H]
-    public ArrayView<float> States, InputNormalized, RecurrentNormalized, InverseStd;   // the forward's tape
     public ArrayView<float> Dp, Dq;                                  // [B,T,3H] out: dL/dp, dL/dq per step
-    public ArrayView<float> Vectors;                                 // [B,2,H] thread-schedule scratch
     public ArrayView<float> InputLayerNormGrad;                      // [B,2,3H] out: per-sequence Σ dn ⊙ p̂ and Σ dn
     public ArrayView<float> RecurrentLayerNormGrad;                  // [B,2,3H] out: per-sequence Σ dn ⊙ q̂ and Σ dn
     public ArrayView<float> DH0;                                     // [B,H] out, written when HasDh0 = 1
@@ -36,26 +35,20 @@ internal static class GruReverseSweep
 {
     public static void ThreadKernel(Index1D index, GruReverseSweepArgs a)
     {
-        int sequence = index;
-        int h = a.Hidden;
-        var vectors = a.Vectors.SubView((long)sequence * 2 * h, 2 * h);
-        Run(new ThreadSchedule(), a, sequence, vectors.SubView(0, h));
+        int h = a.Forward.Hidden;
+        Run(new ThreadSchedule(), a, index, SweepScratch.Thread(a.Forward.Vectors, index, 2 * h).SubView(0, h));
     }
 
     public static void GroupKernel(GruReverseSweepArgs a)
     {
-        int sequence = Grid.IdxX;
-        int groupSize = Group.DimX;
-        int h = a.Hidden;
         var shared = SharedMemory.GetDynamic<float>();
-        var partials = shared.SubView(0, 2 * groupSize);
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), a, sequence, shared.SubView(2 * groupSize, h));
+        Run(SweepScratch.GroupOver(shared, matricesInGlobal: false), a, Grid.IdxX, SweepScratch.GroupVectors(shared, a.Forward.Hidden));
     }
 
     private static void Run<TSchedule>(TSchedule schedule, GruReverseSweepArgs a, int q, ArrayView<float> dh)
         where TSchedule : struct, ISweepSchedule
     {
-        int H = a.Hidden, T = a.Time, G3 = 3 * H, H2 = 2 * H;
+        int H = a.Forward.Hidden, T = a.Forward.Time, G3 = 3 * H, H2 = 2 * H;
         int first = schedule.First, stride = schedule.Stride;
         long stateBase = (long)q * (T + 1) * H;
         var dInputGain = a.InputLayerNormGrad.SubView((long)q * 2 * G3, G3);
@@ -76,21 +69,21 @@ internal static class GruReverseSweep
         for (int t = T - 1; t >= 0; t--)
         {
             long rowBase = ((long)q * T + t) * G3, outBase = ((long)q * T + t) * H, statBase = ((long)q * T + t) * 4;
-            var pHat = a.InputNormalized.SubView(rowBase, G3);
-            var qHat = a.RecurrentNormalized.SubView(rowBase, G3);
+            var pHat = a.Forward.InputNormalized.SubView(rowBase, G3);
+            var qHat = a.Forward.RecurrentNormalized.SubView(rowBase, G3);
             var dp = a.Dp.SubView(rowBase, G3);
             var dq = a.Dq.SubView(rowBase, G3);
-            var hPrev = a.States.SubView(stateBase + (long)t * H, H);
+            var hPrev = a.Forward.States.SubView(stateBase + (long)t * H, H);
 
             // h = u ⊙ h_prev + (1 − u) ⊙ n, n = tanh(n_x + r ⊙ n_h), r, u = σ(…): the gradients at the norms' outputs.
             float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, x0 = 0f, x1 = 0f, x2 = 0f, x3 = 0f;
             for (int j = first; j < H; j += stride)
             {
                 float dhj = dh[j] + a.Dy[outBase + j];
-                float reset = GruForwardSweep.Gate(a.InputLnGain, a.InputLnBias, a.RecurrentLnGain, a.RecurrentLnBias, pHat, qHat, j);
-                float update = GruForwardSweep.Gate(a.InputLnGain, a.InputLnBias, a.RecurrentLnGain, a.RecurrentLnBias, pHat, qHat, H + j);
-                float nh = GruForwardSweep.Affine(a.RecurrentLnGain, a.RecurrentLnBias, qHat, H2 + j);
-                float candidate = XMath.Tanh(GruForwardSweep.Affine(a.InputLnGain, a.InputLnBias, pHat, H2 + j) + reset * nh);
+                float reset = GruForwardSweep.Gate(a.Forward.InputLnGain, a.Forward.InputLnBias, a.Forward.RecurrentLnGain, a.Forward.RecurrentLnBias, pHat, qHat, j);
+                float update = GruForwardSweep.Gate(a.Forward.InputLnGain, a.Forward.InputLnBias, a.Forward.RecurrentLnGain, a.Forward.RecurrentLnBias, pHat, qHat, H + j);
+                float nh = GruForwardSweep.Affine(a.Forward.RecurrentLnGain, a.Forward.RecurrentLnBias, qHat, H2 + j);
+                float candidate = XMath.Tanh(GruForwardSweep.Affine(a.Forward.InputLnGain, a.Forward.InputLnBias, pHat, H2 + j) + reset * nh);
                 float dUpdate = dhj * (hPrev[j] - candidate);
                 float dPre = dhj * (1f - update) * (1f - candidate * candidate);
                 float dReset = dPre * nh * reset * (1f - reset);
@@ -108,7 +101,7 @@ internal static class GruReverseSweep
             // Layer-norm backward of the four norms: dv = (1/σ)(dv̂ − mean dv̂ − v̂ ⊙ mean(dv̂ ⊙ v̂)), eight sums.
             float m0 = schedule.Sum(s0, 0) / H2, m1 = schedule.Sum(s1, 1) / H2, m2 = schedule.Sum(s2, 0) / H, m3 = schedule.Sum(s3, 1) / H;
             float n0 = schedule.Sum(x0, 0) / H2, n1 = schedule.Sum(x1, 1) / H2, n2 = schedule.Sum(x2, 0) / H, n3 = schedule.Sum(x3, 1) / H;
-            float i0 = a.InverseStd[statBase], i1 = a.InverseStd[statBase + 1], i2 = a.InverseStd[statBase + 2], i3 = a.InverseStd[statBase + 3];
+            float i0 = a.Forward.InverseStd[statBase], i1 = a.Forward.InverseStd[statBase + 1], i2 = a.Forward.InverseStd[statBase + 2], i3 = a.Forward.InverseStd[statBase + 3];
             for (int j = first; j < H; j += stride)
             {
                 NormFinish(dp, pHat, j, i0, m0, n0); NormFinish(dp, pHat, H + j, i0, m0, n0); NormFinish(dp, pHat, H2 + j, i2, m2, n2);
@@ -121,7 +114,7 @@ internal static class GruReverseSweep
             {
                 float acc = dh[j];
                 for (int r = 0; r < G3; r++)
-                    acc += a.WH[new RowMajor().Index(r, j, G3, H)] * dq[r];   // lanes over j: consecutive addresses
+                    acc += a.Forward.WH[new RowMajor().Index(r, j, G3, H)] * dq[r];   // lanes over j: consecutive addresses
                 dh[j] = acc;
             }
             // The next step writes dp, dq of step t−1 (other memory) and reads only its own dh: no barrier needed here.
@@ -139,10 +132,10 @@ internal static class GruReverseSweep
     {
         dInputGain[r] += dnInput * pHat[r];
         dInputBias[r] += dnInput;
-        dp[r] = dnInput * a.InputLnGain[r];
+        dp[r] = dnInput * a.Forward.InputLnGain[r];
         dRecurrentGain[r] += dnRecurrent * qHat[r];
         dRecurrentBias[r] += dnRecurrent;
-        dq[r] = dnRecurrent * a.RecurrentLnGain[r];
+        dq[r] = dnRecurrent * a.Forward.RecurrentLnGain[r];
     }
 
     private static void NormFinish(ArrayView<float> d, ArrayView<float> normalized, int r, float inverseStd, float mean1, float mean2) =>

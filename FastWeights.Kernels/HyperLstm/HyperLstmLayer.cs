@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
@@ -23,22 +24,16 @@ namespace FastWeights.Kernels.HyperLstm;
 /// </remarks>
 public sealed class HyperLstmLayer : IDisposable
 {
-    private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
-    private readonly Action<AcceleratorStream, Index1D, HyperLstmForwardSweepArgs>? forwardThread;
-    private readonly Action<AcceleratorStream, Index1D, HyperLstmReverseSweepArgs>? reverseThread;
-    private readonly Action<AcceleratorStream, KernelConfig, HyperLstmForwardSweepArgs>? forwardGroup;
-    private readonly Action<AcceleratorStream, KernelConfig, HyperLstmReverseSweepArgs>? reverseGroup;
-    private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
+    private readonly SweepKernels<HyperLstmForwardSweepArgs, HyperLstmReverseSweepArgs> sweeps;
+    private readonly DenseLaunches dense;
     private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> normGradient;
     private readonly Action<AcceleratorStream, Index1D, ColumnSumArgs> columnSum;
     private readonly Action<AcceleratorStream, Index1D, ScalingWeightGradientArgs> scalingWeightGradient;
     private readonly Action<AcceleratorStream, Index1D, DualInputGradientArgs> inputGradient;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private readonly LayerSkeleton skeleton;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> zeroBias; // the main input projection W_x x has no bias of its own
     private readonly Action<AcceleratorStream, Index1D, MatrixTransposeArgs>? transpose;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>? columns;  // group schedule: column-major copies of the five matrices
-    private bool disposed;
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
@@ -49,44 +44,27 @@ public sealed class HyperLstmLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public HyperLstmLayer(Accelerator accelerator, HyperLstmOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(options);
-        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+        LayerSkeleton.CheckConstruction(accelerator, options);
         options.Validate();
         Accelerator = accelerator;
         Options = options;
         Schedule = options.Schedule.ResolveFor(accelerator);
 
         int h = options.HiddenSize, n = options.HyperHiddenSize;
-        int warp = Math.Max(accelerator.WarpSize, 1);
-        int widest = Math.Max(h, n);
-        int groupLimit = accelerator.MaxNumThreadsPerGroup;
-        if (Schedule == SweepSchedule.Group)
-        {
-            forwardGroup = HyperLstmKernels.HyperForwardGroup.Load(accelerator);
-            reverseGroup = HyperLstmKernels.HyperReverseGroup.Load(accelerator);
-            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
-            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
-        }
-        GroupSize = KernelLimits.GroupSize(widest, warp, groupLimit);
-        long sharedBytes = (long)HyperLstmForwardSweep.GroupSharedFloats(h, n, GroupSize) * sizeof(float);
-        if (Schedule == SweepSchedule.Group && sharedBytes > Math.Min(accelerator.MaxSharedMemoryPerGroup, SharedMemoryBudget.DefaultLimit))
-            throw new ArgumentOutOfRangeException(nameof(options),
-                $"HiddenSize {h} and HyperHiddenSize {n} are too large for the group schedule on '{accelerator.Name}': they need {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
+        sweeps = Schedule == SweepSchedule.Group
+            ? new(HyperLstmKernels.HyperForwardGroup.Load(accelerator), HyperLstmKernels.HyperReverseGroup.Load(accelerator))
+            : new(HyperLstmKernels.HyperForwardThread.Load(accelerator), HyperLstmKernels.HyperReverseThread.Load(accelerator));
+        GroupSize = sweeps.GroupSize(accelerator, Math.Max(h, n));
+        LayerSkeleton.CheckGroupSharedMemory(accelerator, sweeps.IsGroup,
+            (long)HyperLstmForwardSweep.GroupSharedFloats(h, n, GroupSize) * sizeof(float), $"HiddenSize {h} and HyperHiddenSize {n}", plural: true);
 
-        inputProjection = PrimitiveKernels.InputProjectionKernel.Load(accelerator);
-        if (Schedule == SweepSchedule.Thread)
-        {
-            forwardThread = HyperLstmKernels.HyperForwardThread.Load(accelerator);
-            reverseThread = HyperLstmKernels.HyperReverseThread.Load(accelerator);
-        }
-        outerProductSum = PrimitiveKernels.OuterProductSum.Load(accelerator);
+        dense = new DenseLaunches(accelerator, PrimitiveKernels.InputProjectionKernel.Load(accelerator),
+            PrimitiveKernels.OuterProductSum.Load(accelerator), inputGradient: null, vectorGradient: null);
         normGradient = LstmKernels.NormGradient.Load(accelerator);
         columnSum = HyperLstmKernels.HyperColumnSum.Load(accelerator);
         scalingWeightGradient = HyperLstmKernels.HyperScalingWeightGradient.Load(accelerator);
         inputGradient = HyperLstmKernels.HyperInputGradient.Load(accelerator);
-        finiteCheck = PrimitiveKernels.Finite.Load(accelerator);
-        finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
+        skeleton = new LayerSkeleton(accelerator, nameof(HyperLstmLayer), PrimitiveKernels.Finite.Load(accelerator), FiniteSlots);
         zeroBias = accelerator.Allocate1D<float>(4L * h);
         zeroBias.MemSetToZero();
         if (Schedule == SweepSchedule.Group)
@@ -131,9 +109,8 @@ public sealed class HyperLstmLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
     public HyperLstmWorkspace CreateWorkspace(int maxBatch, int maxTime)
     {
-        ThrowIfDisposed();
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        skeleton.ThrowIfDisposed();
+        LayerSkeleton.CheckWorkspaceRequest(maxBatch, maxTime);
         CheckSizes(maxBatch, maxTime, Options.InputSize, Options.HiddenSize, Options.HyperHiddenSize, Options.EmbeddingSize);
         return new HyperLstmWorkspace(Accelerator,
             new HyperLstmWorkspacePlan(maxBatch, maxTime, Options.HiddenSize, Options.HyperHiddenSize, Options.EmbeddingSize));
@@ -154,13 +131,13 @@ public sealed class HyperLstmLayer : IDisposable
     /// <param name="batch">B ≥ 1.</param>
     /// <param name="time">T ≥ 1.</param>
     /// <exception cref="ArgumentException">A view has the wrong length, is missing, or lives on another accelerator;
-    /// or (with <see cref="HyperLstmOptions.CheckFinite"/>) an input holds NaN/Inf. The message names the argument.</exception>
+    /// or (with <see cref="RecurrentCellOptions.CheckFinite"/>) an input holds NaN/Inf. The message names the argument.</exception>
     /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
     /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
     public void Forward(AcceleratorStream stream, HyperLstmWorkspace workspace, ArrayView<float> y, HyperLstmState stateT,
         ArrayView<float> x, HyperLstmState state0, HyperLstmParameters parameters, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         int H = Options.HiddenSize, N = Options.HyperHiddenSize, I = Options.InputSize;
         ViewChecks.Required(y, nameof(y), (long)batch * time * H, $"[B={batch},T={time},H={H}]", Accelerator);
@@ -173,40 +150,26 @@ public sealed class HyperLstmLayer : IDisposable
         foreach (var (view, name, length, shape) in weights)
             ViewChecks.Required(view, name, length, shape, Accelerator);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream, new[] { (x, nameof(x)), (state0.H, "h0"), (state0.C, "c0"), (state0.HyperH, "hyperH0"), (state0.HyperC, "hyperC0") }
+            skeleton.ThrowIfNotFinite(stream, new[] { (x, nameof(x)), (state0.H, "h0"), (state0.C, "c0"), (state0.HyperH, "hyperH0"), (state0.HyperC, "hyperC0") }
                 .Concat(weights.Select(w => (w.View, w.Name))).ToArray());
 
         int rows = batch * time;
-        Project(stream, rows, 4 * H, workspace.MainProjection, x, parameters.WX, zeroBias.View);
-        Project(stream, rows, 4 * N, workspace.HyperProjection, x, parameters.HyperWX, parameters.HyperB);
+        dense.Project(stream, rows, 4 * H, I, workspace.MainProjection, x, parameters.WX, zeroBias.View);
+        dense.Project(stream, rows, 4 * N, I, workspace.HyperProjection, x, parameters.HyperWX, parameters.HyperB);
 
-        var args = new HyperLstmForwardSweepArgs
+        var args = SweepArguments(workspace, parameters, batch, time) with
         {
-            Batch = batch, Time = time, Hidden = H, HyperHidden = N, Embedding = Options.EmbeddingSize,
             HasH0 = has0[0] ? 1 : 0, HasC0 = has0[1] ? 1 : 0, HasHyperH0 = has0[2] ? 1 : 0, HasHyperC0 = has0[3] ? 1 : 0,
-            LnEps = (float)Options.LayerNormEpsilon,
-            MainProjection = workspace.MainProjection, HyperProjection = workspace.HyperProjection,
-            WH = parameters.WH, B = parameters.B, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
-            CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
-            HyperWH = parameters.HyperWH, HyperWHMain = parameters.HyperWHMain, HyperLnGain = parameters.HyperLnGain,
-            HyperLnBias = parameters.HyperLnBias, HyperCellLnGain = parameters.HyperCellLnGain, HyperCellLnBias = parameters.HyperCellLnBias,
-            WZ = parameters.WZ, BZ = parameters.BZ, WD = parameters.WD,
             H0 = has0[0] ? state0.H : workspace.Vectors, C0 = has0[1] ? state0.C : workspace.Vectors,
             HyperH0 = has0[2] ? state0.HyperH : workspace.Vectors, HyperC0 = has0[3] ? state0.HyperC : workspace.Vectors,
             Y = y, HT = stateT.H, CT = stateT.C, HyperHT = stateT.HyperH, HyperCT = stateT.HyperC,
-            States = workspace.States, CellStates = workspace.CellStates, Normalized = workspace.Normalized,
-            InverseStd = workspace.InverseStd, CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
-            Recurrent = workspace.Recurrent, Scalings = workspace.Scalings,
-            HyperStates = workspace.HyperStates, HyperCellStates = workspace.HyperCellStates, HyperNormalized = workspace.HyperNormalized,
-            HyperInverseStd = workspace.HyperInverseStd, HyperCellNormalized = workspace.HyperCellNormalized,
-            HyperCellInverseStd = workspace.HyperCellInverseStd, Embeddings = workspace.Embeddings, Vectors = workspace.Vectors,
         };
-        if (Schedule == SweepSchedule.Thread)
-            forwardThread!(stream, (Index1D)batch, args);
+        if (!sweeps.IsGroup)
+            sweeps.Forward(stream, batch, GroupConfig(batch), args);
         else
         {
             // The group forward reads its five matrices column-major (coalesced across a warp, docs/gpu.md §3): copy them first.
-            forwardGroup!(stream, GroupConfig(batch), args with { Columns = CopyColumns(stream, parameters) });
+            sweeps.Forward(stream, batch, GroupConfig(batch), args with { Columns = CopyColumns(stream, parameters) });
         }
         workspace.RecordForward(this, batch, time);
     }
@@ -228,7 +191,7 @@ public sealed class HyperLstmLayer : IDisposable
     /// <param name="batch">B, as in the forward.</param>
     /// <param name="time">T, as in the forward.</param>
     /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere; or a NaN/Inf
-    /// (with <see cref="HyperLstmOptions.CheckFinite"/>). The message names the argument.</exception>
+    /// (with <see cref="RecurrentCellOptions.CheckFinite"/>). The message names the argument.</exception>
     /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
     /// <exception cref="InvalidOperationException">No unconsumed forward of this (batch, time) by this layer on this workspace.</exception>
     /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
@@ -236,7 +199,7 @@ public sealed class HyperLstmLayer : IDisposable
         HyperLstmParameterGradients gradients, ArrayView<float> dy, HyperLstmState dStateT, ArrayView<float> x,
         HyperLstmParameters parameters, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         workspace.RequireForward(this, batch, time, consumesTape: true);
         int H = Options.HiddenSize, N = Options.HyperHiddenSize, Z = Options.EmbeddingSize, I = Options.InputSize;
@@ -252,59 +215,44 @@ public sealed class HyperLstmLayer : IDisposable
         foreach (var (view, name, length, shape) in Weights(parameters))
             ViewChecks.Required(view, name, length, shape, Accelerator);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream, (dy, nameof(dy)), (dStateT.H, "dhT"), (dStateT.C, "dcT"), (dStateT.HyperH, "dHyperHT"), (dStateT.HyperC, "dHyperCT"));
+            skeleton.ThrowIfNotFinite(stream, (dy, nameof(dy)), (dStateT.H, "dhT"), (dStateT.C, "dcT"), (dStateT.HyperH, "dHyperHT"), (dStateT.HyperC, "dHyperCT"));
 
         var scratch = workspace.Vectors;
         var args = new HyperLstmReverseSweepArgs
         {
-            Batch = batch, Time = time, Hidden = H, HyperHidden = N, Embedding = Z,
+            Forward = SweepArguments(workspace, parameters, batch, time),
             HasDhT = hasDT[0] ? 1 : 0, HasDcT = hasDT[1] ? 1 : 0, HasDHyperHT = hasDT[2] ? 1 : 0, HasDHyperCT = hasDT[3] ? 1 : 0,
             HasDh0 = hasD0[0] ? 1 : 0, HasDc0 = hasD0[1] ? 1 : 0, HasDHyperH0 = hasD0[2] ? 1 : 0, HasDHyperC0 = hasD0[3] ? 1 : 0,
-            WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
-            CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
-            HyperWH = parameters.HyperWH, HyperWHMain = parameters.HyperWHMain, HyperLnGain = parameters.HyperLnGain,
-            HyperLnBias = parameters.HyperLnBias, HyperCellLnGain = parameters.HyperCellLnGain, HyperCellLnBias = parameters.HyperCellLnBias,
-            WZ = parameters.WZ, WD = parameters.WD,
             Dy = dy, DhT = hasDT[0] ? dStateT.H : scratch, DcT = hasDT[1] ? dStateT.C : scratch,
             DHyperHT = hasDT[2] ? dStateT.HyperH : scratch, DHyperCT = hasDT[3] ? dStateT.HyperC : scratch,
-            CellStates = workspace.CellStates, Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
-            CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
-            HyperCellStates = workspace.HyperCellStates, HyperNormalized = workspace.HyperNormalized,
-            HyperInverseStd = workspace.HyperInverseStd, HyperCellNormalized = workspace.HyperCellNormalized,
-            HyperCellInverseStd = workspace.HyperCellInverseStd,
-            Embeddings = workspace.Embeddings, Recurrent = workspace.Recurrent, MainProjection = workspace.MainProjection,
-            Scalings = workspace.Scalings, HyperProjection = workspace.HyperProjection, EmbeddingGrad = workspace.EmbeddingGrad,
-            MainGradient = workspace.MainGradient, Vectors = workspace.Vectors,
+            EmbeddingGrad = workspace.EmbeddingGrad, MainGradient = workspace.MainGradient,
             LayerNormGrad = workspace.LayerNormGrad, CellLayerNormGrad = workspace.CellLayerNormGrad,
             HyperLayerNormGrad = workspace.HyperLayerNormGrad, HyperCellLayerNormGrad = workspace.HyperCellLayerNormGrad,
             DH0 = hasD0[0] ? dState0.H : scratch, DC0 = hasD0[1] ? dState0.C : scratch,
             DHyperH0 = hasD0[2] ? dState0.HyperH : scratch, DHyperC0 = hasD0[3] ? dState0.HyperC : scratch,
         };
-        if (Schedule == SweepSchedule.Thread)
-            reverseThread!(stream, (Index1D)batch, args);
-        else
-            reverseGroup!(stream, GroupConfig(batch), args);
+        sweeps.Reverse(stream, batch, GroupConfig(batch), args);
         workspace.ForwardShape = null; // u, v, d and the hyper projection now hold gradients
 
         // Weight gradients, each element summed over (b, t) in a fixed order.
         var g = gradients;
         long hStates = (long)(time + 1) * H, nStates = (long)(time + 1) * N;
-        OuterSum(stream, batch, time, 4 * H, H, g.DWH, workspace.Recurrent, workspace.States, hStates);
-        OuterSum(stream, batch, time, 4 * H, I, g.DWX, workspace.MainProjection, x, (long)time * I);
-        OuterSum(stream, batch, time, 4 * N, N, g.DHyperWH, workspace.HyperProjection, workspace.HyperStates, nStates);
-        OuterSum(stream, batch, time, 4 * N, H, g.DHyperWHMain, workspace.HyperProjection, workspace.States, hStates);
-        OuterSum(stream, batch, time, 4 * N, I, g.DHyperWX, workspace.HyperProjection, x, (long)time * I);
+        dense.OuterSum(stream, batch, time, 4 * H, H, g.DWH, workspace.Recurrent, workspace.States, hStates);
+        dense.OuterSum(stream, batch, time, 4 * H, I, g.DWX, workspace.MainProjection, x, (long)time * I);
+        dense.OuterSum(stream, batch, time, 4 * N, N, g.DHyperWH, workspace.HyperProjection, workspace.HyperStates, nStates);
+        dense.OuterSum(stream, batch, time, 4 * N, H, g.DHyperWHMain, workspace.HyperProjection, workspace.States, hStates);
+        dense.OuterSum(stream, batch, time, 4 * N, I, g.DHyperWX, workspace.HyperProjection, x, (long)time * I);
         // dW_z pairs dz_t with ĥ_t, the state after step t: the hyper states from row 1 on.
-        OuterSum(stream, batch, time, 12 * Z, N, g.DWZ, workspace.EmbeddingGrad,
+        dense.OuterSum(stream, batch, time, 12 * Z, N, g.DWZ, workspace.EmbeddingGrad,
             workspace.HyperStates.SubView(N, workspace.HyperStates.Length - N), nStates);
         int rows = batch * time;
         ColumnSum(stream, rows, 4 * H, g.DB, workspace.Scalings, 8L * H, 12L * H);
         ColumnSum(stream, rows, 4 * N, g.DHyperB, workspace.HyperProjection, 0, 4L * N);
         ColumnSum(stream, rows, 8 * Z, g.DBZ, workspace.EmbeddingGrad, 0, 12L * Z);
-        NormSum(stream, batch, 4 * H, g.DLnGain, g.DLnBias, workspace.LayerNormGrad);
-        NormSum(stream, batch, H, g.DCellLnGain, g.DCellLnBias, workspace.CellLayerNormGrad);
-        NormSum(stream, batch, 4 * N, g.DHyperLnGain, g.DHyperLnBias, workspace.HyperLayerNormGrad);
-        NormSum(stream, batch, N, g.DHyperCellLnGain, g.DHyperCellLnBias, workspace.HyperCellLayerNormGrad);
+        NormParameterGradient.Launch(normGradient, stream, batch, 4 * H, g.DLnGain, g.DLnBias, workspace.LayerNormGrad);
+        NormParameterGradient.Launch(normGradient, stream, batch, H, g.DCellLnGain, g.DCellLnBias, workspace.CellLayerNormGrad);
+        NormParameterGradient.Launch(normGradient, stream, batch, 4 * N, g.DHyperLnGain, g.DHyperLnBias, workspace.HyperLayerNormGrad);
+        NormParameterGradient.Launch(normGradient, stream, batch, N, g.DHyperCellLnGain, g.DHyperCellLnBias, workspace.HyperCellLayerNormGrad);
         long wdTotal = 12L * H * Z;
         int wdBlock = ElementBlocks.For(Accelerator, wdTotal);
         scalingWeightGradient(stream, (Index1D)ElementBlocks.Threads(wdTotal, wdBlock), new ScalingWeightGradientArgs
@@ -324,41 +272,10 @@ public sealed class HyperLstmLayer : IDisposable
         }
     }
 
-    private void Project(AcceleratorStream stream, int rows, int outputs, ArrayView<float> output, ArrayView<float> x,
-        ArrayView<float> weights, ArrayView<float> bias)
-    {
-        int block = ElementBlocks.For(Accelerator, (long)rows * outputs);
-        inputProjection(stream, (Index1D)ElementBlocks.Threads((long)rows * outputs, block), new InputProjectionArgs
-        {
-            Rows = rows, Hidden = outputs, Input = Options.InputSize, Block = block,
-            Output = output.SubView(0, (long)rows * outputs), X = x, C = weights, Bias = bias,
-        });
-    }
-
-    /// <summary>Output[i,j] = Σ_b Σ_t left(b,t)[i] · right(b,t)[j], left rows [B,T,rowsOut] dense.</summary>
-    private void OuterSum(AcceleratorStream stream, int batch, int time, int rowsOut, int cols, ArrayView<float> output,
-        ArrayView<float> left, ArrayView<float> right, long rightBatchStride)
-    {
-        long total = (long)rowsOut * cols;
-        int block = ElementBlocks.For(Accelerator, total);
-        outerProductSum(stream, (Index1D)ElementBlocks.Threads(total, block), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = rowsOut, Cols = cols, Block = block,
-            LeftBatchStride = (long)time * rowsOut, RightBatchStride = rightBatchStride,
-            Output = output, Left = left, Right = right,
-        });
-    }
-
     private void ColumnSum(AcceleratorStream stream, int rows, int columns, ArrayView<float> output, ArrayView<float> input, long offset, long rowStride) =>
         columnSum(stream, (Index1D)columns, new ColumnSumArgs
         {
             Rows = rows, Columns = columns, Offset = offset, RowStride = rowStride, Output = output, Input = input,
-        });
-
-    private void NormSum(AcceleratorStream stream, int batch, int width, ArrayView<float> dGain, ArrayView<float> dBias, ArrayView<float> partials) =>
-        normGradient(stream, (Index1D)width, new NormParameterGradientArgs
-        {
-            Batch = batch, Hidden = width, DLnGain = dGain, DLnBias = dBias, Partials = partials,
         });
 
     private IEnumerable<(ArrayView<float> View, string Name, long Length, string Shape)> States(
@@ -402,21 +319,6 @@ public sealed class HyperLstmLayer : IDisposable
 
     private const int FiniteSlots = 32;
 
-    private void ThrowIfNotFinite(AcceleratorStream stream, params (ArrayView<float> View, string Name)[] views)
-    {
-        var flags = finiteFlags.View;
-        flags.SubView(0, views.Length).MemSetToZero(stream);
-        for (int k = 0; k < views.Length; k++)
-            if (views[k].View.IsValid && views[k].View.Length > 0)
-                finiteCheck(stream, (Index1D)views[k].View.IntLength, views[k].View, flags, k);
-        var host = new int[FiniteSlots];
-        flags.CopyToCPU(stream, host);
-        stream.Synchronize();
-        for (int k = 0; k < views.Length; k++)
-            if (host[k] != 0)
-                throw new ArgumentException($"{views[k].Name} contains NaN or infinite values.", views[k].Name);
-    }
-
     /// <summary>Floats of the five column-major copies: 4N·N + 4N·H + 12Z·N + 4H·H + 12H·Z.</summary>
     private static long ColumnCopyFloats(int h, int n, int z) => 4L * n * n + 4L * n * h + 12L * z * n + 4L * h * h + 12L * h * z;
 
@@ -439,16 +341,35 @@ public sealed class HyperLstmLayer : IDisposable
         };
     }
 
+    /// <summary>
+    /// The parameter set both sweeps read (the reverse's extends it): sizes, ε, both cells' weights and norms and the
+    /// tapes in <paramref name="workspace"/>; the forward adds its initial state and outputs.
+    /// </summary>
+    private HyperLstmForwardSweepArgs SweepArguments(HyperLstmWorkspace workspace, HyperLstmParameters parameters, int batch, int time) => new()
+    {
+        Batch = batch, Time = time, Hidden = Options.HiddenSize, HyperHidden = Options.HyperHiddenSize, Embedding = Options.EmbeddingSize,
+        LnEps = (float)Options.LayerNormEpsilon,
+        MainProjection = workspace.MainProjection, HyperProjection = workspace.HyperProjection,
+        WH = parameters.WH, B = parameters.B, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+        CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
+        HyperWH = parameters.HyperWH, HyperWHMain = parameters.HyperWHMain, HyperLnGain = parameters.HyperLnGain,
+        HyperLnBias = parameters.HyperLnBias, HyperCellLnGain = parameters.HyperCellLnGain, HyperCellLnBias = parameters.HyperCellLnBias,
+        WZ = parameters.WZ, BZ = parameters.BZ, WD = parameters.WD,
+        States = workspace.States, CellStates = workspace.CellStates, Normalized = workspace.Normalized,
+        InverseStd = workspace.InverseStd, CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
+        Recurrent = workspace.Recurrent, Scalings = workspace.Scalings,
+        HyperStates = workspace.HyperStates, HyperCellStates = workspace.HyperCellStates, HyperNormalized = workspace.HyperNormalized,
+        HyperInverseStd = workspace.HyperInverseStd, HyperCellNormalized = workspace.HyperCellNormalized,
+        HyperCellInverseStd = workspace.HyperCellInverseStd, Embeddings = workspace.Embeddings, Vectors = workspace.Vectors,
+    };
+
     private KernelConfig GroupConfig(int batch) =>
-        new((Index1D)batch, (Index1D)GroupSize,
-            SharedMemoryConfig.RequestDynamic<float>(HyperLstmForwardSweep.GroupSharedFloats(Options.HiddenSize, Options.HyperHiddenSize, GroupSize)));
+        SweepKernels<HyperLstmForwardSweepArgs, HyperLstmReverseSweepArgs>.GroupConfig(batch, GroupSize,
+            HyperLstmForwardSweep.GroupSharedFloats(Options.HiddenSize, Options.HyperHiddenSize, GroupSize));
 
     private static void CheckSizes(int batch, int time, int input, int hidden, int hyperHidden, int embedding)
     {
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        ViewChecks.Positive(input, nameof(input));
-        ViewChecks.Positive(hidden, nameof(hidden));
+        LayerSkeleton.CheckSizes(batch, time, input, hidden);
         ViewChecks.Positive(hyperHidden, nameof(hyperHidden));
         ViewChecks.Positive(embedding, nameof(embedding));
         // Kernels index rows of [B·T·max(12H, 12N_z, 4N_h, I)] with 32-bit thread indices.
@@ -457,31 +378,14 @@ public sealed class HyperLstmLayer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·T·max(12H, 12N_z, 4N_h, I) must be below 2³¹.");
     }
 
-    private void CheckCall(AcceleratorStream stream, HyperLstmWorkspace workspace, int batch, int time)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ArgumentNullException.ThrowIfNull(workspace);
-        workspace.CheckOwner(Accelerator);
-        if (workspace.Plan.Hidden != Options.HiddenSize || workspace.Plan.HyperHidden != Options.HyperHiddenSize
-            || workspace.Plan.Embedding != Options.EmbeddingSize)
-            throw new ArgumentException("workspace was created by a layer with other sizes.", nameof(workspace));
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        workspace.CheckCapacity(batch, time);
-    }
-
-    private void ThrowIfDisposed()
-    {
-        if (disposed) throw new ObjectDisposedException(nameof(HyperLstmLayer));
-        if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
-    }
+    private void CheckCall(AcceleratorStream stream, HyperLstmWorkspace workspace, int batch, int time) =>
+        skeleton.CheckCall(stream, workspace, w => w.Plan.Hidden == Options.HiddenSize && w.Plan.HyperHidden == Options.HyperHiddenSize
+            && w.Plan.Embedding == Options.EmbeddingSize, "other sizes", batch, time);
 
     /// <summary>Frees the layer's own device memory (flags and a zero bias). Kernels are owned by the accelerator. Safe to call twice.</summary>
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
-        finiteFlags.Dispose();
+        if (!skeleton.Close()) return;
         zeroBias.Dispose();
         columns?.Dispose();
     }

@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
@@ -6,26 +7,18 @@ using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.HyperLstm;
 
-/// <summary>Everything the HyperLSTM reverse sweep reads and writes: the forward's tape plus gradients.</summary>
+/// <summary>Everything the HyperLSTM reverse sweep reads and writes: the forward's parameter set, extended by the gradients.</summary>
 internal struct HyperLstmReverseSweepArgs
 {
-    public int Batch, Time, Hidden, HyperHidden, Embedding;
+    // Read: the sizes, both cells' weights and norms, W_z, W_d, both tapes and the Vectors scratch. Read, then
+    // overwritten with gradients: Recurrent (u in, du out), MainProjection (v in, dv out), Scalings (d in, dd out) and
+    // HyperProjection (out: the hyper da). Not read: the forward's inputs, outputs and column copies.
+    public HyperLstmForwardSweepArgs Forward;
     public int HasDhT, HasDcT, HasDHyperHT, HasDHyperCT, HasDh0, HasDc0, HasDHyperH0, HasDHyperC0;
 
-    public ArrayView<float> WH, LnGain, LnBias, CellLnGain, CellLnBias;
-    public ArrayView<float> HyperWH, HyperWHMain, HyperLnGain, HyperLnBias, HyperCellLnGain, HyperCellLnBias;
-    public ArrayView<float> WZ, WD;
     public ArrayView<float> Dy, DhT, DcT, DHyperHT, DHyperCT;
-    public ArrayView<float> CellStates, Normalized, InverseStd, CellNormalized, CellInverseStd;              // main tape
-    public ArrayView<float> HyperCellStates, HyperNormalized, HyperInverseStd, HyperCellNormalized, HyperCellInverseStd;
-    public ArrayView<float> Embeddings;                 // [B,T,12Z] z
-    public ArrayView<float> Recurrent;                  // [B,T,4H] u in, du out
-    public ArrayView<float> MainProjection;             // [B,T,4H] v in, dv out
-    public ArrayView<float> Scalings;                   // [B,T,12H] d in, dd out
-    public ArrayView<float> HyperProjection;            // [B,T,4N] out: the hyper da
     public ArrayView<float> EmbeddingGrad;              // [B,T,12Z] out: dz
     public ArrayView<float> MainGradient;               // [B,4H] the main da of the current step
-    public ArrayView<float> Vectors;                    // [B,2H+2N] thread-schedule scratch
     public ArrayView<float> LayerNormGrad, CellLayerNormGrad, HyperLayerNormGrad, HyperCellLayerNormGrad;   // per-sequence partials
     public ArrayView<float> DH0, DC0, DHyperH0, DHyperC0;
 }
@@ -44,29 +37,25 @@ internal static class HyperLstmReverseSweep
 {
     public static void ThreadKernel(Index1D index, HyperLstmReverseSweepArgs a)
     {
-        int sequence = index;
-        int h = a.Hidden, n = a.HyperHidden;
-        var v = a.Vectors.SubView((long)sequence * (2 * h + 2 * n), 2 * h + 2 * n);
-        Run(new ThreadSchedule(), a, sequence, v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
+        int h = a.Forward.Hidden, n = a.Forward.HyperHidden;
+        var v = SweepScratch.Thread(a.Forward.Vectors, index, 2 * h + 2 * n);
+        Run(new ThreadSchedule(), a, index, v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
     }
 
     public static void GroupKernel(HyperLstmReverseSweepArgs a)
     {
-        int sequence = Grid.IdxX;
-        int groupSize = Group.DimX;
-        int h = a.Hidden, n = a.HyperHidden;
+        int h = a.Forward.Hidden, n = a.Forward.HyperHidden;
         var shared = SharedMemory.GetDynamic<float>();
-        var partials = shared.SubView(0, 2 * groupSize);
-        int o = 2 * groupSize;
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), a, sequence,
-            shared.SubView(o, h), shared.SubView(o + h, h), shared.SubView(o + 2 * h, n), shared.SubView(o + 2 * h + n, n));
+        var v = SweepScratch.GroupVectors(shared, 2 * h + 2 * n);
+        Run(SweepScratch.GroupOver(shared, matricesInGlobal: false), a, Grid.IdxX,
+            v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
     }
 
     private static void Run<TSchedule>(TSchedule schedule, HyperLstmReverseSweepArgs a, int q,
         ArrayView<float> dh, ArrayView<float> dc, ArrayView<float> dHyperH, ArrayView<float> dHyperC)
         where TSchedule : struct, ISweepSchedule
     {
-        int H = a.Hidden, N = a.HyperHidden, Z = a.Embedding, T = a.Time;
+        int H = a.Forward.Hidden, N = a.Forward.HyperHidden, Z = a.Forward.Embedding, T = a.Forward.Time;
         int first = schedule.First, stride = schedule.Stride;
         long stateBase = (long)q * (T + 1) * H, hyperBase = (long)q * (T + 1) * N;
         var dGain = a.LayerNormGrad.SubView((long)q * 8 * H, 4 * H);
@@ -79,30 +68,9 @@ internal static class HyperLstmReverseSweep
         var dHyperCellBias = a.HyperCellLayerNormGrad.SubView((long)q * 2 * N + N, N);
         var da = a.MainGradient.SubView((long)q * 4 * H, 4 * H);
 
-        for (int j = first; j < H; j += stride)
-        {
-            dh[j] = a.HasDhT != 0 ? a.DhT[(long)q * H + j] : 0f;
-            dc[j] = a.HasDcT != 0 ? a.DcT[(long)q * H + j] : 0f;
-            dCellGain[j] = 0f;
-            dCellBias[j] = 0f;
-            for (int k = 0; k < 4; k++)
-            {
-                dGain[k * H + j] = 0f;
-                dBias[k * H + j] = 0f;
-            }
-        }
-        for (int j = first; j < N; j += stride)
-        {
-            dHyperH[j] = a.HasDHyperHT != 0 ? a.DHyperHT[(long)q * N + j] : 0f;
-            dHyperC[j] = a.HasDHyperCT != 0 ? a.DHyperCT[(long)q * N + j] : 0f;
-            dHyperCellGain[j] = 0f;
-            dHyperCellBias[j] = 0f;
-            for (int k = 0; k < 4; k++)
-            {
-                dHyperGain[k * N + j] = 0f;
-                dHyperBias[k * N + j] = 0f;
-            }
-        }
+        LnLstmCell.BeginBackward(first, stride, H, a.HasDhT, a.DhT, a.HasDcT, a.DcT, (long)q * H, dh, dc, dGain, dBias, dCellGain, dCellBias);
+        LnLstmCell.BeginBackward(first, stride, N, a.HasDHyperHT, a.DHyperHT, a.HasDHyperCT, a.DHyperCT, (long)q * N,
+            dHyperH, dHyperC, dHyperGain, dHyperBias, dHyperCellGain, dHyperCellBias);
 
         for (int t = T - 1; t >= 0; t--)
         {
@@ -111,20 +79,20 @@ internal static class HyperLstmReverseSweep
             // Main cell → da; then a = d_h ⊙ u + d_x ⊙ v + d_b + b.
             for (int j = first; j < H; j += stride)
                 dh[j] += a.Dy[step * H + j];
-            LnLstmCell.Backward(schedule, H, dh, dc, a.Normalized.SubView(step * 4 * H, 4 * H), a.InverseStd.SubView(step * 4, 4),
-                a.LnGain, a.LnBias, a.CellLnGain, a.CellLnBias, a.CellStates.SubView(stateBase + (long)t * H, H),
-                a.CellNormalized.SubView(step * H, H), a.CellInverseStd[step], da, dGain, dBias, dCellGain, dCellBias);
+            LnLstmCell.Backward(schedule, H, dh, dc, a.Forward.Normalized.SubView(step * 4 * H, 4 * H), a.Forward.InverseStd.SubView(step * 4, 4),
+                a.Forward.LnGain, a.Forward.LnBias, a.Forward.CellLnGain, a.Forward.CellLnBias, a.Forward.CellStates.SubView(stateBase + (long)t * H, H),
+                a.Forward.CellNormalized.SubView(step * H, H), a.Forward.CellInverseStd[step], da, dGain, dBias, dCellGain, dCellBias);
             for (int j = first; j < H; j += stride)
                 for (int k = 0; k < 4; k++)
                 {
                     int r = k * H + j;
                     long g = step * 4 * H + r, s = step * 12 * H + r;
-                    float dar = da[r], u = a.Recurrent[g], v = a.MainProjection[g];
-                    a.Recurrent[g] = dar * a.Scalings[s];                 // du = da ⊙ d_h
-                    a.MainProjection[g] = dar * a.Scalings[s + 4 * H];    // dv = da ⊙ d_x
-                    a.Scalings[s] = dar * u;                              // dd_h
-                    a.Scalings[s + 4 * H] = dar * v;                      // dd_x
-                    a.Scalings[s + 8 * H] = dar;                          // dd_b
+                    float dar = da[r], u = a.Forward.Recurrent[g], v = a.Forward.MainProjection[g];
+                    a.Forward.Recurrent[g] = dar * a.Forward.Scalings[s];                 // du = da ⊙ d_h
+                    a.Forward.MainProjection[g] = dar * a.Forward.Scalings[s + 4 * H];    // dv = da ⊙ d_x
+                    a.Forward.Scalings[s] = dar * u;                              // dd_h
+                    a.Forward.Scalings[s + 4 * H] = dar * v;                      // dd_x
+                    a.Forward.Scalings[s + 8 * H] = dar;                          // dd_b
                 }
             schedule.Barrier();
 
@@ -136,7 +104,7 @@ internal static class HyperLstmReverseSweep
                 long dd = step * 12 * H + (long)block * H;
                 float acc = 0f;
                 for (int j = 0; j < H; j++)
-                    acc += a.WD[new RowMajor().Index(block * H + j, column, 12 * H, Z)] * a.Scalings[dd + j];
+                    acc += a.Forward.WD[new RowMajor().Index(block * H + j, column, 12 * H, Z)] * a.Forward.Scalings[dd + j];
                 dz[m] = acc;
             }
             schedule.Barrier();
@@ -146,32 +114,32 @@ internal static class HyperLstmReverseSweep
             {
                 float acc = 0f;
                 for (int m = 0; m < 12 * Z; m++)
-                    acc += a.WZ[new RowMajor().Index(m, j, 12 * Z, N)] * dz[m];
+                    acc += a.Forward.WZ[new RowMajor().Index(m, j, 12 * Z, N)] * dz[m];
                 dHyperH[j] += acc;
             }
-            var hyperDa = a.HyperProjection.SubView(step * 4 * N, 4 * N);
-            LnLstmCell.Backward(schedule, N, dHyperH, dHyperC, a.HyperNormalized.SubView(step * 4 * N, 4 * N),
-                a.HyperInverseStd.SubView(step * 4, 4), a.HyperLnGain, a.HyperLnBias, a.HyperCellLnGain, a.HyperCellLnBias,
-                a.HyperCellStates.SubView(hyperBase + (long)t * N, N), a.HyperCellNormalized.SubView(step * N, N),
-                a.HyperCellInverseStd[step], hyperDa, dHyperGain, dHyperBias, dHyperCellGain, dHyperCellBias);
+            var hyperDa = a.Forward.HyperProjection.SubView(step * 4 * N, 4 * N);
+            LnLstmCell.Backward(schedule, N, dHyperH, dHyperC, a.Forward.HyperNormalized.SubView(step * 4 * N, 4 * N),
+                a.Forward.HyperInverseStd.SubView(step * 4, 4), a.Forward.HyperLnGain, a.Forward.HyperLnBias, a.Forward.HyperCellLnGain, a.Forward.HyperCellLnBias,
+                a.Forward.HyperCellStates.SubView(hyperBase + (long)t * N, N), a.Forward.HyperCellNormalized.SubView(step * N, N),
+                a.Forward.HyperCellInverseStd[step], hyperDa, dHyperGain, dHyperBias, dHyperCellGain, dHyperCellBias);
             schedule.Barrier();
 
             // The carries: dh_{t−1} = W_hᵀ du + Ŵ_hmᵀ da', dĥ_{t−1} = Ŵ_hᵀ da'.
-            var du = a.Recurrent.SubView(step * 4 * H, 4 * H);
+            var du = a.Forward.Recurrent.SubView(step * 4 * H, 4 * H);
             for (int j = first; j < H; j += stride)
             {
                 float acc = 0f;
                 for (int r = 0; r < 4 * H; r++)
-                    acc += a.WH[new RowMajor().Index(r, j, 4 * H, H)] * du[r];
+                    acc += a.Forward.WH[new RowMajor().Index(r, j, 4 * H, H)] * du[r];
                 for (int r = 0; r < 4 * N; r++)
-                    acc += a.HyperWHMain[new RowMajor().Index(r, j, 4 * N, H)] * hyperDa[r];
+                    acc += a.Forward.HyperWHMain[new RowMajor().Index(r, j, 4 * N, H)] * hyperDa[r];
                 dh[j] = acc;
             }
             for (int j = first; j < N; j += stride)
             {
                 float acc = 0f;
                 for (int r = 0; r < 4 * N; r++)
-                    acc += a.HyperWH[new RowMajor().Index(r, j, 4 * N, N)] * hyperDa[r];
+                    acc += a.Forward.HyperWH[new RowMajor().Index(r, j, 4 * N, N)] * hyperDa[r];
                 dHyperH[j] = acc;
             }
             // The next step writes only step t−1's rows and its own units' dh, dĥ: no barrier needed here.

@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
@@ -25,13 +26,8 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// </remarks>
 public sealed class LinearFastWeightLayer : IDisposable
 {
-    private readonly Action<AcceleratorStream, Index1D, LinearSweepArgs>? forwardThread;
-    private readonly Action<AcceleratorStream, Index1D, LinearSweepArgs>? reverseThread;
-    private readonly Action<AcceleratorStream, KernelConfig, LinearSweepArgs>? forwardGroup;
-    private readonly Action<AcceleratorStream, KernelConfig, LinearSweepArgs>? reverseGroup;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
-    private bool disposed;
+    private readonly SweepKernels<LinearSweepArgs, LinearSweepArgs> sweeps;
+    private readonly LayerSkeleton skeleton;
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
@@ -42,33 +38,19 @@ public sealed class LinearFastWeightLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public LinearFastWeightLayer(Accelerator accelerator, LinearFastWeightOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(options);
-        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+        LayerSkeleton.CheckConstruction(accelerator, options);
         options.Validate();
         Accelerator = accelerator;
         Options = options;
         FeatureSize = options.FeatureSize();
         Schedule = options.Schedule.ResolveFor(accelerator);
 
+        sweeps = Schedule == SweepSchedule.Group
+            ? new(LinearFastWeightKernels.LinearForwardGroup.Load(accelerator), LinearFastWeightKernels.LinearReverseGroup.Load(accelerator))
+            : new(LinearFastWeightKernels.LinearForwardThread.Load(accelerator), LinearFastWeightKernels.LinearReverseThread.Load(accelerator));
         // Threads of a group share the rows (m) and the columns (d') of W, so the group covers the larger of the two.
-        int warp = Math.Max(accelerator.WarpSize, 1);
-        int width = Math.Max(options.ValueSize, FeatureSize);
-        int groupLimit = accelerator.MaxNumThreadsPerGroup;
-        if (Schedule == SweepSchedule.Group)
-        {
-            forwardGroup = LinearFastWeightKernels.LinearForwardGroup.Load(accelerator);
-            reverseGroup = LinearFastWeightKernels.LinearReverseGroup.Load(accelerator);
-            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
-            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
-        }
-        GroupSize = KernelLimits.GroupSize(width, warp, groupLimit);
-        if (Schedule == SweepSchedule.Thread)
-        {
-            forwardThread = LinearFastWeightKernels.LinearForwardThread.Load(accelerator);
-            reverseThread = LinearFastWeightKernels.LinearReverseThread.Load(accelerator);
-        }
-        else
+        GroupSize = sweeps.GroupSize(accelerator, Math.Max(options.ValueSize, FeatureSize));
+        if (sweeps.IsGroup)
         {
             // Only vectors live in shared memory (W and G stay in global memory), so the 48 KiB every CUDA device gives
             // without an opt-in suffices up to d' ≈ 2500; no opt-in is attempted.
@@ -79,8 +61,7 @@ public sealed class LinearFastWeightLayer : IDisposable
                     $"m = {options.ValueSize}, d' = {FeatureSize} need {sharedBytes} bytes of shared memory per group for the group schedule; "
                     + $"the limit on '{accelerator.Name}' is {sharedLimit}. Use SweepSchedule.Thread.");
         }
-        finiteCheck = PrimitiveKernels.Finite.Load(accelerator);
-        finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
+        skeleton = new LayerSkeleton(accelerator, nameof(LinearFastWeightLayer), PrimitiveKernels.Finite.Load(accelerator), FiniteSlots);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>
@@ -143,9 +124,8 @@ public sealed class LinearFastWeightLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
     public LinearFastWeightWorkspace CreateWorkspace(int maxBatch, int maxTime)
     {
-        ThrowIfDisposed();
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        skeleton.ThrowIfDisposed();
+        LayerSkeleton.CheckWorkspaceRequest(maxBatch, maxTime);
         CheckSizes(Options, maxBatch, maxTime);
         return new LinearFastWeightWorkspace(Accelerator, new LinearWorkspacePlan(maxBatch, maxTime, Options), Options);
     }
@@ -178,7 +158,7 @@ public sealed class LinearFastWeightLayer : IDisposable
         ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<float> beta,
         ArrayView<float> w0, ArrayView<float> z0, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         var shapes = new Shapes(batch, time, Options, FeatureSize);
         ViewChecks.Required(y, nameof(y), shapes.Values, shapes.ValuesShape, Accelerator);
@@ -188,7 +168,7 @@ public sealed class LinearFastWeightLayer : IDisposable
         bool hasW0 = ViewChecks.Optional(w0, nameof(w0), shapes.Memory, shapes.MemoryShape, Accelerator);
         bool hasZ0 = NormalizerView(z0, nameof(z0), shapes);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream, (q, nameof(q)), (k, nameof(k)), (v, nameof(v)), (beta, nameof(beta)), (w0, nameof(w0)), (z0, nameof(z0)));
+            skeleton.ThrowIfNotFinite(stream, (q, nameof(q)), (k, nameof(k)), (v, nameof(v)), (beta, nameof(beta)), (w0, nameof(w0)), (z0, nameof(z0)));
 
         var args = Arguments(workspace, batch, time, q, k, v, beta);
         args.HasW0 = hasW0 ? 1 : 0;
@@ -199,7 +179,7 @@ public sealed class LinearFastWeightLayer : IDisposable
         args.Y = y;
         args.WT = wT;
         args.ZT = hasZT ? zT : workspace.Vectors;
-        Launch(stream, forwardThread, forwardGroup, batch, args);
+        sweeps.Forward(stream, batch * Options.Heads, GroupConfig(batch), args);
         workspace.RecordForward(this, batch, time);
     }
 
@@ -250,7 +230,7 @@ public sealed class LinearFastWeightLayer : IDisposable
         ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<float> beta,
         ArrayView<float> w0, ArrayView<float> z0, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         workspace.RequireForward(this, batch, time);
         var shapes = new Shapes(batch, time, Options, FeatureSize);
@@ -267,7 +247,7 @@ public sealed class LinearFastWeightLayer : IDisposable
         bool hasW0 = ViewChecks.Optional(w0, nameof(w0), shapes.Memory, shapes.MemoryShape, Accelerator);
         bool hasZ0 = NormalizerView(z0, nameof(z0), shapes);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream, (dy, nameof(dy)), (dwT, nameof(dwT)), (dzT, nameof(dzT)));
+            skeleton.ThrowIfNotFinite(stream, (dy, nameof(dy)), (dwT, nameof(dwT)), (dzT, nameof(dzT)));
         ThrowIfForwardUnusable(stream, workspace, batch);
 
         var args = Arguments(workspace, batch, time, q, k, v, beta);
@@ -288,7 +268,7 @@ public sealed class LinearFastWeightLayer : IDisposable
         args.DBeta = Options.Rule == UpdateRule.Delta ? dbeta : workspace.Vectors;
         args.Dw0 = hasDw0 ? dw0 : workspace.Vectors;
         args.Dz0 = hasDz0 ? dz0 : workspace.Vectors;
-        Launch(stream, reverseThread, reverseGroup, batch, args);
+        sweeps.Reverse(stream, batch * Options.Heads, GroupConfig(batch), args);
     }
 
     private const int FiniteSlots = 16;
@@ -362,31 +342,9 @@ public sealed class LinearFastWeightLayer : IDisposable
         };
     }
 
-    private void Launch(AcceleratorStream stream, Action<AcceleratorStream, Index1D, LinearSweepArgs>? thread,
-        Action<AcceleratorStream, KernelConfig, LinearSweepArgs>? group, int batch, LinearSweepArgs args)
-    {
-        int sequences = batch * Options.Heads;
-        if (Schedule == SweepSchedule.Thread)
-            thread!(stream, (Index1D)sequences, args);
-        else
-            group!(stream, new KernelConfig((Index1D)sequences, (Index1D)GroupSize,
-                SharedMemoryConfig.RequestDynamic<float>(LinearForwardSweep.GroupSharedFloats(GroupSize, FeatureSize, Options.ValueSize))), args);
-    }
-
-    private void ThrowIfNotFinite(AcceleratorStream stream, params (ArrayView<float> View, string Name)[] views)
-    {
-        var flags = finiteFlags.View;
-        flags.SubView(0, views.Length).MemSetToZero(stream);
-        for (int n = 0; n < views.Length; n++)
-            if (views[n].View.IsValid && views[n].View.Length > 0)
-                finiteCheck(stream, (Index1D)views[n].View.IntLength, views[n].View, flags, n);
-        var host = new int[FiniteSlots];
-        flags.CopyToCPU(stream, host);
-        stream.Synchronize();
-        for (int n = 0; n < views.Length; n++)
-            if (host[n] != 0)
-                throw new ArgumentException($"{views[n].Name} contains NaN or infinite values.", views[n].Name);
-    }
+    /// <summary>One group per (sequence, head).</summary>
+    private KernelConfig GroupConfig(int batch) => SweepKernels<LinearSweepArgs, LinearSweepArgs>.GroupConfig(
+        batch * Options.Heads, GroupSize, LinearForwardSweep.GroupSharedFloats(GroupSize, FeatureSize, Options.ValueSize));
 
     /// <summary>
     /// Reads the forward's status (one wait for the stream): throws if W or y overflowed, whose gradients would be ±∞ or
@@ -430,32 +388,17 @@ public sealed class LinearFastWeightLayer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(time), time, "B·T·heads·max(d, m, d') must be below 2³¹.");
     }
 
-    private void CheckCall(AcceleratorStream stream, LinearFastWeightWorkspace workspace, int batch, int time)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ArgumentNullException.ThrowIfNull(workspace);
-        workspace.CheckOwner(Accelerator);
-        var o = workspace.Options;
-        if (o.Heads != Options.Heads || o.KeySize != Options.KeySize || o.ValueSize != Options.ValueSize
-            || o.FeatureMap != Options.FeatureMap || o.Rule != Options.Rule || o.Normalize != Options.Normalize
-            || o.StoreAll != Options.StoreAll || o.MaxAnchors != Options.MaxAnchors)
-            throw new ArgumentException("workspace was created by a layer with other sizes or rules.", nameof(workspace));
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        workspace.CheckCapacity(batch, time);
-    }
+    private void CheckCall(AcceleratorStream stream, LinearFastWeightWorkspace workspace, int batch, int time) =>
+        skeleton.CheckCall(stream, workspace, w => SameSizesAndRules(w.Options), "other sizes or rules", batch, time);
 
-    private void ThrowIfDisposed()
-    {
-        if (disposed) throw new ObjectDisposedException(nameof(LinearFastWeightLayer));
-        if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
-    }
+    private bool SameSizesAndRules(LinearFastWeightOptions o) =>
+        o.Heads == Options.Heads && o.KeySize == Options.KeySize && o.ValueSize == Options.ValueSize
+        && o.FeatureMap == Options.FeatureMap && o.Rule == Options.Rule && o.Normalize == Options.Normalize
+        && o.StoreAll == Options.StoreAll && o.MaxAnchors == Options.MaxAnchors;
 
     /// <summary>Frees the layer's own device memory (a few bytes of flags). Kernels are owned by the accelerator. Safe to call twice.</summary>
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
-        finiteFlags.Dispose();
+        skeleton.Close();
     }
 }

@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 
 namespace FastWeights.Kernels.LinearFastWeights;
 
@@ -93,14 +94,13 @@ public sealed record LinearFastWeightOptions
     /// <exception cref="ArgumentException"><see cref="Normalize"/> with <see cref="FeatureMap.Identity"/> (named <see cref="Normalize"/>).</exception>
     public void Validate()
     {
-        if (Heads < 1) throw new ArgumentOutOfRangeException(nameof(Heads), Heads, "Heads must be ≥ 1.");
-        if (KeySize < 1) throw new ArgumentOutOfRangeException(nameof(KeySize), KeySize, "KeySize (d) must be ≥ 1.");
-        if (ValueSize < 1) throw new ArgumentOutOfRangeException(nameof(ValueSize), ValueSize, "ValueSize (m) must be ≥ 1.");
-        if (!Enum.IsDefined(FeatureMap)) throw new ArgumentOutOfRangeException(nameof(FeatureMap), FeatureMap, "Unknown feature map.");
-        if (!Enum.IsDefined(Rule)) throw new ArgumentOutOfRangeException(nameof(Rule), Rule, "Unknown update rule.");
-        if (!Enum.IsDefined(Schedule)) throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule.");
-        if (!(Epsilon > 0.0 && double.IsFinite(Epsilon)))
-            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon (ε) must be finite and > 0.");
+        OptionChecks.AtLeastOne(Heads, null);
+        OptionChecks.AtLeastOne(KeySize, "d");
+        OptionChecks.AtLeastOne(ValueSize, "m");
+        OptionChecks.Known(FeatureMap, "feature map");
+        OptionChecks.Known(Rule, "update rule");
+        OptionChecks.Known(Schedule, "schedule");
+        OptionChecks.PositiveFinite(Epsilon, "ε");
         if (MaxAnchors is < 0)
             throw new ArgumentOutOfRangeException(nameof(MaxAnchors), MaxAnchors, "MaxAnchors must be ≥ 0.");
         // Normalising divides by Σφ + ε, which for the identity map (signed features) can be 0 or negative: the outputs
@@ -109,9 +109,7 @@ public sealed record LinearFastWeightOptions
             throw new ArgumentException(
                 "Normalize needs a non-negative feature map: with FeatureMap.Identity the normalising sum Σφ + ε can be 0 or negative. "
                 + "Use EluPlusOne or a DPFP map, or set Normalize = false.", nameof(Normalize));
-        if (KeySize > int.MaxValue / 8)
-            throw new ArgumentOutOfRangeException(nameof(KeySize), KeySize, "KeySize is too large: d' = 2νd must fit a 32-bit index.");
-        if ((long)ValueSize * FeatureSize() > int.MaxValue / 4)
-            throw new ArgumentOutOfRangeException(nameof(ValueSize), ValueSize, "ValueSize is too large: m·d' must fit a 32-bit index.");
+        OptionChecks.FitsIndex(KeySize > int.MaxValue / 8, KeySize, nameof(KeySize), "d' = 2νd");
+        OptionChecks.FitsIndex((long)ValueSize * FeatureSize() > int.MaxValue / 4, ValueSize, nameof(ValueSize), "m·d'");
     }
 }

@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -35,18 +36,14 @@ internal static class LinearForwardSweep
     /// <summary>Thread schedule: one thread per (sequence, head), vectors in global scratch.</summary>
     public static void ThreadKernel(Index1D index, LinearSweepArgs a)
     {
-        int s = index;
-        int floats = VectorFloats(a.FeatureSize, a.ValueSize);
-        Run(new ThreadSchedule(), a, s, a.Vectors.SubView((long)s * floats, floats));
+        Run(new ThreadSchedule(), a, index, SweepScratch.Thread(a.Vectors, index, VectorFloats(a.FeatureSize, a.ValueSize)));
     }
 
     /// <summary>Group schedule: one group per (sequence, head), vectors in shared memory.</summary>
     public static void GroupKernel(LinearSweepArgs a)
     {
-        int groupSize = Group.DimX;
         var shared = SharedMemory.GetDynamic<float>();
-        Run(new GroupSchedule(shared.SubView(0, 2 * groupSize), Group.IdxX, groupSize, matricesInGlobal: true), a, Grid.IdxX,
-            shared.SubView(2 * groupSize, VectorFloats(a.FeatureSize, a.ValueSize)));
+        Run(SweepScratch.GroupOver(shared, matricesInGlobal: true), a, Grid.IdxX, SweepScratch.GroupVectors(shared, VectorFloats(a.FeatureSize, a.ValueSize)));
     }
 
     /// <summary>Shared-memory floats of the group kernels (both sweeps): two reduction slots plus the vectors.</summary>

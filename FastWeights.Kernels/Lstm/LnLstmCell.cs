@@ -76,6 +76,47 @@ internal static class LnLstmCell
     }
 
     /// <summary>
+    /// The start of a cell's forward sweep over n units, for the units j = first, first + stride, … a thread owns: h and c
+    /// from the initial state at <paramref name="offset"/> (zeros when absent) into the current h and row 0 of the state
+    /// tapes at <paramref name="stateBase"/>. The initial state may alias the final-state outputs: each element is read
+    /// here before its owner writes it at the end.
+    /// </summary>
+    public static void BeginForward(int first, int stride, int n, int hasH0, ArrayView<float> h0, int hasC0, ArrayView<float> c0,
+        long offset, ArrayView<float> hCur, ArrayView<float> states, ArrayView<float> cellStates, long stateBase)
+    {
+        for (int j = first; j < n; j += stride)
+        {
+            float hj = hasH0 != 0 ? h0[offset + j] : 0f;
+            hCur[j] = hj;
+            states[stateBase + j] = hj;
+            cellStates[stateBase + j] = hasC0 != 0 ? c0[offset + j] : 0f;
+        }
+    }
+
+    /// <summary>
+    /// The start of a cell's reverse sweep over n units, for the units j = first, first + stride, … a thread owns: dh, dc
+    /// from the final-state gradients at <paramref name="offset"/> (zeros when absent), and the cell's per-sequence
+    /// partial sums of dγ, dβ (gates [4n], cell [n]) zeroed.
+    /// </summary>
+    public static void BeginBackward(int first, int stride, int n, int hasDhT, ArrayView<float> dhT, int hasDcT, ArrayView<float> dcT,
+        long offset, ArrayView<float> dh, ArrayView<float> dc, ArrayView<float> dGain, ArrayView<float> dBias,
+        ArrayView<float> dCellGain, ArrayView<float> dCellBias)
+    {
+        for (int j = first; j < n; j += stride)
+        {
+            dh[j] = hasDhT != 0 ? dhT[offset + j] : 0f;
+            dc[j] = hasDcT != 0 ? dcT[offset + j] : 0f;
+            dCellGain[j] = 0f;
+            dCellBias[j] = 0f;
+            for (int k = 0; k < 4; k++)
+            {
+                dGain[k * n + j] = 0f;
+                dBias[k * n + j] = 0f;
+            }
+        }
+    }
+
+    /// <summary>
     /// Backward. <paramref name="dh"/> holds dL/dh of this step (own units, read only); <paramref name="dc"/> holds the
     /// dL/dc carried from later steps and is replaced by dL/dc_prev. Writes da = dL/da [4n] (own rows) and accumulates
     /// the per-sequence layer-norm partials dγ, dβ [4n] and dγ_c, dβ_c [n] (own entries).

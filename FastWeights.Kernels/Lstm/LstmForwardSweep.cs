@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
@@ -39,23 +40,19 @@ internal static class LstmForwardSweep
 {
     public static void ThreadKernel(Index1D index, LstmForwardSweepArgs a)
     {
-        int sequence = index;
         int h = a.Hidden;
-        var vectors = a.Vectors.SubView((long)sequence * 2 * h, 2 * h);
-        Run(new ThreadSchedule(), new RowMajor(), a.WH, a, sequence, vectors.SubView(0, h), vectors.SubView(h, h));
+        var vectors = SweepScratch.Thread(a.Vectors, index, 2 * h);
+        Run(new ThreadSchedule(), new RowMajor(), a.WH, a, index, vectors.SubView(0, h), vectors.SubView(h, h));
     }
 
     public static void GroupKernel(LstmForwardSweepArgs a)
     {
-        int sequence = Grid.IdxX;
-        int groupSize = Group.DimX;
         int h = a.Hidden;
         var shared = SharedMemory.GetDynamic<float>();
-        var partials = shared.SubView(0, 2 * groupSize);
-        int offset = 2 * groupSize;
+        var vectors = SweepScratch.GroupVectors(shared, 2 * h);
         // Lanes own consecutive rows r and walk l together: the column-major copy puts them on consecutive addresses.
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), new ColumnMajor(), a.WHColumns, a, sequence,
-            shared.SubView(offset, h), shared.SubView(offset + h, h));
+        Run(SweepScratch.GroupOver(shared, matricesInGlobal: false), new ColumnMajor(), a.WHColumns, a, Grid.IdxX,
+            vectors.SubView(0, h), vectors.SubView(h, h));
     }
 
     /// <summary>Shared-memory floats the group kernel needs (the reverse kernel needs the same).</summary>
@@ -72,13 +69,7 @@ internal static class LstmForwardSweep
         long stateBase = (long)q * (T + 1) * H;
 
         // State in. h0/hT and c0/cT may alias: each element is read here before its owner writes it at the end.
-        for (int j = first; j < H; j += stride)
-        {
-            float hj = a.HasH0 != 0 ? a.H0[(long)q * H + j] : 0f;
-            hCur[j] = hj;
-            a.States[stateBase + j] = hj;
-            a.CellStates[stateBase + j] = a.HasC0 != 0 ? a.C0[(long)q * H + j] : 0f;
-        }
+        LnLstmCell.BeginForward(first, stride, H, a.HasH0, a.H0, a.HasC0, a.C0, (long)q * H, hCur, a.States, a.CellStates, stateBase);
         schedule.Barrier();
 
         for (int t = 0; t < T; t++)

@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
@@ -16,27 +17,19 @@ namespace FastWeights.Kernels.Lstm;
 /// h_t = o ⊙ tanh(γ_c ⊙ LN(c_t) + β_c); y_t = h_t. Layout: row-major float32; x [B,T,I], h0/hT/c0/cT [B,H], y [B,T,H].</para>
 /// <para>All views must live on <see cref="Accelerator"/>. Every argument is validated before any kernel is launched;
 /// a rejected call leaves every buffer as it was. Calls are asynchronous on the given stream: nothing waits for the
-/// device unless <see cref="LstmOptions.CheckFinite"/> is on. Kernels are compiled once, in the constructor.</para>
+/// device unless <see cref="RecurrentCellOptions.CheckFinite"/> is on. Kernels are compiled once, in the constructor.</para>
 /// <para>The group schedule keeps a column-major copy of W_h (4H² floats) in the layer, refreshed at the start of every
 /// <see cref="Forward"/> on that call's stream (docs/gpu.md §3): forward calls on one layer must not overlap on two
 /// streams.</para>
 /// </remarks>
 public sealed class LstmLayer : IDisposable
 {
-    private readonly Action<AcceleratorStream, Index1D, InputProjectionArgs> inputProjection;
-    private readonly Action<AcceleratorStream, Index1D, LstmForwardSweepArgs>? forwardThread;
-    private readonly Action<AcceleratorStream, Index1D, LstmReverseSweepArgs>? reverseThread;
-    private readonly Action<AcceleratorStream, KernelConfig, LstmForwardSweepArgs>? forwardGroup;
-    private readonly Action<AcceleratorStream, KernelConfig, LstmReverseSweepArgs>? reverseGroup;
-    private readonly Action<AcceleratorStream, Index1D, OuterProductSumArgs> outerProductSum;
-    private readonly Action<AcceleratorStream, Index1D, InputGradientArgs> inputGradient;
-    private readonly Action<AcceleratorStream, Index1D, VectorGradientArgs> vectorGradient;
+    private readonly SweepKernels<LstmForwardSweepArgs, LstmReverseSweepArgs> sweeps;
+    private readonly DenseLaunches dense;
     private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> cellNormGradient;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int> finiteCheck;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> finiteFlags;
+    private readonly LayerSkeleton skeleton;
     private readonly Action<AcceleratorStream, Index1D, MatrixTransposeArgs>? transpose;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>? whColumns;   // [H,4H] group schedule: column-major W_h
-    private bool disposed;
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
@@ -47,43 +40,26 @@ public sealed class LstmLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public LstmLayer(Accelerator accelerator, LstmOptions options)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        ArgumentNullException.ThrowIfNull(options);
-        if (accelerator.IsDisposed) throw new ObjectDisposedException(nameof(accelerator));
+        LayerSkeleton.CheckConstruction(accelerator, options);
         options.Validate();
         Accelerator = accelerator;
         Options = options;
         Schedule = options.Schedule.ResolveFor(accelerator);
 
         int h = options.HiddenSize;
-        int warp = Math.Max(accelerator.WarpSize, 1);
-        int groupLimit = accelerator.MaxNumThreadsPerGroup;
-        if (Schedule == SweepSchedule.Group)
-        {
-            forwardGroup = LstmKernels.LstmForwardGroup.Load(accelerator);
-            reverseGroup = LstmKernels.LstmReverseGroup.Load(accelerator);
-            // The group is capped at what both compiled sweeps allow (their registers, on CUDA): docs/gpu.md §2.
-            groupLimit = Math.Min(KernelLimits.MaxGroupSize(accelerator, forwardGroup), KernelLimits.MaxGroupSize(accelerator, reverseGroup));
-        }
-        GroupSize = KernelLimits.GroupSize(h, warp, groupLimit);
+        sweeps = Schedule == SweepSchedule.Group
+            ? new(LstmKernels.LstmForwardGroup.Load(accelerator), LstmKernels.LstmReverseGroup.Load(accelerator))
+            : new(LstmKernels.LstmForwardThread.Load(accelerator), LstmKernels.LstmReverseThread.Load(accelerator));
+        GroupSize = sweeps.GroupSize(accelerator, h);
         // The group kernels keep only two H-vectors and the reduction partials on chip: no opt-in is ever needed.
-        long sharedBytes = (long)LstmForwardSweep.GroupSharedFloats(h, GroupSize) * sizeof(float);
-        if (Schedule == SweepSchedule.Group && sharedBytes > Math.Min(accelerator.MaxSharedMemoryPerGroup, SharedMemoryBudget.DefaultLimit))
-            throw new ArgumentOutOfRangeException(nameof(options),
-                $"HiddenSize {h} is too large for the group schedule on '{accelerator.Name}': it needs {sharedBytes} bytes of shared memory. Use SweepSchedule.Thread.");
+        LayerSkeleton.CheckGroupSharedMemory(accelerator, sweeps.IsGroup,
+            (long)LstmForwardSweep.GroupSharedFloats(h, GroupSize) * sizeof(float), $"HiddenSize {h}", plural: false);
 
-        inputProjection = PrimitiveKernels.InputProjectionKernel.Load(accelerator);
-        if (Schedule == SweepSchedule.Thread)
-        {
-            forwardThread = LstmKernels.LstmForwardThread.Load(accelerator);
-            reverseThread = LstmKernels.LstmReverseThread.Load(accelerator);
-        }
-        outerProductSum = PrimitiveKernels.OuterProductSum.Load(accelerator);
-        inputGradient = PrimitiveKernels.InputGradient.Load(accelerator);
-        vectorGradient = PrimitiveKernels.VectorGradient.Load(accelerator);
+        dense = new DenseLaunches(accelerator, PrimitiveKernels.InputProjectionKernel.Load(accelerator),
+            PrimitiveKernels.OuterProductSum.Load(accelerator), PrimitiveKernels.InputGradient.Load(accelerator),
+            PrimitiveKernels.VectorGradient.Load(accelerator));
         cellNormGradient = LstmKernels.NormGradient.Load(accelerator);
-        finiteCheck = PrimitiveKernels.Finite.Load(accelerator);
-        finiteFlags = accelerator.Allocate1D<int>(FiniteSlots);
+        skeleton = new LayerSkeleton(accelerator, nameof(LstmLayer), PrimitiveKernels.Finite.Load(accelerator), FiniteSlots);
         if (Schedule == SweepSchedule.Group)
         {
             transpose = PrimitiveKernels.Transpose.Load(accelerator);
@@ -126,9 +102,8 @@ public sealed class LstmLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
     public LstmWorkspace CreateWorkspace(int maxBatch, int maxTime)
     {
-        ThrowIfDisposed();
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        skeleton.ThrowIfDisposed();
+        LayerSkeleton.CheckWorkspaceRequest(maxBatch, maxTime);
         CheckSizes(maxBatch, maxTime, Options.InputSize, Options.HiddenSize);
         return new LstmWorkspace(Accelerator, new LstmWorkspacePlan(maxBatch, maxTime, Options.HiddenSize));
     }
@@ -150,7 +125,7 @@ public sealed class LstmLayer : IDisposable
     /// <param name="batch">B ≥ 1.</param>
     /// <param name="time">T ≥ 1.</param>
     /// <exception cref="ArgumentException">A view has the wrong length, is missing, or lives on another accelerator;
-    /// or (with <see cref="LstmOptions.CheckFinite"/>) an input holds NaN/Inf. The message names the argument.</exception>
+    /// or (with <see cref="RecurrentCellOptions.CheckFinite"/>) an input holds NaN/Inf. The message names the argument.</exception>
     /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
     /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
     public void Forward(AcceleratorStream stream, LstmWorkspace workspace,
@@ -158,7 +133,7 @@ public sealed class LstmLayer : IDisposable
         ArrayView<float> x, ArrayView<float> h0, ArrayView<float> c0,
         LstmParameters parameters, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize;
         long bh = (long)batch * H, bth = (long)batch * time * H;
@@ -170,39 +145,26 @@ public sealed class LstmLayer : IDisposable
         bool hasC0 = ViewChecks.Optional(c0, nameof(c0), bh, $"[B={batch},H={H}]", Accelerator);
         CheckParameters(parameters);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream,
+            skeleton.ThrowIfNotFinite(stream,
                 (x, nameof(x)), (h0, nameof(h0)), (c0, nameof(c0)), (parameters.WH, "WH"), (parameters.WX, "WX"),
                 (parameters.B, "B"), (parameters.LnGain, "LnGain"), (parameters.LnBias, "LnBias"),
                 (parameters.CellLnGain, "CellLnGain"), (parameters.CellLnBias, "CellLnBias"));
 
-        int rows = batch * time, gates = 4 * H;
-        int projectionBlock = ElementBlocks.For(Accelerator, (long)rows * gates);
-        inputProjection(stream, (Index1D)ElementBlocks.Threads((long)rows * gates, projectionBlock), new InputProjectionArgs
-        {
-            Rows = rows, Hidden = gates, Input = I, Block = projectionBlock,
-            Output = workspace.Projection.SubView(0, (long)rows * gates), X = x, C = parameters.WX, Bias = parameters.B,
-        });
+        dense.Project(stream, batch * time, 4 * H, I, workspace.Projection, x, parameters.WX, parameters.B);
 
-        var args = new LstmForwardSweepArgs
+        var args = SweepArguments(workspace, parameters, batch, time) with
         {
-            Batch = batch, Time = time, Hidden = H, HasH0 = hasH0 ? 1 : 0, HasC0 = hasC0 ? 1 : 0,
-            LnEps = (float)Options.LayerNormEpsilon,
-            Projection = workspace.Projection, WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
-            CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
+            HasH0 = hasH0 ? 1 : 0, HasC0 = hasC0 ? 1 : 0,
             H0 = hasH0 ? h0 : workspace.Vectors, C0 = hasC0 ? c0 : workspace.Vectors,
             Y = y, HT = hT, CT = cT,
-            States = workspace.States, CellStates = workspace.CellStates,
-            Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
-            CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
-            Vectors = workspace.Vectors,
         };
-        if (Schedule == SweepSchedule.Thread)
-            forwardThread!(stream, (Index1D)batch, args);
+        if (!sweeps.IsGroup)
+            sweeps.Forward(stream, batch, GroupConfig(batch), args);
         else
         {
             // The group forward reads W_h column-major (coalesced across a warp, docs/gpu.md §3): copy it first.
             MatrixTranspose.Launch(transpose!, stream, parameters.WH, whColumns!.View, 4 * H, H);
-            forwardGroup!(stream, GroupConfig(batch), args with { WHColumns = whColumns.View });
+            sweeps.Forward(stream, batch, GroupConfig(batch), args with { WHColumns = whColumns.View });
         }
         workspace.RecordForward(this, batch, time);
     }
@@ -227,7 +189,7 @@ public sealed class LstmLayer : IDisposable
     /// <param name="batch">B, as in the forward.</param>
     /// <param name="time">T, as in the forward.</param>
     /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere; or a NaN/Inf
-    /// (with <see cref="LstmOptions.CheckFinite"/>). The message names the argument.</exception>
+    /// (with <see cref="RecurrentCellOptions.CheckFinite"/>). The message names the argument.</exception>
     /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
     /// <exception cref="InvalidOperationException">No forward of this (batch, time) by this layer ran with this workspace.</exception>
     /// <exception cref="ObjectDisposedException">The layer, workspace, stream or a buffer is disposed.</exception>
@@ -236,7 +198,7 @@ public sealed class LstmLayer : IDisposable
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dcT,
         ArrayView<float> x, LstmParameters parameters, int batch, int time)
     {
-        ThrowIfDisposed();
+        skeleton.ThrowIfDisposed();
         CheckCall(stream, workspace, batch, time);
         workspace.RequireForward(this, batch, time);
         int H = Options.HiddenSize, I = Options.InputSize, G4 = 4 * H;
@@ -244,143 +206,90 @@ public sealed class LstmLayer : IDisposable
         bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
         bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
         bool hasDc0 = ViewChecks.Optional(dc0, nameof(dc0), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DWH, "DWH", (long)G4 * H, $"[4H={G4},H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DWX, "DWX", (long)G4 * I, $"[4H={G4},I={I}]", Accelerator);
-        ViewChecks.Required(gradients.DB, "DB", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(gradients.DLnGain, "DLnGain", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(gradients.DLnBias, "DLnBias", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(gradients.DCellLnGain, "DCellLnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(gradients.DCellLnBias, "DCellLnBias", H, $"[H={H}]", Accelerator);
+        CheckWeights("D", gradients.DWH, gradients.DWX, gradients.DB, gradients.DLnGain, gradients.DLnBias,
+            gradients.DCellLnGain, gradients.DCellLnBias);
         ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
         bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
         bool hasDcT = ViewChecks.Optional(dcT, nameof(dcT), bh, $"[B={batch},H={H}]", Accelerator);
         ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
         CheckParameters(parameters);
         if (Options.CheckFinite)
-            ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dcT, nameof(dcT)));
+            skeleton.ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dcT, nameof(dcT)));
 
         var args = new LstmReverseSweepArgs
         {
-            Batch = batch, Time = time, Hidden = H,
+            Forward = SweepArguments(workspace, parameters, batch, time),
             HasDhT = hasDhT ? 1 : 0, HasDcT = hasDcT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0, HasDc0 = hasDc0 ? 1 : 0,
-            WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
-            CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
             Dy = dy, DhT = hasDhT ? dhT : workspace.Vectors, DcT = hasDcT ? dcT : workspace.Vectors,
-            CellStates = workspace.CellStates, Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
-            CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
-            Da = workspace.Projection, Vectors = workspace.Vectors,
+            Da = workspace.Projection,
             LayerNormGrad = workspace.LayerNormGrad, CellLayerNormGrad = workspace.CellLayerNormGrad,
             DH0 = hasDh0 ? dh0 : workspace.Vectors, DC0 = hasDc0 ? dc0 : workspace.Vectors,
         };
-        if (Schedule == SweepSchedule.Thread)
-            reverseThread!(stream, (Index1D)batch, args);
-        else
-            reverseGroup!(stream, GroupConfig(batch), args);
+        sweeps.Reverse(stream, batch, GroupConfig(batch), args);
 
         // Weight gradients from the stored da, each element summed over (b, t) in a fixed order.
         int rows = batch * time;
-        int hBlock = ElementBlocks.For(Accelerator, (long)G4 * H);
-        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)G4 * H, hBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = G4, Cols = H, Block = hBlock,
-            LeftBatchStride = (long)time * G4, RightBatchStride = (long)(time + 1) * H,
-            Output = gradients.DWH, Left = workspace.Projection, Right = workspace.States,
-        });
-        int xBlock = ElementBlocks.For(Accelerator, (long)G4 * I);
-        outerProductSum(stream, (Index1D)ElementBlocks.Threads((long)G4 * I, xBlock), new OuterProductSumArgs
-        {
-            Batch = batch, Time = time, Rows = G4, Cols = I, Block = xBlock,
-            LeftBatchStride = (long)time * G4, RightBatchStride = (long)time * I,
-            Output = gradients.DWX, Left = workspace.Projection, Right = x,
-        });
-        vectorGradient(stream, (Index1D)G4, new VectorGradientArgs
-        {
-            Batch = batch, Rows = rows, Hidden = G4,
-            DB = gradients.DB, DLnGain = gradients.DLnGain, DLnBias = gradients.DLnBias,
-            Dz = workspace.Projection, LayerNormGrad = workspace.LayerNormGrad,
-        });
-        cellNormGradient(stream, (Index1D)H, new NormParameterGradientArgs
-        {
-            Batch = batch, Hidden = H, DLnGain = gradients.DCellLnGain, DLnBias = gradients.DCellLnBias,
-            Partials = workspace.CellLayerNormGrad,
-        });
-        if (hasDx)
-        {
-            int dxBlock = ElementBlocks.For(Accelerator, (long)rows * I);
-            inputGradient(stream, (Index1D)ElementBlocks.Threads((long)rows * I, dxBlock), new InputGradientArgs
-            {
-                Rows = rows, Hidden = G4, Input = I, Block = dxBlock, DX = dx, Dz = workspace.Projection, C = parameters.WX,
-            });
-        }
+        dense.WeightGradients(stream, batch, time, G4, H, I, gradients.DWH, workspace.Projection, workspace.States,
+            gradients.DWX, workspace.Projection, x);
+        dense.VectorGradients(stream, batch, rows, G4, gradients.DB, gradients.DLnGain, gradients.DLnBias,
+            workspace.Projection, workspace.LayerNormGrad);
+        NormParameterGradient.Launch(cellNormGradient, stream, batch, H, gradients.DCellLnGain, gradients.DCellLnBias,
+            workspace.CellLayerNormGrad);
+        dense.InputGradient(stream, hasDx, rows, G4, I, dx, workspace.Projection, parameters.WX);
     }
 
     private const int FiniteSlots = 16;
 
-    private void ThrowIfNotFinite(AcceleratorStream stream, params (ArrayView<float> View, string Name)[] views)
+    /// <summary>
+    /// The parameter set both sweeps read (the reverse's extends it): sizes, ε, the weights, norms and the tape in
+    /// <paramref name="workspace"/>; the forward adds its initial state and outputs.
+    /// </summary>
+    private LstmForwardSweepArgs SweepArguments(LstmWorkspace workspace, LstmParameters parameters, int batch, int time) => new()
     {
-        var flags = finiteFlags.View;
-        flags.SubView(0, views.Length).MemSetToZero(stream);
-        for (int k = 0; k < views.Length; k++)
-            if (views[k].View.IsValid && views[k].View.Length > 0)
-                finiteCheck(stream, (Index1D)views[k].View.IntLength, views[k].View, flags, k);
-        var host = new int[FiniteSlots];
-        flags.CopyToCPU(stream, host);
-        stream.Synchronize();
-        for (int k = 0; k < views.Length; k++)
-            if (host[k] != 0)
-                throw new ArgumentException($"{views[k].Name} contains NaN or infinite values.", views[k].Name);
-    }
+        Batch = batch, Time = time, Hidden = Options.HiddenSize, LnEps = (float)Options.LayerNormEpsilon,
+        Projection = workspace.Projection, WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+        CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
+        States = workspace.States, CellStates = workspace.CellStates,
+        Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
+        CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
+        Vectors = workspace.Vectors,
+    };
 
     private KernelConfig GroupConfig(int batch) =>
-        new((Index1D)batch, (Index1D)GroupSize, SharedMemoryConfig.RequestDynamic<float>(LstmForwardSweep.GroupSharedFloats(Options.HiddenSize, GroupSize)));
+        SweepKernels<LstmForwardSweepArgs, LstmReverseSweepArgs>.GroupConfig(batch, GroupSize, LstmForwardSweep.GroupSharedFloats(Options.HiddenSize, GroupSize));
 
     private static void CheckSizes(int batch, int time, int input, int hidden)
     {
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        ViewChecks.Positive(input, nameof(input));
-        ViewChecks.Positive(hidden, nameof(hidden));
+        LayerSkeleton.CheckSizes(batch, time, input, hidden);
         // Kernels index rows of [B·T·max(4H, I)] with 32-bit thread indices.
         if ((long)batch * time * Math.Max(4L * hidden, input) > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·T·max(4H, I) must be below 2³¹.");
     }
 
-    private void CheckCall(AcceleratorStream stream, LstmWorkspace workspace, int batch, int time)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ArgumentNullException.ThrowIfNull(workspace);
-        workspace.CheckOwner(Accelerator);
-        if (workspace.Plan.Hidden != Options.HiddenSize)
-            throw new ArgumentException("workspace was created by a layer with another hidden size.", nameof(workspace));
-        ViewChecks.Positive(batch, nameof(batch));
-        ViewChecks.Positive(time, nameof(time));
-        workspace.CheckCapacity(batch, time);
-    }
+    private void CheckCall(AcceleratorStream stream, LstmWorkspace workspace, int batch, int time) =>
+        skeleton.CheckCall(stream, workspace, w => w.Plan.Hidden == Options.HiddenSize, "another hidden size", batch, time);
 
-    private void CheckParameters(LstmParameters p)
+    private void CheckParameters(LstmParameters p) =>
+        CheckWeights("", p.WH, p.WX, p.B, p.LnGain, p.LnBias, p.CellLnGain, p.CellLnBias);
+
+    /// <summary>The seven weight tensors or their gradients (names prefixed with <paramref name="prefix"/>), in the record's order.</summary>
+    private void CheckWeights(string prefix, ArrayView<float> wh, ArrayView<float> wx, ArrayView<float> b,
+        ArrayView<float> lnGain, ArrayView<float> lnBias, ArrayView<float> cellLnGain, ArrayView<float> cellLnBias)
     {
         int H = Options.HiddenSize, I = Options.InputSize, G4 = 4 * H;
-        ViewChecks.Required(p.WH, "WH", (long)G4 * H, $"[4H={G4},H={H}]", Accelerator);
-        ViewChecks.Required(p.WX, "WX", (long)G4 * I, $"[4H={G4},I={I}]", Accelerator);
-        ViewChecks.Required(p.B, "B", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(p.LnGain, "LnGain", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(p.LnBias, "LnBias", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(p.CellLnGain, "CellLnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(p.CellLnBias, "CellLnBias", H, $"[H={H}]", Accelerator);
-    }
-
-    private void ThrowIfDisposed()
-    {
-        if (disposed) throw new ObjectDisposedException(nameof(LstmLayer));
-        if (Accelerator.IsDisposed) throw new ObjectDisposedException(nameof(Accelerator), "The layer's accelerator is disposed.");
+        ViewChecks.Required(wh, prefix + "WH", (long)G4 * H, $"[4H={G4},H={H}]", Accelerator);
+        ViewChecks.Required(wx, prefix + "WX", (long)G4 * I, $"[4H={G4},I={I}]", Accelerator);
+        ViewChecks.Required(b, prefix + "B", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(lnGain, prefix + "LnGain", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(lnBias, prefix + "LnBias", G4, $"[4H={G4}]", Accelerator);
+        ViewChecks.Required(cellLnGain, prefix + "CellLnGain", H, $"[H={H}]", Accelerator);
+        ViewChecks.Required(cellLnBias, prefix + "CellLnBias", H, $"[H={H}]", Accelerator);
     }
 
     /// <summary>Frees the layer's own device memory (a few bytes of flags). Kernels are owned by the accelerator. Safe to call twice.</summary>
     public void Dispose()
     {
-        if (disposed) return;
-        disposed = true;
-        finiteFlags.Dispose();
-        whColumns?.Dispose();
+        if (skeleton.Close())
+            whColumns?.Dispose();
     }
 }

@@ -1,21 +1,21 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.Lstm;
 
-/// <summary>Everything the LSTM reverse sweep reads and writes: the forward's tape plus gradients.</summary>
+/// <summary>Everything the LSTM reverse sweep reads and writes: the forward's parameter set, extended by the gradients.</summary>
 internal struct LstmReverseSweepArgs
 {
-    public int Batch, Time, Hidden, HasDhT, HasDcT, HasDh0, HasDc0;
+    // Read: the sizes, W_h, the norms' γ and β, the forward's tape (CellStates, Normalized … CellInverseStd) and the
+    // Vectors scratch. Not read: the forward's inputs and outputs.
+    public LstmForwardSweepArgs Forward;
+    public int HasDhT, HasDcT, HasDh0, HasDc0;
 
-    public ArrayView<float> WH, LnGain, LnBias, CellLnGain, CellLnBias;   // [4H,H], [4H], [4H], [H], [H]
     public ArrayView<float> Dy, DhT, DcT;                               // [B,T,H], [B,H], [B,H]
-    public ArrayView<float> CellStates, Normalized, InverseStd;         // the forward's tape
-    public ArrayView<float> CellNormalized, CellInverseStd;
     public ArrayView<float> Da;                                         // [B,T,4H] out: dL/da (gate pre-activations) per step
-    public ArrayView<float> Vectors;                                    // [B,2,H] thread-schedule scratch
     public ArrayView<float> LayerNormGrad;                              // [B,2,4H] out: per-sequence Σ dn ⊙ â and Σ dn
     public ArrayView<float> CellLayerNormGrad;                          // [B,2,H] out: per-sequence Σ dm ⊙ ĉ and Σ dm
     public ArrayView<float> DH0, DC0;                                   // [B,H] out, written when Has* = 1
@@ -35,27 +35,23 @@ internal static class LstmReverseSweep
 {
     public static void ThreadKernel(Index1D index, LstmReverseSweepArgs a)
     {
-        int sequence = index;
-        int h = a.Hidden;
-        var vectors = a.Vectors.SubView((long)sequence * 2 * h, 2 * h);
-        Run(new ThreadSchedule(), a, sequence, vectors.SubView(0, h), vectors.SubView(h, h));
+        int h = a.Forward.Hidden;
+        var vectors = SweepScratch.Thread(a.Forward.Vectors, index, 2 * h);
+        Run(new ThreadSchedule(), a, index, vectors.SubView(0, h), vectors.SubView(h, h));
     }
 
     public static void GroupKernel(LstmReverseSweepArgs a)
     {
-        int sequence = Grid.IdxX;
-        int groupSize = Group.DimX;
-        int h = a.Hidden;
+        int h = a.Forward.Hidden;
         var shared = SharedMemory.GetDynamic<float>();
-        var partials = shared.SubView(0, 2 * groupSize);
-        int offset = 2 * groupSize;
-        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), a, sequence, shared.SubView(offset, h), shared.SubView(offset + h, h));
+        var vectors = SweepScratch.GroupVectors(shared, 2 * h);
+        Run(SweepScratch.GroupOver(shared, matricesInGlobal: false), a, Grid.IdxX, vectors.SubView(0, h), vectors.SubView(h, h));
     }
 
     private static void Run<TSchedule>(TSchedule schedule, LstmReverseSweepArgs a, int q, ArrayView<float> dh, ArrayView<float> dc)
         where TSchedule : struct, ISweepSchedule
     {
-        int H = a.Hidden, T = a.Time, G4 = 4 * H;
+        int H = a.Forward.Hidden, T = a.Forward.Time, G4 = 4 * H;
         int first = schedule.First, stride = schedule.Stride;
         long stateBase = (long)q * (T + 1) * H;
         var dGain = a.LayerNormGrad.SubView((long)q * 2 * G4, G4);
@@ -63,32 +59,21 @@ internal static class LstmReverseSweep
         var dCellGain = a.CellLayerNormGrad.SubView((long)q * 2 * H, H);
         var dCellBias = a.CellLayerNormGrad.SubView((long)q * 2 * H + H, H);
 
-        for (int j = first; j < H; j += stride)
-        {
-            dh[j] = a.HasDhT != 0 ? a.DhT[(long)q * H + j] : 0f;
-            dc[j] = a.HasDcT != 0 ? a.DcT[(long)q * H + j] : 0f;
-            dCellGain[j] = 0f;
-            dCellBias[j] = 0f;
-            for (int k = 0; k < 4; k++)
-            {
-                dGain[k * H + j] = 0f;
-                dBias[k * H + j] = 0f;
-            }
-        }
+        LnLstmCell.BeginBackward(first, stride, H, a.HasDhT, a.DhT, a.HasDcT, a.DcT, (long)q * H, dh, dc, dGain, dBias, dCellGain, dCellBias);
 
         for (int t = T - 1; t >= 0; t--)
         {
             long cellBase = ((long)q * T + t) * H, gateBase = ((long)q * T + t) * G4, statBase = ((long)q * T + t) * 4;
-            var chat = a.CellNormalized.SubView(cellBase, H);
-            var ahat = a.Normalized.SubView(gateBase, G4);
+            var chat = a.Forward.CellNormalized.SubView(cellBase, H);
+            var ahat = a.Forward.Normalized.SubView(gateBase, G4);
             var da = a.Da.SubView(gateBase, G4);
 
             for (int j = first; j < H; j += stride)
                 dh[j] += a.Dy[cellBase + j];
             // Cell output, cell norm, c = f ⊙ c_prev + i ⊙ g, gate norms → da (ten sums; docs/lstm.md §3).
-            LnLstmCell.Backward(schedule, H, dh, dc, ahat, a.InverseStd.SubView(statBase, 4),
-                a.LnGain, a.LnBias, a.CellLnGain, a.CellLnBias, a.CellStates.SubView(stateBase + (long)t * H, H), chat,
-                a.CellInverseStd[(long)q * T + t], da, dGain, dBias, dCellGain, dCellBias);
+            LnLstmCell.Backward(schedule, H, dh, dc, ahat, a.Forward.InverseStd.SubView(statBase, 4),
+                a.Forward.LnGain, a.Forward.LnBias, a.Forward.CellLnGain, a.Forward.CellLnBias, a.Forward.CellStates.SubView(stateBase + (long)t * H, H), chat,
+                a.Forward.CellInverseStd[(long)q * T + t], da, dGain, dBias, dCellGain, dCellBias);
             schedule.Barrier();
 
             // a = W_h h_prev + …: dh_prev = W_hᵀ da, reading all 4H rows of da.
@@ -96,7 +81,7 @@ internal static class LstmReverseSweep
             {
                 float acc = 0f;
                 for (int r = 0; r < G4; r++)
-                    acc += a.WH[new RowMajor().Index(r, j, G4, H)] * da[r];   // lanes over j: consecutive addresses
+                    acc += a.Forward.WH[new RowMajor().Index(r, j, G4, H)] * da[r];   // lanes over j: consecutive addresses
                 dh[j] = acc;
             }
             // The next step writes da of step t−1 (other memory) and reads only its own dh, dc: no barrier needed here.

@@ -1,4 +1,6 @@
+using FastWeights.Kernels.Primitives;
 using ILGPU;
+using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.Lstm;
 
@@ -18,16 +20,14 @@ internal struct NormParameterGradientArgs
 /// </summary>
 internal static class NormParameterGradient
 {
-    public static void Kernel(Index1D index, NormParameterGradientArgs a)
-    {
-        int j = index;
-        float dg = 0f, dBeta = 0f;
-        for (int b = 0; b < a.Batch; b++)
+    public static void Kernel(Index1D index, NormParameterGradientArgs a) =>
+        ParameterGradients.NormGradientAt(index, a.Batch, a.Hidden, a.Partials, a.DLnGain, a.DLnBias);
+
+    /// <summary>Queues dγ, dβ [width] of one layer norm from its per-sequence partials [B,2,width].</summary>
+    public static void Launch(Action<AcceleratorStream, Index1D, NormParameterGradientArgs> kernel, AcceleratorStream stream,
+        int batch, int width, ArrayView<float> dGain, ArrayView<float> dBias, ArrayView<float> partials) =>
+        kernel(stream, (Index1D)width, new NormParameterGradientArgs
         {
-            dg += a.Partials[(long)b * 2 * a.Hidden + j];
-            dBeta += a.Partials[(long)b * 2 * a.Hidden + a.Hidden + j];
-        }
-        a.DLnGain[j] = dg;
-        a.DLnBias[j] = dBeta;
-    }
+            Batch = batch, Hidden = width, DLnGain = dGain, DLnBias = dBias, Partials = partials,
+        });
 }

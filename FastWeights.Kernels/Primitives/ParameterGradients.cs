@@ -133,14 +133,23 @@ internal static class ParameterGradients
         float db = 0f;
         for (long n = 0; n < a.Rows; n++)
             db += a.Dz[n * a.Hidden + i];
-        float dg = 0f, dBeta = 0f;
-        for (int b = 0; b < a.Batch; b++)
-        {
-            dg += a.LayerNormGrad[(long)b * 2 * a.Hidden + i];
-            dBeta += a.LayerNormGrad[(long)b * 2 * a.Hidden + a.Hidden + i];
-        }
         a.DB[i] = db;
-        a.DLnGain[i] = dg;
-        a.DLnBias[i] = dBeta;
+        NormGradientAt(i, a.Batch, a.Hidden, a.LayerNormGrad, a.DLnGain, a.DLnBias);
+    }
+
+    /// <summary>
+    /// dγ[j] and dβ[j] of one layer norm of <paramref name="width"/> entries from the per-sequence partials [B,2,width]
+    /// (Σ dn ⊙ x̂, then Σ dn), each summed over b in index order: a device function of the kernels that form them.
+    /// </summary>
+    public static void NormGradientAt(int j, int batch, int width, ArrayView<float> partials, ArrayView<float> dGain, ArrayView<float> dBias)
+    {
+        float dg = 0f, dBeta = 0f;
+        for (int b = 0; b < batch; b++)
+        {
+            dg += partials[(long)b * 2 * width + j];
+            dBeta += partials[(long)b * 2 * width + width + j];
+        }
+        dGain[j] = dg;
+        dBias[j] = dBeta;
     }
 }
