@@ -3,9 +3,9 @@ using FastWeights.Bench.Commands;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
-using FastWeights.Model.Models;
 using FastWeights.Model.Parameters;
 using FastWeights.Model.Tasks.Language;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 
 namespace FastWeights.Bench.Lm;

@@ -2,7 +2,6 @@ using System.Globalization;
 using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
-using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 

@@ -9,10 +9,10 @@ namespace FastWeights.Model.Layers;
 /// <summary>
 /// One pre-norm transformer block with a fast-weight memory instead of softmax attention (a "DPFP block" when the
 /// feature map is DPFP): h = x + Attention(LN₁(x)), out = h + W₂ ReLU(W₁ LN₂(h) + b₁) + b₂, row by row over
-/// [B,T,D]. Attention is <see cref="FastWeightAttention"/>; the feed-forward is two <see cref="Dense"/> layers D → F → D.
+/// [B,T,D]. Attention is <see cref="LinearFastWeightSequenceLayer"/>; the feed-forward is two <see cref="Dense"/> layers D → F → D.
 /// </summary>
 /// <remarks>
-/// <para>Parameters, in order: <c>name.ln1.*</c>, <c>name.attn.*</c> (<see cref="FastWeightAttention"/>),
+/// <para>Parameters, in order: <c>name.ln1.*</c>, <c>name.attn.*</c> (<see cref="LinearFastWeightSequenceLayer"/>),
 /// <c>name.ln2.*</c>, <c>name.ff1.*</c>, <c>name.ff2.*</c>.</para>
 /// <para>Memory contract: the block keeps the activations of its last forward; <see cref="Backward"/>
 /// must follow the forward it differentiates (same x, batch, time) and overwrites every parameter gradient and dx.
@@ -22,7 +22,7 @@ namespace FastWeights.Model.Layers;
 public sealed class DpfpBlock : IModule, IDisposable
 {
     private readonly LayerNorm norm1, norm2;
-    private readonly FastWeightAttention attention;
+    private readonly LinearFastWeightSequenceLayer attention;
     private readonly Dense feedForward1, feedForward2;
     private readonly Add add;
     private readonly List<MemoryBuffer> buffers = [];
@@ -33,13 +33,13 @@ public sealed class DpfpBlock : IModule, IDisposable
     /// <summary>Builds the block and allocates its buffers for up to (maxBatch, maxTime).</summary>
     /// <param name="accelerator">Device.</param>
     /// <param name="name">Module name (parameter prefix).</param>
-    /// <param name="attentionOptions">The attention's sizes and rules; its <see cref="FastWeightAttentionOptions.Width"/> is the block's D.</param>
+    /// <param name="attentionOptions">The attention's sizes and rules; its <see cref="LinearFastWeightSequenceOptions.Width"/> is the block's D.</param>
     /// <param name="feedForward">F ≥ 1, the feed-forward's hidden width.</param>
     /// <param name="maxBatch">Largest B ≥ 1.</param>
     /// <param name="maxTime">Largest T ≥ 1.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range (the exception names it).</exception>
-    public DpfpBlock(Accelerator accelerator, string name, FastWeightAttentionOptions attentionOptions, int feedForward, int maxBatch, int maxTime)
+    public DpfpBlock(Accelerator accelerator, string name, LinearFastWeightSequenceOptions attentionOptions, int feedForward, int maxBatch, int maxTime)
     {
         ViewChecks.LiveAccelerator(accelerator);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -58,7 +58,7 @@ public sealed class DpfpBlock : IModule, IDisposable
         MaxBatch = maxBatch;
         MaxTime = maxTime;
         norm1 = new LayerNorm(accelerator, name + ".ln1", D);
-        attention = new FastWeightAttention(accelerator, name + ".attn", attentionOptions, maxBatch, maxTime);
+        attention = new LinearFastWeightSequenceLayer(accelerator, name + ".attn", attentionOptions, maxBatch, maxTime);
         norm2 = new LayerNorm(accelerator, name + ".ln2", D);
         feedForward1 = new Dense(accelerator, name + ".ff1", D, feedForward, DenseActivation.Relu);
         feedForward2 = new Dense(accelerator, name + ".ff2", feedForward, D);
@@ -92,7 +92,7 @@ public sealed class DpfpBlock : IModule, IDisposable
     /// <summary>Largest T.</summary>
     public int MaxTime { get; }
     /// <summary>The attention module.</summary>
-    public FastWeightAttention Attention => attention;
+    public LinearFastWeightSequenceLayer Attention => attention;
     /// <summary>ln1, attention, ln2, ff1, ff2 parameters, in that order.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
 

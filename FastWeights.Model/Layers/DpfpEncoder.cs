@@ -36,7 +36,7 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
     /// <param name="maxTime">Largest T ≥ 1.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range (the exception names it).</exception>
-    public DpfpEncoder(Accelerator accelerator, string name, int inputSize, FastWeightAttentionOptions attention, int feedForward, int maxBatch, int maxTime)
+    public DpfpEncoder(Accelerator accelerator, string name, int inputSize, LinearFastWeightSequenceOptions attention, int feedForward, int maxBatch, int maxTime)
     {
         ViewChecks.LiveAccelerator(accelerator);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

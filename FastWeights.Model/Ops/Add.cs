@@ -39,7 +39,7 @@ public sealed class Add
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = ModelKernelCatalog.AddForward.Load(accelerator);
+        forward = OpsKernelCatalog.AddForward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

@@ -133,9 +133,9 @@ public sealed class Dense : IModule, IDisposable
         Inputs = inputs;
         Outputs = outputs;
         Activation = activation;
-        forward = ModelKernelCatalog.DenseForward.Load(accelerator);
-        parameterGradients = ModelKernelCatalog.DenseParameterGradients.Load(accelerator);
-        inputGradient = ModelKernelCatalog.DenseInputGradient.Load(accelerator);
+        forward = OpsKernelCatalog.DenseForward.Load(accelerator);
+        parameterGradients = OpsKernelCatalog.DenseParameterGradients.Load(accelerator);
+        inputGradient = OpsKernelCatalog.DenseInputGradient.Load(accelerator);
         Weight = new Parameter(accelerator, name + ".weight", outputs, inputs);
         try
         {

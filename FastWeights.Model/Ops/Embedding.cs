@@ -92,8 +92,8 @@ public sealed class Embedding : IModule, IDisposable
         Name = name;
         Vocabulary = vocabulary;
         Dimension = dimension;
-        forward = ModelKernelCatalog.EmbeddingForward.Load(accelerator);
-        backward = ModelKernelCatalog.EmbeddingBackward.Load(accelerator);
+        forward = OpsKernelCatalog.EmbeddingForward.Load(accelerator);
+        backward = OpsKernelCatalog.EmbeddingBackward.Load(accelerator);
         Weight = new Parameter(accelerator, name + ".weight", vocabulary, dimension);
         Parameters = [Weight];
     }

@@ -71,8 +71,8 @@ public sealed class LastStep
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = ModelKernelCatalog.LastStepForward.Load(accelerator);
-        backward = ModelKernelCatalog.LastStepBackward.Load(accelerator);
+        forward = OpsKernelCatalog.LastStepForward.Load(accelerator);
+        backward = OpsKernelCatalog.LastStepBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

@@ -124,9 +124,9 @@ public sealed class LayerNorm : IModule, IDisposable
         Name = name;
         Width = width;
         Epsilon = epsilon;
-        forward = ModelKernelCatalog.LayerNormForward.Load(accelerator);
-        parameterGradients = ModelKernelCatalog.LayerNormParameterGradients.Load(accelerator);
-        inputGradient = ModelKernelCatalog.LayerNormInputGradient.Load(accelerator);
+        forward = OpsKernelCatalog.LayerNormForward.Load(accelerator);
+        parameterGradients = OpsKernelCatalog.LayerNormParameterGradients.Load(accelerator);
+        inputGradient = OpsKernelCatalog.LayerNormInputGradient.Load(accelerator);
         Gain = new Parameter(accelerator, name + ".gain", width);
         try
         {

@@ -122,8 +122,8 @@ public sealed class SequenceCrossEntropy
         Accelerator = accelerator;
         Name = name;
         Classes = classes;
-        forward = ModelKernelCatalog.SequenceCrossEntropyForward.Load(accelerator);
-        backward = ModelKernelCatalog.SequenceCrossEntropyBackward.Load(accelerator);
+        forward = OpsKernelCatalog.SequenceCrossEntropyForward.Load(accelerator);
+        backward = OpsKernelCatalog.SequenceCrossEntropyBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

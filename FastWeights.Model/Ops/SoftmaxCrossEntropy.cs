@@ -102,8 +102,8 @@ public sealed class SoftmaxCrossEntropy
         Accelerator = accelerator;
         Name = name;
         Classes = classes;
-        forward = ModelKernelCatalog.SoftmaxCrossEntropyForward.Load(accelerator);
-        backward = ModelKernelCatalog.SoftmaxCrossEntropyBackward.Load(accelerator);
+        forward = OpsKernelCatalog.SoftmaxCrossEntropyForward.Load(accelerator);
+        backward = OpsKernelCatalog.SoftmaxCrossEntropyBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

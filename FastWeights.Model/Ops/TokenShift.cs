@@ -71,8 +71,8 @@ public sealed class TokenShift
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Accelerator = accelerator;
         Name = name;
-        forward = ModelKernelCatalog.TokenShiftForward.Load(accelerator);
-        backward = ModelKernelCatalog.TokenShiftBackward.Load(accelerator);
+        forward = OpsKernelCatalog.TokenShiftForward.Load(accelerator);
+        backward = OpsKernelCatalog.TokenShiftBackward.Load(accelerator);
     }
 
     /// <summary>The accelerator every view must live on.</summary>

@@ -45,7 +45,7 @@ public sealed class AdamOptimizer : IDisposable
         options.Validate();
         Accelerator = acc;
         Options = options;
-        adam = ModelKernelCatalog.Adam.Load(acc);
+        adam = TrainingKernelCatalog.Adam.Load(acc);
         state = new (string, MemoryBuffer1D<float, Stride1D.Dense>, MemoryBuffer1D<float, Stride1D.Dense>)[this.parameters.Length];
         try
         {

@@ -47,7 +47,7 @@ public sealed class GradientNorm : IDisposable
             offsets[k] = total;
             total = checked(total + TrainingKernels.Threads(this.parameters[k].Length));
         }
-        squareSum = ModelKernelCatalog.SquareSum.Load(accelerator);
+        squareSum = TrainingKernelCatalog.SquareSum.Load(accelerator);
         partials = accelerator.Allocate1D<double>(total);
         hostPartials = new double[total];
     }

@@ -9,12 +9,12 @@ public sealed record TrainingOptions
     public double LearningRate { get; init; } = 1e-3;
     /// <summary>Linear warm-up steps.</summary>
     public long WarmupSteps { get; init; }
-    /// <summary>Decay after the warm-up.</summary>
-    public LearningRateDecay Decay { get; init; } = LearningRateDecay.Constant;
-    /// <summary>Learning rate at <see cref="DecaySteps"/> as a fraction of the base (Linear/Cosine).</summary>
+    /// <summary>Learning-rate annealing after the warm-up.</summary>
+    public LearningRateAnnealing Annealing { get; init; } = LearningRateAnnealing.Constant;
+    /// <summary>Learning rate at <see cref="AnnealingSteps"/> as a fraction of the base (Linear/Cosine).</summary>
     public double FinalFraction { get; init; } = 0.1;
-    /// <summary>Step at which the decay reaches <see cref="FinalFraction"/>.</summary>
-    public long DecaySteps { get; init; } = 20_000;
+    /// <summary>Step at which the annealing reaches <see cref="FinalFraction"/>.</summary>
+    public long AnnealingSteps { get; init; } = 20_000;
     /// <summary>Global gradient-norm clipping threshold; ≤ 0 disables it.</summary>
     public double ClipNorm { get; init; } = 5.0;
     /// <summary>Decoupled weight decay of Adam.</summary>
@@ -36,7 +36,7 @@ public sealed record TrainingOptions
     /// <summary>The learning-rate schedule these options describe.</summary>
     public LearningRateSchedule Schedule => new()
     {
-        Base = LearningRate, WarmupSteps = WarmupSteps, Decay = Decay, FinalFraction = FinalFraction,
-        TotalSteps = Math.Max(DecaySteps, WarmupSteps),
+        Base = LearningRate, WarmupSteps = WarmupSteps, Annealing = Annealing, FinalFraction = FinalFraction,
+        TotalSteps = Math.Max(AnnealingSteps, WarmupSteps),
     };
 }

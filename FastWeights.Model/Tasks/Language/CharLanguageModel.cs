@@ -1,10 +1,11 @@
 using FastWeights.Model.Layers;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
+using FastWeights.Model.Tasks.Retrieval;
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace FastWeights.Model.Models;
+namespace FastWeights.Model.Tasks.Language;
 
 /// <summary>Summed loss and counts of one window batch.</summary>
 /// <param name="LossSum">Σ of −ln p(target) over the scored positions, in nats.</param>
@@ -62,7 +63,7 @@ public sealed class CharLanguageModel : IModule, IDisposable
         int B = maxBatch, T = config.SequenceLength, E = config.Embedding, R = config.Hidden, V = config.Vocabulary;
 
         embedding = new Embedding(accelerator, "embedding", V, E);
-        var layer = RecurrentModules.Create(accelerator, config.IsDpfp ? "encoder" : "recurrent", config, E, B, T);
+        var layer = RecurrentModules.Create(accelerator, config.IsDpfp ? "encoder" : "recurrent", config.SequenceLayer, E, B, T);
         if (layer is not IStatefulSequenceLayer stateful || layer is RecurrentStack { IsStateful: false })
         {
             layer.Dispose();

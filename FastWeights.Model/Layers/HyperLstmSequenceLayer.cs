@@ -13,7 +13,7 @@ namespace FastWeights.Model.Layers;
 /// <c>name.cell_ln_bias</c>, the same under <c>name.hyper.</c> plus <c>name.hyper.W_hm</c>, and <c>name.W_z</c>,
 /// <c>name.b_z</c>, <c>name.W_d</c>), a workspace and zero initial state.
 /// </summary>
-public sealed class HyperLstmRecurrentLayer : IStatefulSequenceLayer
+public sealed class HyperLstmSequenceLayer : IStatefulSequenceLayer
 {
     private readonly HyperLstmLayer layer;
     private readonly HyperLstmWorkspace workspace;
@@ -28,7 +28,7 @@ public sealed class HyperLstmRecurrentLayer : IStatefulSequenceLayer
     /// <param name="embedding">N_z, each embedding.</param>
     /// <param name="maxBatch">Largest B.</param>
     /// <param name="maxTime">Largest T.</param>
-    public HyperLstmRecurrentLayer(Accelerator accelerator, string name, int input, int hidden, int hyperHidden, int embedding, int maxBatch, int maxTime)
+    public HyperLstmSequenceLayer(Accelerator accelerator, string name, int input, int hidden, int hyperHidden, int embedding, int maxBatch, int maxTime)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         layer = new HyperLstmLayer(accelerator, new HyperLstmOptions

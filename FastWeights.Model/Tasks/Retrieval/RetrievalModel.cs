@@ -4,7 +4,7 @@ using FastWeights.Model.Parameters;
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace FastWeights.Model.Models;
+namespace FastWeights.Model.Tasks.Retrieval;
 
 /// <summary>Mean loss and number of correct predictions of one batch.</summary>
 /// <param name="Loss">Mean cross-entropy over the batch.</param>
@@ -51,7 +51,7 @@ public sealed class RetrievalModel : IModule, IDisposable
 
         embedding = new Embedding(accelerator, "embedding", config.Vocabulary, E);
         // The DPFP encoder's parameters are named encoder.* (it is not recurrent), the others recurrent.*.
-        recurrent = RecurrentModules.Create(accelerator, config.IsDpfp ? "encoder" : "recurrent", config, E, B, T);
+        recurrent = RecurrentModules.Create(accelerator, config.IsDpfp ? "encoder" : "recurrent", config.SequenceLayer, E, B, T);
         lastStep = new LastStep(accelerator, "last");
         hidden = new Dense(accelerator, "hidden", R, D, DenseActivation.Relu);
         output = new Dense(accelerator, "output", D, K);

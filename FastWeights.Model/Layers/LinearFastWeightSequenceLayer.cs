@@ -22,7 +22,7 @@ namespace FastWeights.Model.Layers;
 /// output and its workspace); a backward must follow the forward it differentiates, with the same x, batch
 /// and time. It overwrites every parameter gradient and dx. Buffers are sized once for (maxBatch, maxTime).</para>
 /// </remarks>
-public sealed class FastWeightAttention : IModule, IDisposable
+public sealed class LinearFastWeightSequenceLayer : IModule, IDisposable
 {
     private readonly LinearFastWeightLayer memory;
     private readonly LinearFastWeightWorkspace workspace;
@@ -40,7 +40,7 @@ public sealed class FastWeightAttention : IModule, IDisposable
     /// <param name="maxTime">Largest T ≥ 1.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option or size is out of range (the exception names it).</exception>
-    public FastWeightAttention(Accelerator accelerator, string name, FastWeightAttentionOptions options, int maxBatch, int maxTime)
+    public LinearFastWeightSequenceLayer(Accelerator accelerator, string name, LinearFastWeightSequenceOptions options, int maxBatch, int maxTime)
     {
         ViewChecks.LiveAccelerator(accelerator);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -88,7 +88,7 @@ public sealed class FastWeightAttention : IModule, IDisposable
     /// <summary>The module name.</summary>
     public string Name { get; }
     /// <summary>The options.</summary>
-    public FastWeightAttentionOptions Options { get; }
+    public LinearFastWeightSequenceOptions Options { get; }
     /// <summary>Largest B.</summary>
     public int MaxBatch { get; }
     /// <summary>Largest T.</summary>

@@ -1,11 +1,11 @@
 using System.Globalization;
-using FastWeights.Model.Models;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
+using FastWeights.Model.Training;
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace FastWeights.Model.Training;
+namespace FastWeights.Model.Tasks.Language;
 
 /// <summary>Bits per character and next-character accuracy over a whole text.</summary>
 /// <param name="Loss">Mean cross-entropy in nats per predicted character.</param>
@@ -171,9 +171,9 @@ public sealed class LanguageModelTrainer : IDisposable
         all["train.batch_size"] = Options.BatchSize.ToString(CultureInfo.InvariantCulture);
         all["train.lr"] = Options.LearningRate.ToString("R", CultureInfo.InvariantCulture);
         all["train.warmup"] = Options.WarmupSteps.ToString(CultureInfo.InvariantCulture);
-        all["train.lr_decay"] = Options.Decay.ToString().ToLowerInvariant();
+        all["train.lr_decay"] = Options.Annealing.ToString().ToLowerInvariant();
         all["train.final_lr_fraction"] = Options.FinalFraction.ToString("R", CultureInfo.InvariantCulture);
-        all["train.decay_steps"] = Options.DecaySteps.ToString(CultureInfo.InvariantCulture);
+        all["train.decay_steps"] = Options.AnnealingSteps.ToString(CultureInfo.InvariantCulture);
         all["train.clip"] = Options.ClipNorm.ToString("R", CultureInfo.InvariantCulture);
         all["train.weight_decay"] = Options.WeightDecay.ToString("R", CultureInfo.InvariantCulture);
         all["lm.state_length"] = carry.Length.ToString(CultureInfo.InvariantCulture);

@@ -2,7 +2,7 @@ using System.Globalization;
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
 
-namespace FastWeights.Model.Models;
+namespace FastWeights.Model.Tasks.Retrieval;
 
 /// <summary>
 /// Architecture of the associative-retrieval model, as in the paper's reimplementations:
@@ -50,15 +50,12 @@ public sealed record RetrievalModelConfig
     /// <summary>Whether <see cref="Kind"/> is one of the DPFP-block models.</summary>
     public bool IsDpfp => Kind is RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum;
 
-    /// <summary>The DPFP block's attention options (width R, heads, R/heads per head, feature map, rule of the kind).</summary>
-    /// <exception cref="InvalidOperationException">The kind is not a DPFP kind.</exception>
-    public FastWeightAttentionOptions AttentionOptions => IsDpfp
-        ? new FastWeightAttentionOptions
-        {
-            Width = Hidden, Heads = Heads, KeySize = Hidden / Heads, ValueSize = Hidden / Heads, FeatureMap = FeatureMap,
-            Rule = Kind == RecurrentKind.DpfpDelta ? UpdateRule.Delta : UpdateRule.Sum,
-        }
-        : throw new InvalidOperationException($"{KindName(Kind)} has no DPFP block.");
+    /// <summary>The sequence layer this architecture asks for (what <see cref="RecurrentModules"/> builds).</summary>
+    public SequenceLayerConfig SequenceLayer => new()
+    {
+        Kind = Kind, Hidden = Hidden, Layers = Layers, InnerSteps = InnerSteps, Decay = Decay, FastLearningRate = FastLearningRate,
+        HyperHidden = HyperHidden, HyperEmbedding = HyperEmbedding, Heads = Heads, FeatureMap = FeatureMap, FeedForward = FeedForward,
+    };
 
     /// <summary>Checks every field; throws naming the first bad one.</summary>
     public void Validate()

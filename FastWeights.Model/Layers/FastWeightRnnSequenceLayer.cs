@@ -16,7 +16,7 @@ namespace FastWeights.Model.Layers;
 /// Memory contract: a forward overwrites y and the layer's own state buffers (or the caller's final state, <see cref="IStatefulSequenceLayer"/>);
 /// <see cref="Backward"/> overwrites every parameter gradient and dx. Each sequence starts from h = 0, A = 0 unless a state is given.
 /// </remarks>
-public sealed class RecurrentLayer : IStatefulSequenceLayer
+public sealed class FastWeightRnnSequenceLayer : IStatefulSequenceLayer
 {
     private readonly FastWeightRnnLayer layer;
     private readonly FastWeightRnnWorkspace workspace;
@@ -28,7 +28,7 @@ public sealed class RecurrentLayer : IStatefulSequenceLayer
     /// <param name="options">Layer options (see <see cref="OptionsFor"/>).</param>
     /// <param name="maxBatch">Largest B.</param>
     /// <param name="maxTime">Largest T.</param>
-    public RecurrentLayer(Accelerator accelerator, string name, FastWeightRnnOptions options, int maxBatch, int maxTime)
+    public FastWeightRnnSequenceLayer(Accelerator accelerator, string name, FastWeightRnnOptions options, int maxBatch, int maxTime)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(options);

@@ -13,7 +13,7 @@ namespace FastWeights.Model.Layers;
 /// <c>name.recurrent_ln_gain</c>, <c>name.recurrent_ln_bias [3H]</c> (rows r, u, n; docs/gru.md), a workspace and
 /// zero initial state, or a carried one (<see cref="IStatefulSequenceLayer"/>: the state is h).
 /// </summary>
-public sealed class GruRecurrentLayer : IStatefulSequenceLayer
+public sealed class GruSequenceLayer : IStatefulSequenceLayer
 {
     private readonly GruLayer layer;
     private readonly GruWorkspace workspace;
@@ -26,7 +26,7 @@ public sealed class GruRecurrentLayer : IStatefulSequenceLayer
     /// <param name="hidden">H.</param>
     /// <param name="maxBatch">Largest B.</param>
     /// <param name="maxTime">Largest T.</param>
-    public GruRecurrentLayer(Accelerator accelerator, string name, int input, int hidden, int maxBatch, int maxTime)
+    public GruSequenceLayer(Accelerator accelerator, string name, int input, int hidden, int maxBatch, int maxTime)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         layer = new GruLayer(accelerator, new GruOptions { InputSize = input, HiddenSize = hidden });

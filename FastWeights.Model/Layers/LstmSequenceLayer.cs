@@ -12,7 +12,7 @@ namespace FastWeights.Model.Layers;
 /// <c>name.W_h [4H,H]</c>, <c>name.W_x [4H,I]</c>, <c>name.b [4H]</c>, <c>name.ln_gain</c>, <c>name.ln_bias [4H]</c>,
 /// <c>name.cell_ln_gain</c>, <c>name.cell_ln_bias [H]</c> (gates i, f, g, o), a workspace and zero initial state.
 /// </summary>
-public sealed class LstmRecurrentLayer : IStatefulSequenceLayer
+public sealed class LstmSequenceLayer : IStatefulSequenceLayer
 {
     private readonly LstmLayer layer;
     private readonly LstmWorkspace workspace;
@@ -25,7 +25,7 @@ public sealed class LstmRecurrentLayer : IStatefulSequenceLayer
     /// <param name="hidden">H.</param>
     /// <param name="maxBatch">Largest B.</param>
     /// <param name="maxTime">Largest T.</param>
-    public LstmRecurrentLayer(Accelerator accelerator, string name, int input, int hidden, int maxBatch, int maxTime)
+    public LstmSequenceLayer(Accelerator accelerator, string name, int input, int hidden, int maxBatch, int maxTime)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         layer = new LstmLayer(accelerator, new LstmOptions { InputSize = input, HiddenSize = hidden });
