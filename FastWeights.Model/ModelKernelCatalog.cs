@@ -5,14 +5,14 @@ using FastWeights.Model.Training;
 namespace FastWeights.Model;
 
 /// <summary>
-/// Every kernel FastWeights.Model loads, gathered from the folders' own catalogs (<see cref="TrainingKernelCatalog"/>,
+/// Every kernel FastWeights.Model loads, gathered from the folders' own catalogs (<see cref="TrainingKernels"/>,
 /// <see cref="OpsKernelCatalog"/>); <see cref="Library"/> adds FastWeights.Kernels' catalog, giving every kernel the library
 /// can launch (what the PTX check compiles, docs/gpu.md). Nothing in FastWeights.Model loads through this class.
 /// </summary>
 internal static class ModelKernelCatalog
 {
     /// <summary>This assembly's entries: the training catalog's, then the ops', each in declaration order.</summary>
-    public static IReadOnlyList<KernelEntry> All { get; } = [.. TrainingKernelCatalog.All, .. OpsKernelCatalog.All];
+    public static IReadOnlyList<KernelEntry> All { get; } = [.. TrainingKernels.All, .. OpsKernelCatalog.All];
 
     /// <summary>Every kernel the library loads: FastWeights.Kernels' catalog, then this one.</summary>
     public static IReadOnlyList<KernelEntry> Library { get; } = [.. KernelEntries.Library, .. All];

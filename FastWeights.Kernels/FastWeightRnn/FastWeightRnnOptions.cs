@@ -92,7 +92,7 @@ public sealed record FastWeightRnnOptions
         if (InputSize < 1) throw new ArgumentOutOfRangeException(nameof(InputSize), InputSize, "InputSize (I) must be ≥ 1.");
         if (HiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "HiddenSize (H) must be ≥ 1.");
         if (InnerSteps < 1) throw new ArgumentOutOfRangeException(nameof(InnerSteps), InnerSteps, "InnerSteps (S) must be ≥ 1.");
-        if (!(Decay > 0.0 && Decay <= 1.0)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Decay (λ) must lie in (0, 1].");
+        FastWeightDecay.Check(Decay, nameof(Decay));
         if (!(FastLearningRate >= 0.0 && double.IsFinite(FastLearningRate)))
             throw new ArgumentOutOfRangeException(nameof(FastLearningRate), FastLearningRate, "FastLearningRate (η) must be finite and ≥ 0.");
         if (!(LayerNormEpsilon > 0.0 && double.IsFinite(LayerNormEpsilon)))

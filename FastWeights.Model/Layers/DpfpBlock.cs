@@ -1,8 +1,6 @@
 using FastWeights.Kernels.Validation;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -25,7 +23,7 @@ public sealed class DpfpBlock : IModule, IDisposable
     private readonly LinearFastWeightSequenceLayer attention;
     private readonly Dense feedForward1, feedForward2;
     private readonly Add add;
-    private readonly List<MemoryBuffer> buffers = [];
+    private readonly ActivationBuffers buffers = new();
     private readonly ArrayView<float> normed1, stats1, attended, residual, normed2, stats2, hidden, projected;
     private readonly ArrayView<float> dHidden, dNormed, dResidual, dAttention;
     private ArrayView<float> lastW0, lastZ0; // the initial memory state of the last forward (empty: an empty memory)
@@ -46,8 +44,7 @@ public sealed class DpfpBlock : IModule, IDisposable
         ArgumentNullException.ThrowIfNull(attentionOptions);
         attentionOptions.Validate();
         ViewChecks.Positive(feedForward, nameof(feedForward));
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        SequenceChecks.Limits(maxBatch, maxTime);
         int D = attentionOptions.Width;
         long N = (long)maxBatch * maxTime;
         ViewChecks.FitsInt(N * Math.Max(D, feedForward), nameof(maxTime), "maxBatch·maxTime·max(D, F)");
@@ -65,18 +62,18 @@ public sealed class DpfpBlock : IModule, IDisposable
         add = new Add(accelerator, name + ".add");
         Parameters = [.. norm1.Parameters, .. attention.Parameters, .. norm2.Parameters, .. feedForward1.Parameters, .. feedForward2.Parameters];
 
-        normed1 = Alloc(N * D);
-        stats1 = Alloc(2 * N);
-        attended = Alloc(N * D);
-        residual = Alloc(N * D);
-        normed2 = Alloc(N * D);
-        stats2 = Alloc(2 * N);
-        hidden = Alloc(N * feedForward);
-        projected = Alloc(N * D);
-        dHidden = Alloc(N * feedForward);
-        dNormed = Alloc(N * D);
-        dResidual = Alloc(N * D);
-        dAttention = Alloc(N * D);
+        normed1 = buffers.Float(Accelerator, N * D);
+        stats1 = buffers.Float(Accelerator, 2 * N);
+        attended = buffers.Float(Accelerator, N * D);
+        residual = buffers.Float(Accelerator, N * D);
+        normed2 = buffers.Float(Accelerator, N * D);
+        stats2 = buffers.Float(Accelerator, 2 * N);
+        hidden = buffers.Float(Accelerator, N * feedForward);
+        projected = buffers.Float(Accelerator, N * D);
+        dHidden = buffers.Float(Accelerator, N * feedForward);
+        dNormed = buffers.Float(Accelerator, N * D);
+        dResidual = buffers.Float(Accelerator, N * D);
+        dAttention = buffers.Float(Accelerator, N * D);
     }
 
     /// <summary>The accelerator every view must live on.</summary>
@@ -103,14 +100,12 @@ public sealed class DpfpBlock : IModule, IDisposable
         ArgumentNullException.ThrowIfNull(rng);
         foreach (var norm in new[] { norm1, norm2 })
         {
-            Initializers.Constant(norm.Gain, 1f);
-            Initializers.Constant(norm.Bias, 0f);
+            Initializers.UnitGainZeroShift(norm.Gain, norm.Bias);
         }
         attention.Initialize(rng);
         foreach (var dense in new[] { feedForward1, feedForward2 })
         {
-            Initializers.FanIn(dense.Weight, dense.Inputs, rng);
-            Initializers.FanIn(dense.Bias, dense.Inputs, rng);
+            dense.InitializeFanIn(rng);
         }
     }
 
@@ -202,25 +197,12 @@ public sealed class DpfpBlock : IModule, IDisposable
         add.Forward(stream, dx, dx, dR, rows);
     }
 
-    private int CheckCall(AcceleratorStream stream, int batch, int time)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in 1..{MaxBatch}.");
-        if (time < 1 || time > MaxTime) throw new ArgumentOutOfRangeException(nameof(time), time, $"time must be in 1..{MaxTime}.");
-        return batch * time;
-    }
-
-    private ArrayView<float> Alloc(long length)
-    {
-        var buffer = Accelerator.Allocate1D<float>(length);
-        buffers.Add(buffer);
-        return buffer.View;
-    }
+    private int CheckCall(AcceleratorStream stream, int batch, int time) => SequenceChecks.Rows(stream, Accelerator, batch, time, MaxBatch, MaxTime);
 
     /// <summary>Frees the sub-modules and the activation buffers.</summary>
     public void Dispose()
     {
-        foreach (var buffer in buffers) buffer.Dispose();
+        buffers.Dispose();
         norm1.Dispose();
         norm2.Dispose();
         attention.Dispose();

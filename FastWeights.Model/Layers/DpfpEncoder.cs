@@ -2,8 +2,6 @@ using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Validation;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -23,7 +21,7 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
     private readonly TokenShift shift;
     private readonly Dense input;
     private readonly DpfpBlock block;
-    private readonly List<MemoryBuffer> buffers = [];
+    private readonly ActivationBuffers buffers = new();
     private readonly ArrayView<float> shifted, projected, dShifted, dProjected;
 
     /// <summary>Builds the layer for up to (maxBatch, maxTime).</summary>
@@ -42,8 +40,7 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(attention);
         ViewChecks.Positive(inputSize, nameof(inputSize));
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        SequenceChecks.Limits(maxBatch, maxTime);
         long N = (long)maxBatch * maxTime;
         // Checked before anything is allocated, so a rejected size leaks nothing.
         ViewChecks.FitsInt(2 * N * inputSize, nameof(maxTime), "maxBatch·maxTime·2I");
@@ -56,10 +53,10 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
         shift = new TokenShift(accelerator, name + ".shift");
         input = new Dense(accelerator, name + ".in", 2 * inputSize, attention.Width);
         Parameters = [.. input.Parameters, .. block.Parameters];
-        shifted = Alloc(2 * N * inputSize);
-        dShifted = Alloc(2 * N * inputSize);
-        projected = Alloc(N * OutputSize);
-        dProjected = Alloc(N * OutputSize);
+        shifted = buffers.Float(Accelerator, 2 * N * inputSize);
+        dShifted = buffers.Float(Accelerator, 2 * N * inputSize);
+        projected = buffers.Float(Accelerator, N * OutputSize);
+        dProjected = buffers.Float(Accelerator, N * OutputSize);
     }
 
     /// <summary>The accelerator every view must live on.</summary>
@@ -83,8 +80,7 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
     public void Initialize(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        Initializers.FanIn(input.Weight, input.Inputs, rng);
-        Initializers.FanIn(input.Bias, input.Inputs, rng);
+        input.InitializeFanIn(rng);
         block.Initialize(rng);
     }
 
@@ -158,24 +154,15 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
 
     private (ArrayView<float> Shifted, ArrayView<float> Projected, ArrayView<float> DShifted, ArrayView<float> DProjected) Slices(int batch, int time)
     {
-        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in 1..{MaxBatch}.");
-        if (time < 1 || time > MaxTime) throw new ArgumentOutOfRangeException(nameof(time), time, $"time must be in 1..{MaxTime}.");
-        long n = (long)batch * time;
+        long n = SequenceChecks.Rows(batch, time, MaxBatch, MaxTime);
         return (shifted.SubView(0, 2 * n * InputSize), projected.SubView(0, n * OutputSize),
             dShifted.SubView(0, 2 * n * InputSize), dProjected.SubView(0, n * OutputSize));
-    }
-
-    private ArrayView<float> Alloc(long length)
-    {
-        var buffer = Accelerator.Allocate1D<float>(length);
-        buffers.Add(buffer);
-        return buffer.View;
     }
 
     /// <summary>Frees the block, the projection and the buffers.</summary>
     public void Dispose()
     {
-        foreach (var buffer in buffers) buffer.Dispose();
+        buffers.Dispose();
         block.Dispose();
         input.Dispose();
     }

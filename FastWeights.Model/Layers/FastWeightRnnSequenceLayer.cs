@@ -1,8 +1,6 @@
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -104,8 +102,7 @@ public sealed class FastWeightRnnSequenceLayer : IStatefulSequenceLayer
         Initializers.ScaledIdentity(W, 0.05f);
         Initializers.FanIn(C, layer.Options.InputSize, rng);
         Initializers.FanIn(B, layer.Options.InputSize, rng);
-        Initializers.Constant(LnGain, 1f);
-        Initializers.Constant(LnBias, 0f);
+        Initializers.UnitGainZeroShift(LnGain, LnBias);
     }
 
     private FastWeightRnnParameters Views => new(W.Value.View, C.Value.View, B.Value.View, LnGain.Value.View, LnBias.Value.View);

@@ -2,8 +2,6 @@ using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Gru;
 using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -75,10 +73,8 @@ public sealed class GruSequenceLayer : IStatefulSequenceLayer
     {
         Initializers.FanIn(WH, layer.Options.HiddenSize, rng);
         Initializers.FanIn(WX, layer.Options.InputSize, rng);
-        Initializers.Constant(InputLnGain, 1f);
-        Initializers.Constant(InputLnBias, 0f);
-        Initializers.Constant(RecurrentLnGain, 1f);
-        Initializers.Constant(RecurrentLnBias, 0f);
+        Initializers.UnitGainZeroShift(InputLnGain, InputLnBias);
+        Initializers.UnitGainZeroShift(RecurrentLnGain, RecurrentLnBias);
     }
 
     private GruParameters Views => new(WH.Value.View, WX.Value.View, InputLnGain.Value.View, InputLnBias.Value.View,

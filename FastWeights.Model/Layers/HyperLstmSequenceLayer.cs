@@ -2,8 +2,6 @@ using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -76,18 +74,14 @@ public sealed class HyperLstmSequenceLayer : IStatefulSequenceLayer
         Initializers.FanIn(p[0], H, rng);
         Initializers.FanIn(p[1], o.InputSize, rng);
         ForgetBias(p[2], H);
-        Initializers.Constant(p[3], 1f);
-        Initializers.Constant(p[4], 0f);
-        Initializers.Constant(p[5], 1f);
-        Initializers.Constant(p[6], 0f);
+        Initializers.UnitGainZeroShift(p[3], p[4]);
+        Initializers.UnitGainZeroShift(p[5], p[6]);
         Initializers.FanIn(p[7], N, rng);
         Initializers.FanIn(p[8], H, rng);
         Initializers.FanIn(p[9], o.InputSize, rng);
         ForgetBias(p[10], N);
-        Initializers.Constant(p[11], 1f);
-        Initializers.Constant(p[12], 0f);
-        Initializers.Constant(p[13], 1f);
-        Initializers.Constant(p[14], 0f);
+        Initializers.UnitGainZeroShift(p[11], p[12]);
+        Initializers.UnitGainZeroShift(p[13], p[14]);
         Initializers.Uniform(p[15], 0.01, rng);
         Initializers.Constant(p[16], 1f);
         var wd = new float[12 * H * Z];

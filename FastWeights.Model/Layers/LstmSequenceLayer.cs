@@ -2,8 +2,6 @@ using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Kernels.Validation;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -85,10 +83,8 @@ public sealed class LstmSequenceLayer : IStatefulSequenceLayer
         var bias = new float[4 * H];
         Array.Fill(bias, 1f, H, H); // forget gate: rows [H, 2H)
         B.Upload(bias);
-        Initializers.Constant(LnGain, 1f);
-        Initializers.Constant(LnBias, 0f);
-        Initializers.Constant(CellLnGain, 1f);
-        Initializers.Constant(CellLnBias, 0f);
+        Initializers.UnitGainZeroShift(LnGain, LnBias);
+        Initializers.UnitGainZeroShift(CellLnGain, CellLnBias);
     }
 
     private LstmParameters Views => new(WH.Value.View, WX.Value.View, B.Value.View, LnGain.Value.View, LnBias.Value.View,

@@ -1,5 +1,3 @@
-using ILGPU.Runtime;
-
 namespace FastWeights.Model.Layers;
 
 /// <summary>Builds the sequence layer of a <see cref="SequenceLayerConfig"/>: one place maps each <see cref="RecurrentKind"/> to its kernels.</summary>

@@ -1,6 +1,4 @@
 using FastWeights.Kernels.Compilation;
-using ILGPU;
-using ILGPU.Runtime;
 using static FastWeights.Kernels.Compilation.KernelEntries;
 
 namespace FastWeights.Model.Ops;

@@ -1,7 +1,5 @@
 using FastWeights.Kernels.Host;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Training;
 
@@ -45,7 +43,7 @@ public sealed class AdamOptimizer : IDisposable
         options.Validate();
         Accelerator = acc;
         Options = options;
-        adam = TrainingKernelCatalog.Adam.Load(acc);
+        adam = TrainingKernels.Adam.Load(acc);
         state = new (string, MemoryBuffer1D<float, Stride1D.Dense>, MemoryBuffer1D<float, Stride1D.Dense>)[this.parameters.Length];
         try
         {

@@ -1,7 +1,5 @@
 using FastWeights.Kernels.Host;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Training;
 
@@ -47,7 +45,7 @@ public sealed class GradientNorm : IDisposable
             offsets[k] = total;
             total = checked(total + TrainingKernels.Threads(this.parameters[k].Length));
         }
-        squareSum = TrainingKernelCatalog.SquareSum.Load(accelerator);
+        squareSum = TrainingKernels.SquareSum.Load(accelerator);
         partials = accelerator.Allocate1D<double>(total);
         hostPartials = new double[total];
     }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace FastWeights.Model.Training;
 
 /// <summary>Optimisation settings of a training run.</summary>
@@ -31,6 +33,26 @@ public sealed record TrainingOptions
         if (double.IsNaN(ClipNorm)) throw new ArgumentOutOfRangeException(nameof(ClipNorm), ClipNorm, "ClipNorm must not be NaN.");
         if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay))) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be finite and ≥ 0.");
         Schedule.Validate();
+    }
+
+    /// <summary>
+    /// Adds the train.* checkpoint metadata of a run at <paramref name="step"/>: seed, step, batch size, learning rate,
+    /// warm-up, annealing (key train.lr_decay), final fraction, annealing steps (key train.decay_steps), clipping and
+    /// weight decay, in that order (the keys are the checkpoint format's and do not change).
+    /// </summary>
+    public void AddMetadata(IDictionary<string, string> metadata, long step)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        metadata["train.seed"] = Seed.ToString(CultureInfo.InvariantCulture);
+        metadata["train.step"] = step.ToString(CultureInfo.InvariantCulture);
+        metadata["train.batch_size"] = BatchSize.ToString(CultureInfo.InvariantCulture);
+        metadata["train.lr"] = LearningRate.ToString("R", CultureInfo.InvariantCulture);
+        metadata["train.warmup"] = WarmupSteps.ToString(CultureInfo.InvariantCulture);
+        metadata["train.lr_decay"] = Annealing.ToString().ToLowerInvariant();
+        metadata["train.final_lr_fraction"] = FinalFraction.ToString("R", CultureInfo.InvariantCulture);
+        metadata["train.decay_steps"] = AnnealingSteps.ToString(CultureInfo.InvariantCulture);
+        metadata["train.clip"] = ClipNorm.ToString("R", CultureInfo.InvariantCulture);
+        metadata["train.weight_decay"] = WeightDecay.ToString("R", CultureInfo.InvariantCulture);
     }
 
     /// <summary>The learning-rate schedule these options describe.</summary>

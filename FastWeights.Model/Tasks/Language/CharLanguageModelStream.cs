@@ -1,5 +1,4 @@
 using FastWeights.Model.Ops;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Tasks.Language;
 

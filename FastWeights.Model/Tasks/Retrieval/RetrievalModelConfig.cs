@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
 
@@ -70,7 +71,7 @@ public sealed record RetrievalModelConfig
         if (!Enum.IsDefined(FeatureMap)) throw new ArgumentOutOfRangeException(nameof(FeatureMap), FeatureMap, "Unknown feature map.");
         if (IsDpfp && Hidden % Heads != 0)
             throw new ArgumentOutOfRangeException(nameof(Heads), Heads, $"Heads must divide Hidden (R = {Hidden}) for the DPFP block.");
-        if (!(Decay > 0 && Decay <= 1)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Decay must lie in (0, 1].");
+        FastWeightDecay.Check(Decay, nameof(Decay));
         if (!(FastLearningRate >= 0 && double.IsFinite(FastLearningRate)))
             throw new ArgumentOutOfRangeException(nameof(FastLearningRate), FastLearningRate, "FastLearningRate must be finite and ≥ 0.");
     }

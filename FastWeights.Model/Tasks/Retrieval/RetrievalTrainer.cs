@@ -169,16 +169,7 @@ public sealed class RetrievalTrainer : IDisposable
     public void Save(string directory, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         var metadata = model.Config.ToMetadata();
-        metadata["train.seed"] = Options.Seed.ToString(CultureInfo.InvariantCulture);
-        metadata["train.step"] = Step.ToString(CultureInfo.InvariantCulture);
-        metadata["train.batch_size"] = Options.BatchSize.ToString(CultureInfo.InvariantCulture);
-        metadata["train.lr"] = Options.LearningRate.ToString("R", CultureInfo.InvariantCulture);
-        metadata["train.warmup"] = Options.WarmupSteps.ToString(CultureInfo.InvariantCulture);
-        metadata["train.lr_decay"] = Options.Annealing.ToString().ToLowerInvariant();
-        metadata["train.final_lr_fraction"] = Options.FinalFraction.ToString("R", CultureInfo.InvariantCulture);
-        metadata["train.decay_steps"] = Options.AnnealingSteps.ToString(CultureInfo.InvariantCulture);
-        metadata["train.clip"] = Options.ClipNorm.ToString("R", CultureInfo.InvariantCulture);
-        metadata["train.weight_decay"] = Options.WeightDecay.ToString("R", CultureInfo.InvariantCulture);
+        Options.AddMetadata(metadata, Step);
         metadata[RanksKey] = Collective.Size.ToString(CultureInfo.InvariantCulture);
         metadata["data.pairs"] = data.Pairs.ToString(CultureInfo.InvariantCulture);
         metadata["data.seed"] = data.Seed.ToString(CultureInfo.InvariantCulture);
