@@ -4,7 +4,6 @@ using System.Globalization;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Interop;
-using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 using ILGPU.Runtime;

@@ -293,7 +293,7 @@ internal static class LayerCommand
 
     private static void CheckRanges(FastWeightRnnOptions o)
     {
-        if (!(o.Decay > 0.0 && o.Decay <= 1.0))
+        if (!FastWeightDecay.IsValid(o.Decay))
             throw new CommandInputException($"metadata key 'decay' must lie in (0, 1], but is {Number(o.Decay)}.");
         if (!(o.FastLearningRate >= 0.0))
             throw new CommandInputException($"metadata key 'fast_lr' must be >= 0, but is {Number(o.FastLearningRate)}.");

@@ -5,7 +5,6 @@ using FastWeights.Bench.Lm;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Language;
 using FastWeights.Model.Training;
 
@@ -74,7 +73,7 @@ internal static class LmCommand
                 Training = defaults.Training with
                 {
                     BatchSize = p.GetValue(Batch), LearningRate = p.GetValue(Lr), ClipNorm = p.GetValue(Clip), Seed = p.GetValue(Seed),
-                    DecaySteps = p.GetValue(Steps),
+                    AnnealingSteps = p.GetValue(Steps),
                 },
                 Steps = p.GetValue(Steps),
                 TimeBudget = time is null || time == "none" ? null : TimeBudget.Parse(time, "--time-budget"),

@@ -105,7 +105,7 @@ internal static class MemoryCommand
         Positive(input, "--input");
         Positive(hidden, "--hidden");
         Positive(inner, "--inner");
-        if (!(decay > 0.0 && decay <= 1.0))
+        if (!FastWeightDecay.IsValid(decay))
             throw new CommandInputException($"--decay must lie in (0, 1], got {decay.ToString("R", CultureInfo.InvariantCulture)}.");
         if ((long)batch * time * Math.Max(hidden, input) > int.MaxValue)
             throw new CommandInputException(

@@ -1,6 +1,6 @@
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
+using FastWeights.Model.Tasks.Retrieval;
 
 namespace FastWeights.Bench.Commands;
 

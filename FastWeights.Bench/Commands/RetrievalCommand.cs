@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using FastWeights.Bench.Retrieval;
-using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 
@@ -72,14 +71,14 @@ internal static class RetrievalCommand
                 Training = Defaults.Training with
                 {
                     BatchSize = p.GetValue(Batch), LearningRate = p.GetValue(Lr), WarmupSteps = p.GetValue(Warmup), ClipNorm = p.GetValue(Clip),
-                    Decay = p.GetValue(LrDecay) switch
+                    Annealing = p.GetValue(LrDecay) switch
                     {
-                        "constant" => LearningRateDecay.Constant,
-                        "linear" => LearningRateDecay.Linear,
-                        "cosine" => LearningRateDecay.Cosine,
+                        "constant" => LearningRateAnnealing.Constant,
+                        "linear" => LearningRateAnnealing.Linear,
+                        "cosine" => LearningRateAnnealing.Cosine,
                         var other => throw new CommandInputException($"--lr-decay must be constant, linear or cosine, got '{other}'."),
                     },
-                    FinalFraction = p.GetValue(FinalLr), DecaySteps = p.GetValue(Steps),
+                    FinalFraction = p.GetValue(FinalLr), AnnealingSteps = p.GetValue(Steps),
                     WeightDecay = p.GetValue(WeightDecay), Seed = p.GetValue(Seed),
                 },
                 Steps = p.GetValue(Steps),

@@ -1,7 +1,6 @@
 using System.Globalization;
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 
 namespace FastWeights.Bench.GpuCheck;

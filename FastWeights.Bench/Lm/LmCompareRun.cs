@@ -3,7 +3,7 @@ using System.Text;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
+using FastWeights.Model.Tasks.Retrieval;
 
 namespace FastWeights.Bench.Lm;
 

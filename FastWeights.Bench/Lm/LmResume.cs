@@ -1,6 +1,6 @@
 using System.Globalization;
 using FastWeights.Bench.Commands;
-using FastWeights.Model.Models;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 
 namespace FastWeights.Bench.Lm;
@@ -29,9 +29,9 @@ internal static class LmResume
         catch (ArgumentException e) { throw new CommandInputException($"{option}: checkpoint metadata: {CommandErrors.WithoutParameterName(e)}"); }
         var decay = Get("train.lr_decay") switch
         {
-            "constant" => LearningRateDecay.Constant,
-            "linear" => LearningRateDecay.Linear,
-            "cosine" => LearningRateDecay.Cosine,
+            "constant" => LearningRateAnnealing.Constant,
+            "linear" => LearningRateAnnealing.Linear,
+            "cosine" => LearningRateAnnealing.Cosine,
             _ => throw Bad("train.lr_decay"),
         };
         string text = Get("data.text");
@@ -45,7 +45,7 @@ internal static class LmResume
             Training = given.Training with
             {
                 Seed = Int("train.seed"), BatchSize = Int("train.batch_size"), LearningRate = Dbl("train.lr"), WarmupSteps = Long("train.warmup"),
-                Decay = decay, FinalFraction = Dbl("train.final_lr_fraction"), DecaySteps = Long("train.decay_steps"),
+                Annealing = decay, FinalFraction = Dbl("train.final_lr_fraction"), AnnealingSteps = Long("train.decay_steps"),
                 ClipNorm = Dbl("train.clip"), WeightDecay = Dbl("train.weight_decay"),
             },
             Steps = Given("--steps") ? given.Steps : Long("run.steps"),
@@ -77,8 +77,8 @@ internal static class LmResume
         Check("--clip", given.Training.ClipNorm, stored.Training.ClipNorm);
         if (conflicts.Count > 0)
             throw new CommandInputException($"{option}: {string.Join("; ", conflicts)} (options that define a run cannot change on resume).");
-        if (stored.Training.Decay != LearningRateDecay.Constant && stored.Steps != stored.Training.DecaySteps)
-            throw new CommandInputException($"{option}: --steps {stored.Steps} contradicts the checkpoint's {stored.Training.DecaySteps}: its learning-rate schedule decays over that many steps and cannot be extended.");
+        if (stored.Training.Annealing != LearningRateAnnealing.Constant && stored.Steps != stored.Training.AnnealingSteps)
+            throw new CommandInputException($"{option}: --steps {stored.Steps} contradicts the checkpoint's {stored.Training.AnnealingSteps}: its learning-rate schedule decays over that many steps and cannot be extended.");
         return stored;
     }
 

@@ -2,9 +2,10 @@ using System.Globalization;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Kernels.Core;
-using FastWeights.Model.Models;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Parameters;
 using FastWeights.Model.Tasks.Language;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 
 namespace FastWeights.Bench.Lm;

@@ -5,8 +5,8 @@ using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Language;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 
 namespace FastWeights.Bench.Lm;
@@ -105,7 +105,7 @@ internal static class LmTrainRun
             resumeCheckpoint, created, wall, before, stdout, cancel, reporter);
     }
 
-    private static Outcome Train(LmSettings settings, Model.Models.RetrievalModelConfig config, CharCorpus corpus, LmText text, string deviceName,
+    private static Outcome Train(LmSettings settings, Model.Tasks.Retrieval.RetrievalModelConfig config, CharCorpus corpus, LmText text, string deviceName,
         CharLanguageModel model, LanguageModelTrainer trainer, Dictionary<string, string> metadata, string runDirectory, string checkpointDirectory,
         string metricsPath, string? resumeCheckpoint, bool created, Stopwatch wall, long workingSetBefore, TextWriter stdout, CancellationToken cancel,
         IProgressReporter? reporter)
@@ -228,12 +228,12 @@ internal static class LmTrainRun
     }
 
     /// <summary>"fw R=128 E=32 S=1 λ=0.95 η=0.5 T=128": the kind and the sizes that matter for it.</summary>
-    public static string Describe(Model.Models.RetrievalModelConfig config) =>
-        $"{Model.Models.RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} E={config.Embedding}" + config.Kind switch
+    public static string Describe(Model.Tasks.Retrieval.RetrievalModelConfig config) =>
+        $"{Model.Tasks.Retrieval.RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} E={config.Embedding}" + config.Kind switch
         {
             RecurrentKind.Lstm => "",
             RecurrentKind.HyperLstm => $" N_h={config.HyperHidden} N_z={config.HyperEmbedding}",
-            RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={Model.Models.RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
+            RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={Model.Tasks.Retrieval.RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
             RecurrentKind.FastWeights => $" S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)}",
             _ => "",
         } + (config.Layers > 1 ? $" layers={config.Layers}" : "") + $" T={config.SequenceLength}";
@@ -256,7 +256,7 @@ internal static class LmTrainRun
     /// bytes a weight, counting the per-layer R×R or 4R×R recurrent matrices and the output layer), the logits and their
     /// gradient [B,T,V] and the per-step outputs [B,T,R]. A size far beyond memory is refused before anything is allocated.
     /// </summary>
-    internal static long LowerBoundBytes(Model.Models.RetrievalModelConfig c, int batch)
+    internal static long LowerBoundBytes(Model.Tasks.Retrieval.RetrievalModelConfig c, int batch)
     {
         int square = c.Kind switch { RecurrentKind.Lstm or RecurrentKind.HyperLstm => 4, RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => 3, _ => 1 };
         double weights = (double)square * c.Layers * c.Hidden * c.Hidden + (double)c.Hidden * c.Vocabulary + (double)c.Vocabulary * c.Embedding;
@@ -306,9 +306,9 @@ internal static class LmTrainRun
         catch (UnauthorizedAccessException) { }
     }
 
-    private static string FreshRunDirectory(Model.Models.RetrievalModelConfig config)
+    private static string FreshRunDirectory(Model.Tasks.Retrieval.RetrievalModelConfig config)
     {
-        string stem = Path.Combine("runs", $"lm-{Model.Models.RetrievalModelConfig.KindName(config.Kind)}-R{config.Hidden}");
+        string stem = Path.Combine("runs", $"lm-{Model.Tasks.Retrieval.RetrievalModelConfig.KindName(config.Kind)}-R{config.Hidden}");
         if (!Directory.Exists(stem)) return stem;
         for (int k = 2; ; k++)
             if (!Directory.Exists($"{stem}-{k}")) return $"{stem}-{k}";

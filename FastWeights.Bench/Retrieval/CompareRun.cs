@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using FastWeights.Bench.Reporting;
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
+using FastWeights.Model.Tasks.Retrieval;
 
 namespace FastWeights.Bench.Retrieval;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using FastWeights.Bench.Commands;
-using FastWeights.Model.Models;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 
 namespace FastWeights.Bench.Retrieval;
@@ -31,11 +31,11 @@ internal static class ResumeSettings
         catch (FormatException e) { throw new CommandInputException($"{option}: {e.Message}"); }
         catch (ArgumentException e) { throw new CommandInputException($"{option}: checkpoint metadata: {CommandErrors.WithoutParameterName(e)}"); }
 
-        LearningRateDecay decay = Get("train.lr_decay") switch
+        LearningRateAnnealing decay = Get("train.lr_decay") switch
         {
-            "constant" => LearningRateDecay.Constant,
-            "linear" => LearningRateDecay.Linear,
-            "cosine" => LearningRateDecay.Cosine,
+            "constant" => LearningRateAnnealing.Constant,
+            "linear" => LearningRateAnnealing.Linear,
+            "cosine" => LearningRateAnnealing.Cosine,
             _ => throw Bad("train.lr_decay"),
         };
         string target = Get("run.target_accuracy");
@@ -52,7 +52,7 @@ internal static class ResumeSettings
             Training = given.Training with
             {
                 Seed = Int("train.seed"), BatchSize = Int("train.batch_size"), LearningRate = Dbl("train.lr"), WarmupSteps = Long("train.warmup"),
-                Decay = decay, FinalFraction = Dbl("train.final_lr_fraction"), DecaySteps = Long("train.decay_steps"),
+                Annealing = decay, FinalFraction = Dbl("train.final_lr_fraction"), AnnealingSteps = Long("train.decay_steps"),
                 ClipNorm = Dbl("train.clip"), WeightDecay = Dbl("train.weight_decay"),
             },
             Steps = Given("--steps") ? given.Steps : Long("run.steps"),
@@ -84,7 +84,7 @@ internal static class ResumeSettings
         Check("--batch", given.Training.BatchSize, stored.Training.BatchSize);
         Check("--lr", given.Training.LearningRate, stored.Training.LearningRate);
         Check("--warmup", given.Training.WarmupSteps, stored.Training.WarmupSteps);
-        Check("--lr-decay", given.Training.Decay.ToString().ToLowerInvariant(), stored.Training.Decay.ToString().ToLowerInvariant());
+        Check("--lr-decay", given.Training.Annealing.ToString().ToLowerInvariant(), stored.Training.Annealing.ToString().ToLowerInvariant());
         Check("--final-lr-fraction", given.Training.FinalFraction, stored.Training.FinalFraction);
         Check("--clip", given.Training.ClipNorm, stored.Training.ClipNorm);
         Check("--weight-decay", given.Training.WeightDecay, stored.Training.WeightDecay);
@@ -96,9 +96,9 @@ internal static class ResumeSettings
 
         // The schedule's length is part of the run: a linear or cosine decay over N steps, resumed with another --steps,
         // would follow another curve than the run it continues, so it is refused rather than silently changed.
-        if (stored.Training.Decay != LearningRateDecay.Constant && stored.Steps != stored.Training.DecaySteps)
-            throw new CommandInputException($"{option}: --steps {stored.Steps} contradicts the checkpoint's {stored.Training.DecaySteps}: "
-                + $"its {Text(stored.Training.Decay.ToString().ToLowerInvariant())} learning-rate schedule decays over {stored.Training.DecaySteps} steps and cannot be extended exactly "
+        if (stored.Training.Annealing != LearningRateAnnealing.Constant && stored.Steps != stored.Training.AnnealingSteps)
+            throw new CommandInputException($"{option}: --steps {stored.Steps} contradicts the checkpoint's {stored.Training.AnnealingSteps}: "
+                + $"its {Text(stored.Training.Annealing.ToString().ToLowerInvariant())} learning-rate schedule decays over {stored.Training.AnnealingSteps} steps and cannot be extended exactly "
                 + "(only a constant schedule can be resumed with more steps).");
         return stored;
     }

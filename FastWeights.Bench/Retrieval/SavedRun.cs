@@ -1,7 +1,7 @@
 using System.Globalization;
 using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
-using FastWeights.Model.Models;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 

@@ -5,7 +5,6 @@ using FastWeights.Bench.Reporting;
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Distributed;
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 

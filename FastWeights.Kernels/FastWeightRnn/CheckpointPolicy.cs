@@ -26,8 +26,7 @@ public static class CheckpointPolicy
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="decay"/> is not in (0, 1].</exception>
     public static int Interval(double decay)
     {
-        if (!(decay > 0.0 && decay <= 1.0))
-            throw new ArgumentOutOfRangeException(nameof(decay), decay, "The decay λ must lie in (0, 1].");
+        FastWeightDecay.Check(decay, nameof(decay));
         double sum = 0.0, growth = 1.0;
         int k = 0;
         while (true)

@@ -94,7 +94,7 @@ public sealed record FastWeightRnnOptions
         OptionChecks.AtLeastOne(InputSize, "I");
         OptionChecks.AtLeastOne(HiddenSize, "H");
         OptionChecks.AtLeastOne(InnerSteps, "S");
-        if (!(Decay > 0.0 && Decay <= 1.0)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Decay (λ) must lie in (0, 1].");
+        FastWeightDecay.Check(Decay, nameof(Decay));
         if (!(FastLearningRate >= 0.0 && double.IsFinite(FastLearningRate)))
             throw new ArgumentOutOfRangeException(nameof(FastLearningRate), FastLearningRate, "FastLearningRate (η) must be finite and ≥ 0.");
         OptionChecks.PositiveFinite(LayerNormEpsilon, "ε");

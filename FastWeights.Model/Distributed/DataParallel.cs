@@ -1,7 +1,5 @@
 using FastWeights.Model.Parameters;
 using FastWeights.Model.Training;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Distributed;
 

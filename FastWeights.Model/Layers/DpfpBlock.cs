@@ -1,18 +1,16 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
 /// <summary>
 /// One pre-norm transformer block with a fast-weight memory instead of softmax attention (a "DPFP block" when the
 /// feature map is DPFP): h = x + Attention(LN₁(x)), out = h + W₂ ReLU(W₁ LN₂(h) + b₁) + b₂, row by row over
-/// [B,T,D]. Attention is <see cref="FastWeightAttention"/>; the feed-forward is two <see cref="Dense"/> layers D → F → D.
+/// [B,T,D]. Attention is <see cref="LinearFastWeightSequenceLayer"/>; the feed-forward is two <see cref="Dense"/> layers D → F → D.
 /// </summary>
 /// <remarks>
-/// <para>Parameters, in order: <c>name.ln1.*</c>, <c>name.attn.*</c> (<see cref="FastWeightAttention"/>),
+/// <para>Parameters, in order: <c>name.ln1.*</c>, <c>name.attn.*</c> (<see cref="LinearFastWeightSequenceLayer"/>),
 /// <c>name.ln2.*</c>, <c>name.ff1.*</c>, <c>name.ff2.*</c>.</para>
 /// <para>Memory contract: the block keeps the activations of its last forward; <see cref="Backward"/>
 /// must follow the forward it differentiates (same x, batch, time) and overwrites every parameter gradient and dx.
@@ -22,10 +20,10 @@ namespace FastWeights.Model.Layers;
 public sealed class DpfpBlock : IModule, IDisposable
 {
     private readonly LayerNorm norm1, norm2;
-    private readonly FastWeightAttention attention;
+    private readonly LinearFastWeightSequenceLayer attention;
     private readonly Dense feedForward1, feedForward2;
     private readonly Add add;
-    private readonly List<MemoryBuffer> buffers = [];
+    private readonly ActivationBuffers buffers = new();
     private readonly ArrayView<float> normed1, stats1, attended, residual, normed2, stats2, hidden, projected;
     private readonly ArrayView<float> dHidden, dNormed, dResidual, dAttention;
     private ArrayView<float> lastW0, lastZ0; // the initial memory state of the last forward (empty: an empty memory)
@@ -33,21 +31,20 @@ public sealed class DpfpBlock : IModule, IDisposable
     /// <summary>Builds the block and allocates its buffers for up to (maxBatch, maxTime).</summary>
     /// <param name="accelerator">Device.</param>
     /// <param name="name">Module name (parameter prefix).</param>
-    /// <param name="attentionOptions">The attention's sizes and rules; its <see cref="FastWeightAttentionOptions.Width"/> is the block's D.</param>
+    /// <param name="attentionOptions">The attention's sizes and rules; its <see cref="LinearFastWeightSequenceOptions.Width"/> is the block's D.</param>
     /// <param name="feedForward">F ≥ 1, the feed-forward's hidden width.</param>
     /// <param name="maxBatch">Largest B ≥ 1.</param>
     /// <param name="maxTime">Largest T ≥ 1.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range (the exception names it).</exception>
-    public DpfpBlock(Accelerator accelerator, string name, FastWeightAttentionOptions attentionOptions, int feedForward, int maxBatch, int maxTime)
+    public DpfpBlock(Accelerator accelerator, string name, LinearFastWeightSequenceOptions attentionOptions, int feedForward, int maxBatch, int maxTime)
     {
         ViewChecks.LiveAccelerator(accelerator);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(attentionOptions);
         attentionOptions.Validate();
         ViewChecks.Positive(feedForward, nameof(feedForward));
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        SequenceChecks.Limits(maxBatch, maxTime);
         int D = attentionOptions.Width;
         long N = (long)maxBatch * maxTime;
         ViewChecks.FitsInt(N * Math.Max(D, feedForward), nameof(maxTime), "maxBatch·maxTime·max(D, F)");
@@ -58,25 +55,25 @@ public sealed class DpfpBlock : IModule, IDisposable
         MaxBatch = maxBatch;
         MaxTime = maxTime;
         norm1 = new LayerNorm(accelerator, name + ".ln1", D);
-        attention = new FastWeightAttention(accelerator, name + ".attn", attentionOptions, maxBatch, maxTime);
+        attention = new LinearFastWeightSequenceLayer(accelerator, name + ".attn", attentionOptions, maxBatch, maxTime);
         norm2 = new LayerNorm(accelerator, name + ".ln2", D);
         feedForward1 = new Dense(accelerator, name + ".ff1", D, feedForward, DenseActivation.Relu);
         feedForward2 = new Dense(accelerator, name + ".ff2", feedForward, D);
         add = new Add(accelerator, name + ".add");
         Parameters = [.. norm1.Parameters, .. attention.Parameters, .. norm2.Parameters, .. feedForward1.Parameters, .. feedForward2.Parameters];
 
-        normed1 = Alloc(N * D);
-        stats1 = Alloc(2 * N);
-        attended = Alloc(N * D);
-        residual = Alloc(N * D);
-        normed2 = Alloc(N * D);
-        stats2 = Alloc(2 * N);
-        hidden = Alloc(N * feedForward);
-        projected = Alloc(N * D);
-        dHidden = Alloc(N * feedForward);
-        dNormed = Alloc(N * D);
-        dResidual = Alloc(N * D);
-        dAttention = Alloc(N * D);
+        normed1 = buffers.Float(Accelerator, N * D);
+        stats1 = buffers.Float(Accelerator, 2 * N);
+        attended = buffers.Float(Accelerator, N * D);
+        residual = buffers.Float(Accelerator, N * D);
+        normed2 = buffers.Float(Accelerator, N * D);
+        stats2 = buffers.Float(Accelerator, 2 * N);
+        hidden = buffers.Float(Accelerator, N * feedForward);
+        projected = buffers.Float(Accelerator, N * D);
+        dHidden = buffers.Float(Accelerator, N * feedForward);
+        dNormed = buffers.Float(Accelerator, N * D);
+        dResidual = buffers.Float(Accelerator, N * D);
+        dAttention = buffers.Float(Accelerator, N * D);
     }
 
     /// <summary>The accelerator every view must live on.</summary>
@@ -92,7 +89,7 @@ public sealed class DpfpBlock : IModule, IDisposable
     /// <summary>Largest T.</summary>
     public int MaxTime { get; }
     /// <summary>The attention module.</summary>
-    public FastWeightAttention Attention => attention;
+    public LinearFastWeightSequenceLayer Attention => attention;
     /// <summary>ln1, attention, ln2, ff1, ff2 parameters, in that order.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
 
@@ -103,14 +100,12 @@ public sealed class DpfpBlock : IModule, IDisposable
         ArgumentNullException.ThrowIfNull(rng);
         foreach (var norm in new[] { norm1, norm2 })
         {
-            Initializers.Constant(norm.Gain, 1f);
-            Initializers.Constant(norm.Bias, 0f);
+            Initializers.UnitGainZeroShift(norm.Gain, norm.Bias);
         }
         attention.Initialize(rng);
         foreach (var dense in new[] { feedForward1, feedForward2 })
         {
-            Initializers.FanIn(dense.Weight, dense.Inputs, rng);
-            Initializers.FanIn(dense.Bias, dense.Inputs, rng);
+            dense.InitializeFanIn(rng);
         }
     }
 
@@ -202,25 +197,12 @@ public sealed class DpfpBlock : IModule, IDisposable
         add.Forward(stream, dx, dx, dR, rows);
     }
 
-    private int CheckCall(AcceleratorStream stream, int batch, int time)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in 1..{MaxBatch}.");
-        if (time < 1 || time > MaxTime) throw new ArgumentOutOfRangeException(nameof(time), time, $"time must be in 1..{MaxTime}.");
-        return batch * time;
-    }
-
-    private ArrayView<float> Alloc(long length)
-    {
-        var buffer = Accelerator.Allocate1D<float>(length);
-        buffers.Add(buffer);
-        return buffer.View;
-    }
+    private int CheckCall(AcceleratorStream stream, int batch, int time) => SequenceChecks.Rows(stream, Accelerator, batch, time, MaxBatch, MaxTime);
 
     /// <summary>Frees the sub-modules and the activation buffers.</summary>
     public void Dispose()
     {
-        foreach (var buffer in buffers) buffer.Dispose();
+        buffers.Dispose();
         norm1.Dispose();
         norm2.Dispose();
         attention.Dispose();

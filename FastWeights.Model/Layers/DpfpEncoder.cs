@@ -1,8 +1,6 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -22,7 +20,7 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
     private readonly TokenShift shift;
     private readonly Dense input;
     private readonly DpfpBlock block;
-    private readonly List<MemoryBuffer> buffers = [];
+    private readonly ActivationBuffers buffers = new();
     private readonly ArrayView<float> shifted, projected, dShifted, dProjected;
 
     /// <summary>Builds the layer for up to (maxBatch, maxTime).</summary>
@@ -35,14 +33,13 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
     /// <param name="maxTime">Largest T ≥ 1.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size or option is out of range (the exception names it).</exception>
-    public DpfpEncoder(Accelerator accelerator, string name, int inputSize, FastWeightAttentionOptions attention, int feedForward, int maxBatch, int maxTime)
+    public DpfpEncoder(Accelerator accelerator, string name, int inputSize, LinearFastWeightSequenceOptions attention, int feedForward, int maxBatch, int maxTime)
     {
         ViewChecks.LiveAccelerator(accelerator);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(attention);
         ViewChecks.Positive(inputSize, nameof(inputSize));
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        SequenceChecks.Limits(maxBatch, maxTime);
         long N = (long)maxBatch * maxTime;
         // Checked before anything is allocated, so a rejected size leaks nothing.
         ViewChecks.FitsInt(2 * N * inputSize, nameof(maxTime), "maxBatch·maxTime·2I");
@@ -55,10 +52,10 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
         shift = new TokenShift(accelerator, name + ".shift");
         input = new Dense(accelerator, name + ".in", 2 * inputSize, attention.Width);
         Parameters = [.. input.Parameters, .. block.Parameters];
-        shifted = Alloc(2 * N * inputSize);
-        dShifted = Alloc(2 * N * inputSize);
-        projected = Alloc(N * OutputSize);
-        dProjected = Alloc(N * OutputSize);
+        shifted = buffers.Float(Accelerator, 2 * N * inputSize);
+        dShifted = buffers.Float(Accelerator, 2 * N * inputSize);
+        projected = buffers.Float(Accelerator, N * OutputSize);
+        dProjected = buffers.Float(Accelerator, N * OutputSize);
     }
 
     /// <summary>The accelerator every view must live on.</summary>
@@ -82,8 +79,7 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
     public void Initialize(Random rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        Initializers.FanIn(input.Weight, input.Inputs, rng);
-        Initializers.FanIn(input.Bias, input.Inputs, rng);
+        input.InitializeFanIn(rng);
         block.Initialize(rng);
     }
 
@@ -157,24 +153,15 @@ public sealed class DpfpEncoder : IStatefulSequenceLayer
 
     private (ArrayView<float> Shifted, ArrayView<float> Projected, ArrayView<float> DShifted, ArrayView<float> DProjected) Slices(int batch, int time)
     {
-        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in 1..{MaxBatch}.");
-        if (time < 1 || time > MaxTime) throw new ArgumentOutOfRangeException(nameof(time), time, $"time must be in 1..{MaxTime}.");
-        long n = (long)batch * time;
+        long n = SequenceChecks.Rows(batch, time, MaxBatch, MaxTime);
         return (shifted.SubView(0, 2 * n * InputSize), projected.SubView(0, n * OutputSize),
             dShifted.SubView(0, 2 * n * InputSize), dProjected.SubView(0, n * OutputSize));
-    }
-
-    private ArrayView<float> Alloc(long length)
-    {
-        var buffer = Accelerator.Allocate1D<float>(length);
-        buffers.Add(buffer);
-        return buffer.View;
     }
 
     /// <summary>Frees the block, the projection and the buffers.</summary>
     public void Dispose()
     {
-        foreach (var buffer in buffers) buffer.Dispose();
+        buffers.Dispose();
         block.Dispose();
         input.Dispose();
     }

@@ -1,14 +1,12 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
 /// <summary>
 /// The sequence layer of a model: [B,T,I] → [B,T,O], every sequence starting from empty state, with a backward that
-/// overwrites its parameter gradients and dx. Implemented by <see cref="RecurrentLayer"/> (fw, rnn-ln, control),
-/// <see cref="LstmRecurrentLayer"/> (lstm-ln), <see cref="GruRecurrentLayer"/> (gru-ln), <see cref="HyperLstmRecurrentLayer"/> (hyperlstm), <see cref="DpfpEncoder"/>
+/// overwrites its parameter gradients and dx. Implemented by <see cref="FastWeightRnnSequenceLayer"/> (fw, rnn-ln, control),
+/// <see cref="LstmSequenceLayer"/> (lstm-ln), <see cref="GruSequenceLayer"/> (gru-ln), <see cref="HyperLstmSequenceLayer"/> (hyperlstm), <see cref="DpfpEncoder"/>
 /// (dpfp-delta, dpfp-sum) and <see cref="RecurrentStack"/> (L of one kind); <see cref="RecurrentModules.Create"/> picks one,
 /// so a model swaps one for another without other changes.
 /// </summary>

@@ -1,7 +1,5 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 

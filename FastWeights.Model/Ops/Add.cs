@@ -1,6 +1,7 @@
 using FastWeights.Kernels.Core;
-using ILGPU;
+using FastWeights.Kernels.Host;
 using ILGPU.Runtime;
+using ILGPU;
 
 namespace FastWeights.Model.Ops;
 
@@ -22,7 +23,7 @@ internal static class AddKernels
 /// writing it), so it also accumulates in place. Every view must live on <see cref="Accelerator"/>; calls are
 /// asynchronous on the stream given; every argument is checked before the kernel is queued. One launch.
 /// </remarks>
-public sealed class Add
+public sealed class Add : Op
 {
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> forward;
 
@@ -33,19 +34,10 @@ public sealed class Add
     /// <exception cref="ArgumentException">name is empty.</exception>
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public Add(Accelerator accelerator, string name)
+        : base(accelerator, name)
     {
-        ViewChecks.LiveAccelerator(accelerator);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        Accelerator = accelerator;
-        Name = name;
-        forward = ModelKernelCatalog.AddForward.Load(accelerator);
+        forward = OpsKernelCatalog.AddForward.Load(accelerator);
     }
-
-    /// <summary>The accelerator every view must live on.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The op name.</summary>
-    public string Name { get; }
 
     /// <summary>output = a + b, element by element.</summary>
     /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>

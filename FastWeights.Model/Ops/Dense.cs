@@ -2,8 +2,6 @@ using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Primitives;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Ops;
 
@@ -103,7 +101,7 @@ internal static class DenseKernels
 /// <para>Launches: forward 1 (one thread per sample), backward 2 (one thread per output unit for dW and db,
 /// one per sample for dx), or 1 when dx is not wanted. Sums run in a fixed order: bit-identical run to run.</para>
 /// </remarks>
-public sealed class Dense : IModule, IDisposable
+public sealed class Dense : Op, IModule, IDisposable
 {
     private readonly Action<AcceleratorStream, Index1D, DenseArgs> forward;
     private readonly Action<AcceleratorStream, Index1D, DenseArgs> parameterGradients;
@@ -120,22 +118,19 @@ public sealed class Dense : IModule, IDisposable
     /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1, Out·In ≥ 2³¹, or the activation is unknown.</exception>
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public Dense(Accelerator accelerator, string name, int inputs, int outputs, DenseActivation activation = DenseActivation.None)
+        : base(accelerator, name)
     {
-        ViewChecks.LiveAccelerator(accelerator);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ViewChecks.Positive(inputs, nameof(inputs));
         ViewChecks.Positive(outputs, nameof(outputs));
         ViewChecks.FitsInt((long)inputs * outputs, nameof(inputs), "Out·In");
         if (activation is not (DenseActivation.None or DenseActivation.Relu))
             throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
-        Accelerator = accelerator;
-        Name = name;
         Inputs = inputs;
         Outputs = outputs;
         Activation = activation;
-        forward = ModelKernelCatalog.DenseForward.Load(accelerator);
-        parameterGradients = ModelKernelCatalog.DenseParameterGradients.Load(accelerator);
-        inputGradient = ModelKernelCatalog.DenseInputGradient.Load(accelerator);
+        forward = OpsKernelCatalog.DenseForward.Load(accelerator);
+        parameterGradients = OpsKernelCatalog.DenseParameterGradients.Load(accelerator);
+        inputGradient = OpsKernelCatalog.DenseInputGradient.Load(accelerator);
         Weight = new Parameter(accelerator, name + ".weight", outputs, inputs);
         try
         {
@@ -148,12 +143,6 @@ public sealed class Dense : IModule, IDisposable
         }
         Parameters = [Weight, Bias];
     }
-
-    /// <summary>The accelerator every view must live on.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The module name.</summary>
-    public string Name { get; }
 
     /// <summary>In: width of x.</summary>
     public int Inputs { get; }
@@ -172,6 +161,13 @@ public sealed class Dense : IModule, IDisposable
 
     /// <summary><see cref="Weight"/>, then <see cref="Bias"/>.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Weight, then bias, uniform ±1/√In from <paramref name="rng"/> (the models' default start).</summary>
+    public void InitializeFanIn(Random rng)
+    {
+        Initializers.FanIn(Weight, Inputs, rng);
+        Initializers.FanIn(Bias, Inputs, rng);
+    }
 
     /// <summary>y = act(x Wᵀ + b) for N samples.</summary>
     /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
@@ -224,9 +220,7 @@ public sealed class Dense : IModule, IDisposable
 
     private void CheckCall(AcceleratorStream stream, int n)
     {
-        ViewChecks.Stream(stream, Accelerator);
-        ViewChecks.Positive(n, nameof(n));
-        ViewChecks.FitsInt((long)n * Math.Max(Inputs, Outputs), nameof(n), "N·max(In, Out)");
+        CheckRows(stream, n, Math.Max(Inputs, Outputs), "N·max(In, Out)");
     }
 
     /// <summary>Frees the parameters' buffers.</summary>

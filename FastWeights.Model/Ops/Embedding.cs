@@ -1,7 +1,5 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Ops;
 
@@ -66,7 +64,7 @@ internal static class EmbeddingKernels
 /// Every view must live on <see cref="Accelerator"/>; calls are asynchronous on the stream given; every
 /// argument is checked before any kernel is queued.</para>
 /// </remarks>
-public sealed class Embedding : IModule, IDisposable
+public sealed class Embedding : Op, IModule, IDisposable
 {
     private readonly Action<AcceleratorStream, Index1D, EmbeddingArgs> forward;
     private readonly Action<AcceleratorStream, Index1D, EmbeddingArgs> backward;
@@ -81,27 +79,18 @@ public sealed class Embedding : IModule, IDisposable
     /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1, or V·D ≥ 2³¹.</exception>
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public Embedding(Accelerator accelerator, string name, int vocabulary, int dimension)
+        : base(accelerator, name)
     {
-        ViewChecks.LiveAccelerator(accelerator);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ViewChecks.Positive(vocabulary, nameof(vocabulary));
         ViewChecks.Positive(dimension, nameof(dimension));
         ViewChecks.FitsInt((long)vocabulary * dimension, nameof(vocabulary), "V·D");
-        Accelerator = accelerator;
-        Name = name;
         Vocabulary = vocabulary;
         Dimension = dimension;
-        forward = ModelKernelCatalog.EmbeddingForward.Load(accelerator);
-        backward = ModelKernelCatalog.EmbeddingBackward.Load(accelerator);
+        forward = OpsKernelCatalog.EmbeddingForward.Load(accelerator);
+        backward = OpsKernelCatalog.EmbeddingBackward.Load(accelerator);
         Weight = new Parameter(accelerator, name + ".weight", vocabulary, dimension);
         Parameters = [Weight];
     }
-
-    /// <summary>The accelerator every view must live on.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The module name.</summary>
-    public string Name { get; }
 
     /// <summary>V: number of tokens.</summary>
     public int Vocabulary { get; }
@@ -154,9 +143,7 @@ public sealed class Embedding : IModule, IDisposable
 
     private void CheckCall(AcceleratorStream stream, ArrayView<float> rows, string rowsName, ArrayView<int> tokens, int n)
     {
-        ViewChecks.Stream(stream, Accelerator);
-        ViewChecks.Positive(n, nameof(n));
-        ViewChecks.FitsInt((long)n * Dimension, nameof(n), "N·D");
+        CheckRows(stream, n, Dimension, "N·D");
         ViewChecks.Required(rows, rowsName, (long)n * Dimension, $"[N={n},D={Dimension}]", Accelerator);
         ViewChecks.Required(tokens, nameof(tokens), n, $"[N={n}]", Accelerator);
     }

@@ -1,6 +1,7 @@
 using FastWeights.Kernels.Core;
-using ILGPU;
+using FastWeights.Kernels.Host;
 using ILGPU.Runtime;
+using ILGPU;
 
 namespace FastWeights.Model.Ops;
 
@@ -53,7 +54,7 @@ internal static class LastStepKernels
 /// must live on <see cref="Accelerator"/>; calls are asynchronous on the stream given; every argument is
 /// checked before any kernel is queued. One launch each way.
 /// </remarks>
-public sealed class LastStep
+public sealed class LastStep : Op
 {
     private readonly Action<AcceleratorStream, Index1D, LastStepArgs> forward;
     private readonly Action<AcceleratorStream, Index1D, LastStepArgs> backward;
@@ -65,20 +66,11 @@ public sealed class LastStep
     /// <exception cref="ArgumentException">name is empty.</exception>
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public LastStep(Accelerator accelerator, string name)
+        : base(accelerator, name)
     {
-        ViewChecks.LiveAccelerator(accelerator);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        Accelerator = accelerator;
-        Name = name;
-        forward = ModelKernelCatalog.LastStepForward.Load(accelerator);
-        backward = ModelKernelCatalog.LastStepBackward.Load(accelerator);
+        forward = OpsKernelCatalog.LastStepForward.Load(accelerator);
+        backward = OpsKernelCatalog.LastStepBackward.Load(accelerator);
     }
-
-    /// <summary>The accelerator every view must live on.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The op name.</summary>
-    public string Name { get; }
 
     /// <summary>output[b,:] = sequence[b,T−1,:].</summary>
     /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
@@ -116,12 +108,5 @@ public sealed class LastStep
         backward(stream, (Index1D)(b * t), new LastStepArgs { Batch = b, Time = t, Hidden = h, Sequence = dSequence, Last = dOutput });
     }
 
-    private void CheckSizes(AcceleratorStream stream, int b, int t, int h)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ViewChecks.Positive(b, nameof(b));
-        ViewChecks.Positive(t, nameof(t));
-        ViewChecks.Positive(h, nameof(h));
-        ViewChecks.FitsInt((long)b * t * h, nameof(b), "B·T·H");
-    }
+    private void CheckSizes(AcceleratorStream stream, int b, int t, int h) => CheckSequence(stream, b, t, h, nameof(h), (long)b * t * h, "B·T·H");
 }

@@ -1,8 +1,6 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Parameters;
-using ILGPU;
 using ILGPU.Algorithms;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Ops;
 
@@ -97,7 +95,7 @@ internal static class LayerNormKernels
 /// argument is checked before any kernel is queued. Launches: forward 1 (a thread per row), backward 2 (a thread per
 /// column for dg and db, a thread per row for dx) or 1 without dx.</para>
 /// </remarks>
-public sealed class LayerNorm : IModule, IDisposable
+public sealed class LayerNorm : Op, IModule, IDisposable
 {
     private readonly Action<AcceleratorStream, Index1D, LayerNormArgs> forward;
     private readonly Action<AcceleratorStream, Index1D, LayerNormArgs> parameterGradients;
@@ -113,19 +111,16 @@ public sealed class LayerNorm : IModule, IDisposable
     /// <exception cref="ArgumentOutOfRangeException">width &lt; 1 or ε not finite and positive.</exception>
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public LayerNorm(Accelerator accelerator, string name, int width, double epsilon = 1e-5)
+        : base(accelerator, name)
     {
-        ViewChecks.LiveAccelerator(accelerator);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ViewChecks.Positive(width, nameof(width));
         if (!(epsilon > 0 && double.IsFinite(epsilon) && (float)epsilon > 0f))
             throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be finite and > 0 (also in float32).");
-        Accelerator = accelerator;
-        Name = name;
         Width = width;
         Epsilon = epsilon;
-        forward = ModelKernelCatalog.LayerNormForward.Load(accelerator);
-        parameterGradients = ModelKernelCatalog.LayerNormParameterGradients.Load(accelerator);
-        inputGradient = ModelKernelCatalog.LayerNormInputGradient.Load(accelerator);
+        forward = OpsKernelCatalog.LayerNormForward.Load(accelerator);
+        parameterGradients = OpsKernelCatalog.LayerNormParameterGradients.Load(accelerator);
+        inputGradient = OpsKernelCatalog.LayerNormInputGradient.Load(accelerator);
         Gain = new Parameter(accelerator, name + ".gain", width);
         try
         {
@@ -139,12 +134,6 @@ public sealed class LayerNorm : IModule, IDisposable
         Initializers.Constant(Gain, 1f);
         Parameters = [Gain, Bias];
     }
-
-    /// <summary>The accelerator every view must live on.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The module name.</summary>
-    public string Name { get; }
 
     /// <summary>D, the width of a row.</summary>
     public int Width { get; }
@@ -210,12 +199,7 @@ public sealed class LayerNorm : IModule, IDisposable
         Samples = n, Width = Width, Epsilon = (float)Epsilon, Gain = Gain.Value.View, Bias = Bias.Value.View,
     };
 
-    private void CheckCall(AcceleratorStream stream, int n)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ViewChecks.Positive(n, nameof(n));
-        ViewChecks.FitsInt((long)n * Width, nameof(n), "N·D");
-    }
+    private void CheckCall(AcceleratorStream stream, int n) => CheckRows(stream, n, Width, "N·D");
 
     /// <summary>Frees the parameters' buffers.</summary>
     public void Dispose()

@@ -1,7 +1,6 @@
 using FastWeights.Kernels.Core;
 using ILGPU;
 using ILGPU.Algorithms;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Ops;
 
@@ -98,7 +97,7 @@ internal static class SequenceCrossEntropyKernels
 /// Numerically stable: the row maximum is subtracted before exponentiating. The loss is in nats; bits per character is
 /// the mean loss / ln 2.</para>
 /// </remarks>
-public sealed class SequenceCrossEntropy
+public sealed class SequenceCrossEntropy : CrossEntropyOp
 {
     /// <summary>The target value of a position that is not scored (loss 0, gradient 0).</summary>
     public const int Ignored = -1;
@@ -115,25 +114,11 @@ public sealed class SequenceCrossEntropy
     /// <exception cref="ArgumentOutOfRangeException">classes &lt; 1.</exception>
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public SequenceCrossEntropy(Accelerator accelerator, string name, int classes)
+        : base(accelerator, name, classes, "V")
     {
-        ViewChecks.LiveAccelerator(accelerator);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ViewChecks.Positive(classes, nameof(classes));
-        Accelerator = accelerator;
-        Name = name;
-        Classes = classes;
-        forward = ModelKernelCatalog.SequenceCrossEntropyForward.Load(accelerator);
-        backward = ModelKernelCatalog.SequenceCrossEntropyBackward.Load(accelerator);
+        forward = OpsKernelCatalog.SequenceCrossEntropyForward.Load(accelerator);
+        backward = OpsKernelCatalog.SequenceCrossEntropyBackward.Load(accelerator);
     }
-
-    /// <summary>The accelerator every view must live on.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The op name.</summary>
-    public string Name { get; }
-
-    /// <summary>V: number of classes.</summary>
-    public int Classes { get; }
 
     /// <summary>
     /// Per position: loss = −log softmax(logits)[target] (0 when ignored), correct = 1 when the first index of the row
@@ -153,7 +138,7 @@ public sealed class SequenceCrossEntropy
         CheckSizes(stream, n);
         ViewChecks.Required(losses, nameof(losses), n, $"[N={n}]", Accelerator);
         ViewChecks.Required(correct, nameof(correct), n, $"[N={n}]", Accelerator);
-        ViewChecks.Required(logits, nameof(logits), (long)n * Classes, $"[N={n},V={Classes}]", Accelerator);
+        RequiredRows(logits, nameof(logits), n);
         ViewChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
         forward(stream, (Index1D)n, new SequenceCrossEntropyArgs
         {
@@ -177,21 +162,13 @@ public sealed class SequenceCrossEntropy
     public void Backward(AcceleratorStream stream, ArrayView<float> dLogits, ArrayView<float> logits, ArrayView<int> targets, int n, float scale)
     {
         CheckSizes(stream, n);
-        if (!float.IsFinite(scale))
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be finite.");
-        ViewChecks.Required(dLogits, nameof(dLogits), (long)n * Classes, $"[N={n},V={Classes}]", Accelerator);
-        ViewChecks.Required(logits, nameof(logits), (long)n * Classes, $"[N={n},V={Classes}]", Accelerator);
+        CheckScale(scale);
+        RequiredRows(dLogits, nameof(dLogits), n);
+        RequiredRows(logits, nameof(logits), n);
         ViewChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
         backward(stream, (Index1D)n, new SequenceCrossEntropyArgs
         {
             Classes = Classes, Scale = scale, Logits = logits, DLogits = dLogits, Targets = targets,
         });
-    }
-
-    private void CheckSizes(AcceleratorStream stream, int n)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ViewChecks.Positive(n, nameof(n));
-        ViewChecks.FitsInt((long)n * Classes, nameof(n), "N·V");
     }
 }

@@ -1,7 +1,7 @@
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.Host;
 using ILGPU;
 using ILGPU.Algorithms;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Ops;
 
@@ -80,7 +80,7 @@ internal static class SoftmaxCrossEntropyKernels
 /// asynchronous on the stream given; every argument is checked before any kernel is queued. One launch each
 /// way, one thread per sample.</para>
 /// </remarks>
-public sealed class SoftmaxCrossEntropy
+public sealed class SoftmaxCrossEntropy : CrossEntropyOp
 {
     private readonly Action<AcceleratorStream, Index1D, SoftmaxCrossEntropyArgs> forward;
     private readonly Action<AcceleratorStream, Index1D, SoftmaxCrossEntropyArgs> backward;
@@ -94,25 +94,11 @@ public sealed class SoftmaxCrossEntropy
     /// <exception cref="ArgumentOutOfRangeException">classes &lt; 1.</exception>
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public SoftmaxCrossEntropy(Accelerator accelerator, string name, int classes)
+        : base(accelerator, name, classes, "C")
     {
-        ViewChecks.LiveAccelerator(accelerator);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ViewChecks.Positive(classes, nameof(classes));
-        Accelerator = accelerator;
-        Name = name;
-        Classes = classes;
-        forward = ModelKernelCatalog.SoftmaxCrossEntropyForward.Load(accelerator);
-        backward = ModelKernelCatalog.SoftmaxCrossEntropyBackward.Load(accelerator);
+        forward = OpsKernelCatalog.SoftmaxCrossEntropyForward.Load(accelerator);
+        backward = OpsKernelCatalog.SoftmaxCrossEntropyBackward.Load(accelerator);
     }
-
-    /// <summary>The accelerator every view must live on.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The op name.</summary>
-    public string Name { get; }
-
-    /// <summary>C: number of classes.</summary>
-    public int Classes { get; }
 
     /// <summary>
     /// Per sample: probabilities = softmax(logits), loss = −log p[target], correct = 1 when the first index of
@@ -133,9 +119,9 @@ public sealed class SoftmaxCrossEntropy
     {
         CheckSizes(stream, n);
         ViewChecks.Required(losses, nameof(losses), n, $"[N={n}]", Accelerator);
-        ViewChecks.Required(probabilities, nameof(probabilities), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
+        RequiredRows(probabilities, nameof(probabilities), n);
         ViewChecks.Required(correct, nameof(correct), n, $"[N={n}]", Accelerator);
-        ViewChecks.Required(logits, nameof(logits), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
+        RequiredRows(logits, nameof(logits), n);
         ViewChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
         forward(stream, (Index1D)n, new SoftmaxCrossEntropyArgs
         {
@@ -162,21 +148,13 @@ public sealed class SoftmaxCrossEntropy
         int n, float scale)
     {
         CheckSizes(stream, n);
-        if (!float.IsFinite(scale))
-            throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be finite.");
-        ViewChecks.Required(dLogits, nameof(dLogits), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
-        ViewChecks.Required(probabilities, nameof(probabilities), (long)n * Classes, $"[N={n},C={Classes}]", Accelerator);
+        CheckScale(scale);
+        RequiredRows(dLogits, nameof(dLogits), n);
+        RequiredRows(probabilities, nameof(probabilities), n);
         ViewChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
         backward(stream, (Index1D)n, new SoftmaxCrossEntropyArgs
         {
             Samples = n, Classes = Classes, Scale = scale, Probabilities = probabilities, Logits = dLogits, Targets = targets,
         });
-    }
-
-    private void CheckSizes(AcceleratorStream stream, int n)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ViewChecks.Positive(n, nameof(n));
-        ViewChecks.FitsInt((long)n * Classes, nameof(n), "N·C");
     }
 }

@@ -1,6 +1,7 @@
 using FastWeights.Kernels.Core;
-using ILGPU;
+using FastWeights.Kernels.Host;
 using ILGPU.Runtime;
+using ILGPU;
 
 namespace FastWeights.Model.Ops;
 
@@ -53,7 +54,7 @@ internal static class TokenShiftKernels
 /// calls are asynchronous on the stream given; every argument is checked before any kernel is queued. One launch
 /// each way (a thread per row); the results are exact (copies, and in the backward one float32 sum of two terms).
 /// </remarks>
-public sealed class TokenShift
+public sealed class TokenShift : Op
 {
     private readonly Action<AcceleratorStream, Index1D, TokenShiftArgs> forward;
     private readonly Action<AcceleratorStream, Index1D, TokenShiftArgs> backward;
@@ -65,20 +66,11 @@ public sealed class TokenShift
     /// <exception cref="ArgumentException">name is empty.</exception>
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public TokenShift(Accelerator accelerator, string name)
+        : base(accelerator, name)
     {
-        ViewChecks.LiveAccelerator(accelerator);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        Accelerator = accelerator;
-        Name = name;
-        forward = ModelKernelCatalog.TokenShiftForward.Load(accelerator);
-        backward = ModelKernelCatalog.TokenShiftBackward.Load(accelerator);
+        forward = OpsKernelCatalog.TokenShiftForward.Load(accelerator);
+        backward = OpsKernelCatalog.TokenShiftBackward.Load(accelerator);
     }
-
-    /// <summary>The accelerator every view must live on.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The op name.</summary>
-    public string Name { get; }
 
     /// <summary>shifted[b,t,:] = [x[b,t,:] ; x[b,t−1,:]], zeros for t = 0.</summary>
     /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
@@ -116,12 +108,5 @@ public sealed class TokenShift
         backward(stream, (Index1D)(b * t), new TokenShiftArgs { Time = t, Width = d, Sequence = dx, Shifted = dshifted });
     }
 
-    private void CheckSizes(AcceleratorStream stream, int b, int t, int d)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        ViewChecks.Positive(b, nameof(b));
-        ViewChecks.Positive(t, nameof(t));
-        ViewChecks.Positive(d, nameof(d));
-        ViewChecks.FitsInt(2L * b * t * d, nameof(b), "B·T·2D");
-    }
+    private void CheckSizes(AcceleratorStream stream, int b, int t, int d) => CheckSequence(stream, b, t, d, nameof(d), 2L * b * t * d, "B·T·2D");
 }

@@ -37,4 +37,11 @@ public static class Initializers
         Array.Fill(v, value);
         p.Upload(v);
     }
+
+    /// <summary>A layer norm's start: every gain 1, every shift 0 (the gain written first).</summary>
+    public static void UnitGainZeroShift(Parameter gain, Parameter shift)
+    {
+        Constant(gain, 1f);
+        Constant(shift, 0f);
+    }
 }

@@ -1,6 +1,4 @@
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Training;
 
@@ -44,7 +42,7 @@ public sealed class AdamOptimizer : IDisposable
         options.Validate();
         Accelerator = acc;
         Options = options;
-        adam = ModelKernelCatalog.Adam.Load(acc);
+        adam = TrainingKernels.Adam.Load(acc);
         state = new (string, MemoryBuffer1D<float, Stride1D.Dense>, MemoryBuffer1D<float, Stride1D.Dense>)[this.parameters.Length];
         try
         {

@@ -3,8 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Training;
 

@@ -1,6 +1,4 @@
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Training;
 
@@ -46,7 +44,7 @@ public sealed class GradientNorm : IDisposable
             offsets[k] = total;
             total = checked(total + TrainingKernels.Threads(this.parameters[k].Length));
         }
-        squareSum = ModelKernelCatalog.SquareSum.Load(accelerator);
+        squareSum = TrainingKernels.SquareSum.Load(accelerator);
         partials = accelerator.Allocate1D<double>(total);
         hostPartials = new double[total];
     }

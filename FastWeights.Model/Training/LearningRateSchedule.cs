@@ -1,7 +1,7 @@
 namespace FastWeights.Model.Training;
 
-/// <summary>How <see cref="LearningRateSchedule"/> decays after the warm-up.</summary>
-public enum LearningRateDecay
+/// <summary>How <see cref="LearningRateSchedule"/> anneals the rate after the warm-up.</summary>
+public enum LearningRateAnnealing
 {
     /// <summary>Stays at the base rate.</summary>
     Constant,
@@ -14,8 +14,8 @@ public enum LearningRateDecay
 }
 
 /// <summary>
-/// A learning rate per step: a linear warm-up from 0 over <see cref="WarmupSteps"/> steps, then a decay of kind
-/// <see cref="Decay"/> from <see cref="Base"/> to <see cref="Base"/>·<see cref="FinalFraction"/> at
+/// A learning rate per step: a linear warm-up from 0 over <see cref="WarmupSteps"/> steps, then an annealing of kind
+/// <see cref="Annealing"/> from <see cref="Base"/> to <see cref="Base"/>·<see cref="FinalFraction"/> at
 /// <see cref="TotalSteps"/>, and that final rate after it.
 /// </summary>
 /// <remarks>
@@ -31,13 +31,13 @@ public sealed record LearningRateSchedule
     /// <summary>Steps of linear warm-up from 0 (0 = none); ≥ 0 and ≤ <see cref="TotalSteps"/>.</summary>
     public long WarmupSteps { get; init; }
 
-    /// <summary>The decay after the warm-up. Default <see cref="LearningRateDecay.Constant"/>.</summary>
-    public LearningRateDecay Decay { get; init; } = LearningRateDecay.Constant;
+    /// <summary>The annealing after the warm-up. Default <see cref="LearningRateAnnealing.Constant"/>.</summary>
+    public LearningRateAnnealing Annealing { get; init; } = LearningRateAnnealing.Constant;
 
-    /// <summary>The final rate as a fraction of <see cref="Base"/>, in [0, 1]; ignored by <see cref="LearningRateDecay.Constant"/>. Default 0.</summary>
+    /// <summary>The final rate as a fraction of <see cref="Base"/>, in [0, 1]; ignored by <see cref="LearningRateAnnealing.Constant"/>. Default 0.</summary>
     public double FinalFraction { get; init; }
 
-    /// <summary>The step at which the decay reaches its final rate; ≥ <see cref="WarmupSteps"/>. Default 0.</summary>
+    /// <summary>The step at which the annealing reaches its final rate; ≥ <see cref="WarmupSteps"/>. Default 0.</summary>
     public long TotalSteps { get; init; }
 
     /// <summary>Checks every property; throws an exception naming the first invalid one.</summary>
@@ -48,8 +48,8 @@ public sealed record LearningRateSchedule
             throw new ArgumentOutOfRangeException(nameof(Base), Base, "Base must be finite and ≥ 0.");
         if (WarmupSteps < 0)
             throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, "WarmupSteps must be ≥ 0.");
-        if (!Enum.IsDefined(Decay))
-            throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Unknown decay kind.");
+        if (!Enum.IsDefined(Annealing))
+            throw new ArgumentOutOfRangeException(nameof(Annealing), Annealing, "Unknown annealing kind.");
         if (!(FinalFraction >= 0 && FinalFraction <= 1))
             throw new ArgumentOutOfRangeException(nameof(FinalFraction), FinalFraction, "FinalFraction must lie in [0, 1].");
         if (TotalSteps < WarmupSteps)
@@ -64,11 +64,11 @@ public sealed record LearningRateSchedule
         Validate();
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         if (step < WarmupSteps) return Base * step / WarmupSteps;
-        if (Decay == LearningRateDecay.Constant) return Base;
+        if (Annealing == LearningRateAnnealing.Constant) return Base;
         long span = TotalSteps - WarmupSteps;
         double p = span == 0 ? 1.0 : Math.Min(1.0, (double)(step - WarmupSteps) / span);
         double f = FinalFraction;
-        return Decay == LearningRateDecay.Linear
+        return Annealing == LearningRateAnnealing.Linear
             ? Base * (1.0 - (1.0 - f) * p)
             : Base * (f + (1.0 - f) * 0.5 * (1.0 + Math.Cos(Math.PI * p)));
     }

@@ -1,5 +1,4 @@
 using FastWeights.Model.Parameters;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Training;
 

@@ -1,4 +1,5 @@
-using ILGPU;
+using FastWeights.Kernels.Core;
+using static FastWeights.Kernels.Core.KernelEntry;
 
 namespace FastWeights.Model.Training;
 
@@ -26,10 +27,17 @@ internal struct SquareSumArgs
 /// <summary>
 /// Element-wise optimizer kernels. Each thread handles one contiguous block of <see cref="ElementsPerThread"/>
 /// elements (the last block may be shorter): on the CPU accelerator a simulated thread is expensive, so
-/// one thread per scalar would be far slower.
+/// one thread per scalar would be far slower. The class is also this folder's kernel catalog: <see cref="Adam"/> and
+/// <see cref="SquareSum"/> are how the optimizer and the gradient norm load them (once per accelerator).
 /// </summary>
 internal static class TrainingKernels
 {
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, AdamArgs>> Adam = AutoGrouped<AdamArgs>(AdamKernel);
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, SquareSumArgs>> SquareSum = AutoGrouped<SquareSumArgs>(SquareSumKernel);
+
+    /// <summary>This folder's catalog entries, in declaration order (the root ModelKernelCatalog lists them for the PTX check).</summary>
+    public static IReadOnlyList<KernelEntry> All { get; } = Collect(typeof(TrainingKernels));
+
     /// <summary>Elements per thread.</summary>
     public const int ElementsPerThread = 2048;
 

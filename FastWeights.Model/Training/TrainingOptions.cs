@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace FastWeights.Model.Training;
 
 /// <summary>Optimisation settings of a training run.</summary>
@@ -9,12 +11,12 @@ public sealed record TrainingOptions
     public double LearningRate { get; init; } = 1e-3;
     /// <summary>Linear warm-up steps.</summary>
     public long WarmupSteps { get; init; }
-    /// <summary>Decay after the warm-up.</summary>
-    public LearningRateDecay Decay { get; init; } = LearningRateDecay.Constant;
-    /// <summary>Learning rate at <see cref="DecaySteps"/> as a fraction of the base (Linear/Cosine).</summary>
+    /// <summary>Learning-rate annealing after the warm-up.</summary>
+    public LearningRateAnnealing Annealing { get; init; } = LearningRateAnnealing.Constant;
+    /// <summary>Learning rate at <see cref="AnnealingSteps"/> as a fraction of the base (Linear/Cosine).</summary>
     public double FinalFraction { get; init; } = 0.1;
-    /// <summary>Step at which the decay reaches <see cref="FinalFraction"/>.</summary>
-    public long DecaySteps { get; init; } = 20_000;
+    /// <summary>Step at which the annealing reaches <see cref="FinalFraction"/>.</summary>
+    public long AnnealingSteps { get; init; } = 20_000;
     /// <summary>Global gradient-norm clipping threshold; ≤ 0 disables it.</summary>
     public double ClipNorm { get; init; } = 5.0;
     /// <summary>Decoupled weight decay of Adam.</summary>
@@ -33,10 +35,30 @@ public sealed record TrainingOptions
         Schedule.Validate();
     }
 
+    /// <summary>
+    /// Adds the train.* checkpoint metadata of a run at <paramref name="step"/>: seed, step, batch size, learning rate,
+    /// warm-up, annealing (key train.lr_decay), final fraction, annealing steps (key train.decay_steps), clipping and
+    /// weight decay, in that order (the keys are the checkpoint format's and do not change).
+    /// </summary>
+    public void AddMetadata(IDictionary<string, string> metadata, long step)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        metadata["train.seed"] = Seed.ToString(CultureInfo.InvariantCulture);
+        metadata["train.step"] = step.ToString(CultureInfo.InvariantCulture);
+        metadata["train.batch_size"] = BatchSize.ToString(CultureInfo.InvariantCulture);
+        metadata["train.lr"] = LearningRate.ToString("R", CultureInfo.InvariantCulture);
+        metadata["train.warmup"] = WarmupSteps.ToString(CultureInfo.InvariantCulture);
+        metadata["train.lr_decay"] = Annealing.ToString().ToLowerInvariant();
+        metadata["train.final_lr_fraction"] = FinalFraction.ToString("R", CultureInfo.InvariantCulture);
+        metadata["train.decay_steps"] = AnnealingSteps.ToString(CultureInfo.InvariantCulture);
+        metadata["train.clip"] = ClipNorm.ToString("R", CultureInfo.InvariantCulture);
+        metadata["train.weight_decay"] = WeightDecay.ToString("R", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The learning-rate schedule these options describe.</summary>
     public LearningRateSchedule Schedule => new()
     {
-        Base = LearningRate, WarmupSteps = WarmupSteps, Decay = Decay, FinalFraction = FinalFraction,
-        TotalSteps = Math.Max(DecaySteps, WarmupSteps),
+        Base = LearningRate, WarmupSteps = WarmupSteps, Annealing = Annealing, FinalFraction = FinalFraction,
+        TotalSteps = Math.Max(AnnealingSteps, WarmupSteps),
     };
 }

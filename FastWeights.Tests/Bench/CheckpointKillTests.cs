@@ -3,7 +3,6 @@ using FastWeights.Bench.Commands;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Interop;
-using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 using NUnit.Framework;
@@ -46,7 +45,7 @@ public sealed class CheckpointKillTests
             var settings = RetrievalCommand.Defaults with
             {
                 Hidden = 4, TrainSize = 200, ValidationSize = 8, TestSize = 8, Steps = 100_000,
-                Training = RetrievalCommand.Defaults.Training with { BatchSize = 8, DecaySteps = 100_000 },
+                Training = RetrievalCommand.Defaults.Training with { BatchSize = 8, AnnealingSteps = 100_000 },
             };
             var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
             device = LayerCommand.OpenDevice("cpu", SweepSchedule.Auto);

@@ -117,7 +117,7 @@ public sealed class RetrievalResumeTests
                 Training = RetrievalCommand.Defaults.Training with
                 {
                     BatchSize = 16, LearningRate = 0.005, ClipNorm = 1, WarmupSteps = 3, WeightDecay = 0.01, Seed = 3,
-                    Decay = LearningRateDecay.Cosine, DecaySteps = 20,
+                    Annealing = LearningRateAnnealing.Cosine, AnnealingSteps = 20,
                 },
             };
             var outcome = TrainRun.Execute(settings, new StringWriter(), cancel.Token, new CancelAt(10, cancel));

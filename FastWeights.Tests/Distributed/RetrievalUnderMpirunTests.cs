@@ -1,6 +1,7 @@
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Kernels.Interop;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 using NUnit.Framework;
 

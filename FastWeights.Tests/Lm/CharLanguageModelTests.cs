@@ -1,7 +1,7 @@
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Tasks.Language;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 using FastWeights.Tests.Reference;
 using FastWeights.Tests.Support;

@@ -1,5 +1,5 @@
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Tests.Reference;
 using FastWeights.Tests.Support;
 using ILGPU;
@@ -61,7 +61,7 @@ public sealed class StateCarryTests
     {
         var acc = Devices.Cpu.Accelerator;
         var stream = acc.DefaultStream;
-        using var module = RecurrentModules.Create(acc, "recurrent", Config(kind, layers), I, B, T);
+        using var module = RecurrentModules.Create(acc, "recurrent", Config(kind, layers).SequenceLayer, I, B, T);
         var layer = module as IStatefulSequenceLayer;
         Assert.That(layer, Is.Not.Null, "every kind carries state");
         if (layer is RecurrentStack stack) Assert.That(stack.IsStateful, Is.True);
@@ -121,7 +121,7 @@ public sealed class StateCarryTests
     public void AWrongStateLengthIsRejectedNamingTheView()
     {
         var acc = Devices.Cpu.Accelerator;
-        using var layer = (IStatefulSequenceLayer)RecurrentModules.Create(acc, "recurrent", Config(RecurrentKind.Lstm, 1), I, B, T);
+        using var layer = (IStatefulSequenceLayer)RecurrentModules.Create(acc, "recurrent", Config(RecurrentKind.Lstm, 1).SequenceLayer, I, B, T);
         using var s = acc.Allocate1D<float>(layer.StateLength(B) - 1);
         using var ok = acc.Allocate1D<float>(layer.StateLength(B));
         using var x = acc.Allocate1D<float>((long)B * T * I);

@@ -62,7 +62,7 @@ public class DpfpBlockKernelTests
         var outRef = DpfpBlockReference.Forward(shape, p, xd);
         var (gradRef, dxRef) = DpfpBlockReference.Backward(shape, p, xd, dOutD);
 
-        var options = new FastWeightAttentionOptions
+        var options = new LinearFastWeightSequenceOptions
         {
             Width = shape.Width, Heads = shape.Heads, KeySize = shape.KeySize, ValueSize = shape.ValueSize, FeatureMap = shape.Map, Rule = shape.Rule,
         };
@@ -102,7 +102,7 @@ public class DpfpBlockKernelTests
     [Test]
     public void RejectsBadSizesAndViewsNamingTheArgument()
     {
-        var options = new FastWeightAttentionOptions { Width = 4, Heads = 2, KeySize = 2, ValueSize = 2 };
+        var options = new LinearFastWeightSequenceOptions { Width = 4, Heads = 2, KeySize = 2, ValueSize = 2 };
         using var data = new OpTestData(Acc);
         using var block = new DpfpBlock(Acc, "block", options, 6, 2, 3);
         var x = data.Output(2 * 3 * 4);

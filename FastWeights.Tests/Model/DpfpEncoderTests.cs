@@ -11,7 +11,7 @@ namespace FastWeights.Tests.Model;
 [TestFixture]
 public sealed class DpfpEncoderTests
 {
-    private static readonly FastWeightAttentionOptions Attention = new() { Width = 6, Heads = 2, KeySize = 3, ValueSize = 3 };
+    private static readonly LinearFastWeightSequenceOptions Attention = new() { Width = 6, Heads = 2, KeySize = 3, ValueSize = 3 };
 
     [Test]
     public void RejectsBadViewsAndSizesNamingTheArgument()

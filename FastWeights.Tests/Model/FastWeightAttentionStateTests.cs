@@ -9,7 +9,7 @@ using NUnit.Framework;
 namespace FastWeights.Tests.Model;
 
 /// <summary>
-/// <see cref="FastWeightAttention"/> with its fast-weight state carried in and out, like the RNN layer's (h, A): two calls
+/// <see cref="LinearFastWeightSequenceLayer"/> with its fast-weight state carried in and out, like the RNN layer's (h, A): two calls
 /// of T/2 with the state passed on equal one call of T. Forward: within 1e-6 relative L2 (the projections are per step; the
 /// memory continues from WT rounded once to float32, where one call keeps its compensated sum, docs/linear-fast-weights.md
 /// §4). Backward, the gradient handed back through the carry (dW0 of the
@@ -42,8 +42,8 @@ public sealed class FastWeightAttentionStateTests
     {
         var acc = Devices.Cpu.Accelerator;
         var stream = acc.DefaultStream;
-        var options = new FastWeightAttentionOptions { Width = D, Heads = 2, KeySize = 3, ValueSize = 3, Rule = rule };
-        using var attention = new FastWeightAttention(acc, "attn", options, B, T);
+        var options = new LinearFastWeightSequenceOptions { Width = D, Heads = 2, KeySize = 3, ValueSize = 3, Rule = rule };
+        using var attention = new LinearFastWeightSequenceLayer(acc, "attn", options, B, T);
         attention.Initialize(new Random(3));
         var xHost = Pattern((long)B * T * D, 1);
         var dyHost = Pattern((long)B * T * D, 2);
@@ -120,8 +120,8 @@ public sealed class FastWeightAttentionStateTests
     public void AStateOfTheWrongLengthIsNamedAndNothingIsWritten()
     {
         var acc = Devices.Cpu.Accelerator;
-        var options = new FastWeightAttentionOptions { Width = D, Heads = 2, KeySize = 3, ValueSize = 3 };
-        using var attention = new FastWeightAttention(acc, "attn", options, B, T);
+        var options = new LinearFastWeightSequenceOptions { Width = D, Heads = 2, KeySize = 3, ValueSize = 3 };
+        using var attention = new LinearFastWeightSequenceLayer(acc, "attn", options, B, T);
         using var x = acc.Allocate1D(Pattern((long)B * T * D, 1));
         using var y = acc.Allocate1D(Enumerable.Repeat(7f, B * T * D).ToArray());
         using var bad = acc.Allocate1D<float>(attention.StateLength(B) - 1);

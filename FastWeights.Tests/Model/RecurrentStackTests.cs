@@ -1,5 +1,5 @@
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Tests.Support;
 using ILGPU;
 using ILGPU.Runtime;
@@ -35,10 +35,10 @@ public sealed class RecurrentStackTests
     {
         var acc = Devices.Cpu.Accelerator;
         var config = Config(kind, count);
-        using var stack = (RecurrentStack)RecurrentModules.Create(acc, "recurrent", config, I, B, T);
+        using var stack = (RecurrentStack)RecurrentModules.Create(acc, "recurrent", config.SequenceLayer, I, B, T);
         var single = config with { Layers = 1 };
         var byHand = Enumerable.Range(0, count)
-            .Select(l => RecurrentModules.Create(acc, $"hand.{l}", single, l == 0 ? I : H, B, T)).ToArray();
+            .Select(l => RecurrentModules.Create(acc, $"hand.{l}", single.SequenceLayer, l == 0 ? I : H, B, T)).ToArray();
         try
         {
             stack.Initialize(new Random(9));
@@ -90,13 +90,13 @@ public sealed class RecurrentStackTests
     public void LayersAreNamedByIndexAndOneLayerKeepsTheOldNames()
     {
         var acc = Devices.Cpu.Accelerator;
-        using var two = RecurrentModules.Create(acc, "recurrent", Config(RecurrentKind.Control, 2), I, B, T);
-        using var one = RecurrentModules.Create(acc, "recurrent", Config(RecurrentKind.Control, 1), I, B, T);
+        using var two = RecurrentModules.Create(acc, "recurrent", Config(RecurrentKind.Control, 2).SequenceLayer, I, B, T);
+        using var one = RecurrentModules.Create(acc, "recurrent", Config(RecurrentKind.Control, 1).SequenceLayer, I, B, T);
         Assert.Multiple(() =>
         {
             Assert.That(two, Is.TypeOf<RecurrentStack>());
             Assert.That(two.Parameters.Select(p => p.Name), Is.EqualTo(new[] { "recurrent.0.W", "recurrent.0.C", "recurrent.0.b", "recurrent.1.W", "recurrent.1.C", "recurrent.1.b" }));
-            Assert.That(one, Is.TypeOf<RecurrentLayer>());
+            Assert.That(one, Is.TypeOf<FastWeightRnnSequenceLayer>());
             Assert.That(one.Parameters.Select(p => p.Name), Is.EqualTo(new[] { "recurrent.W", "recurrent.C", "recurrent.b" }));
         });
     }
@@ -119,7 +119,7 @@ public sealed class RecurrentStackTests
         var config = new RetrievalModelConfig { Kind = RecurrentKind.FastWeights, Hidden = 12, Layers = 2, Embedding = 10, DenseHidden = 16, SequenceLength = 7 };
         using var model = new RetrievalModel(Devices.Cpu.Accelerator, config, 32);
         model.Initialize(1);
-        using var trainer = new FastWeights.Model.Training.RetrievalTrainer(model, oneBatch,
+        using var trainer = new FastWeights.Model.Tasks.Retrieval.RetrievalTrainer(model, oneBatch,
             new FastWeights.Model.Training.TrainingOptions { BatchSize = 32, LearningRate = 1e-2, Seed = 5 });
         double first = trainer.TrainStep().Loss;
         for (int k = 0; k < 148; k++) trainer.TrainStep();

@@ -1,5 +1,5 @@
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Tests.Support;
 using NUnit.Framework;
 
@@ -40,10 +40,10 @@ public sealed class RetrievalModelConfigKindTests
         Assert.That((old.HyperHidden, old.HyperEmbedding), Is.EqualTo((16, 4)));
     }
 
-    [TestCase(RecurrentKind.Lstm, typeof(LstmRecurrentLayer), 7)]
-    [TestCase(RecurrentKind.HyperLstm, typeof(HyperLstmRecurrentLayer), 18)]
-    [TestCase(RecurrentKind.GruLn, typeof(GruRecurrentLayer), 6)]
-    [TestCase(RecurrentKind.Control, typeof(RecurrentLayer), 3)]
+    [TestCase(RecurrentKind.Lstm, typeof(LstmSequenceLayer), 7)]
+    [TestCase(RecurrentKind.HyperLstm, typeof(HyperLstmSequenceLayer), 18)]
+    [TestCase(RecurrentKind.GruLn, typeof(GruSequenceLayer), 6)]
+    [TestCase(RecurrentKind.Control, typeof(FastWeightRnnSequenceLayer), 3)]
     public void ModelBuildsTheLayerOfItsKind(RecurrentKind kind, Type layerType, int recurrentParameters)
     {
         var config = new RetrievalModelConfig { Kind = kind, Hidden = 6, Embedding = 5, DenseHidden = 4, SequenceLength = 5 };

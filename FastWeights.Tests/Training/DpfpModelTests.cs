@@ -1,6 +1,6 @@
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
+using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 using FastWeights.Tests.Model;
 using FastWeights.Tests.Model.Reference;

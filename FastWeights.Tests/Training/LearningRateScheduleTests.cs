@@ -6,13 +6,13 @@ namespace FastWeights.Tests.Training;
 [TestFixture]
 public sealed class LearningRateScheduleTests
 {
-    private static LearningRateSchedule Make(LearningRateDecay decay) =>
-        new() { Base = 1e-3, WarmupSteps = 10, Decay = decay, FinalFraction = 0.1, TotalSteps = 110 };
+    private static LearningRateSchedule Make(LearningRateAnnealing decay) =>
+        new() { Base = 1e-3, WarmupSteps = 10, Annealing = decay, FinalFraction = 0.1, TotalSteps = 110 };
 
-    [TestCase(LearningRateDecay.Constant)]
-    [TestCase(LearningRateDecay.Linear)]
-    [TestCase(LearningRateDecay.Cosine)]
-    public void WarmupIsLinearFromZeroToBase(LearningRateDecay decay)
+    [TestCase(LearningRateAnnealing.Constant)]
+    [TestCase(LearningRateAnnealing.Linear)]
+    [TestCase(LearningRateAnnealing.Cosine)]
+    public void WarmupIsLinearFromZeroToBase(LearningRateAnnealing decay)
     {
         var s = Make(decay);
         Assert.That(s.At(0), Is.EqualTo(0.0));
@@ -25,7 +25,7 @@ public sealed class LearningRateScheduleTests
     [Test]
     public void ConstantStaysAtBase()
     {
-        var s = Make(LearningRateDecay.Constant);
+        var s = Make(LearningRateAnnealing.Constant);
         foreach (long step in new long[] { 10, 60, 110, 1_000_000 })
             Assert.That(s.At(step), Is.EqualTo(1e-3), $"step {step}");
     }
@@ -33,7 +33,7 @@ public sealed class LearningRateScheduleTests
     [Test]
     public void LinearDecaysToFinalFraction()
     {
-        var s = Make(LearningRateDecay.Linear);
+        var s = Make(LearningRateAnnealing.Linear);
         Assert.That(s.At(60), Is.EqualTo(1e-3 * (1 - 0.9 * 0.5)).Within(1e-15));
         Assert.That(s.At(35), Is.EqualTo(1e-3 * (1 - 0.9 * 0.25)).Within(1e-15));
         Assert.That(s.At(110), Is.EqualTo(1e-4).Within(1e-15));
@@ -43,7 +43,7 @@ public sealed class LearningRateScheduleTests
     [Test]
     public void CosineDecaysToFinalFraction()
     {
-        var s = Make(LearningRateDecay.Cosine);
+        var s = Make(LearningRateAnnealing.Cosine);
         Assert.That(s.At(60), Is.EqualTo(1e-3 * (0.1 + 0.9 * 0.5)).Within(1e-15));
         Assert.That(s.At(35), Is.EqualTo(1e-3 * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI / 4)))).Within(1e-15));
         Assert.That(s.At(110), Is.EqualTo(1e-4).Within(1e-15));
@@ -55,7 +55,7 @@ public sealed class LearningRateScheduleTests
     [Test]
     public void NoWarmupStartsAtBase()
     {
-        var s = new LearningRateSchedule { Base = 0.5, Decay = LearningRateDecay.Linear, FinalFraction = 0, TotalSteps = 4 };
+        var s = new LearningRateSchedule { Base = 0.5, Annealing = LearningRateAnnealing.Linear, FinalFraction = 0, TotalSteps = 4 };
         Assert.That(Enumerable.Range(0, 6).Select(k => s.At(k)), Is.EqualTo(new[] { 0.5, 0.375, 0.25, 0.125, 0.0, 0.0 }));
     }
 
@@ -68,7 +68,7 @@ public sealed class LearningRateScheduleTests
             (new() { Base = double.NaN }, "Base"),
             (new() { Base = double.PositiveInfinity }, "Base"),
             (new() { Base = 1, WarmupSteps = -1 }, "WarmupSteps"),
-            (new() { Base = 1, Decay = (LearningRateDecay)7 }, "Decay"),
+            (new() { Base = 1, Annealing = (LearningRateAnnealing)7 }, "Annealing"),
             (new() { Base = 1, FinalFraction = 1.5 }, "FinalFraction"),
             (new() { Base = 1, FinalFraction = -0.1 }, "FinalFraction"),
             (new() { Base = 1, WarmupSteps = 10, TotalSteps = 5 }, "TotalSteps"),
@@ -78,6 +78,6 @@ public sealed class LearningRateScheduleTests
             Assert.That(Assert.Throws<ArgumentOutOfRangeException>(schedule.Validate)!.ParamName, Is.EqualTo(name));
             Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => schedule.At(0))!.ParamName, Is.EqualTo(name));
         }
-        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => Make(LearningRateDecay.Cosine).At(-1))!.ParamName, Is.EqualTo("step"));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => Make(LearningRateAnnealing.Cosine).At(-1))!.ParamName, Is.EqualTo("step"));
     }
 }

@@ -1,5 +1,4 @@
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 using FastWeights.Tests.Support;

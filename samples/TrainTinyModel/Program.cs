@@ -3,7 +3,6 @@
 // Usage: TrainTinyModel [steps]   (default 400)
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Layers;
-using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 

@@ -1,7 +1,6 @@
 using FastWeights.Model.Ops;
-using ILGPU.Runtime;
 
-namespace FastWeights.Model.Models;
+namespace FastWeights.Model.Tasks.Language;
 
 /// <summary>
 /// Streaming inference for an app that embeds a trained <see cref="CharLanguageModel"/>: feed token ids chunk by chunk,

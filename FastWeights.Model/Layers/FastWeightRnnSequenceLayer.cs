@@ -1,8 +1,6 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -16,7 +14,7 @@ namespace FastWeights.Model.Layers;
 /// Memory contract: a forward overwrites y and the layer's own state buffers (or the caller's final state, <see cref="IStatefulSequenceLayer"/>);
 /// <see cref="Backward"/> overwrites every parameter gradient and dx. Each sequence starts from h = 0, A = 0 unless a state is given.
 /// </remarks>
-public sealed class RecurrentLayer : IStatefulSequenceLayer
+public sealed class FastWeightRnnSequenceLayer : IStatefulSequenceLayer
 {
     private readonly FastWeightRnnLayer layer;
     private readonly FastWeightRnnWorkspace workspace;
@@ -28,7 +26,7 @@ public sealed class RecurrentLayer : IStatefulSequenceLayer
     /// <param name="options">Layer options (see <see cref="OptionsFor"/>).</param>
     /// <param name="maxBatch">Largest B.</param>
     /// <param name="maxTime">Largest T.</param>
-    public RecurrentLayer(Accelerator accelerator, string name, FastWeightRnnOptions options, int maxBatch, int maxTime)
+    public FastWeightRnnSequenceLayer(Accelerator accelerator, string name, FastWeightRnnOptions options, int maxBatch, int maxTime)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(options);
@@ -104,8 +102,7 @@ public sealed class RecurrentLayer : IStatefulSequenceLayer
         Initializers.ScaledIdentity(W, 0.05f);
         Initializers.FanIn(C, layer.Options.InputSize, rng);
         Initializers.FanIn(B, layer.Options.InputSize, rng);
-        Initializers.Constant(LnGain, 1f);
-        Initializers.Constant(LnBias, 0f);
+        Initializers.UnitGainZeroShift(LnGain, LnBias);
     }
 
     private FastWeightRnnParameters Views => new(W.Value.View, C.Value.View, B.Value.View, LnGain.Value.View, LnBias.Value.View);

@@ -1,11 +1,9 @@
 using System.Globalization;
-using FastWeights.Model.Models;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
+using FastWeights.Model.Training;
 
-namespace FastWeights.Model.Training;
+namespace FastWeights.Model.Tasks.Language;
 
 /// <summary>Bits per character and next-character accuracy over a whole text.</summary>
 /// <param name="Loss">Mean cross-entropy in nats per predicted character.</param>
@@ -166,16 +164,7 @@ public sealed class LanguageModelTrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(metadata);
         var all = model.Config.ToMetadata();
-        all["train.seed"] = Options.Seed.ToString(CultureInfo.InvariantCulture);
-        all["train.step"] = Step.ToString(CultureInfo.InvariantCulture);
-        all["train.batch_size"] = Options.BatchSize.ToString(CultureInfo.InvariantCulture);
-        all["train.lr"] = Options.LearningRate.ToString("R", CultureInfo.InvariantCulture);
-        all["train.warmup"] = Options.WarmupSteps.ToString(CultureInfo.InvariantCulture);
-        all["train.lr_decay"] = Options.Decay.ToString().ToLowerInvariant();
-        all["train.final_lr_fraction"] = Options.FinalFraction.ToString("R", CultureInfo.InvariantCulture);
-        all["train.decay_steps"] = Options.DecaySteps.ToString(CultureInfo.InvariantCulture);
-        all["train.clip"] = Options.ClipNorm.ToString("R", CultureInfo.InvariantCulture);
-        all["train.weight_decay"] = Options.WeightDecay.ToString("R", CultureInfo.InvariantCulture);
+        Options.AddMetadata(all, Step);
         all["lm.state_length"] = carry.Length.ToString(CultureInfo.InvariantCulture);
         foreach (var (k, v) in metadata) all[k] = v;
         Checkpoint.Save(directory, CheckpointModule, all, Optimizer);

@@ -1,8 +1,6 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Gru;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -12,7 +10,7 @@ namespace FastWeights.Model.Layers;
 /// <c>name.recurrent_ln_gain</c>, <c>name.recurrent_ln_bias [3H]</c> (rows r, u, n; docs/gru.md), a workspace and
 /// zero initial state, or a carried one (<see cref="IStatefulSequenceLayer"/>: the state is h).
 /// </summary>
-public sealed class GruRecurrentLayer : IStatefulSequenceLayer
+public sealed class GruSequenceLayer : IStatefulSequenceLayer
 {
     private readonly GruLayer layer;
     private readonly GruWorkspace workspace;
@@ -25,7 +23,7 @@ public sealed class GruRecurrentLayer : IStatefulSequenceLayer
     /// <param name="hidden">H.</param>
     /// <param name="maxBatch">Largest B.</param>
     /// <param name="maxTime">Largest T.</param>
-    public GruRecurrentLayer(Accelerator accelerator, string name, int input, int hidden, int maxBatch, int maxTime)
+    public GruSequenceLayer(Accelerator accelerator, string name, int input, int hidden, int maxBatch, int maxTime)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         layer = new GruLayer(accelerator, new GruOptions { InputSize = input, HiddenSize = hidden });
@@ -74,10 +72,8 @@ public sealed class GruRecurrentLayer : IStatefulSequenceLayer
     {
         Initializers.FanIn(WH, layer.Options.HiddenSize, rng);
         Initializers.FanIn(WX, layer.Options.InputSize, rng);
-        Initializers.Constant(InputLnGain, 1f);
-        Initializers.Constant(InputLnBias, 0f);
-        Initializers.Constant(RecurrentLnGain, 1f);
-        Initializers.Constant(RecurrentLnBias, 0f);
+        Initializers.UnitGainZeroShift(InputLnGain, InputLnBias);
+        Initializers.UnitGainZeroShift(RecurrentLnGain, RecurrentLnBias);
     }
 
     private GruParameters Views => new(WH.Value.View, WX.Value.View, InputLnGain.Value.View, InputLnBias.Value.View,

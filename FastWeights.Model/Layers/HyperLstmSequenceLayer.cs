@@ -1,8 +1,6 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -12,7 +10,7 @@ namespace FastWeights.Model.Layers;
 /// <c>name.cell_ln_bias</c>, the same under <c>name.hyper.</c> plus <c>name.hyper.W_hm</c>, and <c>name.W_z</c>,
 /// <c>name.b_z</c>, <c>name.W_d</c>), a workspace and zero initial state.
 /// </summary>
-public sealed class HyperLstmRecurrentLayer : IStatefulSequenceLayer
+public sealed class HyperLstmSequenceLayer : IStatefulSequenceLayer
 {
     private readonly HyperLstmLayer layer;
     private readonly HyperLstmWorkspace workspace;
@@ -27,7 +25,7 @@ public sealed class HyperLstmRecurrentLayer : IStatefulSequenceLayer
     /// <param name="embedding">N_z, each embedding.</param>
     /// <param name="maxBatch">Largest B.</param>
     /// <param name="maxTime">Largest T.</param>
-    public HyperLstmRecurrentLayer(Accelerator accelerator, string name, int input, int hidden, int hyperHidden, int embedding, int maxBatch, int maxTime)
+    public HyperLstmSequenceLayer(Accelerator accelerator, string name, int input, int hidden, int hyperHidden, int embedding, int maxBatch, int maxTime)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         layer = new HyperLstmLayer(accelerator, new HyperLstmOptions
@@ -75,18 +73,14 @@ public sealed class HyperLstmRecurrentLayer : IStatefulSequenceLayer
         Initializers.FanIn(p[0], H, rng);
         Initializers.FanIn(p[1], o.InputSize, rng);
         ForgetBias(p[2], H);
-        Initializers.Constant(p[3], 1f);
-        Initializers.Constant(p[4], 0f);
-        Initializers.Constant(p[5], 1f);
-        Initializers.Constant(p[6], 0f);
+        Initializers.UnitGainZeroShift(p[3], p[4]);
+        Initializers.UnitGainZeroShift(p[5], p[6]);
         Initializers.FanIn(p[7], N, rng);
         Initializers.FanIn(p[8], H, rng);
         Initializers.FanIn(p[9], o.InputSize, rng);
         ForgetBias(p[10], N);
-        Initializers.Constant(p[11], 1f);
-        Initializers.Constant(p[12], 0f);
-        Initializers.Constant(p[13], 1f);
-        Initializers.Constant(p[14], 0f);
+        Initializers.UnitGainZeroShift(p[11], p[12]);
+        Initializers.UnitGainZeroShift(p[13], p[14]);
         Initializers.Uniform(p[15], 0.01, rng);
         Initializers.Constant(p[16], 1f);
         var wd = new float[12 * H * Z];

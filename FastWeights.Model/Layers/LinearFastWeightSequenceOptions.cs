@@ -3,10 +3,10 @@ using FastWeights.Kernels.LinearFastWeights;
 namespace FastWeights.Model.Layers;
 
 /// <summary>
-/// Sizes and choices of a <see cref="FastWeightAttention"/> module: model width D, H heads with key size d and
+/// Sizes and choices of a <see cref="LinearFastWeightSequenceLayer"/> module: model width D, H heads with key size d and
 /// value size m, the feature map and the update rule of the fast-weight memory. Immutable.
 /// </summary>
-public sealed record FastWeightAttentionOptions
+public sealed record LinearFastWeightSequenceOptions
 {
     /// <summary>D, the width of the module's input and output. Must be ≥ 1.</summary>
     public required int Width { get; init; }

@@ -1,8 +1,9 @@
 using System.Globalization;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
 
-namespace FastWeights.Model.Models;
+namespace FastWeights.Model.Tasks.Retrieval;
 
 /// <summary>
 /// Architecture of the associative-retrieval model, as in the paper's reimplementations:
@@ -50,15 +51,12 @@ public sealed record RetrievalModelConfig
     /// <summary>Whether <see cref="Kind"/> is one of the DPFP-block models.</summary>
     public bool IsDpfp => Kind is RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum;
 
-    /// <summary>The DPFP block's attention options (width R, heads, R/heads per head, feature map, rule of the kind).</summary>
-    /// <exception cref="InvalidOperationException">The kind is not a DPFP kind.</exception>
-    public FastWeightAttentionOptions AttentionOptions => IsDpfp
-        ? new FastWeightAttentionOptions
-        {
-            Width = Hidden, Heads = Heads, KeySize = Hidden / Heads, ValueSize = Hidden / Heads, FeatureMap = FeatureMap,
-            Rule = Kind == RecurrentKind.DpfpDelta ? UpdateRule.Delta : UpdateRule.Sum,
-        }
-        : throw new InvalidOperationException($"{KindName(Kind)} has no DPFP block.");
+    /// <summary>The sequence layer this architecture asks for (what <see cref="RecurrentModules"/> builds).</summary>
+    public SequenceLayerConfig SequenceLayer => new()
+    {
+        Kind = Kind, Hidden = Hidden, Layers = Layers, InnerSteps = InnerSteps, Decay = Decay, FastLearningRate = FastLearningRate,
+        HyperHidden = HyperHidden, HyperEmbedding = HyperEmbedding, Heads = Heads, FeatureMap = FeatureMap, FeedForward = FeedForward,
+    };
 
     /// <summary>Checks every field; throws naming the first bad one.</summary>
     public void Validate()
@@ -73,7 +71,7 @@ public sealed record RetrievalModelConfig
         if (!Enum.IsDefined(FeatureMap)) throw new ArgumentOutOfRangeException(nameof(FeatureMap), FeatureMap, "Unknown feature map.");
         if (IsDpfp && Hidden % Heads != 0)
             throw new ArgumentOutOfRangeException(nameof(Heads), Heads, $"Heads must divide Hidden (R = {Hidden}) for the DPFP block.");
-        if (!(Decay > 0 && Decay <= 1)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "Decay must lie in (0, 1].");
+        FastWeightDecay.Check(Decay, nameof(Decay));
         if (!(FastLearningRate >= 0 && double.IsFinite(FastLearningRate)))
             throw new ArgumentOutOfRangeException(nameof(FastLearningRate), FastLearningRate, "FastLearningRate must be finite and ≥ 0.");
     }

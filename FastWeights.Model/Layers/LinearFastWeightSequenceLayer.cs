@@ -2,8 +2,6 @@ using FastWeights.Kernels.Core;
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -22,14 +20,14 @@ namespace FastWeights.Model.Layers;
 /// output and its workspace); a backward must follow the forward it differentiates, with the same x, batch
 /// and time. It overwrites every parameter gradient and dx. Buffers are sized once for (maxBatch, maxTime).</para>
 /// </remarks>
-public sealed class FastWeightAttention : IModule, IDisposable
+public sealed class LinearFastWeightSequenceLayer : IModule, IDisposable
 {
     private readonly LinearFastWeightLayer memory;
     private readonly LinearFastWeightWorkspace workspace;
     private readonly Dense query, key, value, output;
     private readonly Dense? beta;
     private readonly Add add;
-    private readonly List<MemoryBuffer> buffers = [];
+    private readonly ActivationBuffers buffers = new();
     private readonly ArrayView<float> q, k, v, b, y, wT, dq, dk, dv, db, dyMemory, scratch;
 
     /// <summary>Builds the projections and the memory and allocates buffers for up to (maxBatch, maxTime).</summary>
@@ -40,14 +38,13 @@ public sealed class FastWeightAttention : IModule, IDisposable
     /// <param name="maxTime">Largest T ≥ 1.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option or size is out of range (the exception names it).</exception>
-    public FastWeightAttention(Accelerator accelerator, string name, FastWeightAttentionOptions options, int maxBatch, int maxTime)
+    public LinearFastWeightSequenceLayer(Accelerator accelerator, string name, LinearFastWeightSequenceOptions options, int maxBatch, int maxTime)
     {
         ViewChecks.LiveAccelerator(accelerator);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        ViewChecks.Positive(maxBatch, nameof(maxBatch));
-        ViewChecks.Positive(maxTime, nameof(maxTime));
+        SequenceChecks.Limits(maxBatch, maxTime);
         Accelerator = accelerator;
         Name = name;
         Options = options;
@@ -69,18 +66,18 @@ public sealed class FastWeightAttention : IModule, IDisposable
             ? [.. query.Parameters, .. key.Parameters, .. value.Parameters, .. output.Parameters]
             : [.. query.Parameters, .. key.Parameters, .. value.Parameters, .. beta.Parameters, .. output.Parameters];
 
-        q = Alloc(N * H * d);
-        k = Alloc(N * H * d);
-        v = Alloc(N * H * m);
-        b = beta is null ? default : Alloc(N * H);
-        y = Alloc(N * H * m);
-        wT = Alloc((long)maxBatch * H * m * memory.FeatureSize);
-        dq = Alloc(N * H * d);
-        dk = Alloc(N * H * d);
-        dv = Alloc(N * H * m);
-        db = beta is null ? default : Alloc(N * H);
-        dyMemory = Alloc(N * H * m);
-        scratch = Alloc(N * D);
+        q = buffers.Float(Accelerator, N * H * d);
+        k = buffers.Float(Accelerator, N * H * d);
+        v = buffers.Float(Accelerator, N * H * m);
+        b = beta is null ? default : buffers.Float(Accelerator, N * H);
+        y = buffers.Float(Accelerator, N * H * m);
+        wT = buffers.Float(Accelerator, (long)maxBatch * H * m * memory.FeatureSize);
+        dq = buffers.Float(Accelerator, N * H * d);
+        dk = buffers.Float(Accelerator, N * H * d);
+        dv = buffers.Float(Accelerator, N * H * m);
+        db = beta is null ? default : buffers.Float(Accelerator, N * H);
+        dyMemory = buffers.Float(Accelerator, N * H * m);
+        scratch = buffers.Float(Accelerator, N * D);
     }
 
     /// <summary>The accelerator every view must live on.</summary>
@@ -88,7 +85,7 @@ public sealed class FastWeightAttention : IModule, IDisposable
     /// <summary>The module name.</summary>
     public string Name { get; }
     /// <summary>The options.</summary>
-    public FastWeightAttentionOptions Options { get; }
+    public LinearFastWeightSequenceOptions Options { get; }
     /// <summary>Largest B.</summary>
     public int MaxBatch { get; }
     /// <summary>Largest T.</summary>
@@ -105,8 +102,7 @@ public sealed class FastWeightAttention : IModule, IDisposable
         ArgumentNullException.ThrowIfNull(rng);
         foreach (var dense in Projections())
         {
-            Initializers.FanIn(dense.Weight, dense.Inputs, rng);
-            Initializers.FanIn(dense.Bias, dense.Inputs, rng);
+            dense.InitializeFanIn(rng);
         }
     }
 
@@ -252,25 +248,12 @@ public sealed class FastWeightAttention : IModule, IDisposable
             Take(dv, rows * H * m), Take(db, rows * H), Take(dyMemory, rows * H * m));
     }
 
-    private int CheckCall(AcceleratorStream stream, int batch, int time)
-    {
-        ViewChecks.Stream(stream, Accelerator);
-        if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"batch must be in 1..{MaxBatch}.");
-        if (time < 1 || time > MaxTime) throw new ArgumentOutOfRangeException(nameof(time), time, $"time must be in 1..{MaxTime}.");
-        return batch * time;
-    }
-
-    private ArrayView<float> Alloc(long length)
-    {
-        var buffer = Accelerator.Allocate1D<float>(length);
-        buffers.Add(buffer);
-        return buffer.View;
-    }
+    private int CheckCall(AcceleratorStream stream, int batch, int time) => SequenceChecks.Rows(stream, Accelerator, batch, time, MaxBatch, MaxTime);
 
     /// <summary>Frees the projections, the memory's workspace and the activation buffers.</summary>
     public void Dispose()
     {
-        foreach (var buffer in buffers) buffer.Dispose();
+        buffers.Dispose();
         workspace.Dispose();
         memory.Dispose();
         foreach (var dense in Projections()) dense.Dispose();

@@ -2,18 +2,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using FastWeights.Model.Distributed;
-using FastWeights.Model.Models;
-using FastWeights.Model.Tasks.Retrieval;
+using FastWeights.Model.Training;
 
-namespace FastWeights.Model.Training;
-
-/// <summary>What one training step did.</summary>
-/// <param name="Step">Steps completed after this one (1-based).</param>
-/// <param name="Loss">Mean training loss of the batch.</param>
-/// <param name="Accuracy">Training accuracy of the batch (0..1).</param>
-/// <param name="LearningRate">Learning rate used.</param>
-/// <param name="GradNorm">Global gradient norm before clipping.</param>
-public readonly record struct TrainStepResult(long Step, double Loss, double Accuracy, double LearningRate, double GradNorm);
+namespace FastWeights.Model.Tasks.Retrieval;
 
 /// <summary>Loss and accuracy over a whole split.</summary>
 /// <param name="Loss">Mean cross-entropy.</param>
@@ -178,16 +169,7 @@ public sealed class RetrievalTrainer : IDisposable
     public void Save(string directory, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         var metadata = model.Config.ToMetadata();
-        metadata["train.seed"] = Options.Seed.ToString(CultureInfo.InvariantCulture);
-        metadata["train.step"] = Step.ToString(CultureInfo.InvariantCulture);
-        metadata["train.batch_size"] = Options.BatchSize.ToString(CultureInfo.InvariantCulture);
-        metadata["train.lr"] = Options.LearningRate.ToString("R", CultureInfo.InvariantCulture);
-        metadata["train.warmup"] = Options.WarmupSteps.ToString(CultureInfo.InvariantCulture);
-        metadata["train.lr_decay"] = Options.Decay.ToString().ToLowerInvariant();
-        metadata["train.final_lr_fraction"] = Options.FinalFraction.ToString("R", CultureInfo.InvariantCulture);
-        metadata["train.decay_steps"] = Options.DecaySteps.ToString(CultureInfo.InvariantCulture);
-        metadata["train.clip"] = Options.ClipNorm.ToString("R", CultureInfo.InvariantCulture);
-        metadata["train.weight_decay"] = Options.WeightDecay.ToString("R", CultureInfo.InvariantCulture);
+        Options.AddMetadata(metadata, Step);
         metadata[RanksKey] = Collective.Size.ToString(CultureInfo.InvariantCulture);
         metadata["data.pairs"] = data.Pairs.ToString(CultureInfo.InvariantCulture);
         metadata["data.seed"] = data.Seed.ToString(CultureInfo.InvariantCulture);

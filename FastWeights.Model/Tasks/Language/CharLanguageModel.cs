@@ -1,10 +1,9 @@
 using FastWeights.Model.Layers;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
+using FastWeights.Model.Tasks.Retrieval;
 
-namespace FastWeights.Model.Models;
+namespace FastWeights.Model.Tasks.Language;
 
 /// <summary>Summed loss and counts of one window batch.</summary>
 /// <param name="LossSum">Σ of −ln p(target) over the scored positions, in nats.</param>
@@ -39,7 +38,7 @@ public sealed class CharLanguageModel : IModule, IDisposable
     private readonly IStatefulSequenceLayer recurrent;
     private readonly Dense output;
     private readonly SequenceCrossEntropy loss;
-    private readonly List<MemoryBuffer> buffers = [];
+    private readonly ActivationBuffers buffers = new();
     private readonly ArrayView<int> tokens, targets, correct;
     private readonly ArrayView<float> embedded, states, logits, losses, dStates, dEmbedded;
     private readonly float[] hostLosses;
@@ -62,7 +61,7 @@ public sealed class CharLanguageModel : IModule, IDisposable
         int B = maxBatch, T = config.SequenceLength, E = config.Embedding, R = config.Hidden, V = config.Vocabulary;
 
         embedding = new Embedding(accelerator, "embedding", V, E);
-        var layer = RecurrentModules.Create(accelerator, config.IsDpfp ? "encoder" : "recurrent", config, E, B, T);
+        var layer = RecurrentModules.Create(accelerator, config.IsDpfp ? "encoder" : "recurrent", config.SequenceLayer, E, B, T);
         if (layer is not IStatefulSequenceLayer stateful || layer is RecurrentStack { IsStateful: false })
         {
             layer.Dispose();
@@ -75,15 +74,15 @@ public sealed class CharLanguageModel : IModule, IDisposable
         Parameters = [.. embedding.Parameters, .. recurrent.Parameters, .. output.Parameters];
 
         long N = (long)B * T;
-        tokens = AllocInt(N);
-        targets = AllocInt(N);
-        correct = AllocInt(N);
-        embedded = Alloc(N * E);
-        states = Alloc(N * R);
-        logits = Alloc(N * V);
-        losses = Alloc(N);
-        dStates = Alloc(N * R);
-        dEmbedded = Alloc(N * E);
+        tokens = buffers.Int(Accelerator, N);
+        targets = buffers.Int(Accelerator, N);
+        correct = buffers.Int(Accelerator, N);
+        embedded = buffers.Float(Accelerator, N * E);
+        states = buffers.Float(Accelerator, N * R);
+        logits = buffers.Float(Accelerator, N * V);
+        losses = buffers.Float(Accelerator, N);
+        dStates = buffers.Float(Accelerator, N * R);
+        dEmbedded = buffers.Float(Accelerator, N * E);
         hostLosses = new float[N];
         hostCorrect = new int[N];
     }
@@ -115,8 +114,7 @@ public sealed class CharLanguageModel : IModule, IDisposable
         var rng = new Random(seed);
         Initializers.Uniform(embedding.Weight, 1.0, rng);
         recurrent.Initialize(rng);
-        Initializers.FanIn(output.Weight, Config.Hidden, rng);
-        Initializers.FanIn(output.Bias, Config.Hidden, rng);
+        output.InitializeFanIn(rng);
     }
 
     /// <summary>
@@ -175,33 +173,15 @@ public sealed class CharLanguageModel : IModule, IDisposable
             embedding.Backward(stream, dEmbedded.SubView(0, (long)count * E), tokenView, count);
         }
 
-        losses.SubView(0, count).CopyToCPU(stream, hostLosses.AsSpan(0, count));
-        correct.SubView(0, count).CopyToCPU(stream, hostCorrect.AsSpan(0, count));
-        stream.Synchronize();
-        double sum = 0;
-        long right = 0;
-        for (int k = 0; k < count; k++) { sum += hostLosses[k]; right += hostCorrect[k]; }
+        var (sum, right) = LossTotals.Read(stream, losses, correct, hostLosses, hostCorrect, count);
         return new WindowResult(sum, right, scored);
     }
 
-    private ArrayView<float> Alloc(long n)
-    {
-        var b = Accelerator.Allocate1D<float>(n);
-        buffers.Add(b);
-        return b.View;
-    }
-
-    private ArrayView<int> AllocInt(long n)
-    {
-        var b = Accelerator.Allocate1D<int>(n);
-        buffers.Add(b);
-        return b.View;
-    }
 
     /// <summary>Frees everything.</summary>
     public void Dispose()
     {
-        foreach (var b in buffers) b.Dispose();
+        buffers.Dispose();
         embedding.Dispose();
         recurrent.Dispose();
         output.Dispose();

@@ -1,10 +1,8 @@
 using FastWeights.Model.Layers;
 using FastWeights.Model.Ops;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
-namespace FastWeights.Model.Models;
+namespace FastWeights.Model.Tasks.Retrieval;
 
 /// <summary>Mean loss and number of correct predictions of one batch.</summary>
 /// <param name="Loss">Mean cross-entropy over the batch.</param>
@@ -29,7 +27,7 @@ public sealed class RetrievalModel : IModule, IDisposable
     private readonly LastStep lastStep;
     private readonly Dense hidden, output;
     private readonly SoftmaxCrossEntropy loss;
-    private readonly List<MemoryBuffer> buffers = new();
+    private readonly ActivationBuffers buffers = new();
     private readonly ArrayView<int> tokens, targets, correct;
     private readonly ArrayView<float> embedded, states, last, dense, logits, probabilities, losses;
     private readonly ArrayView<float> dDense, dLast, dStates, dEmbedded;
@@ -51,27 +49,27 @@ public sealed class RetrievalModel : IModule, IDisposable
 
         embedding = new Embedding(accelerator, "embedding", config.Vocabulary, E);
         // The DPFP encoder's parameters are named encoder.* (it is not recurrent), the others recurrent.*.
-        recurrent = RecurrentModules.Create(accelerator, config.IsDpfp ? "encoder" : "recurrent", config, E, B, T);
+        recurrent = RecurrentModules.Create(accelerator, config.IsDpfp ? "encoder" : "recurrent", config.SequenceLayer, E, B, T);
         lastStep = new LastStep(accelerator, "last");
         hidden = new Dense(accelerator, "hidden", R, D, DenseActivation.Relu);
         output = new Dense(accelerator, "output", D, K);
         loss = new SoftmaxCrossEntropy(accelerator, "loss", K);
         Parameters = [.. embedding.Parameters, .. recurrent.Parameters, .. hidden.Parameters, .. output.Parameters];
 
-        tokens = AllocInt((long)B * T);
-        targets = AllocInt(B);
-        correct = AllocInt(B);
-        embedded = Alloc((long)B * T * E);
-        states = Alloc((long)B * T * R);
-        last = Alloc((long)B * R);
-        dense = Alloc((long)B * D);
-        logits = Alloc((long)B * K);
-        probabilities = Alloc((long)B * K);
-        losses = Alloc(B);
-        dDense = Alloc((long)B * D);
-        dLast = Alloc((long)B * R);
-        dStates = Alloc((long)B * T * R);
-        dEmbedded = Alloc((long)B * T * E);
+        tokens = buffers.Int(Accelerator, (long)B * T);
+        targets = buffers.Int(Accelerator, B);
+        correct = buffers.Int(Accelerator, B);
+        embedded = buffers.Float(Accelerator, (long)B * T * E);
+        states = buffers.Float(Accelerator, (long)B * T * R);
+        last = buffers.Float(Accelerator, (long)B * R);
+        dense = buffers.Float(Accelerator, (long)B * D);
+        logits = buffers.Float(Accelerator, (long)B * K);
+        probabilities = buffers.Float(Accelerator, (long)B * K);
+        losses = buffers.Float(Accelerator, B);
+        dDense = buffers.Float(Accelerator, (long)B * D);
+        dLast = buffers.Float(Accelerator, (long)B * R);
+        dStates = buffers.Float(Accelerator, (long)B * T * R);
+        dEmbedded = buffers.Float(Accelerator, (long)B * T * E);
         hostLosses = new float[B];
         hostCorrect = new int[B];
     }
@@ -93,10 +91,8 @@ public sealed class RetrievalModel : IModule, IDisposable
         var rng = new Random(seed);
         Initializers.Uniform(embedding.Weight, 1.0, rng);
         recurrent.Initialize(rng);
-        Initializers.FanIn(hidden.Weight, Config.Hidden, rng);
-        Initializers.FanIn(hidden.Bias, Config.Hidden, rng);
-        Initializers.FanIn(output.Weight, Config.DenseHidden, rng);
-        Initializers.FanIn(output.Bias, Config.DenseHidden, rng);
+        hidden.InitializeFanIn(rng);
+        output.InitializeFanIn(rng);
     }
 
     /// <summary>
@@ -147,13 +143,8 @@ public sealed class RetrievalModel : IModule, IDisposable
             embedding.Backward(stream, dEmbedded.SubView(0, (long)n * T * E), tokens.SubView(0, (long)n * T), n * T);
         }
 
-        losses.SubView(0, n).CopyToCPU(stream, hostLosses.AsSpan(0, n));
-        correct.SubView(0, n).CopyToCPU(stream, hostCorrect.AsSpan(0, n));
-        stream.Synchronize();
-        double sum = 0;
-        int right = 0;
-        for (int k = 0; k < n; k++) { sum += hostLosses[k]; right += hostCorrect[k]; }
-        return new BatchResult(sum / n, right, n);
+        var (sum, right) = LossTotals.Read(stream, losses, correct, hostLosses, hostCorrect, n);
+        return new BatchResult(sum / n, (int)right, n);
     }
 
     /// <summary>The predicted class (argmax of the probabilities, ties to the lowest) for each of <paramref name="n"/> sequences.</summary>
@@ -177,24 +168,11 @@ public sealed class RetrievalModel : IModule, IDisposable
         return predictions;
     }
 
-    private ArrayView<float> Alloc(long n)
-    {
-        var b = Accelerator.Allocate1D<float>(n);
-        buffers.Add(b);
-        return b.View;
-    }
-
-    private ArrayView<int> AllocInt(long n)
-    {
-        var b = Accelerator.Allocate1D<int>(n);
-        buffers.Add(b);
-        return b.View;
-    }
 
     /// <summary>Frees everything.</summary>
     public void Dispose()
     {
-        foreach (var b in buffers) b.Dispose();
+        buffers.Dispose();
         embedding.Dispose();
         recurrent.Dispose();
         hidden.Dispose();

@@ -1,8 +1,6 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Model.Parameters;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Model.Layers;
 
@@ -11,7 +9,7 @@ namespace FastWeights.Model.Layers;
 /// <c>name.W_h [4H,H]</c>, <c>name.W_x [4H,I]</c>, <c>name.b [4H]</c>, <c>name.ln_gain</c>, <c>name.ln_bias [4H]</c>,
 /// <c>name.cell_ln_gain</c>, <c>name.cell_ln_bias [H]</c> (gates i, f, g, o), a workspace and zero initial state.
 /// </summary>
-public sealed class LstmRecurrentLayer : IStatefulSequenceLayer
+public sealed class LstmSequenceLayer : IStatefulSequenceLayer
 {
     private readonly LstmLayer layer;
     private readonly LstmWorkspace workspace;
@@ -24,7 +22,7 @@ public sealed class LstmRecurrentLayer : IStatefulSequenceLayer
     /// <param name="hidden">H.</param>
     /// <param name="maxBatch">Largest B.</param>
     /// <param name="maxTime">Largest T.</param>
-    public LstmRecurrentLayer(Accelerator accelerator, string name, int input, int hidden, int maxBatch, int maxTime)
+    public LstmSequenceLayer(Accelerator accelerator, string name, int input, int hidden, int maxBatch, int maxTime)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         layer = new LstmLayer(accelerator, new LstmOptions { InputSize = input, HiddenSize = hidden });
@@ -84,10 +82,8 @@ public sealed class LstmRecurrentLayer : IStatefulSequenceLayer
         var bias = new float[4 * H];
         Array.Fill(bias, 1f, H, H); // forget gate: rows [H, 2H)
         B.Upload(bias);
-        Initializers.Constant(LnGain, 1f);
-        Initializers.Constant(LnBias, 0f);
-        Initializers.Constant(CellLnGain, 1f);
-        Initializers.Constant(CellLnBias, 0f);
+        Initializers.UnitGainZeroShift(LnGain, LnBias);
+        Initializers.UnitGainZeroShift(CellLnGain, CellLnBias);
     }
 
     private LstmParameters Views => new(WH.Value.View, WX.Value.View, B.Value.View, LnGain.Value.View, LnBias.Value.View,
