@@ -1,4 +1,4 @@
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Devices;
 
 namespace FastWeights.Bench.Benchmarks;

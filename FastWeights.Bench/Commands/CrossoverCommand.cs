@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.FastWeightRnn;
 
 namespace FastWeights.Bench.Commands;
@@ -47,7 +48,7 @@ internal static class CrossoverCommand
             foreach (int h in hiddens)
                 foreach (int t in times)
                     MemoryCommand.Compute(batch, t, input, h, inner, decay); // same size checks as `memory`
-            using var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
+            using var device = DeviceOptions.OpenDevice(accelerator, SweepSchedule.Auto);
             // Both forms' layers and buffers are alive at once for a cell; refuse the largest cell before allocating any.
             long largest = 0;
             foreach (int h in hiddens)
@@ -65,7 +66,7 @@ internal static class CrossoverCommand
             ResourceCheck.RequireDeviceFits(device, largest,
                 $"--batch {batch} --input {input} --inner {inner} --hidden {hiddenList} --time {timeList} (both forms' workspaces and buffers at the largest cell)");
             string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
-            stdout.WriteLine($"# crossover on {LayerCommand.KindName(device.Kind)} \"{device.Accelerator.Name}\", B={batch} I={input} S={inner} "
+            stdout.WriteLine($"# crossover on {DeviceOptions.KindName(device.Kind)} \"{device.Accelerator.Name}\", B={batch} I={input} S={inner} "
                 + $"decay={decay.ToString(CultureInfo.InvariantCulture)}, training step = forward + backward, minimum of {repeat}");
             stdout.WriteLine("| H | T | matrix ms | attention ms | attention / matrix | faster |");
             stdout.WriteLine("|---:|---:|---:|---:|---:|---|");

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Models;
@@ -60,7 +60,7 @@ internal static class DistributedCheckCommand
             throw new CommandInputException($"--batch {batch} does not split evenly over {collective.Size} ranks.");
         Directory.CreateDirectory(output);
         var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
-        using var device = LayerCommand.OpenDevice("cpu", SweepSchedule.Auto);
+        using var device = DeviceOptions.OpenDevice("cpu", SweepSchedule.Auto);
         using var model = new RetrievalModel(device.Accelerator, settings.ModelConfig, batch / collective.Size);
         // Every rank but 0 starts from other weights: the trainer's broadcast must make them rank 0's.
         model.Initialize(settings.Training.Seed + collective.Rank);

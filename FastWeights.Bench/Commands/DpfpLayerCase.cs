@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
@@ -34,7 +35,7 @@ internal static class DpfpLayerCase
     public static string Execute(SafeTensorsFile file, string outPath, string accelerator, SweepSchedule schedule)
     {
         var c = Read(file);
-        using var device = LayerCommand.OpenDevice(accelerator, schedule);
+        using var device = DeviceOptions.OpenDevice(accelerator, schedule);
         using var layer = new LinearFastWeightLayer(device.Accelerator, c.Options with { Schedule = schedule });
         LinearFastWeightHostResult result;
         // The backward refuses a forward that overflowed or outgrew its anchor slots (docs/linear-fast-weights.md §4):
@@ -43,7 +44,7 @@ internal static class DpfpLayerCase
         catch (InvalidOperationException e) { throw new CommandInputException(e.Message); }
         Write(outPath, c, result, device, layer);
         var o = c.Options;
-        return $"layer: kind dpfp ran on {LayerCommand.KindName(device.Kind)} ({device.Accelerator.Name}), schedule {LayerCommand.ScheduleName(layer.Schedule)}, "
+        return $"layer: kind dpfp ran on {DeviceOptions.KindName(device.Kind)} ({device.Accelerator.Name}), schedule {DeviceOptions.ScheduleName(layer.Schedule)}, "
                + $"B={c.Batch} T={c.Time} heads={o.Heads} d={o.KeySize} m={o.ValueSize} d'={layer.FeatureSize} {MapName(o.FeatureMap)} {RuleName(o.Rule)}"
                + $"{(o.Normalize ? " normalized" : "")}; wrote {outPath}";
     }
@@ -136,9 +137,9 @@ internal static class DpfpLayerCase
         writer.AddMetadata("rule", RuleName(o.Rule));
         writer.AddMetadata("normalize", o.Normalize ? "true" : "false");
         writer.AddMetadata("epsilon", o.Epsilon.ToString("R", CultureInfo.InvariantCulture));
-        writer.AddMetadata("accelerator", LayerCommand.KindName(device.Kind));
+        writer.AddMetadata("accelerator", DeviceOptions.KindName(device.Kind));
         writer.AddMetadata("device", device.Accelerator.Name);
-        writer.AddMetadata("schedule", LayerCommand.ScheduleName(layer.Schedule));
+        writer.AddMetadata("schedule", DeviceOptions.ScheduleName(layer.Schedule));
 
         static float[] Must(float[]? a, string name) => a ?? throw new InvalidOperationException($"the host path returned no {name}.");
         writer.Add("y", r.Y, B, T, heads, m);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Floor;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Host;
@@ -54,7 +55,7 @@ internal static class FloorCommand
             if (repeat < 1) throw new CommandInputException($"--repeat must be >= 1, got {repeat}.");
             MemoryCommand.Compute(batch, time, input, hidden, inner, 0.95); // same size checks as `memory`
             var cost = new StepCost(batch, time, input, hidden, inner);
-            using var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
+            using var device = DeviceOptions.OpenDevice(accelerator, SweepSchedule.Auto);
             var acc = device.Accelerator;
             // The layer and its buffers, plus the calibration's matrices (B and 16 per core, H×H floats each, and two vectors).
             long calibrationFloats = ((long)batch + Math.Max(Environment.ProcessorCount, 1) * 16L) * ((long)hidden * hidden + 2L * hidden);
@@ -100,8 +101,8 @@ internal static class FloorCommand
             }
             double forwardMs = forward.Min(), backwardMs = backward.Min();
 
-            stdout.WriteLine($"device={LayerCommand.KindName(device.Kind)} name=\"{acc.Name}\" cores={Environment.ProcessorCount} "
-                + $"B={batch} T={time} I={input} H={hidden} S={inner} schedule={LayerCommand.ScheduleName(timer.Layer.Schedule)}");
+            stdout.WriteLine($"device={DeviceOptions.KindName(device.Kind)} name=\"{acc.Name}\" cores={Environment.ProcessorCount} "
+                + $"B={batch} T={time} I={input} H={hidden} S={inner} schedule={DeviceOptions.ScheduleName(timer.Layer.Schedule)}");
             stdout.WriteLine($"work forward_macs={cost.ForwardMacs} backward_macs={cost.BackwardMacs} "
                 + $"sequential_macs_per_step={cost.ForwardSequentialMacsPerStep}+{cost.BackwardSequentialMacsPerStep} "
                 + $"phases_per_step={cost.ForwardPhasesPerStep}+{cost.BackwardPhasesPerStep} "

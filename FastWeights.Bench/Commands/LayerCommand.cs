@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
@@ -24,8 +25,6 @@ internal static class LayerCommand
 {
     public const string Name = "layer";
 
-    private static readonly string[] Accelerators = ["auto", "cpu", "cuda"];
-    private static readonly string[] Schedules = ["auto", "group", "thread", "host"];
     private static readonly string[] Kinds = ["rnn", "dpfp"];
     private static readonly string[] MetadataKeys = ["decay", "fast_lr", "inner_steps", "ln_eps", "activation"];
 
@@ -38,13 +37,13 @@ internal static class LayerCommand
             Description = "Where to run: auto (CUDA if present, else CPU), cpu, or cuda.",
             DefaultValueFactory = _ => "auto",
         };
-        accelerator.AcceptOnlyFromAmong(Accelerators);
+        accelerator.AcceptOnlyFromAmong(DeviceOptions.Accelerators);
         var schedule = new Option<string>("--schedule")
         {
             Description = "Thread schedule: auto (from the accelerator), group, or thread. group on the CPU runs the NVIDIA-shaped CPU device.",
             DefaultValueFactory = _ => "auto",
         };
-        schedule.AcceptOnlyFromAmong(Schedules);
+        schedule.AcceptOnlyFromAmong(DeviceOptions.Schedules);
         var kind = new Option<string>("--kind")
         {
             Description = "Which layer: rnn (the fast-weight RNN, default) or dpfp (the linear fast-weight memory: feature map, sum/delta rule).",
@@ -78,9 +77,9 @@ internal static class LayerCommand
     {
         if (string.IsNullOrEmpty(casePath)) throw new CommandInputException("--case must name a file.");
         if (string.IsNullOrEmpty(outPath)) throw new CommandInputException("--out must name a file.");
-        SweepSchedule sweep = ParseSchedule(schedule);
-        string acceleratorName = ParseChoice(accelerator, Accelerators, "--accelerator");
-        string kindName = ParseChoice(kind, Kinds, "--kind");
+        SweepSchedule sweep = DeviceOptions.ParseSchedule(schedule);
+        string acceleratorName = DeviceOptions.ParseChoice(accelerator, DeviceOptions.Accelerators, "--accelerator");
+        string kindName = DeviceOptions.ParseChoice(kind, Kinds, "--kind");
 
         // A pipe or device as --case would block or read forever, and --out = --case would overwrite the input: both are
         // refused before anything is opened. The whole case is read into memory, so it must fit.
@@ -94,12 +93,12 @@ internal static class LayerCommand
         var layerCase = ReadCase(file);
         var options = layerCase.Options with { Schedule = sweep };
 
-        using var device = OpenDevice(acceleratorName, sweep);
+        using var device = DeviceOptions.OpenDevice(acceleratorName, sweep);
         using var layer = new FastWeightRnnLayer(device.Accelerator, options);
         var result = FastWeightRnnHost.Run(layer, layerCase.Inputs);
 
         WriteResult(outPath, layerCase, result, device, layer);
-        return $"layer: ran on {KindName(device.Kind)} ({device.Accelerator.Name}), schedule {ScheduleName(layer.Schedule)}, "
+        return $"layer: ran on {DeviceOptions.KindName(device.Kind)} ({device.Accelerator.Name}), schedule {DeviceOptions.ScheduleName(layer.Schedule)}, "
                + $"B={layerCase.Batch} T={layerCase.Time} I={options.InputSize} H={options.HiddenSize} S={options.InnerSteps}; wrote {outPath}";
     }
 
@@ -170,48 +169,6 @@ internal static class LayerCommand
         return new LayerCase(B, T, options, inputs);
     }
 
-    /// <summary>
-    /// Opens the accelerator: cpu → the default CPU device, or the NVIDIA-shaped CPU device when the group
-    /// schedule is asked for (the default CPU device's groups of ≤ 16 threads do not suit it); cuda → the
-    /// first CUDA device; auto → CUDA when present, else the CPU rule.
-    /// </summary>
-    internal static ComputeDevice OpenDevice(string accelerator, SweepSchedule schedule)
-    {
-        var cpuKind = schedule == SweepSchedule.Group ? AcceleratorKind.CpuNvidia : AcceleratorKind.Cpu;
-        switch (accelerator)
-        {
-            case "cpu":
-                return ComputeDevice.Open(cpuKind);
-            case "cuda":
-                if (!ComputeDevice.CudaAvailable())
-                    throw new CommandInputException("--accelerator cuda was asked for, but no CUDA device is visible to ILGPU on this machine.");
-                return ComputeDevice.Open(AcceleratorKind.Cuda);
-            case "auto":
-                if (schedule != SweepSchedule.Group) return ComputeDevice.Open(AcceleratorKind.Auto);
-                return ComputeDevice.CudaAvailable() ? ComputeDevice.Open(AcceleratorKind.Cuda) : ComputeDevice.Open(cpuKind);
-            default:
-                throw new CommandInputException($"unknown accelerator '{accelerator}'; expected one of {string.Join(", ", Accelerators)}.");
-        }
-    }
-
-    internal static SweepSchedule ParseSchedule(string schedule) => ParseChoice(schedule, Schedules, "--schedule") switch
-    {
-        "group" => SweepSchedule.Group,
-        "thread" => SweepSchedule.Thread,
-        "host" => SweepSchedule.Host,
-        _ => SweepSchedule.Auto,
-    };
-
-    internal static string KindName(AcceleratorKind kind) => kind switch
-    {
-        AcceleratorKind.Cpu => "cpu",
-        AcceleratorKind.CpuNvidia => "cpu-nvidia",
-        AcceleratorKind.Cuda => "cuda",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
-
-    internal static string ScheduleName(SweepSchedule schedule) => schedule.ToString().ToLowerInvariant();
-
     private static void WriteResult(string outPath, LayerCase layerCase, FastWeightRnnHostResult r, ComputeDevice device, FastWeightRnnLayer layer)
     {
         int B = layerCase.Batch, T = layerCase.Time, I = layer.Options.InputSize, H = layer.Options.HiddenSize;
@@ -222,9 +179,9 @@ internal static class LayerCommand
         writer.AddMetadata("inner_steps", o.InnerSteps.ToString(CultureInfo.InvariantCulture));
         writer.AddMetadata("ln_eps", Number(o.LayerNormEpsilon));
         writer.AddMetadata("activation", o.Activation == Activation.Relu ? "relu" : "tanh");
-        writer.AddMetadata("accelerator", KindName(device.Kind));
+        writer.AddMetadata("accelerator", DeviceOptions.KindName(device.Kind));
         writer.AddMetadata("device", device.Accelerator.Name);
-        writer.AddMetadata("schedule", ScheduleName(layer.Schedule));
+        writer.AddMetadata("schedule", DeviceOptions.ScheduleName(layer.Schedule));
 
         static float[] Grad(float[]? g, string name) =>
             g ?? throw new InvalidOperationException($"the host path returned no {name} although dy was given.");
@@ -302,11 +259,6 @@ internal static class LayerCommand
             throw new CommandInputException($"metadata key 'ln_eps' must be > 0, but is {Number(o.LayerNormEpsilon)}.");
         o.Validate(); // the sizes (H² must fit a 32-bit index, …)
     }
-
-    private static string ParseChoice(string value, string[] choices, string option) =>
-        choices.Contains(value, StringComparer.Ordinal)
-            ? value
-            : throw new CommandInputException($"{option} must be one of {string.Join(", ", choices)}, but is '{value}'.");
 
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

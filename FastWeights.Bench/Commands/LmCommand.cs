@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Lm;
-using FastWeights.Bench.Reporting;
-using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Language;
@@ -206,7 +206,7 @@ internal static class LmCommand
             try
             {
                 var outcome = LmTrainRun.Execute(settings, stdout, cancel.Token);
-                return outcome.Stop == TrainRun.StopReason.Interrupted ? 130 : 0;
+                return outcome.Stop == StopReason.Interrupted ? 130 : 0;
             }
             finally
             {

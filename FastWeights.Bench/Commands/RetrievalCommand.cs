@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.FastWeightRnn;
 
 namespace FastWeights.Bench.Commands;
@@ -53,14 +54,14 @@ internal static class TimeCommand
             MemoryCommand.Compute(batch, time, input, hidden, inner, decay); // same size checks as `memory`
             bool budgeted = budgetBytes is not null || maxCopies is not null;
             if (budgeted) MemoryCommand.ComputeBudgeted(batch, time, input, hidden, inner, decay, budgetBytes, maxCopies);
-            var sweep = LayerCommand.ParseSchedule(schedule);
+            var sweep = DeviceOptions.ParseSchedule(schedule);
             var shape = ParseForm(form);
             var options = new FastWeightRnnOptions
             {
                 InputSize = input, HiddenSize = hidden, InnerSteps = inner, Decay = decay, Schedule = sweep, Form = shape,
                 MemoryBudgetBytes = budgetBytes, MaxCheckpointCopies = maxCopies,
             };
-            using var device = LayerCommand.OpenDevice(accelerator, sweep);
+            using var device = DeviceOptions.OpenDevice(accelerator, sweep);
             ResourceCheck.RequireDeviceFits(device, LayerTimer.DeviceBytes(options with { Schedule = sweep }, batch, time),
                 $"--batch {batch} --time {time} --input {input} --hidden {hidden} --inner {inner} (workspace and buffers)");
             using var timer = new LayerTimer(device.Accelerator, options, batch, time);
@@ -74,8 +75,8 @@ internal static class TimeCommand
             string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
             var layer = timer.Layer;
             stdout.WriteLine(
-                $"device={LayerCommand.KindName(device.Kind)} name=\"{device.Accelerator.Name}\" schedule={LayerCommand.ScheduleName(layer.Schedule)} "
-                + $"form={FormName(timer.Workspace.Form)} "
+                $"device={DeviceOptions.KindName(device.Kind)} name=\"{device.Accelerator.Name}\" schedule={DeviceOptions.ScheduleName(layer.Schedule)} "
+                + $"form={DeviceOptions.FormName(timer.Workspace.Form)} "
                 + $"B={batch} T={time} I={input} H={hidden} S={inner} decay={decay.ToString(CultureInfo.InvariantCulture)} K={layer.CheckpointInterval} "
                 + $"forward_ms={F(LayerTimer.Median(forwardMs))} backward_ms={F(LayerTimer.Median(backwardMs))} repeat={repeat} workspace_bytes={timer.Workspace.AllocatedBytes}"
                 + (budgeted ? $" checkpoint_copies={timer.Workspace.Plan.CheckpointCount} recomputed_steps={timer.Workspace.RecomputedSteps}" : ""));
@@ -91,6 +92,4 @@ internal static class TimeCommand
         _ => throw new CommandInputException($"--form must be auto, matrix or attention, got '{form}'."),
     };
 
-    /// <summary>The lower-case name printed for a form.</summary>
-    internal static string FormName(FastWeightForm form) => form.ToString().ToLowerInvariant();
 }

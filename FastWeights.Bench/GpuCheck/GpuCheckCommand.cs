@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 
@@ -139,7 +139,7 @@ internal static class GpuCheckCommand
 
     private static string Describe(ComputeDevice device, SweepSchedule schedule, FastWeightForm form, Shape s) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{LayerCommand.KindName(device.Kind)} {LayerCommand.ScheduleName(schedule)} {TimeCommand.FormName(form)} B={s.B} T={s.T} I={s.I} H={s.H} S={s.S} decay={s.Decay} {(s.Relu ? "relu" : "tanh")} ({s.Why})");
+            $"{DeviceOptions.KindName(device.Kind)} {DeviceOptions.ScheduleName(schedule)} {DeviceOptions.FormName(form)} B={s.B} T={s.T} I={s.I} H={s.H} S={s.S} decay={s.Decay} {(s.Relu ? "relu" : "tanh")} ({s.Why})");
 
     private static FastWeightRnnHostResult RunLayer(ComputeDevice device, Shape s, SweepSchedule schedule, FastWeightForm form,
         FastWeightRnnHostInputs inputs, out string placement)

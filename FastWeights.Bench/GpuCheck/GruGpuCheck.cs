@@ -1,5 +1,5 @@
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Gru;
@@ -35,7 +35,7 @@ internal static class GruGpuCheck
         foreach (var c in quick ? Cases.Take(1) : Cases)
         {
             string what = string.Create(CultureInfo.InvariantCulture,
-                $"{LayerCommand.KindName(deviceUnderTest.Kind)} group gru-ln B={c.B} T={c.T} I={c.I} H={c.H} ({c.Why})");
+                $"{DeviceOptions.KindName(deviceUnderTest.Kind)} group gru-ln B={c.B} T={c.T} I={c.I} H={c.H} ({c.Why})");
             bool ok = GpuCheckCommand.Report(stdout, what, () =>
             {
                 var inputs = Inputs(c, seed: 7919 * c.T + c.H);

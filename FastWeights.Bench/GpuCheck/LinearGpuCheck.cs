@@ -1,5 +1,5 @@
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.LinearFastWeights;
@@ -54,7 +54,7 @@ internal static class LinearGpuCheck
 
     private static string Describe(ComputeDevice device, Case c) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{LayerCommand.KindName(device.Kind)} group linear {c.Rule.ToString().ToLowerInvariant()}{(c.Normalize ? " normalised" : "")} {c.Map} "
+            $"{DeviceOptions.KindName(device.Kind)} group linear {c.Rule.ToString().ToLowerInvariant()}{(c.Normalize ? " normalised" : "")} {c.Map} "
             + $"B={c.B} T={c.T} heads={c.Heads} d={c.D} m={c.M} compensated={(c.Compensated ? "on" : "off")} ({c.Why})");
 
     private static LinearFastWeightHostResult RunLayer(ComputeDevice device, Case c, SweepSchedule schedule, LinearFastWeightHostInputs inputs)

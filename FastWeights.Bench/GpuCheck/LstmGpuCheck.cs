@@ -1,5 +1,5 @@
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.HyperLstm;
@@ -41,7 +41,7 @@ internal static class LstmGpuCheck
         {
             string hyper = c.Hyper ? string.Create(CultureInfo.InvariantCulture, $" N_h={c.HyperHidden} N_z={c.Embedding}") : "";
             string what = string.Create(CultureInfo.InvariantCulture,
-                $"{LayerCommand.KindName(deviceUnderTest.Kind)} group {(c.Hyper ? "hyperlstm" : "lstm-ln")} B={c.B} T={c.T} I={c.I} H={c.H}{hyper} ({c.Why})");
+                $"{DeviceOptions.KindName(deviceUnderTest.Kind)} group {(c.Hyper ? "hyperlstm" : "lstm-ln")} B={c.B} T={c.T} I={c.I} H={c.H}{hyper} ({c.Why})");
             bool ok = GpuCheckCommand.Report(stdout, what, () =>
             {
                 var inputs = Inputs(c, seed: 104729 * c.T + c.H);

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using FastWeights.Bench.Reporting;
-using FastWeights.Bench.Retrieval;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
 

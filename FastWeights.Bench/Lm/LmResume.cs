@@ -1,5 +1,5 @@
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Model.Models;
 using FastWeights.Model.Training;
 

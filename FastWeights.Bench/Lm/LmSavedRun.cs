@@ -1,6 +1,6 @@
 using System.Globalization;
-using FastWeights.Bench.Commands;
-using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Cli;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Models;
@@ -31,8 +31,7 @@ internal sealed class LmSavedRun : IDisposable
     /// <summary>Loads <paramref name="folder"/> for batches of up to <paramref name="batch"/>; the checkpoint is verified whole first.</summary>
     public static LmSavedRun Open(string folder, string accelerator, int batch)
     {
-        string inner = Path.Combine(folder, TrainRun.CheckpointFolder);
-        string checkpoint = Directory.Exists(inner) || Directory.Exists(inner + ".prev") ? inner : folder;
+        string checkpoint = RunFolder.CheckpointOf(folder);
         IReadOnlyDictionary<string, string> m;
         RetrievalModelConfig config;
         CharVocabulary vocabulary;
@@ -53,7 +52,7 @@ internal sealed class LmSavedRun : IDisposable
         }
         if (vocabulary.Count != config.Vocabulary)
             throw new CommandInputException($"--checkpoint {folder}: the vocabulary holds {vocabulary.Count} ids, the model {config.Vocabulary}.");
-        var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
+        var device = DeviceOptions.OpenDevice(accelerator, SweepSchedule.Auto);
         CharLanguageModel? model = null;
         try
         {
@@ -75,8 +74,7 @@ internal sealed class LmSavedRun : IDisposable
     /// <summary>The run's training batch (train.batch_size), which evaluation uses as its number of streams.</summary>
     public static int TrainingBatch(string folder)
     {
-        string inner = Path.Combine(folder, TrainRun.CheckpointFolder);
-        string checkpoint = Directory.Exists(inner) || Directory.Exists(inner + ".prev") ? inner : folder;
+        string checkpoint = RunFolder.CheckpointOf(folder);
         try
         {
             var m = Checkpoint.ReadMetadata(checkpoint);

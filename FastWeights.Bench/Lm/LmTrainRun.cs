@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Reporting;
-using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
@@ -15,7 +15,7 @@ namespace FastWeights.Bench.Lm;
 /// `lm train`: splits the text, builds the model, trains by truncated BPTT with a progress display, measures validation
 /// bits per character regularly (saving a checkpoint each time), and ends with validation and test BPC, characters per
 /// second, memory, metrics.csv and a plot. Same run folder, checkpoint, lock, resume and Ctrl-C rules as `retrieval train`
-/// (<see cref="TrainRun"/>): checkpoint/ (atomic, checksummed; it also holds the carried state), metrics.csv (loss columns
+/// (Retrieval/TrainRun.cs): checkpoint/ (atomic, checksummed; it also holds the carried state), metrics.csv (loss columns
 /// in nats per character, accuracy = next-character accuracy), training.png, run.lock.
 /// </summary>
 internal static class LmTrainRun
@@ -24,7 +24,7 @@ internal static class LmTrainRun
 
     /// <summary>What a finished run measured.</summary>
     public sealed record Outcome(string RunDirectory, long Steps, double ValidationBpc, double TestBpc, double WallSeconds, double TrainSeconds,
-        double CharactersPerSecond, long MemoryBytes, TrainRun.StopReason Stop);
+        double CharactersPerSecond, long MemoryBytes, StopReason Stop);
 
     public static Outcome Execute(LmSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter = null)
     {
@@ -45,9 +45,9 @@ internal static class LmTrainRun
         string? resumeRun = null, resumeCheckpoint = null;
         if (settings.Resume is not null)
         {
-            resumeRun = ResumeSettings.RunFolderOf(settings.Resume);
+            resumeRun = RunFolder.Of(settings.Resume);
             if (Directory.Exists(resumeRun)) runLock = RunLock.Acquire(resumeRun, "--resume");
-            resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, TrainRun.CheckpointFolder));
+            resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, RunFolder.CheckpointFolder));
             IReadOnlyDictionary<string, string> stored;
             try { stored = Checkpoint.ReadMetadata(resumeCheckpoint); }
             catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
@@ -68,21 +68,21 @@ internal static class LmTrainRun
         var config = settings.ModelConfig(corpus.Vocabulary.Count);
         try { config.Validate(); }
         catch (ArgumentOutOfRangeException e) { throw new CommandInputException($"model option {e.ParamName}: {CommandErrors.WithoutParameterName(e)}"); }
-        string runDirectory = resumeRun ?? settings.OutputDirectory ?? FreshRunDirectory(config);
-        if (resumeRun is null) RequireNoRunIn(runDirectory);
-        string checkpointDirectory = Path.Combine(runDirectory, TrainRun.CheckpointFolder);
+        string runDirectory = resumeRun ?? settings.OutputDirectory ?? RunFolder.Fresh($"lm-{RetrievalModelConfig.KindName(config.Kind)}-R{config.Hidden}");
+        if (resumeRun is null) RunFolder.RequireNoRunIn(runDirectory);
+        string checkpointDirectory = Path.Combine(runDirectory, RunFolder.CheckpointFolder);
         string metricsPath = Path.Combine(runDirectory, MetricsLog.FileName);
 
-        using var device = LayerCommand.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
+        using var device = DeviceOptions.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
         string sizeOptions = $"--hidden {config.Hidden} --layers {config.Layers} --batch {settings.Training.BatchSize} --window {settings.Window}";
         ResourceCheck.RequireDeviceFits(device, LowerBoundBytes(config, settings.Training.BatchSize), sizeOptions + " (parameters, Adam's moments, state and activations)");
         long before = Environment.WorkingSet;
         CharLanguageModel model;
-        try { model = Allocating(() => new CharLanguageModel(device.Accelerator, config, settings.Training.BatchSize), sizeOptions); }
+        try { model = ResourceCheck.Allocating(() => new CharLanguageModel(device.Accelerator, config, settings.Training.BatchSize), sizeOptions); }
         catch (ArgumentException e) when (e is not ArgumentOutOfRangeException) { throw new CommandInputException($"--model: {CommandErrors.WithoutParameterName(e)}"); }
         using var _ = model;
         model.Initialize(settings.Training.Seed);
-        using var trainer = Allocating(() => new LanguageModelTrainer(model, corpus.Train, settings.Training), sizeOptions);
+        using var trainer = ResourceCheck.Allocating(() => new LanguageModelTrainer(model, corpus.Train, settings.Training), sizeOptions);
         if (resumeCheckpoint is not null)
         {
             try { trainer.Resume(resumeCheckpoint); }
@@ -96,7 +96,7 @@ internal static class LmTrainRun
             try { runLock = RunLock.Acquire(runDirectory, "--out"); }
             catch
             {
-                if (created) TryDeleteEmpty(runDirectory);
+                if (created) RunFolder.TryDeleteEmpty(runDirectory);
                 throw;
             }
         }
@@ -105,7 +105,7 @@ internal static class LmTrainRun
             resumeCheckpoint, created, wall, before, stdout, cancel, reporter);
     }
 
-    private static Outcome Train(LmSettings settings, Model.Models.RetrievalModelConfig config, CharCorpus corpus, LmText text, string deviceName,
+    private static Outcome Train(LmSettings settings, RetrievalModelConfig config, CharCorpus corpus, LmText text, string deviceName,
         CharLanguageModel model, LanguageModelTrainer trainer, Dictionary<string, string> metadata, string runDirectory, string checkpointDirectory,
         string metricsPath, string? resumeCheckpoint, bool created, Stopwatch wall, long workingSetBefore, TextWriter stdout, CancellationToken cancel,
         IProgressReporter? reporter)
@@ -133,7 +133,7 @@ internal static class LmTrainRun
             }
             catch
             {
-                if (created) TryDelete(runDirectory);
+                if (created) RunFolder.TryDelete(runDirectory);
                 throw;
             }
             lastSaved = 0;
@@ -146,7 +146,7 @@ internal static class LmTrainRun
         stdout.WriteLine($"stops at {settings.Steps} steps" + (settings.TimeBudget is { } tb ? $" or {tb.TotalSeconds:F0} s of wall time" : "")
             + $"; validation every {settings.EvaluateEvery} steps");
 
-        var stop = TrainRun.StopReason.StepLimit;
+        var stop = StopReason.StepLimit;
         string? diverged = null;
         double lastValidationBpc = double.NaN;
         var training = new Stopwatch();
@@ -161,8 +161,8 @@ internal static class LmTrainRun
                 int count = 0;
                 while (trainer.Step < settings.Steps)
                 {
-                    if (cancel.IsCancellationRequested) { stop = TrainRun.StopReason.Interrupted; break; }
-                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) { stop = TrainRun.StopReason.TimeBudget; break; }
+                    if (cancel.IsCancellationRequested) { stop = StopReason.Interrupted; break; }
+                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) { stop = StopReason.TimeBudget; break; }
                     TrainStepResult last;
                     training.Start();
                     try { last = trainer.TrainStep(); }
@@ -205,14 +205,14 @@ internal static class LmTrainRun
         if (trainer.Step != lastSaved) trainer.Save(checkpointDirectory, metadata);
         var validation = trainer.Evaluate(corpus.Validation);
         var test = trainer.Evaluate(corpus.Test);
-        string plotPath = Path.Combine(runDirectory, TrainRun.PlotFile);
+        string plotPath = Path.Combine(runDirectory, RunFolder.PlotFile);
         RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"lm {Describe(config)}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
         double charsPerSecond = trainedSteps * trainer.CharactersPerStep / Math.Max(training.Elapsed.TotalSeconds, 1e-9);
         stdout.WriteLine(stop switch
         {
-            TrainRun.StopReason.Interrupted => $"interrupted at step {trainer.Step}; checkpoint saved.",
-            TrainRun.StopReason.TimeBudget => $"stopped at step {trainer.Step}: the time budget of {settings.TimeBudget!.Value.TotalSeconds:F0} s ran out.",
+            StopReason.Interrupted => $"interrupted at step {trainer.Step}; checkpoint saved.",
+            StopReason.TimeBudget => $"stopped at step {trainer.Step}: the time budget of {settings.TimeBudget!.Value.TotalSeconds:F0} s ran out.",
             _ => $"stopped at step {trainer.Step}: the step limit.",
         });
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -228,12 +228,12 @@ internal static class LmTrainRun
     }
 
     /// <summary>"fw R=128 E=32 S=1 λ=0.95 η=0.5 T=128": the kind and the sizes that matter for it.</summary>
-    public static string Describe(Model.Models.RetrievalModelConfig config) =>
-        $"{Model.Models.RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} E={config.Embedding}" + config.Kind switch
+    public static string Describe(RetrievalModelConfig config) =>
+        $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} E={config.Embedding}" + config.Kind switch
         {
             RecurrentKind.Lstm => "",
             RecurrentKind.HyperLstm => $" N_h={config.HyperHidden} N_z={config.HyperEmbedding}",
-            RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={Model.Models.RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
+            RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
             RecurrentKind.FastWeights => $" S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)}",
             _ => "",
         } + (config.Layers > 1 ? $" layers={config.Layers}" : "") + $" T={config.SequenceLength}";
@@ -256,7 +256,7 @@ internal static class LmTrainRun
     /// bytes a weight, counting the per-layer R×R or 4R×R recurrent matrices and the output layer), the logits and their
     /// gradient [B,T,V] and the per-step outputs [B,T,R]. A size far beyond memory is refused before anything is allocated.
     /// </summary>
-    internal static long LowerBoundBytes(Model.Models.RetrievalModelConfig c, int batch)
+    internal static long LowerBoundBytes(RetrievalModelConfig c, int batch)
     {
         int square = c.Kind switch { RecurrentKind.Lstm or RecurrentKind.HyperLstm => 4, RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => 3, _ => 1 };
         double weights = (double)square * c.Layers * c.Hidden * c.Hidden + (double)c.Hidden * c.Vocabulary + (double)c.Vocabulary * c.Embedding;
@@ -277,41 +277,6 @@ internal static class LmTrainRun
         foreach (var (value, name) in new[] { (s.Hidden, "--hidden"), (s.Layers, "--layers"), (s.Embedding, "--embedding"), (s.InnerSteps, "--inner"),
                      (s.HyperHidden, "--hyper-size"), (s.HyperEmbedding, "--hyper-embedding"), (s.Heads, "--heads"), (s.FeedForward, "--feed-forward") })
             if (value < 1) throw new CommandInputException($"{name} must be ≥ 1, got {value}.");
-    }
-
-    private static void RequireNoRunIn(string runDirectory)
-    {
-        foreach (string entry in new[] { TrainRun.CheckpointFolder, TrainRun.CheckpointFolder + ".prev", MetricsLog.FileName })
-            if (Path.Exists(Path.Combine(runDirectory, entry)))
-                throw new CommandInputException($"--out {runDirectory} already holds a run ({entry}); continue it with --resume {runDirectory} or choose another folder.");
-    }
-
-    private static T Allocating<T>(Func<T> create, string what)
-    {
-        try { return create(); }
-        catch (OutOfMemoryException) { throw new CommandInputException($"{what}: the model does not fit in this device's memory."); }
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try { Directory.Delete(directory, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
-    private static void TryDeleteEmpty(string directory)
-    {
-        try { if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
-    private static string FreshRunDirectory(Model.Models.RetrievalModelConfig config)
-    {
-        string stem = Path.Combine("runs", $"lm-{Model.Models.RetrievalModelConfig.KindName(config.Kind)}-R{config.Hidden}");
-        if (!Directory.Exists(stem)) return stem;
-        for (int k = 2; ; k++)
-            if (!Directory.Exists($"{stem}-{k}")) return $"{stem}-{k}";
     }
 
     private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

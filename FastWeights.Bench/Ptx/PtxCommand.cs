@@ -1,5 +1,5 @@
 using System.CommandLine;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Compilation;
 using FastWeights.Model;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
+using FastWeights.Bench.Runs;
 using FastWeights.Model.Models;
 using FastWeights.Model.Training;
 
@@ -91,8 +92,8 @@ internal static class ResumeSettings
         if (conflicts.Count > 0)
             throw new CommandInputException($"{option}: {string.Join("; ", conflicts)} (options that define a run cannot change on resume; docs/cli.md lists those that can).");
         if (Given("--out") && given.OutputDirectory is { } o && given.Resume is { } r
-            && Path.GetFullPath(o).TrimEnd('/') != Path.GetFullPath(RunFolderOf(r)).TrimEnd('/'))
-            throw new CommandInputException($"{option}: --out {o} contradicts the run folder being resumed, {RunFolderOf(r)} (a resumed run stays in its folder).");
+            && Path.GetFullPath(o).TrimEnd('/') != Path.GetFullPath(RunFolder.Of(r)).TrimEnd('/'))
+            throw new CommandInputException($"{option}: --out {o} contradicts the run folder being resumed, {RunFolder.Of(r)} (a resumed run stays in its folder).");
 
         // The schedule's length is part of the run: a linear or cosine decay over N steps, resumed with another --steps,
         // would follow another curve than the run it continues, so it is refused rather than silently changed.
@@ -101,17 +102,6 @@ internal static class ResumeSettings
                 + $"its {Text(stored.Training.Decay.ToString().ToLowerInvariant())} learning-rate schedule decays over {stored.Training.DecaySteps} steps and cannot be extended exactly "
                 + "(only a constant schedule can be resumed with more steps).");
         return stored;
-    }
-
-    /// <summary>
-    /// The run folder of a --resume argument: the folder itself, or the run folder around it when it names the
-    /// run's checkpoint folder (checkpoint/ or checkpoint.prev/).
-    /// </summary>
-    public static string RunFolderOf(string resume)
-    {
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(resume));
-        string name = Path.GetFileName(full);
-        return name is TrainRun.CheckpointFolder or TrainRun.CheckpointFolder + ".prev" && Path.GetDirectoryName(full) is { } parent ? parent : resume;
     }
 
     private static string Text(object? value) => value switch

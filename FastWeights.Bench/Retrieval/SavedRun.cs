@@ -1,5 +1,6 @@
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Devices;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Models;
@@ -24,9 +25,7 @@ internal sealed class SavedRun : IDisposable
     /// <summary>Loads <paramref name="folder"/>; the splits are regenerated from the seed and sizes in the metadata.</summary>
     public static SavedRun Open(string folder, string accelerator, int batch)
     {
-        // A run folder (its checkpoint/, or checkpoint.prev/ after a save killed between its renames) or a checkpoint folder.
-        string inner = Path.Combine(folder, TrainRun.CheckpointFolder);
-        string checkpoint = Directory.Exists(inner) || Directory.Exists(inner + ".prev") ? inner : folder;
+        string checkpoint = RunFolder.CheckpointOf(folder);
         IReadOnlyDictionary<string, string> m;
         RetrievalModelConfig config;
         try
@@ -42,7 +41,7 @@ internal sealed class SavedRun : IDisposable
         int Int(string key) => m.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int r)
             ? r : throw new CommandInputException($"--checkpoint {folder}: metadata lacks '{key}'.");
         var data = RetrievalDataset.Create(Int("data.pairs"), Int("data.train_size"), Int("data.validation_size"), Int("data.test_size"), Int("data.seed"));
-        var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
+        var device = DeviceOptions.OpenDevice(accelerator, SweepSchedule.Auto);
         RetrievalModel? model = null;
         try
         {

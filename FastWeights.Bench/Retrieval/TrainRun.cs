@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Reporting;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Distributed;
 using FastWeights.Model.Layers;
@@ -25,22 +26,7 @@ namespace FastWeights.Bench.Retrieval;
 /// </summary>
 internal static class TrainRun
 {
-    public const string CheckpointFolder = "checkpoint";
-    public const string PlotFile = "training.png";
     private const int ReportEvery = 50;
-
-    /// <summary>Why a run stopped.</summary>
-    public enum StopReason
-    {
-        /// <summary>A validation reached <see cref="TrainSettings.TargetAccuracy"/>.</summary>
-        TargetReached,
-        /// <summary>The step limit <see cref="TrainSettings.Steps"/> was reached.</summary>
-        StepLimit,
-        /// <summary>The optional wall-clock budget <see cref="TrainSettings.TimeBudget"/> ran out.</summary>
-        TimeBudget,
-        /// <summary>Ctrl-C (the cancellation token).</summary>
-        Interrupted,
-    }
 
     /// <summary>What a finished run measured.</summary>
     public sealed record Outcome(string RunDirectory, long Steps, double ValidationAccuracy, double TestAccuracy, double WallSeconds, StopReason Stop)
@@ -78,9 +64,9 @@ internal static class TrainRun
         string? resumeRun = null, resumeCheckpoint = null;
         if (settings.Resume is not null)
         {
-            resumeRun = ResumeSettings.RunFolderOf(settings.Resume);
+            resumeRun = RunFolder.Of(settings.Resume);
             if (root && Directory.Exists(resumeRun)) runLock = RunLock.Acquire(resumeRun, "--resume");
-            resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, CheckpointFolder));
+            resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, RunFolder.CheckpointFolder));
             IReadOnlyDictionary<string, string> stored;
             try { stored = Checkpoint.ReadMetadata(resumeCheckpoint); }
             catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
@@ -98,14 +84,14 @@ internal static class TrainRun
             throw new CommandInputException($"--batch {settings.Training.BatchSize} does not split evenly over {Ranks(collective.Size)}: give a multiple of {collective.Size}.");
         var config = settings.ModelConfig;
         config.Validate();
-        string runDirectory = resumeRun ?? settings.OutputDirectory ?? FreshRunDirectory(config);
-        if (resumeRun is null && root) RequireNoRunIn(runDirectory);
-        string checkpointDirectory = Path.Combine(runDirectory, CheckpointFolder);
+        string runDirectory = resumeRun ?? settings.OutputDirectory ?? RunFolder.Fresh($"retrieval-{RetrievalModelConfig.KindName(config.Kind)}-R{config.Hidden}");
+        if (resumeRun is null && root) RunFolder.RequireNoRunIn(runDirectory);
+        string checkpointDirectory = Path.Combine(runDirectory, RunFolder.CheckpointFolder);
         string metricsPath = Path.Combine(runDirectory, MetricsLog.FileName);
 
         // Everything that can be refused is checked before the run folder is touched.
         var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
-        using var device = LayerCommand.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
+        using var device = DeviceOptions.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
         // A lower bound of what the model allocates: per layer, the R×R recurrent matrices — one for the RNN kinds, the
         // four gates' for the LSTMs, the three blocks' for the GRU, the q, k, v projections for the DPFP block — with their gradients and Adam's two
         // moments (16 bytes per weight). A size far beyond memory is refused here, before the OS would kill the process
@@ -120,9 +106,9 @@ internal static class TrainRun
         };
         double lowerBound = 16.0 * squareMatrices * config.Layers * config.Hidden * (double)config.Hidden;
         ResourceCheck.RequireDeviceFits(device, lowerBound >= long.MaxValue ? long.MaxValue : (long)lowerBound, sizeOptions);
-        using var model = Allocating(() => new RetrievalModel(device.Accelerator, config, settings.Training.BatchSize / collective.Size), sizeOptions);
+        using var model = ResourceCheck.Allocating(() => new RetrievalModel(device.Accelerator, config, settings.Training.BatchSize / collective.Size), sizeOptions);
         model.Initialize(settings.Training.Seed);
-        using var trainer = Allocating(() => new RetrievalTrainer(model, data, settings.Training, collective), sizeOptions);
+        using var trainer = ResourceCheck.Allocating(() => new RetrievalTrainer(model, data, settings.Training, collective), sizeOptions);
         if (resumeCheckpoint is not null)
         {
             try { trainer.Resume(resumeCheckpoint); }
@@ -136,7 +122,7 @@ internal static class TrainRun
             try { runLock = RunLock.Acquire(runDirectory, "--out"); }
             catch
             {
-                if (created) TryDeleteEmpty(runDirectory);
+                if (created) RunFolder.TryDeleteEmpty(runDirectory);
                 throw;
             }
         }
@@ -183,7 +169,7 @@ internal static class TrainRun
             }
             catch
             {
-                if (created) TryDelete(runDirectory);
+                if (created) RunFolder.TryDelete(runDirectory);
                 throw;
             }
             lastSaved = 0;
@@ -197,7 +183,7 @@ internal static class TrainRun
             RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
             _ => $" S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)}",
         } + (config.Layers > 1 ? $" layers={config.Layers}" : "");
-        string fallback = resumeCheckpoint is not null && Path.GetFileName(resumeCheckpoint) != CheckpointFolder
+        string fallback = resumeCheckpoint is not null && Path.GetFileName(resumeCheckpoint) != RunFolder.CheckpointFolder
             ? $" from {Path.GetFileName(resumeCheckpoint)} (the last save was interrupted)" : "";
         stdout.WriteLine($"retrieval: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}{sizes} "
             + $"K={settings.Pairs} on {deviceName}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
@@ -271,7 +257,7 @@ internal static class TrainRun
         if (trainer.Step != lastSaved && root) Save(trainer, checkpointDirectory, settings);
         var validation = trainer.Evaluate(data.Validation);
         var test = trainer.Evaluate(data.Test);
-        string plotPath = Path.Combine(runDirectory, PlotFile);
+        string plotPath = Path.Combine(runDirectory, RunFolder.PlotFile);
         if (root) RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}, K={settings.Pairs}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
         stdout.WriteLine(stop switch
@@ -286,13 +272,6 @@ internal static class TrainRun
         stdout.WriteLine($"checkpoint: {checkpointDirectory}");
         stdout.WriteLine($"metrics: {metricsPath}");
         return new Outcome(runDirectory, trainer.Step, validation.Accuracy, test.Accuracy, seconds, stop);
-    }
-
-    /// <summary>Runs an allocation; an out-of-memory failure becomes one line naming the options that size it.</summary>
-    private static T Allocating<T>(Func<T> create, string what)
-    {
-        try { return create(); }
-        catch (OutOfMemoryException) { throw new CommandInputException($"{what}: the model does not fit in this device's memory."); }
     }
 
     /// <summary>Saves the trainer's state with the run's stopping rule, so that a resume continues with the same rule.</summary>
@@ -330,36 +309,6 @@ internal static class TrainRun
 
     /// <summary>Host bytes per generated example, an upper estimate: 2K+3 int tokens, the target, and the distinctness set's entry.</summary>
     internal static long DataBytesPerExample(int pairs) => (2L * pairs + 3 + 1) * sizeof(int) + 64;
-
-    /// <summary>A fresh run refuses a folder that already holds a run: --resume continues it, another --out starts anew.</summary>
-    private static void RequireNoRunIn(string runDirectory)
-    {
-        foreach (string entry in new[] { CheckpointFolder, CheckpointFolder + ".prev", MetricsLog.FileName })
-            if (Path.Exists(Path.Combine(runDirectory, entry)))
-                throw new CommandInputException($"--out {runDirectory} already holds a run ({entry}); continue it with --resume {runDirectory} or choose another folder.");
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try { Directory.Delete(directory, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
-    private static void TryDeleteEmpty(string directory)
-    {
-        try { if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
-    private static string FreshRunDirectory(RetrievalModelConfig config)
-    {
-        string stem = Path.Combine("runs", $"retrieval-{RetrievalModelConfig.KindName(config.Kind)}-R{config.Hidden}");
-        if (!Directory.Exists(stem)) return stem;
-        for (int k = 2; ; k++)
-            if (!Directory.Exists($"{stem}-{k}")) return $"{stem}-{k}";
-    }
 
     private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }

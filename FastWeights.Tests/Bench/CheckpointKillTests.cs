@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
-using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Models;
@@ -49,7 +50,7 @@ public sealed class CheckpointKillTests
                 Training = RetrievalCommand.Defaults.Training with { BatchSize = 8, DecaySteps = 100_000 },
             };
             var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
-            device = LayerCommand.OpenDevice("cpu", SweepSchedule.Auto);
+            device = DeviceOptions.OpenDevice("cpu", SweepSchedule.Auto);
             model = new RetrievalModel(device.Accelerator, settings.ModelConfig, settings.Training.BatchSize);
             model.Initialize(settings.Training.Seed);
             trainer = new RetrievalTrainer(model, data, settings.Training);
@@ -100,7 +101,7 @@ public sealed class CheckpointKillTests
 
     /// <summary>checkpoint.tmp-* and checkpoint.prev: what a save killed half-way leaves.</summary>
     private static IEnumerable<string> Leftovers(string run) =>
-        Directory.EnumerateDirectories(run).Select(d => Path.GetFileName(d)!).Where(n => n.StartsWith(TrainRun.CheckpointFolder + ".", StringComparison.Ordinal));
+        Directory.EnumerateDirectories(run).Select(d => Path.GetFileName(d)!).Where(n => n.StartsWith(RunFolder.CheckpointFolder + ".", StringComparison.Ordinal));
 
     private static bool WaitFor(Func<bool> condition, TimeSpan timeout)
     {
@@ -123,7 +124,7 @@ public sealed class CheckpointKillTests
         for (int trial = 0; trial < Trials; trial++)
         {
             string run = Path.Combine(root, $"trial{trial}");
-            string checkpoint = Path.Combine(run, TrainRun.CheckpointFolder);
+            string checkpoint = Path.Combine(run, RunFolder.CheckpointFolder);
             using (var child = Start(run))
             {
                 try
@@ -139,7 +140,7 @@ public sealed class CheckpointKillTests
                     }
                     else
                     {
-                        WaitFor(() => Directory.EnumerateDirectories(run, TrainRun.CheckpointFolder + ".tmp-*").Any(), TimeSpan.FromSeconds(10));
+                        WaitFor(() => Directory.EnumerateDirectories(run, RunFolder.CheckpointFolder + ".tmp-*").Any(), TimeSpan.FromSeconds(10));
                         Thread.SpinWait(rng.Next(0, 200_000));
                     }
                 }
@@ -178,7 +179,7 @@ public sealed class CheckpointKillTests
         using var child = Start(run);
         try
         {
-            Assert.That(WaitFor(() => File.Exists(Path.Combine(run, TrainRun.CheckpointFolder, Checkpoint.OptimizerFileName)), TimeSpan.FromSeconds(60)));
+            Assert.That(WaitFor(() => File.Exists(Path.Combine(run, RunFolder.CheckpointFolder, Checkpoint.OptimizerFileName)), TimeSpan.FromSeconds(60)));
             var stderr = new StringWriter();
             int code = BenchCli.Invoke(["retrieval", "--resume", run], new StringWriter(), stderr);
             Assert.That(code, Is.EqualTo(1));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Training;
 using NUnit.Framework;

@@ -2,7 +2,7 @@ using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
 
-namespace FastWeights.Bench.Commands;
+namespace FastWeights.Bench.Cli;
 
 /// <summary>The model-kind and feature-map flags shared by `retrieval` and `lm`, read into one-line input errors.</summary>
 internal static class ModelOptions
