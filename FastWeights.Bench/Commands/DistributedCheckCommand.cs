@@ -53,7 +53,7 @@ internal static class DistributedCheckCommand
         var collective = BenchProcess.Collective;
         var settings = RetrievalCommand.Defaults with
         {
-            Kind = kind, Hidden = hidden, TrainSize = 512, ValidationSize = 16, TestSize = 16,
+            Architecture = RetrievalCommand.Defaults.Architecture with { Kind = kind, Hidden = hidden }, TrainSize = 512, ValidationSize = 16, TestSize = 16,
             Training = RetrievalCommand.Defaults.Training with { BatchSize = batch },
         };
         if (batch % collective.Size != 0)

@@ -27,17 +27,17 @@ internal static class LmCommand
     private sealed class TrainOptions(LmSettings defaults)
     {
         public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum | gru-ln (every kind the factory builds).", DefaultValueFactory = _ => "fw" };
-        public readonly Option<int> Hidden = new("--hidden") { Description = "R, recurrent units (the DPFP block's width for dpfp-*).", DefaultValueFactory = _ => defaults.Hidden };
-        public readonly Option<int> Layers = new("--layers") { Description = "L, stacked recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
-        public readonly Option<int> Embedding = new("--embedding") { Description = "E, character embedding width.", DefaultValueFactory = _ => defaults.Embedding };
-        public readonly Option<int> Inner = new("--inner") { Description = "S, inner steps (fw).", DefaultValueFactory = _ => defaults.InnerSteps };
-        public readonly Option<double> Decay = new("--decay") { Description = "λ, fast-weight decay (fw).", DefaultValueFactory = _ => defaults.Decay };
-        public readonly Option<double> FastLr = new("--fast-lr") { Description = "η, fast learning rate (fw).", DefaultValueFactory = _ => defaults.FastLearningRate };
-        public readonly Option<int> HyperSize = new("--hyper-size") { Description = "N_h, the HyperLSTM's hyper cell (hyperlstm).", DefaultValueFactory = _ => defaults.HyperHidden };
-        public readonly Option<int> HyperEmbedding = new("--hyper-embedding") { Description = "N_z, each of the HyperLSTM's embeddings (hyperlstm).", DefaultValueFactory = _ => defaults.HyperEmbedding };
-        public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => defaults.Heads };
+        public readonly Option<int> Hidden = new("--hidden") { Description = "R, recurrent units (the DPFP block's width for dpfp-*).", DefaultValueFactory = _ => defaults.Architecture.Hidden };
+        public readonly Option<int> Layers = new("--layers") { Description = "L, stacked recurrent layers.", DefaultValueFactory = _ => defaults.Architecture.Layers };
+        public readonly Option<int> Embedding = new("--embedding") { Description = "E, character embedding width.", DefaultValueFactory = _ => defaults.Architecture.Embedding };
+        public readonly Option<int> Inner = new("--inner") { Description = "S, inner steps (fw).", DefaultValueFactory = _ => defaults.Architecture.InnerSteps };
+        public readonly Option<double> Decay = new("--decay") { Description = "λ, fast-weight decay (fw).", DefaultValueFactory = _ => defaults.Architecture.Decay };
+        public readonly Option<double> FastLr = new("--fast-lr") { Description = "η, fast learning rate (fw).", DefaultValueFactory = _ => defaults.Architecture.FastLearningRate };
+        public readonly Option<int> HyperSize = new("--hyper-size") { Description = "N_h, the HyperLSTM's hyper cell (hyperlstm).", DefaultValueFactory = _ => defaults.Architecture.HyperHidden };
+        public readonly Option<int> HyperEmbedding = new("--hyper-embedding") { Description = "N_z, each of the HyperLSTM's embeddings (hyperlstm).", DefaultValueFactory = _ => defaults.Architecture.HyperEmbedding };
+        public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => defaults.Architecture.Heads };
         public readonly Option<string> FeatureMap = new("--feature-map") { Description = "φ of the DPFP block (dpfp-*): dpfp1 | dpfp2 | dpfp3 | elu_plus_one | identity.", DefaultValueFactory = _ => "dpfp1" };
-        public readonly Option<int> FeedForward = new("--feed-forward") { Description = "Feed-forward width of the DPFP block (dpfp-*).", DefaultValueFactory = _ => defaults.FeedForward };
+        public readonly Option<int> FeedForward = new("--feed-forward") { Description = "Feed-forward width of the DPFP block (dpfp-*).", DefaultValueFactory = _ => defaults.Architecture.FeedForward };
         public readonly Option<int> Window = new("--window") { Description = "T, characters per truncated-BPTT window (the state is carried across windows).", DefaultValueFactory = _ => defaults.Window };
         public readonly Option<string?> Text = new("--text") { Description = "A UTF-8 text file to train on (default: the committed corpus, data/sotu/README.md)." };
         public readonly Option<double> ValFraction = new("--val-fraction") { Description = "Fraction of the text (by position, after the training part) for validation.", DefaultValueFactory = _ => defaults.ValidationFraction };
@@ -66,10 +66,14 @@ internal static class LmCommand
             string? time = p.GetValue(Time);
             return defaults with
             {
-                Kind = ModelOptions.ParseKind(p.GetValue(Model)!), Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), Embedding = p.GetValue(Embedding),
-                InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
-                HyperHidden = p.GetValue(HyperSize), HyperEmbedding = p.GetValue(HyperEmbedding), Heads = p.GetValue(Heads),
-                FeatureMap = ModelOptions.ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward), Window = p.GetValue(Window),
+                Architecture = defaults.Architecture with
+                {
+                    Kind = ModelOptions.ParseKind(p.GetValue(Model)!), Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), Embedding = p.GetValue(Embedding),
+                    InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
+                    HyperHidden = p.GetValue(HyperSize), HyperEmbedding = p.GetValue(HyperEmbedding), Heads = p.GetValue(Heads),
+                    FeatureMap = ModelOptions.ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward),
+                },
+                Window = p.GetValue(Window),
                 Text = p.GetValue(Text), ValidationFraction = p.GetValue(ValFraction), TestFraction = p.GetValue(TestFraction),
                 Training = defaults.Training with
                 {

@@ -24,14 +24,14 @@ internal static class RetrievalCommand
     private sealed class TrainOptions(TrainSettings defaults)
     {
         public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum | gru-ln.", DefaultValueFactory = _ => "fw" };
-        public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => Defaults.Heads };
+        public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => Defaults.Architecture.Heads };
         public readonly Option<string> FeatureMap = new("--feature-map") { Description = "φ of the DPFP block (dpfp-*): dpfp1 | dpfp2 | dpfp3 | elu_plus_one | identity.", DefaultValueFactory = _ => "dpfp1" };
-        public readonly Option<int> FeedForward = new("--feed-forward") { Description = "Feed-forward width of the DPFP block (dpfp-*).", DefaultValueFactory = _ => Defaults.FeedForward };
+        public readonly Option<int> FeedForward = new("--feed-forward") { Description = "Feed-forward width of the DPFP block (dpfp-*).", DefaultValueFactory = _ => Defaults.Architecture.FeedForward };
         public readonly Option<int> Layers = new("--layers") { Description = "L, stacked sequence layers of the chosen kind (layer l reads layer l−1's R-wide output).", DefaultValueFactory = _ => 1 };
         public readonly Option<int> Hidden = new("--hidden") { Description = "R, recurrent units.", DefaultValueFactory = _ => 50 };
         public readonly Option<int> Inner = new("--inner") { Description = "S, inner steps (fw).", DefaultValueFactory = _ => 1 };
-        public readonly Option<double> Decay = new("--decay") { Description = "λ, fast-weight decay (fw).", DefaultValueFactory = _ => Defaults.Decay };
-        public readonly Option<double> FastLr = new("--fast-lr") { Description = "η, fast learning rate (fw).", DefaultValueFactory = _ => Defaults.FastLearningRate };
+        public readonly Option<double> Decay = new("--decay") { Description = "λ, fast-weight decay (fw).", DefaultValueFactory = _ => Defaults.Architecture.Decay };
+        public readonly Option<double> FastLr = new("--fast-lr") { Description = "η, fast learning rate (fw).", DefaultValueFactory = _ => Defaults.Architecture.FastLearningRate };
         public readonly Option<int> Pairs = new("--pairs") { Description = "K, letter-digit pairs per sequence.", DefaultValueFactory = _ => 4 };
         public readonly Option<int> Batch = new("--batch") { Description = "Sequences per step.", DefaultValueFactory = _ => Defaults.Training.BatchSize };
         public readonly Option<double> Lr = new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => Defaults.Training.LearningRate };
@@ -66,9 +66,12 @@ internal static class RetrievalCommand
             string? time = p.GetValue(Time);
             return Defaults with
             {
-                Kind = ModelOptions.ParseKind(p.GetValue(Model)!),
-                Heads = p.GetValue(Heads), FeatureMap = ModelOptions.ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward),
-                Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
+                Architecture = Defaults.Architecture with
+                {
+                    Kind = ModelOptions.ParseKind(p.GetValue(Model)!),
+                    Heads = p.GetValue(Heads), FeatureMap = ModelOptions.ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward),
+                    Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
+                },
                 Pairs = p.GetValue(Pairs), TrainSize = p.GetValue(TrainSize), ValidationSize = p.GetValue(ValSize), TestSize = p.GetValue(TestSize),
                 DataSeed = p.GetValue(DataSeed),
                 Training = Defaults.Training with

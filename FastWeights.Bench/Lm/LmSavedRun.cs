@@ -31,44 +31,24 @@ internal sealed class LmSavedRun : IDisposable
     /// <summary>Loads <paramref name="folder"/> for batches of up to <paramref name="batch"/>; the checkpoint is verified whole first.</summary>
     public static LmSavedRun Open(string folder, string accelerator, int batch)
     {
-        string checkpoint = RunFolder.CheckpointOf(folder);
-        IReadOnlyDictionary<string, string> m;
-        RetrievalModelConfig config;
-        CharVocabulary vocabulary;
-        int stateLength;
-        try
+        CharVocabulary? vocabulary = null;
+        int stateLength = 0;
+        var (checkpoint, m, config) = SavedCheckpoint.Read(folder, stored =>
         {
-            Checkpoint.Verify(checkpoint);
-            m = Checkpoint.ReadMetadata(checkpoint);
-            if (!m.TryGetValue("data.vocabulary", out var vocab) || !m.TryGetValue("lm.state_length", out var stateText)
+            if (!stored.TryGetValue("data.vocabulary", out var vocab) || !stored.TryGetValue("lm.state_length", out var stateText)
                 || !int.TryParse(stateText, NumberStyles.Integer, CultureInfo.InvariantCulture, out stateLength) || stateLength < 1)
                 throw new FormatException("it is not a checkpoint of `lm train` (metadata lacks data.vocabulary or lm.state_length).");
             vocabulary = CharVocabulary.FromMetadata(vocab);
-            config = RetrievalModelConfig.FromMetadata(m);
-        }
-        catch (Exception e) when (e is CheckpointException or FormatException)
-        {
-            throw new CommandInputException($"--checkpoint {folder}: {e.Message}");
-        }
-        if (vocabulary.Count != config.Vocabulary)
+        });
+        if (vocabulary!.Count != config.Vocabulary)
             throw new CommandInputException($"--checkpoint {folder}: the vocabulary holds {vocabulary.Count} ids, the model {config.Vocabulary}.");
-        var device = DeviceOptions.OpenDevice(accelerator, SweepSchedule.Auto);
-        CharLanguageModel? model = null;
-        try
+        var (device, model) = SavedCheckpoint.Load(folder, accelerator, a => new CharLanguageModel(a, config, batch), loaded =>
         {
-            model = new CharLanguageModel(device.Accelerator, config, batch);
             // The training state carried between windows is part of the file; it is read (and checked) but not used here.
-            using var carried = new Parameter(device.Accelerator, LanguageModelTrainer.StateTensorName, stateLength);
-            try { Checkpoint.LoadModel(checkpoint, new Module([.. model.Parameters, carried])); }
-            catch (CheckpointException e) { throw new CommandInputException($"--checkpoint {folder}: {e.Message}"); }
-            return new LmSavedRun(device, model, vocabulary, m);
-        }
-        catch
-        {
-            model?.Dispose();
-            device.Dispose();
-            throw;
-        }
+            using var carried = new Parameter(loaded.Accelerator, LanguageModelTrainer.StateTensorName, stateLength);
+            Checkpoint.LoadModel(checkpoint, new Module([.. loaded.Parameters, carried]));
+        });
+        return new LmSavedRun(device, model, vocabulary, m);
     }
 
     /// <summary>The run's training batch (train.batch_size), which evaluation uses as its number of streams.</summary>

@@ -29,28 +29,16 @@ internal static class LmTrainRun
     public static Outcome Execute(LmSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter = null)
     {
         var wall = Stopwatch.StartNew();
-        RunLock? runLock = null;
-        try
-        {
-            return Execute(settings, stdout, cancel, reporter, wall, ref runLock);
-        }
-        finally
-        {
-            runLock?.Dispose();
-        }
+        using var lease = new RunLease();
+        return Execute(settings, stdout, cancel, reporter, wall, lease);
     }
 
-    private static Outcome Execute(LmSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter, Stopwatch wall, ref RunLock? runLock)
+    private static Outcome Execute(LmSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter, Stopwatch wall, RunLease lease)
     {
-        string? resumeRun = null, resumeCheckpoint = null;
-        if (settings.Resume is not null)
+        var stored = lease.Resume(settings.Resume, lockFolder: true);
+        string? resumeRun = lease.ResumeRun, resumeCheckpoint = lease.ResumeCheckpoint;
+        if (stored is not null)
         {
-            resumeRun = RunFolder.Of(settings.Resume);
-            if (Directory.Exists(resumeRun)) runLock = RunLock.Acquire(resumeRun, "--resume");
-            resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, RunFolder.CheckpointFolder));
-            IReadOnlyDictionary<string, string> stored;
-            try { stored = Checkpoint.ReadMetadata(resumeCheckpoint); }
-            catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
             settings = LmResume.Restore(settings, stored, $"--resume {settings.Resume}");
         }
         Validate(settings);
@@ -89,55 +77,21 @@ internal static class LmTrainRun
             catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
         }
 
-        bool created = !Directory.Exists(runDirectory);
-        if (runLock is null)
-        {
-            Directory.CreateDirectory(runDirectory);
-            try { runLock = RunLock.Acquire(runDirectory, "--out"); }
-            catch
-            {
-                if (created) RunFolder.TryDeleteEmpty(runDirectory);
-                throw;
-            }
-        }
+        bool created = lease.Create(runDirectory, lockFolder: true);
         var metadata = Metadata(settings, text, corpus);
         return Train(settings, config, corpus, text, device.Describe(), model, trainer, metadata, runDirectory, checkpointDirectory, metricsPath,
-            resumeCheckpoint, created, wall, before, stdout, cancel, reporter);
+            lease, created, wall, before, stdout, cancel, reporter);
     }
 
     private static Outcome Train(LmSettings settings, RetrievalModelConfig config, CharCorpus corpus, LmText text, string deviceName,
         CharLanguageModel model, LanguageModelTrainer trainer, Dictionary<string, string> metadata, string runDirectory, string checkpointDirectory,
-        string metricsPath, string? resumeCheckpoint, bool created, Stopwatch wall, long workingSetBefore, TextWriter stdout, CancellationToken cancel,
+        string metricsPath, RunLease lease, bool created, Stopwatch wall, long workingSetBefore, TextWriter stdout, CancellationToken cancel,
         IProgressReporter? reporter)
     {
-        double elapsedBefore = 0;
-        MetricsLog metrics;
-        long lastSaved;
-        if (resumeCheckpoint is not null)
-        {
-            try
-            {
-                metrics = MetricsLog.Resume(metricsPath, keepThroughStep: trainer.Step);
-                var earlier = MetricsLog.Load(metricsPath);
-                if (earlier.Count > 0) elapsedBefore = earlier[^1].ElapsedSeconds;
-            }
-            catch (FormatException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
-            lastSaved = trainer.Step;
-        }
-        else
-        {
-            try
-            {
-                metrics = MetricsLog.Create(metricsPath);
-                trainer.Save(checkpointDirectory, metadata);
-            }
-            catch
-            {
-                if (created) RunFolder.TryDelete(runDirectory);
-                throw;
-            }
-            lastSaved = 0;
-        }
+        string? resumeCheckpoint = lease.ResumeCheckpoint;
+        var metrics = lease.OpenMetrics(runDirectory, metricsPath, trainer.Step, $"--resume {settings.Resume}", created,
+            () => trainer.Save(checkpointDirectory, metadata), out double elapsedBefore);
+        long lastSaved = resumeCheckpoint is not null ? trainer.Step : 0;
 
         stdout.WriteLine($"lm: {Describe(config)} on {deviceName}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
             + $"text {text.Name}: {corpus.Train.Length}/{corpus.Validation.Length}/{corpus.Test.Length} characters, vocabulary {corpus.Vocabulary.Count}; "
@@ -274,8 +228,9 @@ internal static class LmTrainRun
         if (s.Window < 1) throw new CommandInputException($"--window must be ≥ 1, got {s.Window}.");
         if (!(s.ValidationFraction > 0 && s.ValidationFraction < 0.5)) throw new CommandInputException($"--val-fraction must lie in (0, 0.5), got {s.ValidationFraction}.");
         if (!(s.TestFraction > 0 && s.TestFraction < 0.5)) throw new CommandInputException($"--test-fraction must lie in (0, 0.5), got {s.TestFraction}.");
-        foreach (var (value, name) in new[] { (s.Hidden, "--hidden"), (s.Layers, "--layers"), (s.Embedding, "--embedding"), (s.InnerSteps, "--inner"),
-                     (s.HyperHidden, "--hyper-size"), (s.HyperEmbedding, "--hyper-embedding"), (s.Heads, "--heads"), (s.FeedForward, "--feed-forward") })
+        var a = s.Architecture;
+        foreach (var (value, name) in new[] { (a.Hidden, "--hidden"), (a.Layers, "--layers"), (a.Embedding, "--embedding"), (a.InnerSteps, "--inner"),
+                     (a.HyperHidden, "--hyper-size"), (a.HyperEmbedding, "--hyper-embedding"), (a.Heads, "--heads"), (a.FeedForward, "--feed-forward") })
             if (value < 1) throw new CommandInputException($"{name} must be ≥ 1, got {value}.");
     }
 

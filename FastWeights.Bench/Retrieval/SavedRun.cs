@@ -25,37 +25,12 @@ internal sealed class SavedRun : IDisposable
     /// <summary>Loads <paramref name="folder"/>; the splits are regenerated from the seed and sizes in the metadata.</summary>
     public static SavedRun Open(string folder, string accelerator, int batch)
     {
-        string checkpoint = RunFolder.CheckpointOf(folder);
-        IReadOnlyDictionary<string, string> m;
-        RetrievalModelConfig config;
-        try
-        {
-            Checkpoint.Verify(checkpoint); // the model alone is read, but a torn or mixed checkpoint is refused here too
-            m = Checkpoint.ReadMetadata(checkpoint);
-            config = RetrievalModelConfig.FromMetadata(m);
-        }
-        catch (Exception e) when (e is CheckpointException or FormatException)
-        {
-            throw new CommandInputException($"--checkpoint {folder}: {e.Message}");
-        }
+        var (checkpoint, m, config) = SavedCheckpoint.Read(folder);
         int Int(string key) => m.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int r)
             ? r : throw new CommandInputException($"--checkpoint {folder}: metadata lacks '{key}'.");
         var data = RetrievalDataset.Create(Int("data.pairs"), Int("data.train_size"), Int("data.validation_size"), Int("data.test_size"), Int("data.seed"));
-        var device = DeviceOptions.OpenDevice(accelerator, SweepSchedule.Auto);
-        RetrievalModel? model = null;
-        try
-        {
-            model = new RetrievalModel(device.Accelerator, config, batch);
-            try { Checkpoint.LoadModel(checkpoint, model); }
-            catch (CheckpointException e) { throw new CommandInputException($"--checkpoint {folder}: {e.Message}"); }
-            return new SavedRun(device, model, data, m);
-        }
-        catch
-        {
-            model?.Dispose();
-            device.Dispose();
-            throw;
-        }
+        var (device, model) = SavedCheckpoint.Load(folder, accelerator, a => new RetrievalModel(a, config, batch), loaded => Checkpoint.LoadModel(checkpoint, loaded));
+        return new SavedRun(device, model, data, m);
     }
 
     public void Dispose()

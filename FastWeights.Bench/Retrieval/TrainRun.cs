@@ -44,32 +44,20 @@ internal static class TrainRun
         ICollective? collective = null)
     {
         var wall = Stopwatch.StartNew();
-        RunLock? runLock = null;
-        try
-        {
-            return Execute(settings, stdout, cancel, reporter, collective ?? SingleProcess.Instance, wall, ref runLock);
-        }
-        finally
-        {
-            runLock?.Dispose();
-        }
+        using var lease = new RunLease();
+        return Execute(settings, stdout, cancel, reporter, collective ?? SingleProcess.Instance, wall, lease);
     }
 
     private static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter,
-        ICollective collective, Stopwatch wall, ref RunLock? runLock)
+        ICollective collective, Stopwatch wall, RunLease lease)
     {
         bool root = collective.Rank == 0;
         // Resuming takes everything that defines the run from the checkpoint, so the run continues exactly. The run
         // folder is locked first, so that a checkpoint another process is still writing is never read.
-        string? resumeRun = null, resumeCheckpoint = null;
-        if (settings.Resume is not null)
+        var stored = lease.Resume(settings.Resume, lockFolder: root);
+        string? resumeRun = lease.ResumeRun, resumeCheckpoint = lease.ResumeCheckpoint;
+        if (stored is not null)
         {
-            resumeRun = RunFolder.Of(settings.Resume);
-            if (root && Directory.Exists(resumeRun)) runLock = RunLock.Acquire(resumeRun, "--resume");
-            resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, RunFolder.CheckpointFolder));
-            IReadOnlyDictionary<string, string> stored;
-            try { stored = Checkpoint.ReadMetadata(resumeCheckpoint); }
-            catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
             settings = ResumeSettings.Restore(settings, stored, $"--resume {settings.Resume}");
             // The ranks take other slices of each batch with another N, and the gradients are summed in another order:
             // the run would go on, but no longer bit-exactly as it started, which is what a resume promises.
@@ -115,28 +103,19 @@ internal static class TrainRun
             catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
         }
 
-        bool created = !Directory.Exists(runDirectory);
-        if (runLock is null && root)
-        {
-            Directory.CreateDirectory(runDirectory);
-            try { runLock = RunLock.Acquire(runDirectory, "--out"); }
-            catch
-            {
-                if (created) RunFolder.TryDeleteEmpty(runDirectory);
-                throw;
-            }
-        }
+        bool created = lease.Create(runDirectory, lockFolder: root);
         return Train(settings, config, data, device.Describe(), model, trainer, runDirectory, checkpointDirectory, metricsPath,
-            resumeCheckpoint, created, wall, stdout, cancel, reporter, collective);
+            lease, created, wall, stdout, cancel, reporter, collective);
     }
 
     private static string Ranks(int n) => n == 1 ? "1 process" : $"{n} ranks";
 
     private static Outcome Train(TrainSettings settings, RetrievalModelConfig config, RetrievalSplits data, string deviceName, RetrievalModel model,
-        RetrievalTrainer trainer, string runDirectory, string checkpointDirectory, string metricsPath, string? resumeCheckpoint, bool created,
+        RetrievalTrainer trainer, string runDirectory, string checkpointDirectory, string metricsPath, RunLease lease, bool created,
         Stopwatch wall, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter, ICollective collective)
     {
         bool root = collective.Rank == 0;
+        string? resumeCheckpoint = lease.ResumeCheckpoint;
         double elapsedBefore = 0;
         MetricsLog? metrics = null;
         long lastSaved;
@@ -147,32 +126,13 @@ internal static class TrainRun
             reporter = new PlainProgressReporter(TextWriter.Null);
             lastSaved = trainer.Step;
         }
-        else if (resumeCheckpoint is not null)
-        {
-            try
-            {
-                metrics = MetricsLog.Resume(metricsPath, keepThroughStep: trainer.Step);
-                var earlier = MetricsLog.Load(metricsPath);
-                if (earlier.Count > 0) elapsedBefore = earlier[^1].ElapsedSeconds;
-            }
-            catch (FormatException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
-            lastSaved = trainer.Step;
-        }
         else
         {
-            try
-            {
-                metrics = MetricsLog.Create(metricsPath);
-                // Step 0 is saved at once: the folder is a resumable run from the start, and a run that diverges before
-                // its first validation still keeps a good checkpoint (its initial weights).
-                Save(trainer, checkpointDirectory, settings);
-            }
-            catch
-            {
-                if (created) RunFolder.TryDelete(runDirectory);
-                throw;
-            }
-            lastSaved = 0;
+            // A fresh run saves step 0 at once: the folder is a resumable run from the start, and a run that diverges
+            // before its first validation still keeps a good checkpoint (its initial weights).
+            metrics = lease.OpenMetrics(runDirectory, metricsPath, trainer.Step, $"--resume {settings.Resume}", created,
+                () => Save(trainer, checkpointDirectory, settings), out elapsedBefore);
+            lastSaved = resumeCheckpoint is not null ? trainer.Step : 0;
         }
 
         // S, λ and η belong to the fast-weight RNN kernels; the other kinds report their own sizes instead.

@@ -46,7 +46,7 @@ public sealed class CheckpointKillTests
         {
             var settings = RetrievalCommand.Defaults with
             {
-                Hidden = 4, TrainSize = 200, ValidationSize = 8, TestSize = 8, Steps = 100_000,
+                Architecture = RetrievalCommand.Defaults.Architecture with { Hidden = 4 }, TrainSize = 200, ValidationSize = 8, TestSize = 8, Steps = 100_000,
                 Training = RetrievalCommand.Defaults.Training with { BatchSize = 8, DecaySteps = 100_000 },
             };
             var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);

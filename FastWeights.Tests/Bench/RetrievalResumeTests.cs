@@ -113,7 +113,7 @@ public sealed class RetrievalResumeTests
         {
             var settings = RetrievalCommand.Defaults with
             {
-                Hidden = 8, Layers = 2, EvaluateEvery = 5, TrainSize = 800, ValidationSize = 100, TestSize = 100, DataSeed = 2, Accelerator = "cpu",
+                Architecture = RetrievalCommand.Defaults.Architecture with { Hidden = 8, Layers = 2 }, EvaluateEvery = 5, TrainSize = 800, ValidationSize = 100, TestSize = 100, DataSeed = 2, Accelerator = "cpu",
                 Steps = 20, OutputDirectory = interrupted,
                 Training = RetrievalCommand.Defaults.Training with
                 {

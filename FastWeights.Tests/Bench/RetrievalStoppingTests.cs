@@ -24,7 +24,7 @@ public sealed class RetrievalStoppingTests
     /// <summary>A run of a few seconds that learns something: K = 2, R = 8, lr 0.01, validation every 10 steps.</summary>
     private TrainSettings Tiny(string name) => RetrievalCommand.Defaults with
     {
-        Hidden = 8, Pairs = 2, TrainSize = 800, ValidationSize = 100, TestSize = 100, Accelerator = "cpu",
+        Architecture = RetrievalCommand.Defaults.Architecture with { Hidden = 8 }, Pairs = 2, TrainSize = 800, ValidationSize = 100, TestSize = 100, Accelerator = "cpu",
         Steps = 80, EvaluateEvery = 10, OutputDirectory = Path.Combine(root, name),
         Training = RetrievalCommand.Defaults.Training with { BatchSize = 16, LearningRate = 0.01 },
     };
