@@ -21,7 +21,7 @@ internal static class RetrievalCommand
     /// The options of `retrieval train` (also of bare `retrieval`, `compare` and `profile`), made fresh for each command;
     /// <paramref name="defaults"/> gives the stopping rule's defaults (the main job's, or compare's equal step budget).
     /// </summary>
-    private sealed class TrainOptions(TrainSettings defaults)
+    private sealed class TrainOptions(TrainSettings defaults) : ITrainOptions<TrainSettings>
     {
         public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum | gru-ln.", DefaultValueFactory = _ => "fw" };
         public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => Defaults.Architecture.Heads };
@@ -125,20 +125,11 @@ internal static class RetrievalCommand
         return v;
     }
 
-
-
     public static Command Create()
     {
-        var command = new Command(Name, "The associative-retrieval experiment (Ba et al. 2016): train (default), eval, sample, compare.");
-        var bare = new TrainOptions(Defaults);
-        bare.AddTo(command);
-        command.SetAction(p => Train(() => bare.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
-
-        var train = new Command("train", "Train a model on the retrieval task (the default when only `retrieval` is given).");
-        var trainOptions = new TrainOptions(Defaults);
-        trainOptions.AddTo(train);
-        train.SetAction(p => Train(() => trainOptions.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
-        command.Add(train);
+        var command = TrainingCommands.Create(Name, "The associative-retrieval experiment (Ba et al. 2016): train (default), eval, sample, compare.",
+            "Train a model on the retrieval task (the default when only `retrieval` is given).", () => new TrainOptions(Defaults),
+            (settings, stdout, cancel) => TrainRun.Execute(settings, stdout, cancel, collective: BenchProcess.Collective).Interrupted);
         command.Add(CreateEval());
         command.Add(CreateSample());
         command.Add(CreateCompare());
@@ -159,9 +150,9 @@ internal static class RetrievalCommand
 
     private static Command CreateEval()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder or checkpoint folder.", Required = true };
-        var split = new Option<string>("--split") { Description = "test | validation.", DefaultValueFactory = _ => "test" };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
+        var checkpoint = TrainingCommands.CheckpointOption();
+        var split = TrainingCommands.SplitOption();
+        var accelerator = TrainingCommands.AcceleratorOption();
         var command = new Command("eval", "Accuracy of a saved model on the test (or validation) split.") { checkpoint, split, accelerator };
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
             Evaluate(p.GetValue(checkpoint)!, p.GetValue(split)!, p.GetValue(accelerator)!, p.InvocationConfiguration.Output)));
@@ -171,7 +162,7 @@ internal static class RetrievalCommand
     /// <summary>Prints <c>test accuracy 99.12% (loss 0.0312) on 20000 examples</c> for a saved model.</summary>
     public static int Evaluate(string checkpoint, string split, string accelerator, TextWriter stdout)
     {
-        if (split is not ("test" or "validation")) throw new CommandInputException($"--split must be test or validation, got '{split}'.");
+        TrainingCommands.CheckSplit(split);
         using var run = SavedRun.Open(checkpoint, accelerator, batch: 256);
         var data = split == "test" ? run.Data.Test : run.Data.Validation;
         var r = RetrievalTrainer.Evaluate(run.Model, data, 256);
@@ -182,10 +173,10 @@ internal static class RetrievalCommand
 
     private static Command CreateSample()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder or checkpoint folder.", Required = true };
+        var checkpoint = TrainingCommands.CheckpointOption();
         var count = new Option<int>("--count") { Description = "How many test sequences to show.", DefaultValueFactory = _ => 10 };
         var seed = new Option<int>("--seed") { Description = "Which test sequences (random, from this seed).", DefaultValueFactory = _ => 1 };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
+        var accelerator = TrainingCommands.AcceleratorOption();
         var command = new Command("sample", "Show test sequences with the model's predictions, like c9k8j3f1??c → 9.") { checkpoint, count, seed, accelerator };
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
             Sample(p.GetValue(checkpoint)!, p.GetValue(count), p.GetValue(seed), p.GetValue(accelerator)!, p.InvocationConfiguration.Output)));
@@ -216,42 +207,7 @@ internal static class RetrievalCommand
         return 0;
     }
 
-    private static Command CreateCompare()
-    {
-        var options = new TrainOptions(CompareDefaults);
-        var models = new Option<string>("--models") { Description = "Comma-separated models to train.", DefaultValueFactory = _ => "fw,rnn-ln,control,lstm-ln,hyperlstm,dpfp-delta,dpfp-sum,gru-ln" };
-        var command = new Command("compare", "Train several models with the same settings and draw them on one plot with a table (like the paper's Table 1).") { models };
-        options.AddTo(command);
-        command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
-        {
-            var settings = options.Read(p);
-            var kinds = p.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ModelOptions.ParseKind).ToArray();
-            if (kinds.Length == 0) throw new CommandInputException("--models names no model.");
-            return CompareRun.Execute(settings, kinds, p.InvocationConfiguration.Output);
-        }));
-        return command;
-    }
-
-    private static int Train(Func<TrainSettings> read, TextWriter stdout, TextWriter stderr) =>
-        CommandErrors.Guard(Name, stderr, () =>
-        {
-            var settings = read();
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler handler = (_, e) =>
-            {
-                if (cancel.IsCancellationRequested) return; // a second Ctrl-C ends the process at once
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += handler;
-            try
-            {
-                var outcome = TrainRun.Execute(settings, stdout, cancel.Token, collective: BenchProcess.Collective);
-                return outcome.Interrupted ? 130 : 0;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= handler;
-            }
-        });
+    private static Command CreateCompare() =>
+        TrainingCommands.Compare(Name, "Train several models with the same settings and draw them on one plot with a table (like the paper's Table 1).",
+            "fw,rnn-ln,control,lstm-ln,hyperlstm,dpfp-delta,dpfp-sum,gru-ln", new TrainOptions(CompareDefaults), CompareRun.Execute);
 }
