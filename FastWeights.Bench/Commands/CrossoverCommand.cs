@@ -19,14 +19,14 @@ internal static class CrossoverCommand
 
     public static Command Create()
     {
-        var batch = new Option<int>("--batch") { Description = "B (>= 1).", DefaultValueFactory = _ => 32 };
-        var input = new Option<int>("--input") { Description = "I (>= 1).", DefaultValueFactory = _ => 64 };
-        var inner = new Option<int>("--inner") { Description = "S (>= 1).", DefaultValueFactory = _ => 1 };
-        var decay = new Option<double>("--decay") { Description = "λ in (0, 1].", DefaultValueFactory = _ => 0.95 };
+        var batch = LayerShapeOptions.Size("--batch", "B", 32);
+        var input = LayerShapeOptions.Size("--input", "I", 64);
+        var inner = LayerShapeOptions.InnerSteps();
+        var decay = LayerShapeOptions.Decay();
         var hidden = new Option<string>("--hidden") { Description = "Comma-separated H values.", DefaultValueFactory = _ => "16,32,64,128" };
         var time = new Option<string>("--time") { Description = "Comma-separated T values, ascending.", DefaultValueFactory = _ => "8,16,32,64,128,256" };
         var repeat = new Option<int>("--repeat") { Description = "Timed training steps per form and shape (>= 1); the minimum is used.", DefaultValueFactory = _ => 3 };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto|cpu|cuda.", DefaultValueFactory = _ => "cpu" };
+        var accelerator = LayerShapeOptions.Accelerator("cpu");
         var command = new Command(Name, "Measure where the attention form beats the matrix form (training step time over a (H, T) grid).")
         {
             batch, input, inner, decay, hidden, time, repeat, accelerator,

@@ -52,12 +52,12 @@ internal static class DpfpLayerCase
     /// <summary>Checks every tensor (presence, absence where unused, dtype, shape) and the metadata.</summary>
     internal static Case Read(SafeTensorsFile file)
     {
-        int[] qShape = Info(file, "q").Shape;
+        int[] qShape = LayerCommand.Info(file, "q").Shape;
         if (qShape.Length != 4 || qShape.Any(x => x < 1))
-            throw new CommandInputException($"tensor 'q' must have shape [B,T,heads,d] with every size >= 1, but has shape {Show(qShape)}.");
-        int[] vShape = Info(file, "v").Shape;
+            throw new CommandInputException($"tensor 'q' must have shape [B,T,heads,d] with every size >= 1, but has shape {LayerCommand.Show(qShape)}.");
+        int[] vShape = LayerCommand.Info(file, "v").Shape;
         if (vShape.Length != 4 || vShape[3] < 1)
-            throw new CommandInputException($"tensor 'v' must have shape [B,T,heads,m] with m >= 1, but has shape {Show(vShape)}.");
+            throw new CommandInputException($"tensor 'v' must have shape [B,T,heads,m] with m >= 1, but has shape {LayerCommand.Show(vShape)}.");
         int B = qShape[0], T = qShape[1], heads = qShape[2], d = qShape[3], m = vShape[3];
 
         var map = ReadChoice(file, "feature_map", Maps);
@@ -97,13 +97,7 @@ internal static class DpfpLayerCase
                     throw new CommandInputException($"tensor '{name}' is not used with rule '{RuleName(rule)}'{(normalize ? "" : " without normalisation")}; remove it.");
                 continue;
             }
-            if (!required && !file.Contains(name)) continue;
-            var info = Info(file, name);
-            if (info.DType != SafeTensorDType.F32)
-                throw new CommandInputException($"tensor '{name}' must be F32, but is {info.DType}.");
-            if (!info.Shape.SequenceEqual(shape))
-                throw new CommandInputException(
-                    $"tensor '{name}' must have shape {symbolic} = {Show(shape)} (B={B}, T={T}, heads={heads}, d={d}, m={m}, d'={D}), but has shape {Show(info.Shape)}.");
+            LayerCommand.CheckTensor(file, name, shape, symbolic, required, $"B={B}, T={T}, heads={heads}, d={d}, m={m}, d'={D}");
         }
 
         // Like --kind rnn, every value must be finite: a NaN in q would vanish from the output, one in beta would make
@@ -166,9 +160,4 @@ internal static class DpfpLayerCase
             ? value
             : throw new CommandInputException($"metadata key '{key}' must be one of {string.Join(", ", choices.Keys)}, but is '{text}'.");
     }
-
-    private static SafeTensorInfo Info(SafeTensorsFile file, string name) =>
-        file.Contains(name) ? file.GetInfo(name) : throw new CommandInputException($"tensor '{name}' is missing from '{file.SourceName}'.");
-
-    private static string Show(int[] shape) => "[" + string.Join(", ", shape) + "]";
 }

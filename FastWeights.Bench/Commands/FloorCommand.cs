@@ -28,19 +28,15 @@ internal static class FloorCommand
 
     public static Command Create()
     {
-        var batch = new Option<int>("--batch") { Description = "B (>= 1).", Required = true };
-        var time = new Option<int>("--time") { Description = "T (>= 1).", Required = true };
-        var input = new Option<int>("--input") { Description = "I (>= 1).", Required = true };
-        var hidden = new Option<int>("--hidden") { Description = "H (>= 1).", Required = true };
-        var inner = new Option<int>("--inner") { Description = "S (>= 1).", DefaultValueFactory = _ => 1 };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto|cpu|cuda.", DefaultValueFactory = _ => "auto" };
+        var shape = new LayerShapeOptions();
+        var accelerator = LayerShapeOptions.Accelerator();
         var repeat = new Option<int>("--repeat") { Description = "Repetitions of each measurement (>= 1).", DefaultValueFactory = _ => 5 };
         var command = new Command(Name, "Latency floor of one training call (derived from counted work and calibrated rates) vs the measured layer.")
         {
-            batch, time, input, hidden, inner, accelerator, repeat,
+            shape.Batch, shape.Time, shape.Input, shape.Hidden, shape.Inner, accelerator, repeat,
         };
-        command.SetAction(parse => Run(parse.GetValue(batch), parse.GetValue(time), parse.GetValue(input), parse.GetValue(hidden),
-            parse.GetValue(inner), parse.GetValue(accelerator)!, parse.GetValue(repeat),
+        command.SetAction(parse => Run(parse.GetValue(shape.Batch), parse.GetValue(shape.Time), parse.GetValue(shape.Input),
+            parse.GetValue(shape.Hidden), parse.GetValue(shape.Inner), parse.GetValue(accelerator)!, parse.GetValue(repeat),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
     }

@@ -136,13 +136,7 @@ internal static class LayerCommand
         RejectUnknownTensors(file, expected.Select(e => e.Name), "--kind rnn");
         foreach (var (name, shape, symbolic, required) in expected)
         {
-            if (!required && !file.Contains(name)) continue;
-            var info = Info(file, name);
-            if (info.DType != SafeTensorDType.F32)
-                throw new CommandInputException($"tensor '{name}' must be F32, but is {info.DType}.");
-            if (!info.Shape.SequenceEqual(shape))
-                throw new CommandInputException(
-                    $"tensor '{name}' must have shape {symbolic} = {Show(shape)} (B={B}, T={T}, I={I}, H={H} from x and W), but has shape {Show(info.Shape)}.");
+            CheckTensor(file, name, shape, symbolic, required, $"B={B}, T={T}, I={I}, H={H} from x and W");
         }
 
         var options = new FastWeightRnnOptions
@@ -209,7 +203,24 @@ internal static class LayerCommand
                 + $"the inputs are {string.Join(", ", names)}.");
     }
 
-    private static SafeTensorInfo Info(SafeTensorsFile file, string name) =>
+    /// <summary>
+    /// Checks one tensor of a case file: an optional one may be absent (false); otherwise it must be F32 of
+    /// <paramref name="shape"/>, or one line names it, its expected shape <paramref name="symbolic"/> and the
+    /// <paramref name="sizes"/> that give it.
+    /// </summary>
+    internal static bool CheckTensor(SafeTensorsFile file, string name, int[] shape, string symbolic, bool required, string sizes)
+    {
+        if (!required && !file.Contains(name)) return false;
+        var info = Info(file, name);
+        if (info.DType != SafeTensorDType.F32)
+            throw new CommandInputException($"tensor '{name}' must be F32, but is {info.DType}.");
+        if (!info.Shape.SequenceEqual(shape))
+            throw new CommandInputException($"tensor '{name}' must have shape {symbolic} = {Show(shape)} ({sizes}), but has shape {Show(info.Shape)}.");
+        return true;
+    }
+
+    /// <summary>The tensor <paramref name="name"/> of a case file, or one line saying it is missing.</summary>
+    internal static SafeTensorInfo Info(SafeTensorsFile file, string name) =>
         file.Contains(name)
             ? file.GetInfo(name)
             : throw new CommandInputException($"tensor '{name}' is missing from '{file.SourceName}'.");
@@ -262,5 +273,6 @@ internal static class LayerCommand
 
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
-    private static string Show(int[] shape) => "[" + string.Join(", ", shape) + "]";
+    /// <summary>A shape as the messages print it: [2, 3].</summary>
+    internal static string Show(int[] shape) => "[" + string.Join(", ", shape) + "]";
 }

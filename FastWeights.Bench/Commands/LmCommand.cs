@@ -4,7 +4,6 @@ using System.Text;
 using FastWeights.Bench.Cli;
 using FastWeights.Bench.Lm;
 using FastWeights.Bench.Runs;
-using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Language;
 using FastWeights.Model.Training;

@@ -18,13 +18,9 @@ internal static class TimeCommand
 
     public static Command Create()
     {
-        var batch = new Option<int>("--batch") { Description = "B (>= 1).", Required = true };
-        var time = new Option<int>("--time") { Description = "T (>= 1).", Required = true };
-        var input = new Option<int>("--input") { Description = "I (>= 1).", Required = true };
-        var hidden = new Option<int>("--hidden") { Description = "H (>= 1).", Required = true };
-        var inner = new Option<int>("--inner") { Description = "S (>= 1).", DefaultValueFactory = _ => 1 };
-        var decay = new Option<double>("--decay") { Description = "λ in (0, 1].", DefaultValueFactory = _ => 0.95 };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto|cpu|cuda.", DefaultValueFactory = _ => "auto" };
+        var shape = new LayerShapeOptions();
+        var decay = LayerShapeOptions.Decay();
+        var accelerator = LayerShapeOptions.Accelerator();
         var schedule = new Option<string>("--schedule") { Description = "auto|group|thread|host.", DefaultValueFactory = _ => "auto" };
         var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (>= 1); the median is printed.", DefaultValueFactory = _ => 5 };
         var form = new Option<string>("--form") { Description = "auto|matrix|attention: how A·v is evaluated.", DefaultValueFactory = _ => "auto" };
@@ -32,11 +28,11 @@ internal static class TimeCommand
         var maxCopies = new Option<int?>("--max-copies") { Description = "Cap on the stored copies of A (FastWeightRnnOptions.MaxCheckpointCopies; matrix form)." };
         var command = new Command(Name, "Time one forward and one backward of the layer on device buffers.")
         {
-            batch, time, input, hidden, inner, decay, accelerator, schedule, repeat, form, budgetBytes, maxCopies,
+            shape.Batch, shape.Time, shape.Input, shape.Hidden, shape.Inner, decay, accelerator, schedule, repeat, form, budgetBytes, maxCopies,
         };
         command.SetAction(parse => Run(
-            parse.GetValue(batch), parse.GetValue(time), parse.GetValue(input), parse.GetValue(hidden), parse.GetValue(inner),
-            parse.GetValue(decay), parse.GetValue(accelerator)!, parse.GetValue(schedule)!, parse.GetValue(repeat), parse.GetValue(form)!,
+            parse.GetValue(shape.Batch), parse.GetValue(shape.Time), parse.GetValue(shape.Input), parse.GetValue(shape.Hidden),
+            parse.GetValue(shape.Inner), parse.GetValue(decay), parse.GetValue(accelerator)!, parse.GetValue(schedule)!, parse.GetValue(repeat), parse.GetValue(form)!,
             parse.GetValue(budgetBytes), parse.GetValue(maxCopies),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;

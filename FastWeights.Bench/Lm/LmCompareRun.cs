@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Runs;
 using FastWeights.Model.Layers;
@@ -24,15 +23,12 @@ internal static class LmCompareRun
         string plot = Path.Combine(root, "compare.png");
         ComparePlot.Save(plot, runs, $"Character LM, R={settings.Architecture.Hidden}, T={settings.Window}");
 
-        var table = new StringBuilder();
-        table.AppendLine($"Budget per model: {Budget(settings)}; batch {settings.Training.BatchSize} × window {settings.Window}, R={settings.Architecture.Hidden}, E={settings.Architecture.Embedding}.");
-        table.AppendLine();
-        table.AppendLine("| model | steps | train s | chars/s | memory MiB | validation BPC | test BPC |");
-        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var (kind, o) in outcomes)
-            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {RetrievalModelConfig.KindName(kind)} | {o.Steps} | {o.TrainSeconds:F0} | {o.CharactersPerSecond:F0} | {o.MemoryBytes / 1048576.0:F0} | {o.ValidationBpc:F3} | {o.TestBpc:F3} |"));
-        return Comparison.Finish(root, table.ToString(), plot, outcomes.Count, kinds.Count, stdout);
+        string table = Comparison.Table(
+            $"Budget per model: {Budget(settings)}; batch {settings.Training.BatchSize} × window {settings.Window}, R={settings.Architecture.Hidden}, E={settings.Architecture.Embedding}.",
+            "| model | steps | train s | chars/s | memory MiB | validation BPC | test BPC |", "|---|---:|---:|---:|---:|---:|---:|",
+            outcomes.Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"| {RetrievalModelConfig.KindName(r.Kind)} | {r.Outcome.Steps} | {r.Outcome.TrainSeconds:F0} | {r.Outcome.CharactersPerSecond:F0} | {r.Outcome.MemoryBytes / 1048576.0:F0} | {r.Outcome.ValidationBpc:F3} | {r.Outcome.TestBpc:F3} |")));
+        return Comparison.Finish(root, table, plot, outcomes.Count, kinds.Count, stdout);
     }
 
     private static string Budget(LmSettings s) =>

@@ -2,7 +2,6 @@ using System.Globalization;
 using FastWeights.Bench.Cli;
 using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Models;
 using FastWeights.Model.Parameters;
 using FastWeights.Model.Tasks.Language;
@@ -11,17 +10,15 @@ using FastWeights.Model.Training;
 namespace FastWeights.Bench.Lm;
 
 /// <summary>A trained language model loaded back from a run folder (or its checkpoint folder), with its vocabulary.</summary>
-internal sealed class LmSavedRun : IDisposable
+internal sealed class LmSavedRun : LoadedRun<CharLanguageModel>
 {
     private LmSavedRun(ComputeDevice device, CharLanguageModel model, CharVocabulary vocabulary, IReadOnlyDictionary<string, string> metadata)
+        : base(device, model, metadata)
     {
-        Device = device; Model = model; Vocabulary = vocabulary; Metadata = metadata;
+        Vocabulary = vocabulary;
     }
 
-    public ComputeDevice Device { get; }
-    public CharLanguageModel Model { get; }
     public CharVocabulary Vocabulary { get; }
-    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     private sealed class Module(IReadOnlyList<Parameter> parameters) : IModule
     {
@@ -62,11 +59,5 @@ internal sealed class LmSavedRun : IDisposable
                 ? b : throw new CommandInputException($"--checkpoint {folder}: metadata lacks train.batch_size (not a checkpoint of `lm train`).");
         }
         catch (CheckpointException e) { throw new CommandInputException($"--checkpoint {folder}: {e.Message}"); }
-    }
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Device.Dispose();
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Runs;
 using FastWeights.Model.Layers;
@@ -27,15 +26,11 @@ internal static class CompareRun
         string plot = Path.Combine(root, PlotFile);
         ComparePlot.Save(plot, runs, $"Associative retrieval, K={settings.Pairs}, R={settings.Architecture.Hidden}");
 
-        var table = new StringBuilder();
-        table.AppendLine($"Budget per model: {Budget(settings)}.");
-        table.AppendLine();
-        table.AppendLine($"| model | R | steps | wall s | validation accuracy | test accuracy | test error |");
-        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var (kind, o) in outcomes)
-            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {RetrievalModelConfig.KindName(kind)} | {settings.Architecture.Hidden} | {o.Steps} | {o.WallSeconds:F0} | {o.ValidationAccuracy * 100:F2}% | {o.TestAccuracy * 100:F2}% | {(1 - o.TestAccuracy) * 100:F2}% |"));
-        return Comparison.Finish(root, table.ToString(), plot, outcomes.Count, kinds.Count, stdout);
+        string table = Comparison.Table($"Budget per model: {Budget(settings)}.",
+            "| model | R | steps | wall s | validation accuracy | test accuracy | test error |", "|---|---:|---:|---:|---:|---:|---:|",
+            outcomes.Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"| {RetrievalModelConfig.KindName(r.Kind)} | {settings.Architecture.Hidden} | {r.Outcome.Steps} | {r.Outcome.WallSeconds:F0} | {r.Outcome.ValidationAccuracy * 100:F2}% | {r.Outcome.TestAccuracy * 100:F2}% | {(1 - r.Outcome.TestAccuracy) * 100:F2}% |")));
+        return Comparison.Finish(root, table, plot, outcomes.Count, kinds.Count, stdout);
     }
 
     /// <summary>The budget every model gets, saying whether it is steps or time: "5000 steps", "720 s of wall time (or 20000 steps)".</summary>

@@ -2,7 +2,6 @@ using System.Globalization;
 using FastWeights.Bench.Cli;
 using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Devices;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Models;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
@@ -10,17 +9,15 @@ using FastWeights.Model.Training;
 namespace FastWeights.Bench.Retrieval;
 
 /// <summary>A trained model loaded back from a run folder (or its checkpoint folder), with the data it was trained on.</summary>
-internal sealed class SavedRun : IDisposable
+internal sealed class SavedRun : LoadedRun<RetrievalModel>
 {
     private SavedRun(ComputeDevice device, RetrievalModel model, RetrievalSplits data, IReadOnlyDictionary<string, string> metadata)
+        : base(device, model, metadata)
     {
-        Device = device; Model = model; Data = data; Metadata = metadata;
+        Data = data;
     }
 
-    public ComputeDevice Device { get; }
-    public RetrievalModel Model { get; }
     public RetrievalSplits Data { get; }
-    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Loads <paramref name="folder"/>; the splits are regenerated from the seed and sizes in the metadata.</summary>
     public static SavedRun Open(string folder, string accelerator, int batch)
@@ -31,11 +28,5 @@ internal sealed class SavedRun : IDisposable
         var data = RetrievalDataset.Create(Int("data.pairs"), Int("data.train_size"), Int("data.validation_size"), Int("data.test_size"), Int("data.seed"));
         var (device, model) = SavedCheckpoint.Load(folder, accelerator, a => new RetrievalModel(a, config, batch), loaded => Checkpoint.LoadModel(checkpoint, loaded));
         return new SavedRun(device, model, data, m);
-    }
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Device.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using FastWeights.Bench.Reporting;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
@@ -52,6 +53,22 @@ internal static class Comparison
         Func<T, string> runDirectory) =>
         outcomes.Select(o => new KeyValuePair<string, IReadOnlyList<MetricsRecord>>(
             RetrievalModelConfig.KindName(o.Kind), MetricsLog.Load(Path.Combine(runDirectory(o.Outcome), MetricsLog.FileName)))).ToList();
+
+    /// <summary>
+    /// The markdown table of a comparison: <paramref name="budget"/> (the budget every model had), a blank line, the
+    /// <paramref name="header"/> row, the <paramref name="alignment"/> row and one row per model.
+    /// </summary>
+    public static string Table(string budget, string header, string alignment, IEnumerable<string> rows)
+    {
+        var table = new StringBuilder();
+        table.AppendLine(budget);
+        table.AppendLine();
+        table.AppendLine(header);
+        table.AppendLine(alignment);
+        foreach (string row in rows)
+            table.AppendLine(row);
+        return table.ToString();
+    }
 
     /// <summary>
     /// Writes <paramref name="table"/> to &lt;root&gt;/table.md and prints it with the plot's and the table's paths;
