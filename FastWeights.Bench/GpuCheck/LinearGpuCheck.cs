@@ -34,23 +34,9 @@ internal static class LinearGpuCheck
     ];
 
     /// <summary>Runs the cases (the first two with <paramref name="quick"/>) and prints a PASS/FAIL line each.</summary>
-    public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout)
-    {
-        int passed = 0, failed = 0;
-        foreach (var c in quick ? Cases.Take(2) : Cases)
-        {
-            string what = Describe(deviceUnderTest, c);
-            bool ok = GpuCheckCommand.Report(stdout, what, () =>
-            {
-                var inputs = Inputs(c, seed: 7919 * c.T + c.M);
-                var expected = RunLayer(reference, c, SweepSchedule.Thread, inputs);
-                var actual = RunLayer(deviceUnderTest, c, SweepSchedule.Group, inputs);
-                return Compare(actual, expected);
-            });
-            if (ok) passed++; else failed++;
-        }
-        return (passed, failed);
-    }
+    public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout) =>
+        GpuCheckCommand.RunCases(quick ? Cases.Take(2) : Cases, deviceUnderTest, reference, stdout, c => Describe(deviceUnderTest, c),
+            c => Inputs(c, seed: 7919 * c.T + c.M), RunLayer, Compare);
 
     private static string Describe(ComputeDevice device, Case c) =>
         string.Create(CultureInfo.InvariantCulture,

@@ -109,10 +109,7 @@ internal static class LmTrainRun
         {
             (reporter ?? ProgressReporter.ForConsole(everySteps: 50)).Run(sink =>
             {
-                var window = Stopwatch.StartNew();
-                long windowStart = trainer.Step;
-                double lossSum = 0, accSum = 0;
-                int count = 0;
+                var window = new ReportWindow(trainer.Step);
                 while (trainer.Step < settings.Steps)
                 {
                     if (cancel.IsCancellationRequested) { stop = StopReason.Interrupted; break; }
@@ -123,30 +120,28 @@ internal static class LmTrainRun
                     catch (TrainingDivergedException e) { diverged = e.Message.TrimEnd('.'); break; }
                     finally { training.Stop(); }
                     trainedSteps++;
-                    lossSum += last.Loss; accSum += last.Accuracy; count++;
+                    window.Add(last);
                     bool evaluate = last.Step % settings.EvaluateEvery == 0;
-                    if (last.Step % ReportEvery == 0 || evaluate || last.Step == settings.Steps)
+                    if (ReportWindow.Reports(last.Step, ReportEvery, evaluate, settings.Steps))
                     {
-                        double stepsPerSecond = (trainer.Step - windowStart) / Math.Max(window.Elapsed.TotalSeconds, 1e-9);
+                        double stepsPerSecond = window.StepsPerSecond(trainer.Step);
                         TextEvaluation? val = null;
                         if (evaluate)
                         {
                             val = trainer.Evaluate(corpus.Validation);
                             lastValidationBpc = val.Value.BitsPerCharacter;
                             try { trainer.Save(checkpointDirectory, metadata); }
-                            catch (CheckpointException e) { diverged = $"training diverged: the parameters after step {last.Step} are not finite ({e.Message.TrimEnd('.')})"; break; }
+                            catch (CheckpointException e) { diverged = ReportWindow.DivergedSave(last.Step, e); break; }
                             lastSaved = trainer.Step;
                         }
-                        var record = new MetricsRecord(last.Step, elapsedBefore + wall.Elapsed.TotalSeconds, lossSum / count, accSum / count,
-                            val?.Loss, val?.Accuracy, last.LearningRate, last.GradNorm, stepsPerSecond);
+                        var record = window.Record(last, elapsedBefore + wall.Elapsed.TotalSeconds, val?.Loss, val?.Accuracy, stepsPerSecond);
                         metrics.Append(record);
                         sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss / Math.Log(2), record.TrainAccuracy,
                             null, stepsPerSecond, last.LearningRate));
                         if (val is { } v)
                             sink.Log($"step {last.Step}: validation {v.BitsPerCharacter:F3} bits/char, next-char accuracy {v.Accuracy * 100:F1}%, "
                                 + $"{stepsPerSecond * trainer.CharactersPerStep:F0} chars/s ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
-                        lossSum = accSum = 0; count = 0;
-                        window.Restart(); windowStart = trainer.Step;
+                        window.Restart(trainer.Step);
                     }
                 }
             });
@@ -154,7 +149,7 @@ internal static class LmTrainRun
         long memory = Math.Max(0, Environment.WorkingSet - workingSetBefore);
 
         if (diverged is not null)
-            throw new CommandInputException($"{diverged}; stopped, the last good checkpoint (step {lastSaved}) is kept in {checkpointDirectory}.");
+            throw RunFolder.Diverged(diverged, lastSaved, checkpointDirectory);
 
         if (trainer.Step != lastSaved) trainer.Save(checkpointDirectory, metadata);
         var validation = trainer.Evaluate(corpus.Validation);
@@ -174,9 +169,7 @@ internal static class LmTrainRun
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"training {charsPerSecond:F0} chars/s ({training.Elapsed.TotalSeconds:F0} s of steps in this process), wall time {seconds:F0} s; "
             + $"memory {memory / 1048576.0:F0} MiB (working-set growth while training), peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
-        stdout.WriteLine($"plot: {plotPath}");
-        stdout.WriteLine($"checkpoint: {checkpointDirectory}");
-        stdout.WriteLine($"metrics: {metricsPath}");
+        RunFolder.PrintPaths(stdout, plotPath, checkpointDirectory, metricsPath);
         return new Outcome(runDirectory, trainer.Step, validation.BitsPerCharacter, test.BitsPerCharacter, seconds, training.Elapsed.TotalSeconds,
             charsPerSecond, memory, stop);
     }

@@ -160,10 +160,7 @@ internal static class TrainRun
         {
             (reporter ?? ProgressReporter.ForConsole(everySteps: 500)).Run(sink =>
             {
-                var window = Stopwatch.StartNew();
-                long windowStart = trainer.Step;
-                double lossSum = 0, accSum = 0;
-                int count = 0;
+                var window = new ReportWindow(trainer.Step);
                 TrainStepResult last = default;
                 while (trainer.Step < settings.Steps)
                 {
@@ -175,29 +172,27 @@ internal static class TrainRun
                     if (outOfTime) { stop = StopReason.TimeBudget; break; }
                     try { last = trainer.TrainStep(); }
                     catch (TrainingDivergedException e) { diverged = e.Message.TrimEnd('.'); break; }
-                    lossSum += last.Loss; accSum += last.Accuracy; count++;
+                    window.Add(last);
                     bool evaluate = last.Step % settings.EvaluateEvery == 0;
-                    if (last.Step % ReportEvery == 0 || evaluate || last.Step == settings.Steps)
+                    if (ReportWindow.Reports(last.Step, ReportEvery, evaluate, settings.Steps))
                     {
-                        double stepsPerSecond = (trainer.Step - windowStart) / Math.Max(window.Elapsed.TotalSeconds, 1e-9);
+                        double stepsPerSecond = window.StepsPerSecond(trainer.Step);
                         EvaluationResult? val = null;
                         if (evaluate)
                         {
                             val = trainer.Evaluate(data.Validation);
                             lastValidation = val.Value.Accuracy;
                             try { if (root) Save(trainer, checkpointDirectory, settings); }
-                            catch (CheckpointException e) { diverged = $"training diverged: the parameters after step {last.Step} are not finite ({e.Message.TrimEnd('.')})"; break; }
+                            catch (CheckpointException e) { diverged = ReportWindow.DivergedSave(last.Step, e); break; }
                             lastSaved = trainer.Step;
                         }
-                        var record = new MetricsRecord(last.Step, elapsedBefore + wall.Elapsed.TotalSeconds, lossSum / count, accSum / count,
-                            val?.Loss, val?.Accuracy, last.LearningRate, last.GradNorm, stepsPerSecond);
+                        var record = window.Record(last, elapsedBefore + wall.Elapsed.TotalSeconds, val?.Loss, val?.Accuracy, stepsPerSecond);
                         metrics?.Append(record);
                         sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss, record.TrainAccuracy,
                             double.IsNaN(lastValidation) ? null : lastValidation, stepsPerSecond, last.LearningRate));
                         if (val is { } v)
                             sink.Log($"step {last.Step}: validation loss {v.Loss:F4}, accuracy {v.Accuracy * 100:F2}% ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
-                        lossSum = accSum = 0; count = 0;
-                        window.Restart(); windowStart = trainer.Step;
+                        window.Restart(trainer.Step);
                         if (settings.TargetAccuracy is { } target && val is { } vv && vv.Accuracy >= target)
                         {
                             sink.Log($"validation accuracy {vv.Accuracy * 100:F2}% reached the target {target * 100:F1}%: stopping.");
@@ -211,7 +206,7 @@ internal static class TrainRun
 
         // A diverged state is never saved: the last good checkpoint stays as it is.
         if (diverged is not null)
-            throw new CommandInputException($"{diverged}; stopped, the last good checkpoint (step {lastSaved}) is kept in {checkpointDirectory}.");
+            throw RunFolder.Diverged(diverged, lastSaved, checkpointDirectory);
 
         // Final state: a checkpoint of the last step, validation and test accuracy, the plot.
         if (trainer.Step != lastSaved && root) Save(trainer, checkpointDirectory, settings);
@@ -228,9 +223,7 @@ internal static class TrainRun
             _ => $"stopped at step {trainer.Step}: the step limit" + (settings.TargetAccuracy is { } t ? $" (the target {t * 100:G4}% was not reached)." : "."),
         });
         stdout.WriteLine($"validation accuracy {validation.Accuracy * 100:F2}%  test accuracy {test.Accuracy * 100:F2}%  (loss {test.Loss:F4})  after {trainer.Step} steps, wall time {seconds:F0} s");
-        stdout.WriteLine($"plot: {plotPath}");
-        stdout.WriteLine($"checkpoint: {checkpointDirectory}");
-        stdout.WriteLine($"metrics: {metricsPath}");
+        RunFolder.PrintPaths(stdout, plotPath, checkpointDirectory, metricsPath);
         return new Outcome(runDirectory, trainer.Step, validation.Accuracy, test.Accuracy, seconds, stop);
     }
 

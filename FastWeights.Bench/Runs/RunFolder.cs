@@ -69,4 +69,16 @@ internal static class RunFolder
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
     }
+
+    /// <summary>The error that stops a diverged run: the reason, and the last good checkpoint, which is kept.</summary>
+    public static CommandInputException Diverged(string reason, long lastSaved, string checkpointDirectory) =>
+        new($"{reason}; stopped, the last good checkpoint (step {lastSaved}) is kept in {checkpointDirectory}.");
+
+    /// <summary>The last lines of a run: where its plot, checkpoint and metrics are.</summary>
+    public static void PrintPaths(TextWriter stdout, string plotPath, string checkpointDirectory, string metricsPath)
+    {
+        stdout.WriteLine($"plot: {plotPath}");
+        stdout.WriteLine($"checkpoint: {checkpointDirectory}");
+        stdout.WriteLine($"metrics: {metricsPath}");
+    }
 }
