@@ -1,6 +1,7 @@
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Models;
+using FastWeights.Model.Training;
 
 namespace FastWeights.Bench.Cli;
 
@@ -19,5 +20,21 @@ internal static class ModelOptions
     {
         try { return RetrievalModelConfig.ParseMap(name); }
         catch (ArgumentException e) { throw new CommandInputException("--feature-map: " + CommandErrors.WithoutParameterName(e)); }
+    }
+
+    /// <summary>
+    /// The shape of a learning-rate schedule by the name --lr-decay and checkpoints (train.lr_decay) use: constant, linear
+    /// or cosine; false for any other name.
+    /// </summary>
+    public static bool TryParseSchedule(string name, out LearningRateDecay schedule)
+    {
+        (bool known, schedule) = name switch
+        {
+            "constant" => (true, LearningRateDecay.Constant),
+            "linear" => (true, LearningRateDecay.Linear),
+            "cosine" => (true, LearningRateDecay.Cosine),
+            _ => (false, default),
+        };
+        return known;
     }
 }

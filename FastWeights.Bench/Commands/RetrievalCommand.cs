@@ -36,7 +36,7 @@ internal static class RetrievalCommand
         public readonly Option<int> Batch = new("--batch") { Description = "Sequences per step.", DefaultValueFactory = _ => Defaults.Training.BatchSize };
         public readonly Option<double> Lr = new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => Defaults.Training.LearningRate };
         public readonly Option<long> Warmup = new("--warmup") { Description = "Linear warm-up steps.", DefaultValueFactory = _ => Defaults.Training.WarmupSteps };
-        public readonly Option<string> LrDecay = new("--lr-decay") { Description = "Learning-rate decay after the warm-up: constant | linear | cosine.", DefaultValueFactory = _ => "constant" };
+        public readonly Option<string> LrSchedule = new("--lr-decay") { Description = "Learning-rate decay after the warm-up: constant | linear | cosine.", DefaultValueFactory = _ => "constant" };
         public readonly Option<double> FinalLr = new("--final-lr-fraction") { Description = "Learning rate at the last step as a fraction of --lr (linear/cosine).", DefaultValueFactory = _ => 0.1 };
         public readonly Option<double> Clip = new("--clip") { Description = "Global gradient-norm clip (0: off).", DefaultValueFactory = _ => Defaults.Training.ClipNorm };
         public readonly Option<double> WeightDecay = new("--weight-decay") { Description = "Decoupled weight decay.", DefaultValueFactory = _ => 0.0 };
@@ -53,7 +53,7 @@ internal static class RetrievalCommand
         public readonly Option<string?> Out = new("--out") { Description = "Run folder (default runs/retrieval-<model>-R<R>)." };
         public readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this folder (or checkpoint folder)." };
 
-        private Option[] All => [Model, Hidden, Layers, Heads, FeatureMap, FeedForward, Inner, Decay, FastLr, Pairs, Batch, Lr, Warmup, LrDecay, FinalLr, Clip, WeightDecay, Steps, Time, EvalEvery, Target, Seed, DataSeed, TrainSize, ValSize, TestSize, Accelerator, Out, Resume];
+        private Option[] All => [Model, Hidden, Layers, Heads, FeatureMap, FeedForward, Inner, Decay, FastLr, Pairs, Batch, Lr, Warmup, LrSchedule, FinalLr, Clip, WeightDecay, Steps, Time, EvalEvery, Target, Seed, DataSeed, TrainSize, ValSize, TestSize, Accelerator, Out, Resume];
 
         public void AddTo(Command c)
         {
@@ -77,13 +77,8 @@ internal static class RetrievalCommand
                 Training = Defaults.Training with
                 {
                     BatchSize = p.GetValue(Batch), LearningRate = p.GetValue(Lr), WarmupSteps = p.GetValue(Warmup), ClipNorm = p.GetValue(Clip),
-                    Decay = p.GetValue(LrDecay) switch
-                    {
-                        "constant" => LearningRateDecay.Constant,
-                        "linear" => LearningRateDecay.Linear,
-                        "cosine" => LearningRateDecay.Cosine,
-                        var other => throw new CommandInputException($"--lr-decay must be constant, linear or cosine, got '{other}'."),
-                    },
+                    Decay = ModelOptions.TryParseSchedule(p.GetValue(LrSchedule)!, out var schedule) ? schedule
+                        : throw new CommandInputException($"--lr-decay must be constant, linear or cosine, got '{p.GetValue(LrSchedule)}'."),
                     FinalFraction = p.GetValue(FinalLr), DecaySteps = p.GetValue(Steps),
                     WeightDecay = p.GetValue(WeightDecay), Seed = p.GetValue(Seed),
                 },

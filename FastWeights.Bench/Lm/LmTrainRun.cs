@@ -71,11 +71,7 @@ internal static class LmTrainRun
         using var _ = model;
         model.Initialize(settings.Training.Seed);
         using var trainer = ResourceCheck.Allocating(() => new LanguageModelTrainer(model, corpus.Train, settings.Training), sizeOptions);
-        if (resumeCheckpoint is not null)
-        {
-            try { trainer.Resume(resumeCheckpoint); }
-            catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
-        }
+        lease.Restore($"--resume {settings.Resume}", trainer.Resume);
 
         bool created = lease.Create(runDirectory, lockFolder: true);
         var metadata = Metadata(settings, text, corpus);

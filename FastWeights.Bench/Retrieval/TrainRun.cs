@@ -97,11 +97,7 @@ internal static class TrainRun
         using var model = ResourceCheck.Allocating(() => new RetrievalModel(device.Accelerator, config, settings.Training.BatchSize / collective.Size), sizeOptions);
         model.Initialize(settings.Training.Seed);
         using var trainer = ResourceCheck.Allocating(() => new RetrievalTrainer(model, data, settings.Training, collective), sizeOptions);
-        if (resumeCheckpoint is not null)
-        {
-            try { trainer.Resume(resumeCheckpoint); }
-            catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
-        }
+        lease.Restore($"--resume {settings.Resume}", trainer.Resume);
 
         bool created = lease.Create(runDirectory, lockFolder: root);
         return Train(settings, config, data, device.Describe(), model, trainer, runDirectory, checkpointDirectory, metricsPath,

@@ -34,6 +34,17 @@ internal sealed class RunLease : IDisposable
     }
 
     /// <summary>
+    /// On a resume, reads the checkpoint back into the trainer with <paramref name="resume"/>; a checkpoint that does not
+    /// fit is one line starting with <paramref name="option"/>.
+    /// </summary>
+    public void Restore(string option, Action<string> resume)
+    {
+        if (ResumeCheckpoint is null) return;
+        try { resume(ResumeCheckpoint); }
+        catch (CheckpointException e) { throw new CommandInputException($"{option}: {e.Message}"); }
+    }
+
+    /// <summary>
     /// Creates <paramref name="runDirectory"/> and locks it, unless a lock is held already (a resume) or
     /// <paramref name="lockFolder"/> is false; returns whether the folder did not exist before.
     /// </summary>

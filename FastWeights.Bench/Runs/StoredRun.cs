@@ -39,13 +39,8 @@ internal sealed class StoredRun(IReadOnlyDictionary<string, string> metadata, st
     }
 
     /// <summary>The learning-rate schedule's shape (train.lr_decay).</summary>
-    public LearningRateDecay LearningRateSchedule() => Get("train.lr_decay") switch
-    {
-        "constant" => LearningRateDecay.Constant,
-        "linear" => LearningRateDecay.Linear,
-        "cosine" => LearningRateDecay.Cosine,
-        _ => throw Bad("train.lr_decay"),
-    };
+    public LearningRateDecay LearningRateSchedule() =>
+        ModelOptions.TryParseSchedule(Get("train.lr_decay"), out var schedule) ? schedule : throw Bad("train.lr_decay");
 
     /// <summary><paramref name="given"/> with every train.* option the checkpoint stores (seed, batch, optimizer, schedule).</summary>
     public TrainingOptions Training(TrainingOptions given, LearningRateDecay schedule) => given with
