@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using FastWeights.Bench.Cli;
 
 namespace FastWeights.Bench.Commands;
 

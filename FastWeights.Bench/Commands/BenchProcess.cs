@@ -1,3 +1,4 @@
+using FastWeights.Bench.Cli;
 using FastWeights.Model.Distributed;
 
 namespace FastWeights.Bench.Commands;

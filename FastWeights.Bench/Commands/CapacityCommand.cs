@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using FastWeights.Bench.Capacity;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.LinearFastWeights;
 
 namespace FastWeights.Bench.Commands;
@@ -62,7 +64,7 @@ internal static class CapacityCommand
             try { (hostBytes, deviceBytes) = CapacityExperiment.Bytes(settings); }
             catch (ArgumentOutOfRangeException e) { throw new CommandInputException("--trials, --pairs, --key-size, --value-size: the layer refuses these sizes: " + e.Message.Split(" (Parameter")[0]); }
             ResourceCheck.RequireHostFits(hostBytes, "--trials, --pairs, --key-size and --value-size");
-            using var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
+            using var device = DeviceOptions.OpenDevice(accelerator, SweepSchedule.Auto);
             ResourceCheck.RequireDeviceFits(device, deviceBytes, "--trials, --pairs, --key-size and --value-size");
             var points = CapacityExperiment.Run(device.Accelerator, settings);
             var lines = new List<string> { Header };

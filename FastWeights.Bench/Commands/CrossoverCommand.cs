@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 
@@ -19,14 +20,14 @@ internal static class CrossoverCommand
 
     public static Command Create()
     {
-        var batch = new Option<int>("--batch") { Description = "B (>= 1).", DefaultValueFactory = _ => 32 };
-        var input = new Option<int>("--input") { Description = "I (>= 1).", DefaultValueFactory = _ => 64 };
-        var inner = new Option<int>("--inner") { Description = "S (>= 1).", DefaultValueFactory = _ => 1 };
-        var decay = new Option<double>("--decay") { Description = "λ in (0, 1].", DefaultValueFactory = _ => 0.95 };
+        var batch = LayerShapeOptions.Size("--batch", "B", 32);
+        var input = LayerShapeOptions.Size("--input", "I", 64);
+        var inner = LayerShapeOptions.InnerSteps();
+        var decay = LayerShapeOptions.Decay();
         var hidden = new Option<string>("--hidden") { Description = "Comma-separated H values.", DefaultValueFactory = _ => "16,32,64,128" };
         var time = new Option<string>("--time") { Description = "Comma-separated T values, ascending.", DefaultValueFactory = _ => "8,16,32,64,128,256" };
         var repeat = new Option<int>("--repeat") { Description = "Timed training steps per form and shape (>= 1); the minimum is used.", DefaultValueFactory = _ => 3 };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto|cpu|cuda.", DefaultValueFactory = _ => "cpu" };
+        var accelerator = LayerShapeOptions.Accelerator("cpu");
         var command = new Command(Name, "Measure where the attention form beats the matrix form (training step time over a (H, T) grid).")
         {
             batch, input, inner, decay, hidden, time, repeat, accelerator,
@@ -48,7 +49,7 @@ internal static class CrossoverCommand
             foreach (int h in hiddens)
                 foreach (int t in times)
                     MemoryCommand.Compute(batch, t, input, h, inner, decay); // same size checks as `memory`
-            using var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
+            using var device = DeviceOptions.OpenDevice(accelerator, SweepSchedule.Auto);
             // Both forms' layers and buffers are alive at once for a cell; refuse the largest cell before allocating any.
             long largest = 0;
             foreach (int h in hiddens)
@@ -66,7 +67,7 @@ internal static class CrossoverCommand
             ResourceCheck.RequireDeviceFits(device, largest,
                 $"--batch {batch} --input {input} --inner {inner} --hidden {hiddenList} --time {timeList} (both forms' workspaces and buffers at the largest cell)");
             string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
-            stdout.WriteLine($"# crossover on {LayerCommand.KindName(device.Kind)} \"{device.Accelerator.Name}\", B={batch} I={input} S={inner} "
+            stdout.WriteLine($"# crossover on {DeviceOptions.KindName(device.Kind)} \"{device.Accelerator.Name}\", B={batch} I={input} S={inner} "
                 + $"decay={decay.ToString(CultureInfo.InvariantCulture)}, training step = forward + backward, minimum of {repeat}");
             stdout.WriteLine("| H | T | matrix ms | attention ms | attention / matrix | faster |");
             stdout.WriteLine("|---:|---:|---:|---:|---:|---|");

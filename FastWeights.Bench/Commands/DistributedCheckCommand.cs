@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
@@ -52,14 +54,14 @@ internal static class DistributedCheckCommand
         var collective = BenchProcess.Collective;
         var settings = RetrievalCommand.Defaults with
         {
-            Kind = kind, Hidden = hidden, TrainSize = 512, ValidationSize = 16, TestSize = 16,
+            Architecture = RetrievalCommand.Defaults.Architecture with { Kind = kind, Hidden = hidden }, TrainSize = 512, ValidationSize = 16, TestSize = 16,
             Training = RetrievalCommand.Defaults.Training with { BatchSize = batch },
         };
         if (batch % collective.Size != 0)
             throw new CommandInputException($"--batch {batch} does not split evenly over {collective.Size} ranks.");
         Directory.CreateDirectory(output);
         var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
-        using var device = LayerCommand.OpenDevice("cpu", SweepSchedule.Auto);
+        using var device = DeviceOptions.OpenDevice("cpu", SweepSchedule.Auto);
         using var model = new RetrievalModel(device.Accelerator, settings.ModelConfig, batch / collective.Size);
         // Every rank but 0 starts from other weights: the trainer's broadcast must make them rank 0's.
         model.Initialize(settings.Training.Seed + collective.Rank);

@@ -1,5 +1,7 @@
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
 using FastWeights.Kernels.LinearFastWeights;
 
@@ -33,7 +35,7 @@ internal static class DpfpLayerCase
     public static string Execute(SafeTensorsFile file, string outPath, string accelerator, SweepSchedule schedule)
     {
         var c = Read(file);
-        using var device = LayerCommand.OpenDevice(accelerator, schedule);
+        using var device = DeviceOptions.OpenDevice(accelerator, schedule);
         using var layer = new LinearFastWeightLayer(device.Accelerator, c.Options with { Schedule = schedule });
         LinearFastWeightHostResult result;
         // The backward refuses a forward that overflowed or outgrew its anchor slots (docs/linear-fast-weights.md §4):
@@ -42,7 +44,7 @@ internal static class DpfpLayerCase
         catch (InvalidOperationException e) { throw new CommandInputException(e.Message); }
         Write(outPath, c, result, device, layer);
         var o = c.Options;
-        return $"layer: kind dpfp ran on {LayerCommand.KindName(device.Kind)} ({device.Accelerator.Name}), schedule {LayerCommand.ScheduleName(layer.Schedule)}, "
+        return $"layer: kind dpfp ran on {DeviceOptions.KindName(device.Kind)} ({device.Accelerator.Name}), schedule {DeviceOptions.ScheduleName(layer.Schedule)}, "
                + $"B={c.Batch} T={c.Time} heads={o.Heads} d={o.KeySize} m={o.ValueSize} d'={layer.FeatureSize} {MapName(o.FeatureMap)} {RuleName(o.Rule)}"
                + $"{(o.Normalize ? " normalized" : "")}; wrote {outPath}";
     }
@@ -50,12 +52,12 @@ internal static class DpfpLayerCase
     /// <summary>Checks every tensor (presence, absence where unused, dtype, shape) and the metadata.</summary>
     internal static Case Read(SafeTensorsFile file)
     {
-        int[] qShape = Info(file, "q").Shape;
+        int[] qShape = LayerCommand.Info(file, "q").Shape;
         if (qShape.Length != 4 || qShape.Any(x => x < 1))
-            throw new CommandInputException($"tensor 'q' must have shape [B,T,heads,d] with every size >= 1, but has shape {Show(qShape)}.");
-        int[] vShape = Info(file, "v").Shape;
+            throw new CommandInputException($"tensor 'q' must have shape [B,T,heads,d] with every size >= 1, but has shape {LayerCommand.Show(qShape)}.");
+        int[] vShape = LayerCommand.Info(file, "v").Shape;
         if (vShape.Length != 4 || vShape[3] < 1)
-            throw new CommandInputException($"tensor 'v' must have shape [B,T,heads,m] with m >= 1, but has shape {Show(vShape)}.");
+            throw new CommandInputException($"tensor 'v' must have shape [B,T,heads,m] with m >= 1, but has shape {LayerCommand.Show(vShape)}.");
         int B = qShape[0], T = qShape[1], heads = qShape[2], d = qShape[3], m = vShape[3];
 
         var map = ReadChoice(file, "feature_map", Maps);
@@ -95,13 +97,7 @@ internal static class DpfpLayerCase
                     throw new CommandInputException($"tensor '{name}' is not used with rule '{RuleName(rule)}'{(normalize ? "" : " without normalisation")}; remove it.");
                 continue;
             }
-            if (!required && !file.Contains(name)) continue;
-            var info = Info(file, name);
-            if (info.DType != SafeTensorDType.F32)
-                throw new CommandInputException($"tensor '{name}' must be F32, but is {info.DType}.");
-            if (!info.Shape.SequenceEqual(shape))
-                throw new CommandInputException(
-                    $"tensor '{name}' must have shape {symbolic} = {Show(shape)} (B={B}, T={T}, heads={heads}, d={d}, m={m}, d'={D}), but has shape {Show(info.Shape)}.");
+            LayerCommand.CheckTensor(file, name, shape, symbolic, required, $"B={B}, T={T}, heads={heads}, d={d}, m={m}, d'={D}");
         }
 
         // Like --kind rnn, every value must be finite: a NaN in q would vanish from the output, one in beta would make
@@ -135,9 +131,9 @@ internal static class DpfpLayerCase
         writer.AddMetadata("rule", RuleName(o.Rule));
         writer.AddMetadata("normalize", o.Normalize ? "true" : "false");
         writer.AddMetadata("epsilon", o.Epsilon.ToString("R", CultureInfo.InvariantCulture));
-        writer.AddMetadata("accelerator", LayerCommand.KindName(device.Kind));
+        writer.AddMetadata("accelerator", DeviceOptions.KindName(device.Kind));
         writer.AddMetadata("device", device.Accelerator.Name);
-        writer.AddMetadata("schedule", LayerCommand.ScheduleName(layer.Schedule));
+        writer.AddMetadata("schedule", DeviceOptions.ScheduleName(layer.Schedule));
 
         static float[] Must(float[]? a, string name) => a ?? throw new InvalidOperationException($"the host path returned no {name}.");
         writer.Add("y", r.Y, B, T, heads, m);
@@ -164,9 +160,4 @@ internal static class DpfpLayerCase
             ? value
             : throw new CommandInputException($"metadata key '{key}' must be one of {string.Join(", ", choices.Keys)}, but is '{text}'.");
     }
-
-    private static SafeTensorInfo Info(SafeTensorsFile file, string name) =>
-        file.Contains(name) ? file.GetInfo(name) : throw new CommandInputException($"tensor '{name}' is missing from '{file.SourceName}'.");
-
-    private static string Show(int[] shape) => "[" + string.Join(", ", shape) + "]";
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Floor;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
@@ -27,19 +28,15 @@ internal static class FloorCommand
 
     public static Command Create()
     {
-        var batch = new Option<int>("--batch") { Description = "B (>= 1).", Required = true };
-        var time = new Option<int>("--time") { Description = "T (>= 1).", Required = true };
-        var input = new Option<int>("--input") { Description = "I (>= 1).", Required = true };
-        var hidden = new Option<int>("--hidden") { Description = "H (>= 1).", Required = true };
-        var inner = new Option<int>("--inner") { Description = "S (>= 1).", DefaultValueFactory = _ => 1 };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto|cpu|cuda.", DefaultValueFactory = _ => "auto" };
+        var shape = new LayerShapeOptions();
+        var accelerator = LayerShapeOptions.Accelerator();
         var repeat = new Option<int>("--repeat") { Description = "Repetitions of each measurement (>= 1).", DefaultValueFactory = _ => 5 };
         var command = new Command(Name, "Latency floor of one training call (derived from counted work and calibrated rates) vs the measured layer.")
         {
-            batch, time, input, hidden, inner, accelerator, repeat,
+            shape.Batch, shape.Time, shape.Input, shape.Hidden, shape.Inner, accelerator, repeat,
         };
-        command.SetAction(parse => Run(parse.GetValue(batch), parse.GetValue(time), parse.GetValue(input), parse.GetValue(hidden),
-            parse.GetValue(inner), parse.GetValue(accelerator)!, parse.GetValue(repeat),
+        command.SetAction(parse => Run(parse.GetValue(shape.Batch), parse.GetValue(shape.Time), parse.GetValue(shape.Input),
+            parse.GetValue(shape.Hidden), parse.GetValue(shape.Inner), parse.GetValue(accelerator)!, parse.GetValue(repeat),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
     }
@@ -54,7 +51,7 @@ internal static class FloorCommand
             if (repeat < 1) throw new CommandInputException($"--repeat must be >= 1, got {repeat}.");
             MemoryCommand.Compute(batch, time, input, hidden, inner, 0.95); // same size checks as `memory`
             var cost = new StepCost(batch, time, input, hidden, inner);
-            using var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
+            using var device = DeviceOptions.OpenDevice(accelerator, SweepSchedule.Auto);
             var acc = device.Accelerator;
             // The layer and its buffers, plus the calibration's matrices (B and 16 per core, H×H floats each, and two vectors).
             long calibrationFloats = ((long)batch + Math.Max(Environment.ProcessorCount, 1) * 16L) * ((long)hidden * hidden + 2L * hidden);
@@ -100,8 +97,8 @@ internal static class FloorCommand
             }
             double forwardMs = forward.Min(), backwardMs = backward.Min();
 
-            stdout.WriteLine($"device={LayerCommand.KindName(device.Kind)} name=\"{acc.Name}\" cores={Environment.ProcessorCount} "
-                + $"B={batch} T={time} I={input} H={hidden} S={inner} schedule={LayerCommand.ScheduleName(timer.Layer.Schedule)}");
+            stdout.WriteLine($"device={DeviceOptions.KindName(device.Kind)} name=\"{acc.Name}\" cores={Environment.ProcessorCount} "
+                + $"B={batch} T={time} I={input} H={hidden} S={inner} schedule={DeviceOptions.ScheduleName(timer.Layer.Schedule)}");
             stdout.WriteLine($"work forward_macs={cost.ForwardMacs} backward_macs={cost.BackwardMacs} "
                 + $"sequential_macs_per_step={cost.ForwardSequentialMacsPerStep}+{cost.BackwardSequentialMacsPerStep} "
                 + $"phases_per_step={cost.ForwardPhasesPerStep}+{cost.BackwardPhasesPerStep} "

@@ -2,6 +2,7 @@ using System.CommandLine;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using FastWeights.Bench.Benchmarks;
+using FastWeights.Bench.Cli;
 
 namespace FastWeights.Bench.Commands;
 
@@ -16,7 +17,6 @@ internal static class KernelsCommand
 {
     public const string Name = "kernels";
 
-    private static readonly string[] Accelerators = ["auto", "cpu", "cuda"];
 
     public static Command Create()
     {
@@ -25,7 +25,7 @@ internal static class KernelsCommand
             Description = "Where the suites run, and so which size grid: auto (CUDA if present, else CPU), cpu, or cuda.",
             DefaultValueFactory = _ => "auto",
         };
-        accelerator.AcceptOnlyFromAmong(Accelerators);
+        accelerator.AcceptOnlyFromAmong(DeviceOptions.Accelerators);
         var command = new Command(Name,
             "Run the BenchmarkDotNet kernel suites (fused layer vs baselines). Other arguments go to BenchmarkDotNet: "
             + "--filter, --job dry|short|default|…, --exporters, --list flat; `kernels -- --help` lists them.")

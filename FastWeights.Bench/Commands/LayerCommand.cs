@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
@@ -25,8 +26,6 @@ internal static class LayerCommand
 {
     public const string Name = "layer";
 
-    private static readonly string[] Accelerators = ["auto", "cpu", "cuda"];
-    private static readonly string[] Schedules = ["auto", "group", "thread", "host"];
     private static readonly string[] Kinds = ["rnn", "dpfp"];
     private static readonly string[] MetadataKeys = ["decay", "fast_lr", "inner_steps", "ln_eps", "activation"];
 
@@ -39,13 +38,13 @@ internal static class LayerCommand
             Description = "Where to run: auto (CUDA if present, else CPU), cpu, or cuda.",
             DefaultValueFactory = _ => "auto",
         };
-        accelerator.AcceptOnlyFromAmong(Accelerators);
+        accelerator.AcceptOnlyFromAmong(DeviceOptions.Accelerators);
         var schedule = new Option<string>("--schedule")
         {
             Description = "Thread schedule: auto (from the accelerator), group, or thread. group on the CPU runs the NVIDIA-shaped CPU device.",
             DefaultValueFactory = _ => "auto",
         };
-        schedule.AcceptOnlyFromAmong(Schedules);
+        schedule.AcceptOnlyFromAmong(DeviceOptions.Schedules);
         var kind = new Option<string>("--kind")
         {
             Description = "Which layer: rnn (the fast-weight RNN, default) or dpfp (the linear fast-weight memory: feature map, sum/delta rule).",
@@ -79,9 +78,9 @@ internal static class LayerCommand
     {
         if (string.IsNullOrEmpty(casePath)) throw new CommandInputException("--case must name a file.");
         if (string.IsNullOrEmpty(outPath)) throw new CommandInputException("--out must name a file.");
-        SweepSchedule sweep = ParseSchedule(schedule);
-        string acceleratorName = ParseChoice(accelerator, Accelerators, "--accelerator");
-        string kindName = ParseChoice(kind, Kinds, "--kind");
+        SweepSchedule sweep = DeviceOptions.ParseSchedule(schedule);
+        string acceleratorName = DeviceOptions.ParseChoice(accelerator, DeviceOptions.Accelerators, "--accelerator");
+        string kindName = DeviceOptions.ParseChoice(kind, Kinds, "--kind");
 
         // A pipe or device as --case would block or read forever, and --out = --case would overwrite the input: both are
         // refused before anything is opened. The whole case is read into memory, so it must fit.
@@ -95,12 +94,12 @@ internal static class LayerCommand
         var layerCase = ReadCase(file);
         var options = layerCase.Options with { Schedule = sweep };
 
-        using var device = OpenDevice(acceleratorName, sweep);
+        using var device = DeviceOptions.OpenDevice(acceleratorName, sweep);
         using var layer = new FastWeightRnnLayer(device.Accelerator, options);
         var result = FastWeightRnnHost.Run(layer, layerCase.Inputs);
 
         WriteResult(outPath, layerCase, result, device, layer);
-        return $"layer: ran on {KindName(device.Kind)} ({device.Accelerator.Name}), schedule {ScheduleName(layer.Schedule)}, "
+        return $"layer: ran on {DeviceOptions.KindName(device.Kind)} ({device.Accelerator.Name}), schedule {DeviceOptions.ScheduleName(layer.Schedule)}, "
                + $"B={layerCase.Batch} T={layerCase.Time} I={options.InputSize} H={options.HiddenSize} S={options.InnerSteps}; wrote {outPath}";
     }
 
@@ -138,13 +137,7 @@ internal static class LayerCommand
         RejectUnknownTensors(file, expected.Select(e => e.Name), "--kind rnn");
         foreach (var (name, shape, symbolic, required) in expected)
         {
-            if (!required && !file.Contains(name)) continue;
-            var info = Info(file, name);
-            if (info.DType != SafeTensorDType.F32)
-                throw new CommandInputException($"tensor '{name}' must be F32, but is {info.DType}.");
-            if (!info.Shape.SequenceEqual(shape))
-                throw new CommandInputException(
-                    $"tensor '{name}' must have shape {symbolic} = {Show(shape)} (B={B}, T={T}, I={I}, H={H} from x and W), but has shape {Show(info.Shape)}.");
+            CheckTensor(file, name, shape, symbolic, required, $"B={B}, T={T}, I={I}, H={H} from x and W");
         }
 
         var options = new FastWeightRnnOptions
@@ -171,48 +164,6 @@ internal static class LayerCommand
         return new LayerCase(B, T, options, inputs);
     }
 
-    /// <summary>
-    /// Opens the accelerator: cpu → the default CPU device, or the NVIDIA-shaped CPU device when the group
-    /// schedule is asked for (the default CPU device's groups of ≤ 16 threads do not suit it); cuda → the
-    /// first CUDA device; auto → CUDA when present, else the CPU rule.
-    /// </summary>
-    internal static ComputeDevice OpenDevice(string accelerator, SweepSchedule schedule)
-    {
-        var cpuKind = schedule == SweepSchedule.Group ? AcceleratorKind.CpuNvidia : AcceleratorKind.Cpu;
-        switch (accelerator)
-        {
-            case "cpu":
-                return ComputeDevice.Open(cpuKind);
-            case "cuda":
-                if (!ComputeDevice.CudaAvailable())
-                    throw new CommandInputException("--accelerator cuda was asked for, but no CUDA device is visible to ILGPU on this machine.");
-                return ComputeDevice.Open(AcceleratorKind.Cuda);
-            case "auto":
-                if (schedule != SweepSchedule.Group) return ComputeDevice.Open(AcceleratorKind.Auto);
-                return ComputeDevice.CudaAvailable() ? ComputeDevice.Open(AcceleratorKind.Cuda) : ComputeDevice.Open(cpuKind);
-            default:
-                throw new CommandInputException($"unknown accelerator '{accelerator}'; expected one of {string.Join(", ", Accelerators)}.");
-        }
-    }
-
-    internal static SweepSchedule ParseSchedule(string schedule) => ParseChoice(schedule, Schedules, "--schedule") switch
-    {
-        "group" => SweepSchedule.Group,
-        "thread" => SweepSchedule.Thread,
-        "host" => SweepSchedule.Host,
-        _ => SweepSchedule.Auto,
-    };
-
-    internal static string KindName(AcceleratorKind kind) => kind switch
-    {
-        AcceleratorKind.Cpu => "cpu",
-        AcceleratorKind.CpuNvidia => "cpu-nvidia",
-        AcceleratorKind.Cuda => "cuda",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
-
-    internal static string ScheduleName(SweepSchedule schedule) => schedule.ToString().ToLowerInvariant();
-
     private static void WriteResult(string outPath, LayerCase layerCase, FastWeightRnnHostResult r, ComputeDevice device, FastWeightRnnLayer layer)
     {
         int B = layerCase.Batch, T = layerCase.Time, I = layer.Options.InputSize, H = layer.Options.HiddenSize;
@@ -223,9 +174,9 @@ internal static class LayerCommand
         writer.AddMetadata("inner_steps", o.InnerSteps.ToString(CultureInfo.InvariantCulture));
         writer.AddMetadata("ln_eps", Number(o.LayerNormEpsilon));
         writer.AddMetadata("activation", o.Activation == Activation.Relu ? "relu" : "tanh");
-        writer.AddMetadata("accelerator", KindName(device.Kind));
+        writer.AddMetadata("accelerator", DeviceOptions.KindName(device.Kind));
         writer.AddMetadata("device", device.Accelerator.Name);
-        writer.AddMetadata("schedule", ScheduleName(layer.Schedule));
+        writer.AddMetadata("schedule", DeviceOptions.ScheduleName(layer.Schedule));
 
         static float[] Grad(float[]? g, string name) =>
             g ?? throw new InvalidOperationException($"the host path returned no {name} although dy was given.");
@@ -253,7 +204,24 @@ internal static class LayerCommand
                 + $"the inputs are {string.Join(", ", names)}.");
     }
 
-    private static SafeTensorInfo Info(SafeTensorsFile file, string name) =>
+    /// <summary>
+    /// Checks one tensor of a case file: an optional one may be absent (false); otherwise it must be F32 of
+    /// <paramref name="shape"/>, or one line names it, its expected shape <paramref name="symbolic"/> and the
+    /// <paramref name="sizes"/> that give it.
+    /// </summary>
+    internal static bool CheckTensor(SafeTensorsFile file, string name, int[] shape, string symbolic, bool required, string sizes)
+    {
+        if (!required && !file.Contains(name)) return false;
+        var info = Info(file, name);
+        if (info.DType != SafeTensorDType.F32)
+            throw new CommandInputException($"tensor '{name}' must be F32, but is {info.DType}.");
+        if (!info.Shape.SequenceEqual(shape))
+            throw new CommandInputException($"tensor '{name}' must have shape {symbolic} = {Show(shape)} ({sizes}), but has shape {Show(info.Shape)}.");
+        return true;
+    }
+
+    /// <summary>The tensor <paramref name="name"/> of a case file, or one line saying it is missing.</summary>
+    internal static SafeTensorInfo Info(SafeTensorsFile file, string name) =>
         file.Contains(name)
             ? file.GetInfo(name)
             : throw new CommandInputException($"tensor '{name}' is missing from '{file.SourceName}'.");
@@ -304,12 +272,8 @@ internal static class LayerCommand
         o.Validate(); // the sizes (H² must fit a 32-bit index, …)
     }
 
-    private static string ParseChoice(string value, string[] choices, string option) =>
-        choices.Contains(value, StringComparer.Ordinal)
-            ? value
-            : throw new CommandInputException($"{option} must be one of {string.Join(", ", choices)}, but is '{value}'.");
-
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
-    private static string Show(int[] shape) => "[" + string.Join(", ", shape) + "]";
+    /// <summary>A shape as the messages print it: [2, 3].</summary>
+    internal static string Show(int[] shape) => "[" + string.Join(", ", shape) + "]";
 }

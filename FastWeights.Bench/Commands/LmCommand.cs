@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Lm;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Language;
 using FastWeights.Model.Training;
@@ -23,20 +25,20 @@ internal static class LmCommand
     /// <summary>`lm compare`'s defaults: every model gets the same wall-time budget.</summary>
     private static readonly LmSettings CompareDefaults = Defaults with { Steps = 1_000_000, TimeBudget = TimeSpan.FromSeconds(90), EvaluateEvery = 100 };
 
-    private sealed class TrainOptions(LmSettings defaults)
+    private sealed class TrainOptions(LmSettings defaults) : ITrainOptions<LmSettings>
     {
         public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum | gru-ln (every kind the factory builds).", DefaultValueFactory = _ => "fw" };
-        public readonly Option<int> Hidden = new("--hidden") { Description = "R, recurrent units (the DPFP block's width for dpfp-*).", DefaultValueFactory = _ => defaults.Hidden };
-        public readonly Option<int> Layers = new("--layers") { Description = "L, stacked recurrent layers.", DefaultValueFactory = _ => defaults.Layers };
-        public readonly Option<int> Embedding = new("--embedding") { Description = "E, character embedding width.", DefaultValueFactory = _ => defaults.Embedding };
-        public readonly Option<int> Inner = new("--inner") { Description = "S, inner steps (fw).", DefaultValueFactory = _ => defaults.InnerSteps };
-        public readonly Option<double> Decay = new("--decay") { Description = "λ, fast-weight decay (fw).", DefaultValueFactory = _ => defaults.Decay };
-        public readonly Option<double> FastLr = new("--fast-lr") { Description = "η, fast learning rate (fw).", DefaultValueFactory = _ => defaults.FastLearningRate };
-        public readonly Option<int> HyperSize = new("--hyper-size") { Description = "N_h, the HyperLSTM's hyper cell (hyperlstm).", DefaultValueFactory = _ => defaults.HyperHidden };
-        public readonly Option<int> HyperEmbedding = new("--hyper-embedding") { Description = "N_z, each of the HyperLSTM's embeddings (hyperlstm).", DefaultValueFactory = _ => defaults.HyperEmbedding };
-        public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => defaults.Heads };
+        public readonly Option<int> Hidden = new("--hidden") { Description = "R, recurrent units (the DPFP block's width for dpfp-*).", DefaultValueFactory = _ => defaults.Architecture.Hidden };
+        public readonly Option<int> Layers = new("--layers") { Description = "L, stacked recurrent layers.", DefaultValueFactory = _ => defaults.Architecture.Layers };
+        public readonly Option<int> Embedding = new("--embedding") { Description = "E, character embedding width.", DefaultValueFactory = _ => defaults.Architecture.Embedding };
+        public readonly Option<int> Inner = new("--inner") { Description = "S, inner steps (fw).", DefaultValueFactory = _ => defaults.Architecture.InnerSteps };
+        public readonly Option<double> Decay = new("--decay") { Description = "λ, fast-weight decay (fw).", DefaultValueFactory = _ => defaults.Architecture.Decay };
+        public readonly Option<double> FastLr = new("--fast-lr") { Description = "η, fast learning rate (fw).", DefaultValueFactory = _ => defaults.Architecture.FastLearningRate };
+        public readonly Option<int> HyperSize = new("--hyper-size") { Description = "N_h, the HyperLSTM's hyper cell (hyperlstm).", DefaultValueFactory = _ => defaults.Architecture.HyperHidden };
+        public readonly Option<int> HyperEmbedding = new("--hyper-embedding") { Description = "N_z, each of the HyperLSTM's embeddings (hyperlstm).", DefaultValueFactory = _ => defaults.Architecture.HyperEmbedding };
+        public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => defaults.Architecture.Heads };
         public readonly Option<string> FeatureMap = new("--feature-map") { Description = "φ of the DPFP block (dpfp-*): dpfp1 | dpfp2 | dpfp3 | elu_plus_one | identity.", DefaultValueFactory = _ => "dpfp1" };
-        public readonly Option<int> FeedForward = new("--feed-forward") { Description = "Feed-forward width of the DPFP block (dpfp-*).", DefaultValueFactory = _ => defaults.FeedForward };
+        public readonly Option<int> FeedForward = new("--feed-forward") { Description = "Feed-forward width of the DPFP block (dpfp-*).", DefaultValueFactory = _ => defaults.Architecture.FeedForward };
         public readonly Option<int> Window = new("--window") { Description = "T, characters per truncated-BPTT window (the state is carried across windows).", DefaultValueFactory = _ => defaults.Window };
         public readonly Option<string?> Text = new("--text") { Description = "A UTF-8 text file to train on (default: the committed corpus, data/sotu/README.md)." };
         public readonly Option<double> ValFraction = new("--val-fraction") { Description = "Fraction of the text (by position, after the training part) for validation.", DefaultValueFactory = _ => defaults.ValidationFraction };
@@ -65,10 +67,14 @@ internal static class LmCommand
             string? time = p.GetValue(Time);
             return defaults with
             {
-                Kind = ModelOptions.ParseKind(p.GetValue(Model)!), Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), Embedding = p.GetValue(Embedding),
-                InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
-                HyperHidden = p.GetValue(HyperSize), HyperEmbedding = p.GetValue(HyperEmbedding), Heads = p.GetValue(Heads),
-                FeatureMap = ModelOptions.ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward), Window = p.GetValue(Window),
+                Architecture = defaults.Architecture with
+                {
+                    Kind = ModelOptions.ParseKind(p.GetValue(Model)!), Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), Embedding = p.GetValue(Embedding),
+                    InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
+                    HyperHidden = p.GetValue(HyperSize), HyperEmbedding = p.GetValue(HyperEmbedding), Heads = p.GetValue(Heads),
+                    FeatureMap = ModelOptions.ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward),
+                },
+                Window = p.GetValue(Window),
                 Text = p.GetValue(Text), ValidationFraction = p.GetValue(ValFraction), TestFraction = p.GetValue(TestFraction),
                 Training = defaults.Training with
                 {
@@ -83,20 +89,11 @@ internal static class LmCommand
         }
     }
 
-
-
     public static Command Create()
     {
-        var command = new Command(Name, "A character-level language model on a public-domain text: train (default), eval, sample, compare (docs/lm.md).");
-        var bare = new TrainOptions(Defaults);
-        bare.AddTo(command);
-        command.SetAction(p => Train(() => bare.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
-
-        var train = new Command("train", "Train a language model (the default when only `lm` is given).");
-        var trainOptions = new TrainOptions(Defaults);
-        trainOptions.AddTo(train);
-        train.SetAction(p => Train(() => trainOptions.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
-        command.Add(train);
+        var command = TrainingCommands.Create(Name, "A character-level language model on a public-domain text: train (default), eval, sample, compare (docs/lm.md).",
+            "Train a language model (the default when only `lm` is given).", () => new TrainOptions(Defaults),
+            (settings, stdout, cancel) => LmTrainRun.Execute(settings, stdout, cancel).Stop == StopReason.Interrupted);
         command.Add(CreateEval());
         command.Add(CreateSample());
         command.Add(CreateCompare());
@@ -105,10 +102,10 @@ internal static class LmCommand
 
     private static Command CreateEval()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder or checkpoint folder.", Required = true };
-        var split = new Option<string>("--split") { Description = "test | validation.", DefaultValueFactory = _ => "test" };
+        var checkpoint = TrainingCommands.CheckpointOption();
+        var split = TrainingCommands.SplitOption();
         var text = new Option<string?>("--text") { Description = "The run's text file, when it is not where the run read it." };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
+        var accelerator = TrainingCommands.AcceleratorOption();
         var command = new Command("eval", "Bits per character of a saved model on the test (or validation) part of its text.") { checkpoint, split, text, accelerator };
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
             Evaluate(p.GetValue(checkpoint)!, p.GetValue(split)!, p.GetValue(text), p.GetValue(accelerator)!, p.InvocationConfiguration.Output)));
@@ -118,7 +115,7 @@ internal static class LmCommand
     /// <summary>Prints <c>test 2.104 bits/char (next-char accuracy 41.2%) on 73751 characters; …</c>.</summary>
     public static int Evaluate(string checkpoint, string split, string? textFile, string accelerator, TextWriter stdout)
     {
-        if (split is not ("test" or "validation")) throw new CommandInputException($"--split must be test or validation, got '{split}'.");
+        TrainingCommands.CheckSplit(split);
         // The same streams as the training run's validation (one per training sequence), so the numbers agree.
         using var run = LmSavedRun.Open(checkpoint, accelerator, batch: LmSavedRun.TrainingBatch(checkpoint));
         string stored = run.Metadata.GetValueOrDefault("data.text", LmText.DefaultName);
@@ -138,12 +135,12 @@ internal static class LmCommand
 
     private static Command CreateSample()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder or checkpoint folder.", Required = true };
+        var checkpoint = TrainingCommands.CheckpointOption();
         var prompt = new Option<string>("--prompt") { Description = "Text the model reads first (characters outside its vocabulary read as unknown).", DefaultValueFactory = _ => "Fellow-Citizens of the Senate and House of Representatives: " };
         var temperature = new Option<double>("--temperature") { Description = "Softmax temperature (0: always the most likely character).", DefaultValueFactory = _ => 0.7 };
         var length = new Option<int>("--length") { Description = "Characters to generate.", DefaultValueFactory = _ => 400 };
         var seed = new Option<int>("--seed") { Description = "Seed of the sampling.", DefaultValueFactory = _ => 1 };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
+        var accelerator = TrainingCommands.AcceleratorOption();
         var command = new Command("sample", "Generate text from a saved model, streaming: the prompt, then one character at a time with the state carried.")
             { checkpoint, prompt, temperature, length, seed, accelerator };
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
@@ -174,42 +171,7 @@ internal static class LmCommand
         return 0;
     }
 
-    private static Command CreateCompare()
-    {
-        var options = new TrainOptions(CompareDefaults);
-        var models = new Option<string>("--models") { Description = "Comma-separated models to train.", DefaultValueFactory = _ => "fw,rnn-ln,lstm-ln,hyperlstm,dpfp-sum" };
-        var command = new Command("compare", "Train several models with the same budget, one after the other, and write a table of bits per character and a plot.") { models };
-        options.AddTo(command);
-        command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
-        {
-            var settings = options.Read(p);
-            var kinds = p.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ModelOptions.ParseKind).ToArray();
-            if (kinds.Length == 0) throw new CommandInputException("--models names no model.");
-            return LmCompareRun.Execute(settings, kinds, p.InvocationConfiguration.Output);
-        }));
-        return command;
-    }
-
-    private static int Train(Func<LmSettings> read, TextWriter stdout, TextWriter stderr) =>
-        CommandErrors.Guard(Name, stderr, () =>
-        {
-            var settings = read();
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler handler = (_, e) =>
-            {
-                if (cancel.IsCancellationRequested) return;
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += handler;
-            try
-            {
-                var outcome = LmTrainRun.Execute(settings, stdout, cancel.Token);
-                return outcome.Stop == TrainRun.StopReason.Interrupted ? 130 : 0;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= handler;
-            }
-        });
+    private static Command CreateCompare() =>
+        TrainingCommands.Compare(Name, "Train several models with the same budget, one after the other, and write a table of bits per character and a plot.",
+            "fw,rnn-ln,lstm-ln,hyperlstm,dpfp-sum", new TrainOptions(CompareDefaults), LmCompareRun.Execute);
 }

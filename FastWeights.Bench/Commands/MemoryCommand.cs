@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.FastWeightRnn;
 
 namespace FastWeights.Bench.Commands;

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 
 namespace FastWeights.Bench.Commands;
 
@@ -56,7 +58,7 @@ internal static class PlotCommand
     {
         var records = Load(metricsPath);
         string folder = Path.GetDirectoryName(metricsPath)!;
-        string png = output is null ? Path.Combine(folder, TrainRun.PlotFile) : Path.GetFullPath(output);
+        string png = output is null ? Path.Combine(folder, RunFolder.PlotFile) : Path.GetFullPath(output);
         CheckWritable(png, "--out");
         RunPlot.Save(png, records, title ?? Path.GetFileName(folder));
         stdout.WriteLine($"plot: {png} ({records.Count} rows)");
@@ -77,7 +79,7 @@ internal static class PlotCommand
         var loaded = runs.Select(d => (Folder: d, Records: Load(Path.Combine(d, MetricsLog.FileName)))).ToList();
         foreach (var (runFolder, records) in loaded)
         {
-            string png = Path.Combine(runFolder, TrainRun.PlotFile);
+            string png = Path.Combine(runFolder, RunFolder.PlotFile);
             RunPlot.Save(png, records, Path.GetFileName(runFolder));
             stdout.WriteLine($"plot: {png} ({records.Count} rows)");
         }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 
@@ -18,22 +20,22 @@ internal static class RetrievalCommand
     /// The options of `retrieval train` (also of bare `retrieval`, `compare` and `profile`), made fresh for each command;
     /// <paramref name="defaults"/> gives the stopping rule's defaults (the main job's, or compare's equal step budget).
     /// </summary>
-    private sealed class TrainOptions(TrainSettings defaults)
+    private sealed class TrainOptions(TrainSettings defaults) : ITrainOptions<TrainSettings>
     {
         public readonly Option<string> Model = new("--model") { Description = "fw | rnn-ln | control | lstm-ln | hyperlstm | dpfp-delta | dpfp-sum | gru-ln.", DefaultValueFactory = _ => "fw" };
-        public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => Defaults.Heads };
+        public readonly Option<int> Heads = new("--heads") { Description = "Heads of the DPFP block (dpfp-*); must divide R.", DefaultValueFactory = _ => Defaults.Architecture.Heads };
         public readonly Option<string> FeatureMap = new("--feature-map") { Description = "φ of the DPFP block (dpfp-*): dpfp1 | dpfp2 | dpfp3 | elu_plus_one | identity.", DefaultValueFactory = _ => "dpfp1" };
-        public readonly Option<int> FeedForward = new("--feed-forward") { Description = "Feed-forward width of the DPFP block (dpfp-*).", DefaultValueFactory = _ => Defaults.FeedForward };
+        public readonly Option<int> FeedForward = new("--feed-forward") { Description = "Feed-forward width of the DPFP block (dpfp-*).", DefaultValueFactory = _ => Defaults.Architecture.FeedForward };
         public readonly Option<int> Layers = new("--layers") { Description = "L, stacked sequence layers of the chosen kind (layer l reads layer l−1's R-wide output).", DefaultValueFactory = _ => 1 };
         public readonly Option<int> Hidden = new("--hidden") { Description = "R, recurrent units.", DefaultValueFactory = _ => 50 };
         public readonly Option<int> Inner = new("--inner") { Description = "S, inner steps (fw).", DefaultValueFactory = _ => 1 };
-        public readonly Option<double> Decay = new("--decay") { Description = "λ, fast-weight decay (fw).", DefaultValueFactory = _ => Defaults.Decay };
-        public readonly Option<double> FastLr = new("--fast-lr") { Description = "η, fast learning rate (fw).", DefaultValueFactory = _ => Defaults.FastLearningRate };
+        public readonly Option<double> Decay = new("--decay") { Description = "λ, fast-weight decay (fw).", DefaultValueFactory = _ => Defaults.Architecture.Decay };
+        public readonly Option<double> FastLr = new("--fast-lr") { Description = "η, fast learning rate (fw).", DefaultValueFactory = _ => Defaults.Architecture.FastLearningRate };
         public readonly Option<int> Pairs = new("--pairs") { Description = "K, letter-digit pairs per sequence.", DefaultValueFactory = _ => 4 };
         public readonly Option<int> Batch = new("--batch") { Description = "Sequences per step.", DefaultValueFactory = _ => Defaults.Training.BatchSize };
         public readonly Option<double> Lr = new("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => Defaults.Training.LearningRate };
         public readonly Option<long> Warmup = new("--warmup") { Description = "Linear warm-up steps.", DefaultValueFactory = _ => Defaults.Training.WarmupSteps };
-        public readonly Option<string> LrDecay = new("--lr-decay") { Description = "Learning-rate decay after the warm-up: constant | linear | cosine.", DefaultValueFactory = _ => "constant" };
+        public readonly Option<string> LrSchedule = new("--lr-decay") { Description = "Learning-rate decay after the warm-up: constant | linear | cosine.", DefaultValueFactory = _ => "constant" };
         public readonly Option<double> FinalLr = new("--final-lr-fraction") { Description = "Learning rate at the last step as a fraction of --lr (linear/cosine).", DefaultValueFactory = _ => 0.1 };
         public readonly Option<double> Clip = new("--clip") { Description = "Global gradient-norm clip (0: off).", DefaultValueFactory = _ => Defaults.Training.ClipNorm };
         public readonly Option<double> WeightDecay = new("--weight-decay") { Description = "Decoupled weight decay.", DefaultValueFactory = _ => 0.0 };
@@ -50,7 +52,7 @@ internal static class RetrievalCommand
         public readonly Option<string?> Out = new("--out") { Description = "Run folder (default runs/retrieval-<model>-R<R>)." };
         public readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this folder (or checkpoint folder)." };
 
-        private Option[] All => [Model, Hidden, Layers, Heads, FeatureMap, FeedForward, Inner, Decay, FastLr, Pairs, Batch, Lr, Warmup, LrDecay, FinalLr, Clip, WeightDecay, Steps, Time, EvalEvery, Target, Seed, DataSeed, TrainSize, ValSize, TestSize, Accelerator, Out, Resume];
+        private Option[] All => [Model, Hidden, Layers, Heads, FeatureMap, FeedForward, Inner, Decay, FastLr, Pairs, Batch, Lr, Warmup, LrSchedule, FinalLr, Clip, WeightDecay, Steps, Time, EvalEvery, Target, Seed, DataSeed, TrainSize, ValSize, TestSize, Accelerator, Out, Resume];
 
         public void AddTo(Command c)
         {
@@ -63,21 +65,19 @@ internal static class RetrievalCommand
             string? time = p.GetValue(Time);
             return Defaults with
             {
-                Kind = ModelOptions.ParseKind(p.GetValue(Model)!),
-                Heads = p.GetValue(Heads), FeatureMap = ModelOptions.ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward),
-                Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
+                Architecture = Defaults.Architecture with
+                {
+                    Kind = ModelOptions.ParseKind(p.GetValue(Model)!),
+                    Heads = p.GetValue(Heads), FeatureMap = ModelOptions.ParseMap(p.GetValue(FeatureMap)!), FeedForward = p.GetValue(FeedForward),
+                    Hidden = p.GetValue(Hidden), Layers = p.GetValue(Layers), InnerSteps = p.GetValue(Inner), Decay = p.GetValue(Decay), FastLearningRate = p.GetValue(FastLr),
+                },
                 Pairs = p.GetValue(Pairs), TrainSize = p.GetValue(TrainSize), ValidationSize = p.GetValue(ValSize), TestSize = p.GetValue(TestSize),
                 DataSeed = p.GetValue(DataSeed),
                 Training = Defaults.Training with
                 {
                     BatchSize = p.GetValue(Batch), LearningRate = p.GetValue(Lr), WarmupSteps = p.GetValue(Warmup), ClipNorm = p.GetValue(Clip),
-                    Annealing = p.GetValue(LrDecay) switch
-                    {
-                        "constant" => LearningRateAnnealing.Constant,
-                        "linear" => LearningRateAnnealing.Linear,
-                        "cosine" => LearningRateAnnealing.Cosine,
-                        var other => throw new CommandInputException($"--lr-decay must be constant, linear or cosine, got '{other}'."),
-                    },
+                    Annealing = ModelOptions.TryParseSchedule(p.GetValue(LrSchedule)!, out var schedule) ? schedule
+                        : throw new CommandInputException($"--lr-decay must be constant, linear or cosine, got '{p.GetValue(LrSchedule)}'."),
                     FinalFraction = p.GetValue(FinalLr), AnnealingSteps = p.GetValue(Steps),
                     WeightDecay = p.GetValue(WeightDecay), Seed = p.GetValue(Seed),
                 },
@@ -119,20 +119,11 @@ internal static class RetrievalCommand
         return v;
     }
 
-
-
     public static Command Create()
     {
-        var command = new Command(Name, "The associative-retrieval experiment (Ba et al. 2016): train (default), eval, sample, compare.");
-        var bare = new TrainOptions(Defaults);
-        bare.AddTo(command);
-        command.SetAction(p => Train(() => bare.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
-
-        var train = new Command("train", "Train a model on the retrieval task (the default when only `retrieval` is given).");
-        var trainOptions = new TrainOptions(Defaults);
-        trainOptions.AddTo(train);
-        train.SetAction(p => Train(() => trainOptions.Read(p), p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
-        command.Add(train);
+        var command = TrainingCommands.Create(Name, "The associative-retrieval experiment (Ba et al. 2016): train (default), eval, sample, compare.",
+            "Train a model on the retrieval task (the default when only `retrieval` is given).", () => new TrainOptions(Defaults),
+            (settings, stdout, cancel) => TrainRun.Execute(settings, stdout, cancel, collective: BenchProcess.Collective).Interrupted);
         command.Add(CreateEval());
         command.Add(CreateSample());
         command.Add(CreateCompare());
@@ -153,9 +144,9 @@ internal static class RetrievalCommand
 
     private static Command CreateEval()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder or checkpoint folder.", Required = true };
-        var split = new Option<string>("--split") { Description = "test | validation.", DefaultValueFactory = _ => "test" };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
+        var checkpoint = TrainingCommands.CheckpointOption();
+        var split = TrainingCommands.SplitOption();
+        var accelerator = TrainingCommands.AcceleratorOption();
         var command = new Command("eval", "Accuracy of a saved model on the test (or validation) split.") { checkpoint, split, accelerator };
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
             Evaluate(p.GetValue(checkpoint)!, p.GetValue(split)!, p.GetValue(accelerator)!, p.InvocationConfiguration.Output)));
@@ -165,7 +156,7 @@ internal static class RetrievalCommand
     /// <summary>Prints <c>test accuracy 99.12% (loss 0.0312) on 20000 examples</c> for a saved model.</summary>
     public static int Evaluate(string checkpoint, string split, string accelerator, TextWriter stdout)
     {
-        if (split is not ("test" or "validation")) throw new CommandInputException($"--split must be test or validation, got '{split}'.");
+        TrainingCommands.CheckSplit(split);
         using var run = SavedRun.Open(checkpoint, accelerator, batch: 256);
         var data = split == "test" ? run.Data.Test : run.Data.Validation;
         var r = RetrievalTrainer.Evaluate(run.Model, data, 256);
@@ -176,10 +167,10 @@ internal static class RetrievalCommand
 
     private static Command CreateSample()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "Run folder or checkpoint folder.", Required = true };
+        var checkpoint = TrainingCommands.CheckpointOption();
         var count = new Option<int>("--count") { Description = "How many test sequences to show.", DefaultValueFactory = _ => 10 };
         var seed = new Option<int>("--seed") { Description = "Which test sequences (random, from this seed).", DefaultValueFactory = _ => 1 };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
+        var accelerator = TrainingCommands.AcceleratorOption();
         var command = new Command("sample", "Show test sequences with the model's predictions, like c9k8j3f1??c → 9.") { checkpoint, count, seed, accelerator };
         command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
             Sample(p.GetValue(checkpoint)!, p.GetValue(count), p.GetValue(seed), p.GetValue(accelerator)!, p.InvocationConfiguration.Output)));
@@ -210,42 +201,7 @@ internal static class RetrievalCommand
         return 0;
     }
 
-    private static Command CreateCompare()
-    {
-        var options = new TrainOptions(CompareDefaults);
-        var models = new Option<string>("--models") { Description = "Comma-separated models to train.", DefaultValueFactory = _ => "fw,rnn-ln,control,lstm-ln,hyperlstm,dpfp-delta,dpfp-sum,gru-ln" };
-        var command = new Command("compare", "Train several models with the same settings and draw them on one plot with a table (like the paper's Table 1).") { models };
-        options.AddTo(command);
-        command.SetAction(p => CommandErrors.Guard(Name, p.InvocationConfiguration.Error, () =>
-        {
-            var settings = options.Read(p);
-            var kinds = p.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ModelOptions.ParseKind).ToArray();
-            if (kinds.Length == 0) throw new CommandInputException("--models names no model.");
-            return CompareRun.Execute(settings, kinds, p.InvocationConfiguration.Output);
-        }));
-        return command;
-    }
-
-    private static int Train(Func<TrainSettings> read, TextWriter stdout, TextWriter stderr) =>
-        CommandErrors.Guard(Name, stderr, () =>
-        {
-            var settings = read();
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler handler = (_, e) =>
-            {
-                if (cancel.IsCancellationRequested) return; // a second Ctrl-C ends the process at once
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += handler;
-            try
-            {
-                var outcome = TrainRun.Execute(settings, stdout, cancel.Token, collective: BenchProcess.Collective);
-                return outcome.Interrupted ? 130 : 0;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= handler;
-            }
-        });
+    private static Command CreateCompare() =>
+        TrainingCommands.Compare(Name, "Train several models with the same settings and draw them on one plot with a table (like the paper's Table 1).",
+            "fw,rnn-ln,control,lstm-ln,hyperlstm,dpfp-delta,dpfp-sum,gru-ln", new TrainOptions(CompareDefaults), CompareRun.Execute);
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.FastWeightRnn;
 
 namespace FastWeights.Bench.Commands;
@@ -17,13 +18,9 @@ internal static class TimeCommand
 
     public static Command Create()
     {
-        var batch = new Option<int>("--batch") { Description = "B (>= 1).", Required = true };
-        var time = new Option<int>("--time") { Description = "T (>= 1).", Required = true };
-        var input = new Option<int>("--input") { Description = "I (>= 1).", Required = true };
-        var hidden = new Option<int>("--hidden") { Description = "H (>= 1).", Required = true };
-        var inner = new Option<int>("--inner") { Description = "S (>= 1).", DefaultValueFactory = _ => 1 };
-        var decay = new Option<double>("--decay") { Description = "λ in (0, 1].", DefaultValueFactory = _ => 0.95 };
-        var accelerator = new Option<string>("--accelerator") { Description = "auto|cpu|cuda.", DefaultValueFactory = _ => "auto" };
+        var shape = new LayerShapeOptions();
+        var decay = LayerShapeOptions.Decay();
+        var accelerator = LayerShapeOptions.Accelerator();
         var schedule = new Option<string>("--schedule") { Description = "auto|group|thread|host.", DefaultValueFactory = _ => "auto" };
         var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (>= 1); the median is printed.", DefaultValueFactory = _ => 5 };
         var form = new Option<string>("--form") { Description = "auto|matrix|attention: how A·v is evaluated.", DefaultValueFactory = _ => "auto" };
@@ -31,11 +28,11 @@ internal static class TimeCommand
         var maxCopies = new Option<int?>("--max-copies") { Description = "Cap on the stored copies of A (FastWeightRnnOptions.MaxCheckpointCopies; matrix form)." };
         var command = new Command(Name, "Time one forward and one backward of the layer on device buffers.")
         {
-            batch, time, input, hidden, inner, decay, accelerator, schedule, repeat, form, budgetBytes, maxCopies,
+            shape.Batch, shape.Time, shape.Input, shape.Hidden, shape.Inner, decay, accelerator, schedule, repeat, form, budgetBytes, maxCopies,
         };
         command.SetAction(parse => Run(
-            parse.GetValue(batch), parse.GetValue(time), parse.GetValue(input), parse.GetValue(hidden), parse.GetValue(inner),
-            parse.GetValue(decay), parse.GetValue(accelerator)!, parse.GetValue(schedule)!, parse.GetValue(repeat), parse.GetValue(form)!,
+            parse.GetValue(shape.Batch), parse.GetValue(shape.Time), parse.GetValue(shape.Input), parse.GetValue(shape.Hidden),
+            parse.GetValue(shape.Inner), parse.GetValue(decay), parse.GetValue(accelerator)!, parse.GetValue(schedule)!, parse.GetValue(repeat), parse.GetValue(form)!,
             parse.GetValue(budgetBytes), parse.GetValue(maxCopies),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error));
         return command;
@@ -53,14 +50,14 @@ internal static class TimeCommand
             MemoryCommand.Compute(batch, time, input, hidden, inner, decay); // same size checks as `memory`
             bool budgeted = budgetBytes is not null || maxCopies is not null;
             if (budgeted) MemoryCommand.ComputeBudgeted(batch, time, input, hidden, inner, decay, budgetBytes, maxCopies);
-            var sweep = LayerCommand.ParseSchedule(schedule);
+            var sweep = DeviceOptions.ParseSchedule(schedule);
             var shape = ParseForm(form);
             var options = new FastWeightRnnOptions
             {
                 InputSize = input, HiddenSize = hidden, InnerSteps = inner, Decay = decay, Schedule = sweep, Form = shape,
                 MemoryBudgetBytes = budgetBytes, MaxCheckpointCopies = maxCopies,
             };
-            using var device = LayerCommand.OpenDevice(accelerator, sweep);
+            using var device = DeviceOptions.OpenDevice(accelerator, sweep);
             ResourceCheck.RequireDeviceFits(device, LayerTimer.DeviceBytes(options with { Schedule = sweep }, batch, time),
                 $"--batch {batch} --time {time} --input {input} --hidden {hidden} --inner {inner} (workspace and buffers)");
             using var timer = new LayerTimer(device.Accelerator, options, batch, time);
@@ -74,8 +71,8 @@ internal static class TimeCommand
             string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
             var layer = timer.Layer;
             stdout.WriteLine(
-                $"device={LayerCommand.KindName(device.Kind)} name=\"{device.Accelerator.Name}\" schedule={LayerCommand.ScheduleName(layer.Schedule)} "
-                + $"form={FormName(timer.Workspace.Form)} "
+                $"device={DeviceOptions.KindName(device.Kind)} name=\"{device.Accelerator.Name}\" schedule={DeviceOptions.ScheduleName(layer.Schedule)} "
+                + $"form={DeviceOptions.FormName(timer.Workspace.Form)} "
                 + $"B={batch} T={time} I={input} H={hidden} S={inner} decay={decay.ToString(CultureInfo.InvariantCulture)} K={layer.CheckpointInterval} "
                 + $"forward_ms={F(LayerTimer.Median(forwardMs))} backward_ms={F(LayerTimer.Median(backwardMs))} repeat={repeat} workspace_bytes={timer.Workspace.AllocatedBytes}"
                 + (budgeted ? $" checkpoint_copies={timer.Workspace.Plan.CheckpointCount} recomputed_steps={timer.Workspace.RecomputedSteps}" : ""));
@@ -91,6 +88,4 @@ internal static class TimeCommand
         _ => throw new CommandInputException($"--form must be auto, matrix or attention, got '{form}'."),
     };
 
-    /// <summary>The lower-case name printed for a form.</summary>
-    internal static string FormName(FastWeightForm form) => form.ToString().ToLowerInvariant();
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
@@ -111,22 +112,20 @@ internal static class GpuCheckCommand
                     if (ok) passed++; else failed++;
                 }
             }
-            stdout.WriteLine($"gpu-check: linear fast-weight memory, group schedule on {group.Describe()} vs the thread schedule on the reference");
-            var (linearPassed, linearFailed) = LinearGpuCheck.Run(group, reference, quick, stdout);
-            passed += linearPassed;
-            failed += linearFailed;
-            stdout.WriteLine($"gpu-check: LSTM-LN and HyperLSTM, group schedule on {group.Describe()} vs the thread schedule on the reference");
-            var (lstmPassed, lstmFailed) = LstmGpuCheck.Run(group, reference, quick, stdout);
-            passed += lstmPassed;
-            failed += lstmFailed;
-            stdout.WriteLine($"gpu-check: GRU-LN, group schedule on {group.Describe()} vs the thread schedule on the reference");
-            var (gruPassed, gruFailed) = GruGpuCheck.Run(group, reference, quick, stdout);
-            passed += gruPassed;
-            failed += gruFailed;
-            stdout.WriteLine($"gpu-check: the retrieval models, one training batch on {group.Describe()} vs the reference");
-            var (modelPassed, modelFailed) = ModelGpuCheck.Run(group, reference, quick, stdout);
-            passed += modelPassed;
-            failed += modelFailed;
+            var parts = new (string Title, Func<ComputeDevice, ComputeDevice, bool, TextWriter, (int Passed, int Failed)> Run)[]
+            {
+                ("linear fast-weight memory, group schedule on {0} vs the thread schedule on the reference", LinearGpuCheck.Run),
+                ("LSTM-LN and HyperLSTM, group schedule on {0} vs the thread schedule on the reference", LstmGpuCheck.Run),
+                ("GRU-LN, group schedule on {0} vs the thread schedule on the reference", GruGpuCheck.Run),
+                ("the retrieval models, one training batch on {0} vs the reference", ModelGpuCheck.Run),
+            };
+            foreach (var (title, run) in parts)
+            {
+                stdout.WriteLine("gpu-check: " + title.Replace("{0}", group.Describe(), StringComparison.Ordinal));
+                var (partPassed, partFailed) = run(group, reference, quick, stdout);
+                passed += partPassed;
+                failed += partFailed;
+            }
             stdout.WriteLine($"gpu-check: {passed} passed, {failed} failed");
             return failed == 0 ? 0 : Failed;
         });
@@ -140,7 +139,7 @@ internal static class GpuCheckCommand
 
     private static string Describe(ComputeDevice device, SweepSchedule schedule, FastWeightForm form, Shape s) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{LayerCommand.KindName(device.Kind)} {LayerCommand.ScheduleName(schedule)} {TimeCommand.FormName(form)} B={s.B} T={s.T} I={s.I} H={s.H} S={s.S} decay={s.Decay} {(s.Relu ? "relu" : "tanh")} ({s.Why})");
+            $"{DeviceOptions.KindName(device.Kind)} {DeviceOptions.ScheduleName(schedule)} {DeviceOptions.FormName(form)} B={s.B} T={s.T} I={s.I} H={s.H} S={s.S} decay={s.Decay} {(s.Relu ? "relu" : "tanh")} ({s.Why})");
 
     private static FastWeightRnnHostResult RunLayer(ComputeDevice device, Shape s, SweepSchedule schedule, FastWeightForm form,
         FastWeightRnnHostInputs inputs, out string placement)
@@ -217,6 +216,30 @@ internal static class GpuCheckCommand
         }
         stdout.WriteLine((ok ? "PASS " : "FAIL ") + line);
         return ok;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="cases"/> of one layer: each case's <paramref name="inputs"/> through the thread schedule on the
+    /// reference and the group schedule on the device under test (<paramref name="run"/>), compared by
+    /// <paramref name="compare"/> (actual, expected); one PASS/FAIL line each, headed by <paramref name="describe"/>.
+    /// </summary>
+    internal static (int Passed, int Failed) RunCases<TCase, TInputs, TResult>(IEnumerable<TCase> cases, ComputeDevice deviceUnderTest,
+        ComputeDevice reference, TextWriter stdout, Func<TCase, string> describe, Func<TCase, TInputs> inputs,
+        Func<ComputeDevice, TCase, SweepSchedule, TInputs, TResult> run, Func<TResult, TResult, (bool Ok, string Line)> compare)
+    {
+        int passed = 0, failed = 0;
+        foreach (var c in cases)
+        {
+            bool ok = Report(stdout, describe(c), () =>
+            {
+                var given = inputs(c);
+                var expected = run(reference, c, SweepSchedule.Thread, given);
+                var actual = run(deviceUnderTest, c, SweepSchedule.Group, given);
+                return compare(actual, expected);
+            });
+            if (ok) passed++; else failed++;
+        }
+        return (passed, failed);
     }
 
     /// <summary>n values offset + scale·U(−1, 1) from <paramref name="rng"/> (the checks' deterministic inputs).</summary>

@@ -1,6 +1,8 @@
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Gru;
 using ILGPU;
 using ILGPU.Runtime;
@@ -28,24 +30,11 @@ internal static class GruGpuCheck
     private static readonly string[] ParameterNames = ["WH", "WX", "InputLnGain", "InputLnBias", "RecurrentLnGain", "RecurrentLnBias"];
 
     /// <summary>Runs the cases (the first with <paramref name="quick"/>) and prints a PASS/FAIL line each.</summary>
-    public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout)
-    {
-        int passed = 0, failed = 0;
-        foreach (var c in quick ? Cases.Take(1) : Cases)
-        {
-            string what = string.Create(CultureInfo.InvariantCulture,
-                $"{LayerCommand.KindName(deviceUnderTest.Kind)} group gru-ln B={c.B} T={c.T} I={c.I} H={c.H} ({c.Why})");
-            bool ok = GpuCheckCommand.Report(stdout, what, () =>
-            {
-                var inputs = Inputs(c, seed: 7919 * c.T + c.H);
-                var expected = RunLayer(reference, c, SweepSchedule.Thread, inputs);
-                var actual = RunLayer(deviceUnderTest, c, SweepSchedule.Group, inputs);
-                return LstmGpuCheck.Compare(actual, expected);
-            });
-            if (ok) passed++; else failed++;
-        }
-        return (passed, failed);
-    }
+    public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout) =>
+        GpuCheckCommand.RunCases(quick ? Cases.Take(1) : Cases, deviceUnderTest, reference, stdout,
+            c => string.Create(CultureInfo.InvariantCulture,
+                $"{DeviceOptions.KindName(deviceUnderTest.Kind)} group gru-ln B={c.B} T={c.T} I={c.I} H={c.H} ({c.Why})"),
+            c => Inputs(c, seed: 7919 * c.T + c.H), RunLayer, LstmGpuCheck.Compare);
 
     private static long Length(Case c, string parameter) => parameter switch
     {
@@ -74,40 +63,21 @@ internal static class GruGpuCheck
     {
         var acc = device.Accelerator;
         var stream = acc.DefaultStream;
-        var owned = new List<MemoryBuffer>();
-        ArrayView<float> Up(string name)
-        {
-            var buffer = acc.Allocate1D(inputs[name]);
-            owned.Add(buffer);
-            return buffer.View;
-        }
-        var outputs = new Dictionary<string, ArrayView<float>>();
-        ArrayView<float> Out(string name, long length)
-        {
-            var buffer = acc.Allocate1D<float>(length);
-            owned.Add(buffer);
-            outputs[name] = buffer.View;
-            return buffer.View;
-        }
-        try
-        {
-            long bh = (long)c.B * c.H;
-            var x = Up("x");
-            var p = ParameterNames.ToDictionary(n => n, Up);
-            var d = ParameterNames.ToDictionary(n => n, n => Out("d" + n, Length(c, n)));
-            using var layer = new GruLayer(acc, new GruOptions { InputSize = c.I, HiddenSize = c.H, Schedule = schedule });
-            using var ws = layer.CreateWorkspace(c.B, c.T);
-            var parameters = new GruParameters(p["WH"], p["WX"], p["InputLnGain"], p["InputLnBias"], p["RecurrentLnGain"], p["RecurrentLnBias"]);
-            layer.Forward(stream, ws, Out("y", (long)c.B * c.T * c.H), Out("hT", bh), x, Up("h0"), parameters, c.B, c.T);
-            layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I), Out("dh0", bh),
-                new GruParameterGradients(d["WH"], d["WX"], d["InputLnGain"], d["InputLnBias"], d["RecurrentLnGain"], d["RecurrentLnBias"]),
-                Up("dy"), Up("dhT"), x, parameters, c.B, c.T);
-            stream.Synchronize();
-            return outputs.ToDictionary(kv => kv.Key, kv => kv.Value.GetAsArray(stream));
-        }
-        finally
-        {
-            foreach (var b in owned) b.Dispose();
-        }
+        using var buffers = new CheckBuffers(acc, inputs);
+        ArrayView<float> Up(string name) => buffers.Up(name);
+        ArrayView<float> Out(string name, long length) => buffers.Out(name, length);
+        long bh = (long)c.B * c.H;
+        var x = Up("x");
+        var p = ParameterNames.ToDictionary(n => n, Up);
+        var d = ParameterNames.ToDictionary(n => n, n => Out("d" + n, Length(c, n)));
+        using var layer = new GruLayer(acc, new GruOptions { InputSize = c.I, HiddenSize = c.H, Schedule = schedule });
+        using var ws = layer.CreateWorkspace(c.B, c.T);
+        var parameters = new GruParameters(p["WH"], p["WX"], p["InputLnGain"], p["InputLnBias"], p["RecurrentLnGain"], p["RecurrentLnBias"]);
+        layer.Forward(stream, ws, Out("y", (long)c.B * c.T * c.H), Out("hT", bh), x, Up("h0"), parameters, c.B, c.T);
+        layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I), Out("dh0", bh),
+            new GruParameterGradients(d["WH"], d["WX"], d["InputLnGain"], d["InputLnBias"], d["RecurrentLnGain"], d["RecurrentLnBias"]),
+            Up("dy"), Up("dhT"), x, parameters, c.B, c.T);
+        stream.Synchronize();
+        return buffers.Read(stream);
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.LinearFastWeights;
 
 namespace FastWeights.Bench.GpuCheck;
@@ -33,27 +35,13 @@ internal static class LinearGpuCheck
     ];
 
     /// <summary>Runs the cases (the first two with <paramref name="quick"/>) and prints a PASS/FAIL line each.</summary>
-    public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout)
-    {
-        int passed = 0, failed = 0;
-        foreach (var c in quick ? Cases.Take(2) : Cases)
-        {
-            string what = Describe(deviceUnderTest, c);
-            bool ok = GpuCheckCommand.Report(stdout, what, () =>
-            {
-                var inputs = Inputs(c, seed: 7919 * c.T + c.M);
-                var expected = RunLayer(reference, c, SweepSchedule.Thread, inputs);
-                var actual = RunLayer(deviceUnderTest, c, SweepSchedule.Group, inputs);
-                return Compare(actual, expected);
-            });
-            if (ok) passed++; else failed++;
-        }
-        return (passed, failed);
-    }
+    public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout) =>
+        GpuCheckCommand.RunCases(quick ? Cases.Take(2) : Cases, deviceUnderTest, reference, stdout, c => Describe(deviceUnderTest, c),
+            c => Inputs(c, seed: 7919 * c.T + c.M), RunLayer, Compare);
 
     private static string Describe(ComputeDevice device, Case c) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{LayerCommand.KindName(device.Kind)} group linear {c.Rule.ToString().ToLowerInvariant()}{(c.Normalize ? " normalised" : "")} {c.Map} "
+            $"{DeviceOptions.KindName(device.Kind)} group linear {c.Rule.ToString().ToLowerInvariant()}{(c.Normalize ? " normalised" : "")} {c.Map} "
             + $"B={c.B} T={c.T} heads={c.Heads} d={c.D} m={c.M} compensated={(c.Compensated ? "on" : "off")} ({c.Why})");
 
     private static LinearFastWeightHostResult RunLayer(ComputeDevice device, Case c, SweepSchedule schedule, LinearFastWeightHostInputs inputs)

@@ -1,6 +1,8 @@
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Kernels.Lstm;
 using ILGPU;
@@ -33,25 +35,14 @@ internal static class LstmGpuCheck
     ];
 
     /// <summary>Runs the cases (the first two with <paramref name="quick"/>) and prints a PASS/FAIL line each.</summary>
-    public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout)
-    {
-        int passed = 0, failed = 0;
-        foreach (var c in quick ? Cases.Take(2) : Cases)
-        {
-            string hyper = c.Hyper ? string.Create(CultureInfo.InvariantCulture, $" N_h={c.HyperHidden} N_z={c.Embedding}") : "";
-            string what = string.Create(CultureInfo.InvariantCulture,
-                $"{LayerCommand.KindName(deviceUnderTest.Kind)} group {(c.Hyper ? "hyperlstm" : "lstm-ln")} B={c.B} T={c.T} I={c.I} H={c.H}{hyper} ({c.Why})");
-            bool ok = GpuCheckCommand.Report(stdout, what, () =>
+    public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout) =>
+        GpuCheckCommand.RunCases(quick ? Cases.Take(2) : Cases, deviceUnderTest, reference, stdout, c =>
             {
-                var inputs = Inputs(c, seed: 104729 * c.T + c.H);
-                var expected = RunLayer(reference, c, SweepSchedule.Thread, inputs);
-                var actual = RunLayer(deviceUnderTest, c, SweepSchedule.Group, inputs);
-                return Compare(actual, expected);
-            });
-            if (ok) passed++; else failed++;
-        }
-        return (passed, failed);
-    }
+                string hyper = c.Hyper ? string.Create(CultureInfo.InvariantCulture, $" N_h={c.HyperHidden} N_z={c.Embedding}") : "";
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"{DeviceOptions.KindName(deviceUnderTest.Kind)} group {(c.Hyper ? "hyperlstm" : "lstm-ln")} B={c.B} T={c.T} I={c.I} H={c.H}{hyper} ({c.Why})");
+            },
+            c => Inputs(c, seed: 104729 * c.T + c.H), RunLayer, Compare);
 
     /// <summary>The parameters of a case in the layers' order, with their lengths; gains start near 1.</summary>
     internal static (string Name, long Length)[] Parameters(Case c)
@@ -100,65 +91,46 @@ internal static class LstmGpuCheck
     {
         var acc = device.Accelerator;
         var stream = acc.DefaultStream;
-        var owned = new List<MemoryBuffer>();
-        ArrayView<float> Up(string name)
+        using var buffers = new CheckBuffers(acc, inputs);
+        ArrayView<float> Up(string name) => buffers.Up(name);
+        ArrayView<float> Out(string name, long length) => buffers.Out(name, length);
+        long bh = (long)c.B * c.H, bn = (long)c.B * c.HyperHidden;
+        var x = Up("x");
+        var p = Parameters(c).ToDictionary(e => e.Name, e => Up(e.Name));
+        var d = Parameters(c).ToDictionary(e => e.Name, e => Out("d" + e.Name, e.Length));
+        var y = Out("y", (long)c.B * c.T * c.H);
+        if (!c.Hyper)
         {
-            var buffer = acc.Allocate1D(inputs[name]);
-            owned.Add(buffer);
-            return buffer.View;
+            using var layer = new LstmLayer(acc, new LstmOptions { InputSize = c.I, HiddenSize = c.H, Schedule = schedule });
+            using var ws = layer.CreateWorkspace(c.B, c.T);
+            var parameters = new LstmParameters(p["WH"], p["WX"], p["B"], p["LnGain"], p["LnBias"], p["CellLnGain"], p["CellLnBias"]);
+            layer.Forward(stream, ws, y, Out("hT", bh), Out("cT", bh), x, Up("h0"), Up("c0"), parameters, c.B, c.T);
+            layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I), Out("dh0", bh), Out("dc0", bh),
+                new LstmParameterGradients(d["WH"], d["WX"], d["B"], d["LnGain"], d["LnBias"], d["CellLnGain"], d["CellLnBias"]),
+                Up("dy"), Up("dhT"), Up("dcT"), x, parameters, c.B, c.T);
+            stream.Synchronize();
         }
-        var outputs = new Dictionary<string, ArrayView<float>>();
-        ArrayView<float> Out(string name, long length)
+        else
         {
-            var buffer = acc.Allocate1D<float>(length);
-            owned.Add(buffer);
-            outputs[name] = buffer.View;
-            return buffer.View;
-        }
-        try
-        {
-            long bh = (long)c.B * c.H, bn = (long)c.B * c.HyperHidden;
-            var x = Up("x");
-            var p = Parameters(c).ToDictionary(e => e.Name, e => Up(e.Name));
-            var d = Parameters(c).ToDictionary(e => e.Name, e => Out("d" + e.Name, e.Length));
-            var y = Out("y", (long)c.B * c.T * c.H);
-            if (!c.Hyper)
+            using var layer = new HyperLstmLayer(acc, new HyperLstmOptions
             {
-                using var layer = new LstmLayer(acc, new LstmOptions { InputSize = c.I, HiddenSize = c.H, Schedule = schedule });
-                using var ws = layer.CreateWorkspace(c.B, c.T);
-                var parameters = new LstmParameters(p["WH"], p["WX"], p["B"], p["LnGain"], p["LnBias"], p["CellLnGain"], p["CellLnBias"]);
-                layer.Forward(stream, ws, y, Out("hT", bh), Out("cT", bh), x, Up("h0"), Up("c0"), parameters, c.B, c.T);
-                layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I), Out("dh0", bh), Out("dc0", bh),
-                    new LstmParameterGradients(d["WH"], d["WX"], d["B"], d["LnGain"], d["LnBias"], d["CellLnGain"], d["CellLnBias"]),
-                    Up("dy"), Up("dhT"), Up("dcT"), x, parameters, c.B, c.T);
-                stream.Synchronize();
-            }
-            else
-            {
-                using var layer = new HyperLstmLayer(acc, new HyperLstmOptions
-                {
-                    InputSize = c.I, HiddenSize = c.H, HyperHiddenSize = c.HyperHidden, EmbeddingSize = c.Embedding, Schedule = schedule,
-                });
-                using var ws = layer.CreateWorkspace(c.B, c.T);
-                var parameters = new HyperLstmParameters(p["WH"], p["WX"], p["B"], p["LnGain"], p["LnBias"], p["CellLnGain"], p["CellLnBias"],
-                    p["HyperWH"], p["HyperWHMain"], p["HyperWX"], p["HyperB"], p["HyperLnGain"], p["HyperLnBias"],
-                    p["HyperCellLnGain"], p["HyperCellLnBias"], p["WZ"], p["BZ"], p["WD"]);
-                layer.Forward(stream, ws, y, new HyperLstmState(Out("hT", bh), Out("cT", bh), Out("hhT", bn), Out("hcT", bn)), x,
-                    new HyperLstmState(Up("h0"), Up("c0"), Up("hh0"), Up("hc0")), parameters, c.B, c.T);
-                layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I),
-                    new HyperLstmState(Out("dh0", bh), Out("dc0", bh), Out("dhh0", bn), Out("dhc0", bn)),
-                    new HyperLstmParameterGradients(d["WH"], d["WX"], d["B"], d["LnGain"], d["LnBias"], d["CellLnGain"], d["CellLnBias"],
-                        d["HyperWH"], d["HyperWHMain"], d["HyperWX"], d["HyperB"], d["HyperLnGain"], d["HyperLnBias"],
-                        d["HyperCellLnGain"], d["HyperCellLnBias"], d["WZ"], d["BZ"], d["WD"]),
-                    Up("dy"), new HyperLstmState(Up("dhT"), Up("dcT"), Up("dhhT"), Up("dhcT")), x, parameters, c.B, c.T);
-                stream.Synchronize();
-            }
-            return outputs.ToDictionary(kv => kv.Key, kv => kv.Value.GetAsArray(stream));
+                InputSize = c.I, HiddenSize = c.H, HyperHiddenSize = c.HyperHidden, EmbeddingSize = c.Embedding, Schedule = schedule,
+            });
+            using var ws = layer.CreateWorkspace(c.B, c.T);
+            var parameters = new HyperLstmParameters(p["WH"], p["WX"], p["B"], p["LnGain"], p["LnBias"], p["CellLnGain"], p["CellLnBias"],
+                p["HyperWH"], p["HyperWHMain"], p["HyperWX"], p["HyperB"], p["HyperLnGain"], p["HyperLnBias"],
+                p["HyperCellLnGain"], p["HyperCellLnBias"], p["WZ"], p["BZ"], p["WD"]);
+            layer.Forward(stream, ws, y, new HyperLstmState(Out("hT", bh), Out("cT", bh), Out("hhT", bn), Out("hcT", bn)), x,
+                new HyperLstmState(Up("h0"), Up("c0"), Up("hh0"), Up("hc0")), parameters, c.B, c.T);
+            layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I),
+                new HyperLstmState(Out("dh0", bh), Out("dc0", bh), Out("dhh0", bn), Out("dhc0", bn)),
+                new HyperLstmParameterGradients(d["WH"], d["WX"], d["B"], d["LnGain"], d["LnBias"], d["CellLnGain"], d["CellLnBias"],
+                    d["HyperWH"], d["HyperWHMain"], d["HyperWX"], d["HyperB"], d["HyperLnGain"], d["HyperLnBias"],
+                    d["HyperCellLnGain"], d["HyperCellLnBias"], d["WZ"], d["BZ"], d["WD"]),
+                Up("dy"), new HyperLstmState(Up("dhT"), Up("dcT"), Up("dhhT"), Up("dhcT")), x, parameters, c.B, c.T);
+            stream.Synchronize();
         }
-        finally
-        {
-            foreach (var b in owned) b.Dispose();
-        }
+        return buffers.Read(stream);
     }
 
     /// <summary>Every tensor by name; y and the final state are forward outputs, the "d…" ones gradients.</summary>

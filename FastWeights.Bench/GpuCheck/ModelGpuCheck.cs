@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Retrieval;
@@ -32,7 +33,7 @@ internal static class ModelGpuCheck
         {
             var config = new RetrievalModelConfig { Kind = kind, SequenceLength = RetrievalGenerator.SequenceLength(Pairs) };
             string what = string.Create(CultureInfo.InvariantCulture,
-                $"{Commands.LayerCommand.KindName(deviceUnderTest.Kind)} model {RetrievalModelConfig.KindName(kind)} R={config.Hidden} batch {Batch} of K={Pairs} (one training batch)");
+                $"{DeviceOptions.KindName(deviceUnderTest.Kind)} model {RetrievalModelConfig.KindName(kind)} R={config.Hidden} batch {Batch} of K={Pairs} (one training batch)");
             bool ok = GpuCheckCommand.Report(stdout, what, () =>
             {
                 using var expected = new RetrievalModel(reference.Accelerator, config, Batch);

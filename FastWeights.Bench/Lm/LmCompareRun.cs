@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Text;
 using FastWeights.Bench.Reporting;
-using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Retrieval;
 
@@ -16,53 +15,20 @@ internal static class LmCompareRun
 {
     public static int Execute(LmSettings settings, IReadOnlyList<RecurrentKind> kinds, TextWriter stdout)
     {
-        string root = settings.OutputDirectory ?? Path.Combine("runs", $"lm-compare-R{settings.Hidden}");
+        string root = settings.OutputDirectory ?? Path.Combine("runs", $"lm-compare-R{settings.Architecture.Hidden}");
         stdout.WriteLine($"lm compare: {kinds.Count} models, each with the same budget: {Budget(settings)}");
-        bool created = !Directory.Exists(root);
-        Directory.CreateDirectory(root);
-        var outcomes = new List<(RecurrentKind Kind, LmTrainRun.Outcome Outcome)>();
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler handler = (_, e) => { if (!cancel.IsCancellationRequested) { e.Cancel = true; cancel.Cancel(); } };
-        Console.CancelKeyPress += handler;
-        try
-        {
-            foreach (var kind in kinds)
-            {
-                if (cancel.IsCancellationRequested) break;
-                string name = RetrievalModelConfig.KindName(kind);
-                var outcome = LmTrainRun.Execute(settings with { Kind = kind, OutputDirectory = Path.Combine(root, name), Resume = null }, stdout, cancel.Token);
-                outcomes.Add((kind, outcome));
-            }
-        }
-        catch when (created && outcomes.Count == 0)
-        {
-            try { if (!Directory.EnumerateFileSystemEntries(root).Any()) Directory.Delete(root); }
-            catch (IOException) { }
-            throw;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= handler;
-        }
-
-        var runs = outcomes.Select(o => new KeyValuePair<string, IReadOnlyList<MetricsRecord>>(
-            RetrievalModelConfig.KindName(o.Kind), MetricsLog.Load(Path.Combine(o.Outcome.RunDirectory, MetricsLog.FileName)))).ToList();
+        var outcomes = Comparison.TrainEach(root, kinds, (kind, folder, cancel) =>
+            LmTrainRun.Execute(settings with { Architecture = settings.Architecture with { Kind = kind }, OutputDirectory = folder, Resume = null }, stdout, cancel));
+        var runs = Comparison.Metrics(outcomes, o => o.RunDirectory);
         string plot = Path.Combine(root, "compare.png");
-        ComparePlot.Save(plot, runs, $"Character LM, R={settings.Hidden}, T={settings.Window}");
+        ComparePlot.Save(plot, runs, $"Character LM, R={settings.Architecture.Hidden}, T={settings.Window}");
 
-        var table = new StringBuilder();
-        table.AppendLine($"Budget per model: {Budget(settings)}; batch {settings.Training.BatchSize} × window {settings.Window}, R={settings.Hidden}, E={settings.Embedding}.");
-        table.AppendLine();
-        table.AppendLine("| model | steps | train s | chars/s | memory MiB | validation BPC | test BPC |");
-        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var (kind, o) in outcomes)
-            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {RetrievalModelConfig.KindName(kind)} | {o.Steps} | {o.TrainSeconds:F0} | {o.CharactersPerSecond:F0} | {o.MemoryBytes / 1048576.0:F0} | {o.ValidationBpc:F3} | {o.TestBpc:F3} |"));
-        File.WriteAllText(Path.Combine(root, "table.md"), table.ToString());
-        stdout.Write(table.ToString());
-        stdout.WriteLine($"plot: {plot}");
-        stdout.WriteLine($"table: {Path.Combine(root, "table.md")}");
-        return outcomes.Count == kinds.Count ? 0 : 130;
+        string table = Comparison.Table(
+            $"Budget per model: {Budget(settings)}; batch {settings.Training.BatchSize} × window {settings.Window}, R={settings.Architecture.Hidden}, E={settings.Architecture.Embedding}.",
+            "| model | steps | train s | chars/s | memory MiB | validation BPC | test BPC |", "|---|---:|---:|---:|---:|---:|---:|",
+            outcomes.Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"| {RetrievalModelConfig.KindName(r.Kind)} | {r.Outcome.Steps} | {r.Outcome.TrainSeconds:F0} | {r.Outcome.CharactersPerSecond:F0} | {r.Outcome.MemoryBytes / 1048576.0:F0} | {r.Outcome.ValidationBpc:F3} | {r.Outcome.TestBpc:F3} |")));
+        return Comparison.Finish(root, table, plot, outcomes.Count, kinds.Count, stdout);
     }
 
     private static string Budget(LmSettings s) =>

@@ -1,6 +1,8 @@
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Parameters;
@@ -11,17 +13,15 @@ using FastWeights.Model.Training;
 namespace FastWeights.Bench.Lm;
 
 /// <summary>A trained language model loaded back from a run folder (or its checkpoint folder), with its vocabulary.</summary>
-internal sealed class LmSavedRun : IDisposable
+internal sealed class LmSavedRun : LoadedRun<CharLanguageModel>
 {
     private LmSavedRun(ComputeDevice device, CharLanguageModel model, CharVocabulary vocabulary, IReadOnlyDictionary<string, string> metadata)
+        : base(device, model, metadata)
     {
-        Device = device; Model = model; Vocabulary = vocabulary; Metadata = metadata;
+        Vocabulary = vocabulary;
     }
 
-    public ComputeDevice Device { get; }
-    public CharLanguageModel Model { get; }
     public CharVocabulary Vocabulary { get; }
-    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     private sealed class Module(IReadOnlyList<Parameter> parameters) : IModule
     {
@@ -31,52 +31,30 @@ internal sealed class LmSavedRun : IDisposable
     /// <summary>Loads <paramref name="folder"/> for batches of up to <paramref name="batch"/>; the checkpoint is verified whole first.</summary>
     public static LmSavedRun Open(string folder, string accelerator, int batch)
     {
-        string inner = Path.Combine(folder, TrainRun.CheckpointFolder);
-        string checkpoint = Directory.Exists(inner) || Directory.Exists(inner + ".prev") ? inner : folder;
-        IReadOnlyDictionary<string, string> m;
-        RetrievalModelConfig config;
-        CharVocabulary vocabulary;
-        int stateLength;
-        try
+        CharVocabulary? vocabulary = null;
+        int stateLength = 0;
+        var (checkpoint, m, config) = SavedCheckpoint.Read(folder, stored =>
         {
-            Checkpoint.Verify(checkpoint);
-            m = Checkpoint.ReadMetadata(checkpoint);
-            if (!m.TryGetValue("data.vocabulary", out var vocab) || !m.TryGetValue("lm.state_length", out var stateText)
+            if (!stored.TryGetValue("data.vocabulary", out var vocab) || !stored.TryGetValue("lm.state_length", out var stateText)
                 || !int.TryParse(stateText, NumberStyles.Integer, CultureInfo.InvariantCulture, out stateLength) || stateLength < 1)
                 throw new FormatException("it is not a checkpoint of `lm train` (metadata lacks data.vocabulary or lm.state_length).");
             vocabulary = CharVocabulary.FromMetadata(vocab);
-            config = RetrievalModelConfig.FromMetadata(m);
-        }
-        catch (Exception e) when (e is CheckpointException or FormatException)
-        {
-            throw new CommandInputException($"--checkpoint {folder}: {e.Message}");
-        }
-        if (vocabulary.Count != config.Vocabulary)
+        });
+        if (vocabulary!.Count != config.Vocabulary)
             throw new CommandInputException($"--checkpoint {folder}: the vocabulary holds {vocabulary.Count} ids, the model {config.Vocabulary}.");
-        var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
-        CharLanguageModel? model = null;
-        try
+        var (device, model) = SavedCheckpoint.Load(folder, accelerator, a => new CharLanguageModel(a, config, batch), loaded =>
         {
-            model = new CharLanguageModel(device.Accelerator, config, batch);
             // The training state carried between windows is part of the file; it is read (and checked) but not used here.
-            using var carried = new Parameter(device.Accelerator, LanguageModelTrainer.StateTensorName, stateLength);
-            try { Checkpoint.LoadModel(checkpoint, new Module([.. model.Parameters, carried])); }
-            catch (CheckpointException e) { throw new CommandInputException($"--checkpoint {folder}: {e.Message}"); }
-            return new LmSavedRun(device, model, vocabulary, m);
-        }
-        catch
-        {
-            model?.Dispose();
-            device.Dispose();
-            throw;
-        }
+            using var carried = new Parameter(loaded.Accelerator, LanguageModelTrainer.StateTensorName, stateLength);
+            Checkpoint.LoadModel(checkpoint, new Module([.. loaded.Parameters, carried]));
+        });
+        return new LmSavedRun(device, model, vocabulary, m);
     }
 
     /// <summary>The run's training batch (train.batch_size), which evaluation uses as its number of streams.</summary>
     public static int TrainingBatch(string folder)
     {
-        string inner = Path.Combine(folder, TrainRun.CheckpointFolder);
-        string checkpoint = Directory.Exists(inner) || Directory.Exists(inner + ".prev") ? inner : folder;
+        string checkpoint = RunFolder.CheckpointOf(folder);
         try
         {
             var m = Checkpoint.ReadMetadata(checkpoint);
@@ -84,11 +62,5 @@ internal sealed class LmSavedRun : IDisposable
                 ? b : throw new CommandInputException($"--checkpoint {folder}: metadata lacks train.batch_size (not a checkpoint of `lm train`).");
         }
         catch (CheckpointException e) { throw new CommandInputException($"--checkpoint {folder}: {e.Message}"); }
-    }
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Device.Dispose();
     }
 }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 
 namespace FastWeights.Bench.Lm;
 

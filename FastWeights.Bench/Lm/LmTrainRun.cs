@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Language;
 using FastWeights.Model.Tasks.Retrieval;
@@ -15,7 +17,7 @@ namespace FastWeights.Bench.Lm;
 /// `lm train`: splits the text, builds the model, trains by truncated BPTT with a progress display, measures validation
 /// bits per character regularly (saving a checkpoint each time), and ends with validation and test BPC, characters per
 /// second, memory, metrics.csv and a plot. Same run folder, checkpoint, lock, resume and Ctrl-C rules as `retrieval train`
-/// (<see cref="TrainRun"/>): checkpoint/ (atomic, checksummed; it also holds the carried state), metrics.csv (loss columns
+/// (Retrieval/TrainRun.cs): checkpoint/ (atomic, checksummed; it also holds the carried state), metrics.csv (loss columns
 /// in nats per character, accuracy = next-character accuracy), training.png, run.lock.
 /// </summary>
 internal static class LmTrainRun
@@ -24,33 +26,21 @@ internal static class LmTrainRun
 
     /// <summary>What a finished run measured.</summary>
     public sealed record Outcome(string RunDirectory, long Steps, double ValidationBpc, double TestBpc, double WallSeconds, double TrainSeconds,
-        double CharactersPerSecond, long MemoryBytes, TrainRun.StopReason Stop);
+        double CharactersPerSecond, long MemoryBytes, StopReason Stop);
 
     public static Outcome Execute(LmSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter = null)
     {
         var wall = Stopwatch.StartNew();
-        RunLock? runLock = null;
-        try
-        {
-            return Execute(settings, stdout, cancel, reporter, wall, ref runLock);
-        }
-        finally
-        {
-            runLock?.Dispose();
-        }
+        using var lease = new RunLease();
+        return Execute(settings, stdout, cancel, reporter, wall, lease);
     }
 
-    private static Outcome Execute(LmSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter, Stopwatch wall, ref RunLock? runLock)
+    private static Outcome Execute(LmSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter, Stopwatch wall, RunLease lease)
     {
-        string? resumeRun = null, resumeCheckpoint = null;
-        if (settings.Resume is not null)
+        var stored = lease.Resume(settings.Resume, lockFolder: true);
+        string? resumeRun = lease.ResumeRun, resumeCheckpoint = lease.ResumeCheckpoint;
+        if (stored is not null)
         {
-            resumeRun = ResumeSettings.RunFolderOf(settings.Resume);
-            if (Directory.Exists(resumeRun)) runLock = RunLock.Acquire(resumeRun, "--resume");
-            resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, TrainRun.CheckpointFolder));
-            IReadOnlyDictionary<string, string> stored;
-            try { stored = Checkpoint.ReadMetadata(resumeCheckpoint); }
-            catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
             settings = LmResume.Restore(settings, stored, $"--resume {settings.Resume}");
         }
         Validate(settings);
@@ -68,76 +58,38 @@ internal static class LmTrainRun
         var config = settings.ModelConfig(corpus.Vocabulary.Count);
         try { config.Validate(); }
         catch (ArgumentOutOfRangeException e) { throw new CommandInputException($"model option {e.ParamName}: {CommandErrors.WithoutParameterName(e)}"); }
-        string runDirectory = resumeRun ?? settings.OutputDirectory ?? FreshRunDirectory(config);
-        if (resumeRun is null) RequireNoRunIn(runDirectory);
-        string checkpointDirectory = Path.Combine(runDirectory, TrainRun.CheckpointFolder);
+        string runDirectory = resumeRun ?? settings.OutputDirectory ?? RunFolder.Fresh($"lm-{RetrievalModelConfig.KindName(config.Kind)}-R{config.Hidden}");
+        if (resumeRun is null) RunFolder.RequireNoRunIn(runDirectory);
+        string checkpointDirectory = Path.Combine(runDirectory, RunFolder.CheckpointFolder);
         string metricsPath = Path.Combine(runDirectory, MetricsLog.FileName);
 
-        using var device = LayerCommand.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
+        using var device = DeviceOptions.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
         string sizeOptions = $"--hidden {config.Hidden} --layers {config.Layers} --batch {settings.Training.BatchSize} --window {settings.Window}";
         ResourceCheck.RequireDeviceFits(device, LowerBoundBytes(config, settings.Training.BatchSize), sizeOptions + " (parameters, Adam's moments, state and activations)");
         long before = Environment.WorkingSet;
         CharLanguageModel model;
-        try { model = Allocating(() => new CharLanguageModel(device.Accelerator, config, settings.Training.BatchSize), sizeOptions); }
+        try { model = ResourceCheck.Allocating(() => new CharLanguageModel(device.Accelerator, config, settings.Training.BatchSize), sizeOptions); }
         catch (ArgumentException e) when (e is not ArgumentOutOfRangeException) { throw new CommandInputException($"--model: {CommandErrors.WithoutParameterName(e)}"); }
         using var _ = model;
         model.Initialize(settings.Training.Seed);
-        using var trainer = Allocating(() => new LanguageModelTrainer(model, corpus.Train, settings.Training), sizeOptions);
-        if (resumeCheckpoint is not null)
-        {
-            try { trainer.Resume(resumeCheckpoint); }
-            catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
-        }
+        using var trainer = ResourceCheck.Allocating(() => new LanguageModelTrainer(model, corpus.Train, settings.Training), sizeOptions);
+        lease.Restore($"--resume {settings.Resume}", trainer.Resume);
 
-        bool created = !Directory.Exists(runDirectory);
-        if (runLock is null)
-        {
-            Directory.CreateDirectory(runDirectory);
-            try { runLock = RunLock.Acquire(runDirectory, "--out"); }
-            catch
-            {
-                if (created) TryDeleteEmpty(runDirectory);
-                throw;
-            }
-        }
+        bool created = lease.Create(runDirectory, lockFolder: true);
         var metadata = Metadata(settings, text, corpus);
         return Train(settings, config, corpus, text, device.Describe(), model, trainer, metadata, runDirectory, checkpointDirectory, metricsPath,
-            resumeCheckpoint, created, wall, before, stdout, cancel, reporter);
+            lease, created, wall, before, stdout, cancel, reporter);
     }
 
-    private static Outcome Train(LmSettings settings, Model.Tasks.Retrieval.RetrievalModelConfig config, CharCorpus corpus, LmText text, string deviceName,
+    private static Outcome Train(LmSettings settings, RetrievalModelConfig config, CharCorpus corpus, LmText text, string deviceName,
         CharLanguageModel model, LanguageModelTrainer trainer, Dictionary<string, string> metadata, string runDirectory, string checkpointDirectory,
-        string metricsPath, string? resumeCheckpoint, bool created, Stopwatch wall, long workingSetBefore, TextWriter stdout, CancellationToken cancel,
+        string metricsPath, RunLease lease, bool created, Stopwatch wall, long workingSetBefore, TextWriter stdout, CancellationToken cancel,
         IProgressReporter? reporter)
     {
-        double elapsedBefore = 0;
-        MetricsLog metrics;
-        long lastSaved;
-        if (resumeCheckpoint is not null)
-        {
-            try
-            {
-                metrics = MetricsLog.Resume(metricsPath, keepThroughStep: trainer.Step);
-                var earlier = MetricsLog.Load(metricsPath);
-                if (earlier.Count > 0) elapsedBefore = earlier[^1].ElapsedSeconds;
-            }
-            catch (FormatException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
-            lastSaved = trainer.Step;
-        }
-        else
-        {
-            try
-            {
-                metrics = MetricsLog.Create(metricsPath);
-                trainer.Save(checkpointDirectory, metadata);
-            }
-            catch
-            {
-                if (created) TryDelete(runDirectory);
-                throw;
-            }
-            lastSaved = 0;
-        }
+        string? resumeCheckpoint = lease.ResumeCheckpoint;
+        var metrics = lease.OpenMetrics(runDirectory, metricsPath, trainer.Step, $"--resume {settings.Resume}", created,
+            () => trainer.Save(checkpointDirectory, metadata), out double elapsedBefore);
+        long lastSaved = resumeCheckpoint is not null ? trainer.Step : 0;
 
         stdout.WriteLine($"lm: {Describe(config)} on {deviceName}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
             + $"text {text.Name}: {corpus.Train.Length}/{corpus.Validation.Length}/{corpus.Test.Length} characters, vocabulary {corpus.Vocabulary.Count}; "
@@ -146,7 +98,7 @@ internal static class LmTrainRun
         stdout.WriteLine($"stops at {settings.Steps} steps" + (settings.TimeBudget is { } tb ? $" or {tb.TotalSeconds:F0} s of wall time" : "")
             + $"; validation every {settings.EvaluateEvery} steps");
 
-        var stop = TrainRun.StopReason.StepLimit;
+        var stop = StopReason.StepLimit;
         string? diverged = null;
         double lastValidationBpc = double.NaN;
         var training = new Stopwatch();
@@ -155,44 +107,39 @@ internal static class LmTrainRun
         {
             (reporter ?? ProgressReporter.ForConsole(everySteps: 50)).Run(sink =>
             {
-                var window = Stopwatch.StartNew();
-                long windowStart = trainer.Step;
-                double lossSum = 0, accSum = 0;
-                int count = 0;
+                var window = new ReportWindow(trainer.Step);
                 while (trainer.Step < settings.Steps)
                 {
-                    if (cancel.IsCancellationRequested) { stop = TrainRun.StopReason.Interrupted; break; }
-                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) { stop = TrainRun.StopReason.TimeBudget; break; }
+                    if (cancel.IsCancellationRequested) { stop = StopReason.Interrupted; break; }
+                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) { stop = StopReason.TimeBudget; break; }
                     TrainStepResult last;
                     training.Start();
                     try { last = trainer.TrainStep(); }
                     catch (TrainingDivergedException e) { diverged = e.Message.TrimEnd('.'); break; }
                     finally { training.Stop(); }
                     trainedSteps++;
-                    lossSum += last.Loss; accSum += last.Accuracy; count++;
+                    window.Add(last);
                     bool evaluate = last.Step % settings.EvaluateEvery == 0;
-                    if (last.Step % ReportEvery == 0 || evaluate || last.Step == settings.Steps)
+                    if (ReportWindow.Reports(last.Step, ReportEvery, evaluate, settings.Steps))
                     {
-                        double stepsPerSecond = (trainer.Step - windowStart) / Math.Max(window.Elapsed.TotalSeconds, 1e-9);
+                        double stepsPerSecond = window.StepsPerSecond(trainer.Step);
                         TextEvaluation? val = null;
                         if (evaluate)
                         {
                             val = trainer.Evaluate(corpus.Validation);
                             lastValidationBpc = val.Value.BitsPerCharacter;
                             try { trainer.Save(checkpointDirectory, metadata); }
-                            catch (CheckpointException e) { diverged = $"training diverged: the parameters after step {last.Step} are not finite ({e.Message.TrimEnd('.')})"; break; }
+                            catch (CheckpointException e) { diverged = ReportWindow.DivergedSave(last.Step, e); break; }
                             lastSaved = trainer.Step;
                         }
-                        var record = new MetricsRecord(last.Step, elapsedBefore + wall.Elapsed.TotalSeconds, lossSum / count, accSum / count,
-                            val?.Loss, val?.Accuracy, last.LearningRate, last.GradNorm, stepsPerSecond);
+                        var record = window.Record(last, elapsedBefore + wall.Elapsed.TotalSeconds, val?.Loss, val?.Accuracy, stepsPerSecond);
                         metrics.Append(record);
                         sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss / Math.Log(2), record.TrainAccuracy,
                             null, stepsPerSecond, last.LearningRate));
                         if (val is { } v)
                             sink.Log($"step {last.Step}: validation {v.BitsPerCharacter:F3} bits/char, next-char accuracy {v.Accuracy * 100:F1}%, "
                                 + $"{stepsPerSecond * trainer.CharactersPerStep:F0} chars/s ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
-                        lossSum = accSum = 0; count = 0;
-                        window.Restart(); windowStart = trainer.Step;
+                        window.Restart(trainer.Step);
                     }
                 }
             });
@@ -200,19 +147,19 @@ internal static class LmTrainRun
         long memory = Math.Max(0, Environment.WorkingSet - workingSetBefore);
 
         if (diverged is not null)
-            throw new CommandInputException($"{diverged}; stopped, the last good checkpoint (step {lastSaved}) is kept in {checkpointDirectory}.");
+            throw RunFolder.Diverged(diverged, lastSaved, checkpointDirectory);
 
         if (trainer.Step != lastSaved) trainer.Save(checkpointDirectory, metadata);
         var validation = trainer.Evaluate(corpus.Validation);
         var test = trainer.Evaluate(corpus.Test);
-        string plotPath = Path.Combine(runDirectory, TrainRun.PlotFile);
+        string plotPath = Path.Combine(runDirectory, RunFolder.PlotFile);
         RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"lm {Describe(config)}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
         double charsPerSecond = trainedSteps * trainer.CharactersPerStep / Math.Max(training.Elapsed.TotalSeconds, 1e-9);
         stdout.WriteLine(stop switch
         {
-            TrainRun.StopReason.Interrupted => $"interrupted at step {trainer.Step}; checkpoint saved.",
-            TrainRun.StopReason.TimeBudget => $"stopped at step {trainer.Step}: the time budget of {settings.TimeBudget!.Value.TotalSeconds:F0} s ran out.",
+            StopReason.Interrupted => $"interrupted at step {trainer.Step}; checkpoint saved.",
+            StopReason.TimeBudget => $"stopped at step {trainer.Step}: the time budget of {settings.TimeBudget!.Value.TotalSeconds:F0} s ran out.",
             _ => $"stopped at step {trainer.Step}: the step limit.",
         });
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -220,20 +167,18 @@ internal static class LmTrainRun
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"training {charsPerSecond:F0} chars/s ({training.Elapsed.TotalSeconds:F0} s of steps in this process), wall time {seconds:F0} s; "
             + $"memory {memory / 1048576.0:F0} MiB (working-set growth while training), peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB"));
-        stdout.WriteLine($"plot: {plotPath}");
-        stdout.WriteLine($"checkpoint: {checkpointDirectory}");
-        stdout.WriteLine($"metrics: {metricsPath}");
+        RunFolder.PrintPaths(stdout, plotPath, checkpointDirectory, metricsPath);
         return new Outcome(runDirectory, trainer.Step, validation.BitsPerCharacter, test.BitsPerCharacter, seconds, training.Elapsed.TotalSeconds,
             charsPerSecond, memory, stop);
     }
 
     /// <summary>"fw R=128 E=32 S=1 λ=0.95 η=0.5 T=128": the kind and the sizes that matter for it.</summary>
-    public static string Describe(Model.Tasks.Retrieval.RetrievalModelConfig config) =>
-        $"{Model.Tasks.Retrieval.RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} E={config.Embedding}" + config.Kind switch
+    public static string Describe(RetrievalModelConfig config) =>
+        $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden} E={config.Embedding}" + config.Kind switch
         {
             RecurrentKind.Lstm => "",
             RecurrentKind.HyperLstm => $" N_h={config.HyperHidden} N_z={config.HyperEmbedding}",
-            RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={Model.Tasks.Retrieval.RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
+            RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
             RecurrentKind.FastWeights => $" S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)}",
             _ => "",
         } + (config.Layers > 1 ? $" layers={config.Layers}" : "") + $" T={config.SequenceLength}";
@@ -256,7 +201,7 @@ internal static class LmTrainRun
     /// bytes a weight, counting the per-layer R×R or 4R×R recurrent matrices and the output layer), the logits and their
     /// gradient [B,T,V] and the per-step outputs [B,T,R]. A size far beyond memory is refused before anything is allocated.
     /// </summary>
-    internal static long LowerBoundBytes(Model.Tasks.Retrieval.RetrievalModelConfig c, int batch)
+    internal static long LowerBoundBytes(RetrievalModelConfig c, int batch)
     {
         int square = c.Kind switch { RecurrentKind.Lstm or RecurrentKind.HyperLstm => 4, RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => 3, _ => 1 };
         double weights = (double)square * c.Layers * c.Hidden * c.Hidden + (double)c.Hidden * c.Vocabulary + (double)c.Vocabulary * c.Embedding;
@@ -274,44 +219,10 @@ internal static class LmTrainRun
         if (s.Window < 1) throw new CommandInputException($"--window must be ≥ 1, got {s.Window}.");
         if (!(s.ValidationFraction > 0 && s.ValidationFraction < 0.5)) throw new CommandInputException($"--val-fraction must lie in (0, 0.5), got {s.ValidationFraction}.");
         if (!(s.TestFraction > 0 && s.TestFraction < 0.5)) throw new CommandInputException($"--test-fraction must lie in (0, 0.5), got {s.TestFraction}.");
-        foreach (var (value, name) in new[] { (s.Hidden, "--hidden"), (s.Layers, "--layers"), (s.Embedding, "--embedding"), (s.InnerSteps, "--inner"),
-                     (s.HyperHidden, "--hyper-size"), (s.HyperEmbedding, "--hyper-embedding"), (s.Heads, "--heads"), (s.FeedForward, "--feed-forward") })
+        var a = s.Architecture;
+        foreach (var (value, name) in new[] { (a.Hidden, "--hidden"), (a.Layers, "--layers"), (a.Embedding, "--embedding"), (a.InnerSteps, "--inner"),
+                     (a.HyperHidden, "--hyper-size"), (a.HyperEmbedding, "--hyper-embedding"), (a.Heads, "--heads"), (a.FeedForward, "--feed-forward") })
             if (value < 1) throw new CommandInputException($"{name} must be ≥ 1, got {value}.");
-    }
-
-    private static void RequireNoRunIn(string runDirectory)
-    {
-        foreach (string entry in new[] { TrainRun.CheckpointFolder, TrainRun.CheckpointFolder + ".prev", MetricsLog.FileName })
-            if (Path.Exists(Path.Combine(runDirectory, entry)))
-                throw new CommandInputException($"--out {runDirectory} already holds a run ({entry}); continue it with --resume {runDirectory} or choose another folder.");
-    }
-
-    private static T Allocating<T>(Func<T> create, string what)
-    {
-        try { return create(); }
-        catch (OutOfMemoryException) { throw new CommandInputException($"{what}: the model does not fit in this device's memory."); }
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try { Directory.Delete(directory, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
-    private static void TryDeleteEmpty(string directory)
-    {
-        try { if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
-    private static string FreshRunDirectory(Model.Tasks.Retrieval.RetrievalModelConfig config)
-    {
-        string stem = Path.Combine("runs", $"lm-{Model.Tasks.Retrieval.RetrievalModelConfig.KindName(config.Kind)}-R{config.Hidden}");
-        if (!Directory.Exists(stem)) return stem;
-        for (int k = 2; ; k++)
-            if (!Directory.Exists($"{stem}-{k}")) return $"{stem}-{k}";
     }
 
     private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

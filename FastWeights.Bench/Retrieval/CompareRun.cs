@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using FastWeights.Bench.Reporting;
+using FastWeights.Bench.Runs;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Retrieval;
 
@@ -18,54 +18,19 @@ internal static class CompareRun
 
     public static int Execute(TrainSettings settings, IReadOnlyList<RecurrentKind> kinds, TextWriter stdout)
     {
-        string root = settings.OutputDirectory ?? Path.Combine("runs", $"compare-R{settings.Hidden}");
+        string root = settings.OutputDirectory ?? Path.Combine("runs", $"compare-R{settings.Architecture.Hidden}");
         stdout.WriteLine($"compare: {kinds.Count} models, each with the same budget: {Budget(settings)}");
-        bool created = !Directory.Exists(root);
-        Directory.CreateDirectory(root);
-        var outcomes = new List<(RecurrentKind Kind, TrainRun.Outcome Outcome)>();
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler handler = (_, e) => { if (!cancel.IsCancellationRequested) { e.Cancel = true; cancel.Cancel(); } };
-        Console.CancelKeyPress += handler;
-        try
-        {
-            foreach (var kind in kinds)
-            {
-                if (cancel.IsCancellationRequested) break;
-                string name = RetrievalModelConfig.KindName(kind);
-                var outcome = TrainRun.Execute(settings with { Kind = kind, OutputDirectory = Path.Combine(root, name), Resume = null }, stdout, cancel.Token);
-                outcomes.Add((kind, outcome));
-            }
-        }
-        catch when (created && outcomes.Count == 0)
-        {
-            // Rejected before any model trained (a bad option): leave no empty folder behind.
-            try { if (!Directory.EnumerateFileSystemEntries(root).Any()) Directory.Delete(root); }
-            catch (IOException) { }
-            throw;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= handler;
-        }
-
-        var runs = outcomes.Select(o => new KeyValuePair<string, IReadOnlyList<MetricsRecord>>(
-            RetrievalModelConfig.KindName(o.Kind), MetricsLog.Load(Path.Combine(o.Outcome.RunDirectory, MetricsLog.FileName)))).ToList();
+        var outcomes = Comparison.TrainEach(root, kinds, (kind, folder, cancel) =>
+            TrainRun.Execute(settings with { Architecture = settings.Architecture with { Kind = kind }, OutputDirectory = folder, Resume = null }, stdout, cancel));
+        var runs = Comparison.Metrics(outcomes, o => o.RunDirectory);
         string plot = Path.Combine(root, PlotFile);
-        ComparePlot.Save(plot, runs, $"Associative retrieval, K={settings.Pairs}, R={settings.Hidden}");
+        ComparePlot.Save(plot, runs, $"Associative retrieval, K={settings.Pairs}, R={settings.Architecture.Hidden}");
 
-        var table = new StringBuilder();
-        table.AppendLine($"Budget per model: {Budget(settings)}.");
-        table.AppendLine();
-        table.AppendLine($"| model | R | steps | wall s | validation accuracy | test accuracy | test error |");
-        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var (kind, o) in outcomes)
-            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {RetrievalModelConfig.KindName(kind)} | {settings.Hidden} | {o.Steps} | {o.WallSeconds:F0} | {o.ValidationAccuracy * 100:F2}% | {o.TestAccuracy * 100:F2}% | {(1 - o.TestAccuracy) * 100:F2}% |"));
-        File.WriteAllText(Path.Combine(root, "table.md"), table.ToString());
-        stdout.Write(table.ToString());
-        stdout.WriteLine($"plot: {plot}");
-        stdout.WriteLine($"table: {Path.Combine(root, "table.md")}");
-        return outcomes.Count == kinds.Count ? 0 : 130;
+        string table = Comparison.Table($"Budget per model: {Budget(settings)}.",
+            "| model | R | steps | wall s | validation accuracy | test accuracy | test error |", "|---|---:|---:|---:|---:|---:|---:|",
+            outcomes.Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"| {RetrievalModelConfig.KindName(r.Kind)} | {settings.Architecture.Hidden} | {r.Outcome.Steps} | {r.Outcome.WallSeconds:F0} | {r.Outcome.ValidationAccuracy * 100:F2}% | {r.Outcome.TestAccuracy * 100:F2}% | {(1 - r.Outcome.TestAccuracy) * 100:F2}% |")));
+        return Comparison.Finish(root, table, plot, outcomes.Count, kinds.Count, stdout);
     }
 
     /// <summary>The budget every model gets, saying whether it is steps or time: "5000 steps", "720 s of wall time (or 20000 steps)".</summary>

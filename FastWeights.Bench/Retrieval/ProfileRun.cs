@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
@@ -21,7 +22,7 @@ internal static class ProfileRun
         if (steps < 1) throw new CommandInputException($"--profile-steps must be ≥ 1, got {steps}.");
         var config = settings.ModelConfig;
         var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
-        using var device = LayerCommand.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
+        using var device = DeviceOptions.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
         int B = settings.Training.BatchSize;
         using var model = new RetrievalModel(device.Accelerator, config, B);
         model.Initialize(settings.Training.Seed);

@@ -1,5 +1,7 @@
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
+using FastWeights.Bench.Runs;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 
@@ -19,106 +21,44 @@ internal static class ResumeSettings
 
     public static TrainSettings Restore(TrainSettings given, IReadOnlyDictionary<string, string> m, string option)
     {
-        string Get(string key) => m.TryGetValue(key, out var v) ? v
-            : throw new CommandInputException($"{option}: checkpoint metadata lacks '{key}' (not a checkpoint of `retrieval train`, or from an older version).");
-        int Int(string key) => int.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int r) ? r : throw Bad(key);
-        long Long(string key) => long.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out long r) ? r : throw Bad(key);
-        double Dbl(string key) => double.TryParse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture, out double r) ? r : throw Bad(key);
-        CommandInputException Bad(string key) => new($"{option}: checkpoint metadata '{key}' = '{Get(key)}' is malformed.");
-
-        RetrievalModelConfig config;
-        try { config = RetrievalModelConfig.FromMetadata(m); }
-        catch (FormatException e) { throw new CommandInputException($"{option}: {e.Message}"); }
-        catch (ArgumentException e) { throw new CommandInputException($"{option}: checkpoint metadata: {CommandErrors.WithoutParameterName(e)}"); }
-
-        LearningRateAnnealing decay = Get("train.lr_decay") switch
-        {
-            "constant" => LearningRateAnnealing.Constant,
-            "linear" => LearningRateAnnealing.Linear,
-            "cosine" => LearningRateAnnealing.Cosine,
-            _ => throw Bad("train.lr_decay"),
-        };
-        string target = Get("run.target_accuracy");
+        var run = new StoredRun(m, option, "not a checkpoint of `retrieval train`, or from an older version");
+        RetrievalModelConfig architecture = run.Architecture();
+        LearningRateAnnealing schedule = run.LearningRateSchedule();
+        string target = run.Get("run.target_accuracy");
         double? storedTarget = target == "none" ? null
-            : double.TryParse(target, NumberStyles.Float, CultureInfo.InvariantCulture, out double t) ? t : throw Bad("run.target_accuracy");
+            : double.TryParse(target, NumberStyles.Float, CultureInfo.InvariantCulture, out double t) ? t : throw run.Bad("run.target_accuracy");
         bool Given(string flag) => given.Given.Contains(flag);
 
         var stored = given with
         {
-            Kind = config.Kind, Hidden = config.Hidden, Layers = config.Layers, InnerSteps = config.InnerSteps, Decay = config.Decay,
-            FastLearningRate = config.FastLearningRate, Heads = config.Heads, FeatureMap = config.FeatureMap, FeedForward = config.FeedForward,
-            Pairs = Int("data.pairs"), DataSeed = Int("data.seed"),
-            TrainSize = Int("data.train_size"), ValidationSize = Int("data.validation_size"), TestSize = Int("data.test_size"),
-            Training = given.Training with
-            {
-                Seed = Int("train.seed"), BatchSize = Int("train.batch_size"), LearningRate = Dbl("train.lr"), WarmupSteps = Long("train.warmup"),
-                Annealing = decay, FinalFraction = Dbl("train.final_lr_fraction"), AnnealingSteps = Long("train.decay_steps"),
-                ClipNorm = Dbl("train.clip"), WeightDecay = Dbl("train.weight_decay"),
-            },
-            Steps = Given("--steps") ? given.Steps : Long("run.steps"),
+            Architecture = architecture,
+            Pairs = run.Int("data.pairs"), DataSeed = run.Int("data.seed"),
+            TrainSize = run.Int("data.train_size"), ValidationSize = run.Int("data.validation_size"), TestSize = run.Int("data.test_size"),
+            Training = run.Training(given.Training, schedule),
+            Steps = Given("--steps") ? given.Steps : run.Long("run.steps"),
             TargetAccuracy = Given("--target-accuracy") ? given.TargetAccuracy : storedTarget,
-            EvaluateEvery = Given("--eval-every") ? given.EvaluateEvery : Int("run.eval_every"),
+            EvaluateEvery = Given("--eval-every") ? given.EvaluateEvery : run.Int("run.eval_every"),
         };
 
-        var conflicts = new List<string>();
-        void Check(string flag, object? mine, object? theirs)
-        {
-            string a = Text(mine), b = Text(theirs);
-            if (Given(flag) && a != b) conflicts.Add($"{flag} {a} contradicts the checkpoint's {b}");
-        }
-        Check("--model", RetrievalModelConfig.KindName(given.Kind), RetrievalModelConfig.KindName(stored.Kind));
-        Check("--hidden", given.Hidden, stored.Hidden);
-        Check("--layers", given.Layers, stored.Layers);
-        Check("--inner", given.InnerSteps, stored.InnerSteps);
-        Check("--decay", given.Decay, stored.Decay);
-        Check("--fast-lr", given.FastLearningRate, stored.FastLearningRate);
-        Check("--heads", given.Heads, stored.Heads);
-        Check("--feature-map", RetrievalModelConfig.MapName(given.FeatureMap), RetrievalModelConfig.MapName(stored.FeatureMap));
-        Check("--feed-forward", given.FeedForward, stored.FeedForward);
-        Check("--pairs", given.Pairs, stored.Pairs);
-        Check("--data-seed", given.DataSeed, stored.DataSeed);
-        Check("--train-size", given.TrainSize, stored.TrainSize);
-        Check("--val-size", given.ValidationSize, stored.ValidationSize);
-        Check("--test-size", given.TestSize, stored.TestSize);
-        Check("--seed", given.Training.Seed, stored.Training.Seed);
-        Check("--batch", given.Training.BatchSize, stored.Training.BatchSize);
-        Check("--lr", given.Training.LearningRate, stored.Training.LearningRate);
-        Check("--warmup", given.Training.WarmupSteps, stored.Training.WarmupSteps);
-        Check("--lr-decay", given.Training.Annealing.ToString().ToLowerInvariant(), stored.Training.Annealing.ToString().ToLowerInvariant());
-        Check("--final-lr-fraction", given.Training.FinalFraction, stored.Training.FinalFraction);
-        Check("--clip", given.Training.ClipNorm, stored.Training.ClipNorm);
-        Check("--weight-decay", given.Training.WeightDecay, stored.Training.WeightDecay);
-        if (conflicts.Count > 0)
-            throw new CommandInputException($"{option}: {string.Join("; ", conflicts)} (options that define a run cannot change on resume; docs/cli.md lists those that can).");
+        var conflicts = new ResumeConflicts(given.Given);
+        conflicts.Check(given.Architecture, stored.Architecture, "--model", "--hidden", "--layers", "--inner", "--decay", "--fast-lr", "--heads", "--feature-map", "--feed-forward");
+        conflicts.Check("--pairs", given.Pairs, stored.Pairs);
+        conflicts.Check("--data-seed", given.DataSeed, stored.DataSeed);
+        conflicts.Check("--train-size", given.TrainSize, stored.TrainSize);
+        conflicts.Check("--val-size", given.ValidationSize, stored.ValidationSize);
+        conflicts.Check("--test-size", given.TestSize, stored.TestSize);
+        conflicts.Check(given.Training, stored.Training, "--seed", "--batch", "--lr", "--warmup", "--lr-decay", "--final-lr-fraction", "--clip", "--weight-decay");
+        conflicts.ThrowIfAny(option, "options that define a run cannot change on resume; docs/cli.md lists those that can");
         if (Given("--out") && given.OutputDirectory is { } o && given.Resume is { } r
-            && Path.GetFullPath(o).TrimEnd('/') != Path.GetFullPath(RunFolderOf(r)).TrimEnd('/'))
-            throw new CommandInputException($"{option}: --out {o} contradicts the run folder being resumed, {RunFolderOf(r)} (a resumed run stays in its folder).");
+            && Path.GetFullPath(o).TrimEnd('/') != Path.GetFullPath(RunFolder.Of(r)).TrimEnd('/'))
+            throw new CommandInputException($"{option}: --out {o} contradicts the run folder being resumed, {RunFolder.Of(r)} (a resumed run stays in its folder).");
 
         // The schedule's length is part of the run: a linear or cosine decay over N steps, resumed with another --steps,
         // would follow another curve than the run it continues, so it is refused rather than silently changed.
         if (stored.Training.Annealing != LearningRateAnnealing.Constant && stored.Steps != stored.Training.AnnealingSteps)
             throw new CommandInputException($"{option}: --steps {stored.Steps} contradicts the checkpoint's {stored.Training.AnnealingSteps}: "
-                + $"its {Text(stored.Training.Annealing.ToString().ToLowerInvariant())} learning-rate schedule decays over {stored.Training.AnnealingSteps} steps and cannot be extended exactly "
+                + $"its {ResumeConflicts.Text(stored.Training.Annealing.ToString().ToLowerInvariant())} learning-rate schedule decays over {stored.Training.AnnealingSteps} steps and cannot be extended exactly "
                 + "(only a constant schedule can be resumed with more steps).");
         return stored;
     }
-
-    /// <summary>
-    /// The run folder of a --resume argument: the folder itself, or the run folder around it when it names the
-    /// run's checkpoint folder (checkpoint/ or checkpoint.prev/).
-    /// </summary>
-    public static string RunFolderOf(string resume)
-    {
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(resume));
-        string name = Path.GetFileName(full);
-        return name is TrainRun.CheckpointFolder or TrainRun.CheckpointFolder + ".prev" && Path.GetDirectoryName(full) is { } parent ? parent : resume;
-    }
-
-    private static string Text(object? value) => value switch
-    {
-        null => "none",
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
 }

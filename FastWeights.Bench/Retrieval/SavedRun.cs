@@ -1,5 +1,7 @@
 using System.Globalization;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Tasks.Retrieval;
@@ -8,59 +10,24 @@ using FastWeights.Model.Training;
 namespace FastWeights.Bench.Retrieval;
 
 /// <summary>A trained model loaded back from a run folder (or its checkpoint folder), with the data it was trained on.</summary>
-internal sealed class SavedRun : IDisposable
+internal sealed class SavedRun : LoadedRun<RetrievalModel>
 {
     private SavedRun(ComputeDevice device, RetrievalModel model, RetrievalSplits data, IReadOnlyDictionary<string, string> metadata)
+        : base(device, model, metadata)
     {
-        Device = device; Model = model; Data = data; Metadata = metadata;
+        Data = data;
     }
 
-    public ComputeDevice Device { get; }
-    public RetrievalModel Model { get; }
     public RetrievalSplits Data { get; }
-    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Loads <paramref name="folder"/>; the splits are regenerated from the seed and sizes in the metadata.</summary>
     public static SavedRun Open(string folder, string accelerator, int batch)
     {
-        // A run folder (its checkpoint/, or checkpoint.prev/ after a save killed between its renames) or a checkpoint folder.
-        string inner = Path.Combine(folder, TrainRun.CheckpointFolder);
-        string checkpoint = Directory.Exists(inner) || Directory.Exists(inner + ".prev") ? inner : folder;
-        IReadOnlyDictionary<string, string> m;
-        RetrievalModelConfig config;
-        try
-        {
-            Checkpoint.Verify(checkpoint); // the model alone is read, but a torn or mixed checkpoint is refused here too
-            m = Checkpoint.ReadMetadata(checkpoint);
-            config = RetrievalModelConfig.FromMetadata(m);
-        }
-        catch (Exception e) when (e is CheckpointException or FormatException)
-        {
-            throw new CommandInputException($"--checkpoint {folder}: {e.Message}");
-        }
+        var (checkpoint, m, config) = SavedCheckpoint.Read(folder);
         int Int(string key) => m.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int r)
             ? r : throw new CommandInputException($"--checkpoint {folder}: metadata lacks '{key}'.");
         var data = RetrievalDataset.Create(Int("data.pairs"), Int("data.train_size"), Int("data.validation_size"), Int("data.test_size"), Int("data.seed"));
-        var device = LayerCommand.OpenDevice(accelerator, SweepSchedule.Auto);
-        RetrievalModel? model = null;
-        try
-        {
-            model = new RetrievalModel(device.Accelerator, config, batch);
-            try { Checkpoint.LoadModel(checkpoint, model); }
-            catch (CheckpointException e) { throw new CommandInputException($"--checkpoint {folder}: {e.Message}"); }
-            return new SavedRun(device, model, data, m);
-        }
-        catch
-        {
-            model?.Dispose();
-            device.Dispose();
-            throw;
-        }
-    }
-
-    public void Dispose()
-    {
-        Model.Dispose();
-        Device.Dispose();
+        var (device, model) = SavedCheckpoint.Load(folder, accelerator, a => new RetrievalModel(a, config, batch), loaded => Checkpoint.LoadModel(checkpoint, loaded));
+        return new SavedRun(device, model, data, m);
     }
 }

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Reporting;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Distributed;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Retrieval;
@@ -24,22 +26,7 @@ namespace FastWeights.Bench.Retrieval;
 /// </summary>
 internal static class TrainRun
 {
-    public const string CheckpointFolder = "checkpoint";
-    public const string PlotFile = "training.png";
     private const int ReportEvery = 50;
-
-    /// <summary>Why a run stopped.</summary>
-    public enum StopReason
-    {
-        /// <summary>A validation reached <see cref="TrainSettings.TargetAccuracy"/>.</summary>
-        TargetReached,
-        /// <summary>The step limit <see cref="TrainSettings.Steps"/> was reached.</summary>
-        StepLimit,
-        /// <summary>The optional wall-clock budget <see cref="TrainSettings.TimeBudget"/> ran out.</summary>
-        TimeBudget,
-        /// <summary>Ctrl-C (the cancellation token).</summary>
-        Interrupted,
-    }
 
     /// <summary>What a finished run measured.</summary>
     public sealed record Outcome(string RunDirectory, long Steps, double ValidationAccuracy, double TestAccuracy, double WallSeconds, StopReason Stop)
@@ -57,32 +44,20 @@ internal static class TrainRun
         ICollective? collective = null)
     {
         var wall = Stopwatch.StartNew();
-        RunLock? runLock = null;
-        try
-        {
-            return Execute(settings, stdout, cancel, reporter, collective ?? SingleProcess.Instance, wall, ref runLock);
-        }
-        finally
-        {
-            runLock?.Dispose();
-        }
+        using var lease = new RunLease();
+        return Execute(settings, stdout, cancel, reporter, collective ?? SingleProcess.Instance, wall, lease);
     }
 
     private static Outcome Execute(TrainSettings settings, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter,
-        ICollective collective, Stopwatch wall, ref RunLock? runLock)
+        ICollective collective, Stopwatch wall, RunLease lease)
     {
         bool root = collective.Rank == 0;
         // Resuming takes everything that defines the run from the checkpoint, so the run continues exactly. The run
         // folder is locked first, so that a checkpoint another process is still writing is never read.
-        string? resumeRun = null, resumeCheckpoint = null;
-        if (settings.Resume is not null)
+        var stored = lease.Resume(settings.Resume, lockFolder: root);
+        string? resumeRun = lease.ResumeRun, resumeCheckpoint = lease.ResumeCheckpoint;
+        if (stored is not null)
         {
-            resumeRun = ResumeSettings.RunFolderOf(settings.Resume);
-            if (root && Directory.Exists(resumeRun)) runLock = RunLock.Acquire(resumeRun, "--resume");
-            resumeCheckpoint = Checkpoint.Locate(Path.Combine(resumeRun, CheckpointFolder));
-            IReadOnlyDictionary<string, string> stored;
-            try { stored = Checkpoint.ReadMetadata(resumeCheckpoint); }
-            catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
             settings = ResumeSettings.Restore(settings, stored, $"--resume {settings.Resume}");
             // The ranks take other slices of each batch with another N, and the gradients are summed in another order:
             // the run would go on, but no longer bit-exactly as it started, which is what a resume promises.
@@ -97,14 +72,14 @@ internal static class TrainRun
             throw new CommandInputException($"--batch {settings.Training.BatchSize} does not split evenly over {Ranks(collective.Size)}: give a multiple of {collective.Size}.");
         var config = settings.ModelConfig;
         config.Validate();
-        string runDirectory = resumeRun ?? settings.OutputDirectory ?? FreshRunDirectory(config);
-        if (resumeRun is null && root) RequireNoRunIn(runDirectory);
-        string checkpointDirectory = Path.Combine(runDirectory, CheckpointFolder);
+        string runDirectory = resumeRun ?? settings.OutputDirectory ?? RunFolder.Fresh($"retrieval-{RetrievalModelConfig.KindName(config.Kind)}-R{config.Hidden}");
+        if (resumeRun is null && root) RunFolder.RequireNoRunIn(runDirectory);
+        string checkpointDirectory = Path.Combine(runDirectory, RunFolder.CheckpointFolder);
         string metricsPath = Path.Combine(runDirectory, MetricsLog.FileName);
 
         // Everything that can be refused is checked before the run folder is touched.
         var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
-        using var device = LayerCommand.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
+        using var device = DeviceOptions.OpenDevice(settings.Accelerator, SweepSchedule.Auto);
         // A lower bound of what the model allocates: per layer, the R×R recurrent matrices — one for the RNN kinds, the
         // four gates' for the LSTMs, the three blocks' for the GRU, the q, k, v projections for the DPFP block — with their gradients and Adam's two
         // moments (16 bytes per weight). A size far beyond memory is refused here, before the OS would kill the process
@@ -119,37 +94,24 @@ internal static class TrainRun
         };
         double lowerBound = 16.0 * squareMatrices * config.Layers * config.Hidden * (double)config.Hidden;
         ResourceCheck.RequireDeviceFits(device, lowerBound >= long.MaxValue ? long.MaxValue : (long)lowerBound, sizeOptions);
-        using var model = Allocating(() => new RetrievalModel(device.Accelerator, config, settings.Training.BatchSize / collective.Size), sizeOptions);
+        using var model = ResourceCheck.Allocating(() => new RetrievalModel(device.Accelerator, config, settings.Training.BatchSize / collective.Size), sizeOptions);
         model.Initialize(settings.Training.Seed);
-        using var trainer = Allocating(() => new RetrievalTrainer(model, data, settings.Training, collective), sizeOptions);
-        if (resumeCheckpoint is not null)
-        {
-            try { trainer.Resume(resumeCheckpoint); }
-            catch (CheckpointException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
-        }
+        using var trainer = ResourceCheck.Allocating(() => new RetrievalTrainer(model, data, settings.Training, collective), sizeOptions);
+        lease.Restore($"--resume {settings.Resume}", trainer.Resume);
 
-        bool created = !Directory.Exists(runDirectory);
-        if (runLock is null && root)
-        {
-            Directory.CreateDirectory(runDirectory);
-            try { runLock = RunLock.Acquire(runDirectory, "--out"); }
-            catch
-            {
-                if (created) TryDeleteEmpty(runDirectory);
-                throw;
-            }
-        }
+        bool created = lease.Create(runDirectory, lockFolder: root);
         return Train(settings, config, data, device.Describe(), model, trainer, runDirectory, checkpointDirectory, metricsPath,
-            resumeCheckpoint, created, wall, stdout, cancel, reporter, collective);
+            lease, created, wall, stdout, cancel, reporter, collective);
     }
 
     private static string Ranks(int n) => n == 1 ? "1 process" : $"{n} ranks";
 
     private static Outcome Train(TrainSettings settings, RetrievalModelConfig config, RetrievalSplits data, string deviceName, RetrievalModel model,
-        RetrievalTrainer trainer, string runDirectory, string checkpointDirectory, string metricsPath, string? resumeCheckpoint, bool created,
+        RetrievalTrainer trainer, string runDirectory, string checkpointDirectory, string metricsPath, RunLease lease, bool created,
         Stopwatch wall, TextWriter stdout, CancellationToken cancel, IProgressReporter? reporter, ICollective collective)
     {
         bool root = collective.Rank == 0;
+        string? resumeCheckpoint = lease.ResumeCheckpoint;
         double elapsedBefore = 0;
         MetricsLog? metrics = null;
         long lastSaved;
@@ -160,32 +122,13 @@ internal static class TrainRun
             reporter = new PlainProgressReporter(TextWriter.Null);
             lastSaved = trainer.Step;
         }
-        else if (resumeCheckpoint is not null)
-        {
-            try
-            {
-                metrics = MetricsLog.Resume(metricsPath, keepThroughStep: trainer.Step);
-                var earlier = MetricsLog.Load(metricsPath);
-                if (earlier.Count > 0) elapsedBefore = earlier[^1].ElapsedSeconds;
-            }
-            catch (FormatException e) { throw new CommandInputException($"--resume {settings.Resume}: {e.Message}"); }
-            lastSaved = trainer.Step;
-        }
         else
         {
-            try
-            {
-                metrics = MetricsLog.Create(metricsPath);
-                // Step 0 is saved at once: the folder is a resumable run from the start, and a run that diverges before
-                // its first validation still keeps a good checkpoint (its initial weights).
-                Save(trainer, checkpointDirectory, settings);
-            }
-            catch
-            {
-                if (created) TryDelete(runDirectory);
-                throw;
-            }
-            lastSaved = 0;
+            // A fresh run saves step 0 at once: the folder is a resumable run from the start, and a run that diverges
+            // before its first validation still keeps a good checkpoint (its initial weights).
+            metrics = lease.OpenMetrics(runDirectory, metricsPath, trainer.Step, $"--resume {settings.Resume}", created,
+                () => Save(trainer, checkpointDirectory, settings), out elapsedBefore);
+            lastSaved = resumeCheckpoint is not null ? trainer.Step : 0;
         }
 
         // S, λ and η belong to the fast-weight RNN kernels; the other kinds report their own sizes instead.
@@ -196,7 +139,7 @@ internal static class TrainRun
             RecurrentKind.DpfpDelta or RecurrentKind.DpfpSum => $" heads={config.Heads} φ={RetrievalModelConfig.MapName(config.FeatureMap)} F={config.FeedForward}",
             _ => $" S={config.InnerSteps} λ={Num(config.Decay)} η={Num(config.FastLearningRate)}",
         } + (config.Layers > 1 ? $" layers={config.Layers}" : "");
-        string fallback = resumeCheckpoint is not null && Path.GetFileName(resumeCheckpoint) != CheckpointFolder
+        string fallback = resumeCheckpoint is not null && Path.GetFileName(resumeCheckpoint) != RunFolder.CheckpointFolder
             ? $" from {Path.GetFileName(resumeCheckpoint)} (the last save was interrupted)" : "";
         stdout.WriteLine($"retrieval: {RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}{sizes} "
             + $"K={settings.Pairs} on {deviceName}, schedule {model.Recurrent.Schedule.ToString().ToLowerInvariant()}; "
@@ -213,10 +156,7 @@ internal static class TrainRun
         {
             (reporter ?? ProgressReporter.ForConsole(everySteps: 500)).Run(sink =>
             {
-                var window = Stopwatch.StartNew();
-                long windowStart = trainer.Step;
-                double lossSum = 0, accSum = 0;
-                int count = 0;
+                var window = new ReportWindow(trainer.Step);
                 TrainStepResult last = default;
                 while (trainer.Step < settings.Steps)
                 {
@@ -228,29 +168,27 @@ internal static class TrainRun
                     if (outOfTime) { stop = StopReason.TimeBudget; break; }
                     try { last = trainer.TrainStep(); }
                     catch (TrainingDivergedException e) { diverged = e.Message.TrimEnd('.'); break; }
-                    lossSum += last.Loss; accSum += last.Accuracy; count++;
+                    window.Add(last);
                     bool evaluate = last.Step % settings.EvaluateEvery == 0;
-                    if (last.Step % ReportEvery == 0 || evaluate || last.Step == settings.Steps)
+                    if (ReportWindow.Reports(last.Step, ReportEvery, evaluate, settings.Steps))
                     {
-                        double stepsPerSecond = (trainer.Step - windowStart) / Math.Max(window.Elapsed.TotalSeconds, 1e-9);
+                        double stepsPerSecond = window.StepsPerSecond(trainer.Step);
                         EvaluationResult? val = null;
                         if (evaluate)
                         {
                             val = trainer.Evaluate(data.Validation);
                             lastValidation = val.Value.Accuracy;
                             try { if (root) Save(trainer, checkpointDirectory, settings); }
-                            catch (CheckpointException e) { diverged = $"training diverged: the parameters after step {last.Step} are not finite ({e.Message.TrimEnd('.')})"; break; }
+                            catch (CheckpointException e) { diverged = ReportWindow.DivergedSave(last.Step, e); break; }
                             lastSaved = trainer.Step;
                         }
-                        var record = new MetricsRecord(last.Step, elapsedBefore + wall.Elapsed.TotalSeconds, lossSum / count, accSum / count,
-                            val?.Loss, val?.Accuracy, last.LearningRate, last.GradNorm, stepsPerSecond);
+                        var record = window.Record(last, elapsedBefore + wall.Elapsed.TotalSeconds, val?.Loss, val?.Accuracy, stepsPerSecond);
                         metrics?.Append(record);
                         sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss, record.TrainAccuracy,
                             double.IsNaN(lastValidation) ? null : lastValidation, stepsPerSecond, last.LearningRate));
                         if (val is { } v)
                             sink.Log($"step {last.Step}: validation loss {v.Loss:F4}, accuracy {v.Accuracy * 100:F2}% ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
-                        lossSum = accSum = 0; count = 0;
-                        window.Restart(); windowStart = trainer.Step;
+                        window.Restart(trainer.Step);
                         if (settings.TargetAccuracy is { } target && val is { } vv && vv.Accuracy >= target)
                         {
                             sink.Log($"validation accuracy {vv.Accuracy * 100:F2}% reached the target {target * 100:F1}%: stopping.");
@@ -264,13 +202,13 @@ internal static class TrainRun
 
         // A diverged state is never saved: the last good checkpoint stays as it is.
         if (diverged is not null)
-            throw new CommandInputException($"{diverged}; stopped, the last good checkpoint (step {lastSaved}) is kept in {checkpointDirectory}.");
+            throw RunFolder.Diverged(diverged, lastSaved, checkpointDirectory);
 
         // Final state: a checkpoint of the last step, validation and test accuracy, the plot.
         if (trainer.Step != lastSaved && root) Save(trainer, checkpointDirectory, settings);
         var validation = trainer.Evaluate(data.Validation);
         var test = trainer.Evaluate(data.Test);
-        string plotPath = Path.Combine(runDirectory, PlotFile);
+        string plotPath = Path.Combine(runDirectory, RunFolder.PlotFile);
         if (root) RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}, K={settings.Pairs}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
         stdout.WriteLine(stop switch
@@ -281,17 +219,8 @@ internal static class TrainRun
             _ => $"stopped at step {trainer.Step}: the step limit" + (settings.TargetAccuracy is { } t ? $" (the target {t * 100:G4}% was not reached)." : "."),
         });
         stdout.WriteLine($"validation accuracy {validation.Accuracy * 100:F2}%  test accuracy {test.Accuracy * 100:F2}%  (loss {test.Loss:F4})  after {trainer.Step} steps, wall time {seconds:F0} s");
-        stdout.WriteLine($"plot: {plotPath}");
-        stdout.WriteLine($"checkpoint: {checkpointDirectory}");
-        stdout.WriteLine($"metrics: {metricsPath}");
+        RunFolder.PrintPaths(stdout, plotPath, checkpointDirectory, metricsPath);
         return new Outcome(runDirectory, trainer.Step, validation.Accuracy, test.Accuracy, seconds, stop);
-    }
-
-    /// <summary>Runs an allocation; an out-of-memory failure becomes one line naming the options that size it.</summary>
-    private static T Allocating<T>(Func<T> create, string what)
-    {
-        try { return create(); }
-        catch (OutOfMemoryException) { throw new CommandInputException($"{what}: the model does not fit in this device's memory."); }
     }
 
     /// <summary>Saves the trainer's state with the run's stopping rule, so that a resume continues with the same rule.</summary>
@@ -329,36 +258,6 @@ internal static class TrainRun
 
     /// <summary>Host bytes per generated example, an upper estimate: 2K+3 int tokens, the target, and the distinctness set's entry.</summary>
     internal static long DataBytesPerExample(int pairs) => (2L * pairs + 3 + 1) * sizeof(int) + 64;
-
-    /// <summary>A fresh run refuses a folder that already holds a run: --resume continues it, another --out starts anew.</summary>
-    private static void RequireNoRunIn(string runDirectory)
-    {
-        foreach (string entry in new[] { CheckpointFolder, CheckpointFolder + ".prev", MetricsLog.FileName })
-            if (Path.Exists(Path.Combine(runDirectory, entry)))
-                throw new CommandInputException($"--out {runDirectory} already holds a run ({entry}); continue it with --resume {runDirectory} or choose another folder.");
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try { Directory.Delete(directory, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
-    private static void TryDeleteEmpty(string directory)
-    {
-        try { if (!Directory.EnumerateFileSystemEntries(directory).Any()) Directory.Delete(directory); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
-    private static string FreshRunDirectory(RetrievalModelConfig config)
-    {
-        string stem = Path.Combine("runs", $"retrieval-{RetrievalModelConfig.KindName(config.Kind)}-R{config.Hidden}");
-        if (!Directory.Exists(stem)) return stem;
-        for (int k = 2; ; k++)
-            if (!Directory.Exists($"{stem}-{k}")) return $"{stem}-{k}";
-    }
 
     private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }

@@ -8,19 +8,11 @@ namespace FastWeights.Bench.Retrieval;
 /// <summary>Everything `retrieval train` needs, filled from the command line (defaults are the main job's).</summary>
 internal sealed record TrainSettings
 {
-    public RecurrentKind Kind { get; init; } = RecurrentKind.FastWeights;
-    public int Hidden { get; init; } = 50;
-    /// <summary>L, stacked sequence layers of the same kind.</summary>
-    public int Layers { get; init; } = 1;
-    public int InnerSteps { get; init; } = 1;
-    public double Decay { get; init; } = 0.95;
-    public double FastLearningRate { get; init; } = 0.5;
-    /// <summary>Heads of the DPFP block (dpfp kinds).</summary>
-    public int Heads { get; init; } = 2;
-    /// <summary>φ of the DPFP block's memory (dpfp kinds).</summary>
-    public FeatureMap FeatureMap { get; init; } = FeatureMap.Dpfp1;
-    /// <summary>Feed-forward width of the DPFP block (dpfp kinds).</summary>
-    public int FeedForward { get; init; } = 100;
+    /// <summary>
+    /// The model's architecture, held whole (kind, R, L, S, λ, η, the DPFP sizes); a resume restores it whole from the
+    /// checkpoint. Its sequence length is the data's (<see cref="ModelConfig"/>).
+    /// </summary>
+    public RetrievalModelConfig Architecture { get; init; } = new();
     public int Pairs { get; init; } = 4;
     public int TrainSize { get; init; } = 100_000;
     public int ValidationSize { get; init; } = 10_000;
@@ -46,10 +38,6 @@ internal sealed record TrainSettings
     /// </summary>
     public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
 
-    public RetrievalModelConfig ModelConfig => new()
-    {
-        Kind = Kind, Hidden = Hidden, Layers = Layers, InnerSteps = InnerSteps, Decay = Decay, FastLearningRate = FastLearningRate,
-        Heads = Heads, FeatureMap = FeatureMap, FeedForward = FeedForward,
-        SequenceLength = 2 * Pairs + 3,
-    };
+    /// <summary>The model the run builds: <see cref="Architecture"/> reading sequences of <see cref="Pairs"/> pairs (2K + 3 tokens).</summary>
+    public RetrievalModelConfig ModelConfig => Architecture with { SequenceLength = 2 * Pairs + 3 };
 }

@@ -1,4 +1,5 @@
 using FastWeights.Bench.Capacity;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Tests.Support;

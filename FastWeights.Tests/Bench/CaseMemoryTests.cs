@@ -1,5 +1,5 @@
 using FastWeights.Bench.Benchmarks;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 using NUnit.Framework;
 
 namespace FastWeights.Tests.Bench;

@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
+using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
@@ -44,11 +47,11 @@ public sealed class CheckpointKillTests
         {
             var settings = RetrievalCommand.Defaults with
             {
-                Hidden = 4, TrainSize = 200, ValidationSize = 8, TestSize = 8, Steps = 100_000,
+                Architecture = RetrievalCommand.Defaults.Architecture with { Hidden = 4 }, TrainSize = 200, ValidationSize = 8, TestSize = 8, Steps = 100_000,
                 Training = RetrievalCommand.Defaults.Training with { BatchSize = 8, AnnealingSteps = 100_000 },
             };
             var data = RetrievalDataset.Create(settings.Pairs, settings.TrainSize, settings.ValidationSize, settings.TestSize, settings.DataSeed);
-            device = LayerCommand.OpenDevice("cpu", SweepSchedule.Auto);
+            device = DeviceOptions.OpenDevice("cpu", SweepSchedule.Auto);
             model = new RetrievalModel(device.Accelerator, settings.ModelConfig, settings.Training.BatchSize);
             model.Initialize(settings.Training.Seed);
             trainer = new RetrievalTrainer(model, data, settings.Training);
@@ -99,7 +102,7 @@ public sealed class CheckpointKillTests
 
     /// <summary>checkpoint.tmp-* and checkpoint.prev: what a save killed half-way leaves.</summary>
     private static IEnumerable<string> Leftovers(string run) =>
-        Directory.EnumerateDirectories(run).Select(d => Path.GetFileName(d)!).Where(n => n.StartsWith(TrainRun.CheckpointFolder + ".", StringComparison.Ordinal));
+        Directory.EnumerateDirectories(run).Select(d => Path.GetFileName(d)!).Where(n => n.StartsWith(RunFolder.CheckpointFolder + ".", StringComparison.Ordinal));
 
     private static bool WaitFor(Func<bool> condition, TimeSpan timeout)
     {
@@ -122,7 +125,7 @@ public sealed class CheckpointKillTests
         for (int trial = 0; trial < Trials; trial++)
         {
             string run = Path.Combine(root, $"trial{trial}");
-            string checkpoint = Path.Combine(run, TrainRun.CheckpointFolder);
+            string checkpoint = Path.Combine(run, RunFolder.CheckpointFolder);
             using (var child = Start(run))
             {
                 try
@@ -138,7 +141,7 @@ public sealed class CheckpointKillTests
                     }
                     else
                     {
-                        WaitFor(() => Directory.EnumerateDirectories(run, TrainRun.CheckpointFolder + ".tmp-*").Any(), TimeSpan.FromSeconds(10));
+                        WaitFor(() => Directory.EnumerateDirectories(run, RunFolder.CheckpointFolder + ".tmp-*").Any(), TimeSpan.FromSeconds(10));
                         Thread.SpinWait(rng.Next(0, 200_000));
                     }
                 }
@@ -177,7 +180,7 @@ public sealed class CheckpointKillTests
         using var child = Start(run);
         try
         {
-            Assert.That(WaitFor(() => File.Exists(Path.Combine(run, TrainRun.CheckpointFolder, Checkpoint.OptimizerFileName)), TimeSpan.FromSeconds(60)));
+            Assert.That(WaitFor(() => File.Exists(Path.Combine(run, RunFolder.CheckpointFolder, Checkpoint.OptimizerFileName)), TimeSpan.FromSeconds(60)));
             var stderr = new StringWriter();
             int code = BenchCli.Invoke(["retrieval", "--resume", run], new StringWriter(), stderr);
             Assert.That(code, Is.EqualTo(1));

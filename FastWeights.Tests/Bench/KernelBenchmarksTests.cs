@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using FastWeights.Bench.Benchmarks;
+using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
 using FastWeights.Kernels.FastWeightRnn;
 using NUnit.Framework;

@@ -75,7 +75,7 @@ public sealed class RetrievalCommandTests
         cancelled.Cancel();
         var settings = FastWeights.Bench.Commands.RetrievalCommand.Defaults with
         {
-            Hidden = 8, TrainSize = 800, ValidationSize = 100, TestSize = 100, Accelerator = "cpu", OutputDirectory = run,
+            Architecture = FastWeights.Bench.Commands.RetrievalCommand.Defaults.Architecture with { Hidden = 8 }, TrainSize = 800, ValidationSize = 100, TestSize = 100, Accelerator = "cpu", OutputDirectory = run,
             Training = FastWeights.Bench.Commands.RetrievalCommand.Defaults.Training with { BatchSize = 16 },
         };
         var output = new StringWriter();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Training;
 using NUnit.Framework;
@@ -112,7 +113,7 @@ public sealed class RetrievalResumeTests
         {
             var settings = RetrievalCommand.Defaults with
             {
-                Hidden = 8, Layers = 2, EvaluateEvery = 5, TrainSize = 800, ValidationSize = 100, TestSize = 100, DataSeed = 2, Accelerator = "cpu",
+                Architecture = RetrievalCommand.Defaults.Architecture with { Hidden = 8, Layers = 2 }, EvaluateEvery = 5, TrainSize = 800, ValidationSize = 100, TestSize = 100, DataSeed = 2, Accelerator = "cpu",
                 Steps = 20, OutputDirectory = interrupted,
                 Training = RetrievalCommand.Defaults.Training with
                 {

@@ -1,6 +1,7 @@
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using NUnit.Framework;
 
 namespace FastWeights.Tests.Bench;
@@ -23,7 +24,7 @@ public sealed class RetrievalStoppingTests
     /// <summary>A run of a few seconds that learns something: K = 2, R = 8, lr 0.01, validation every 10 steps.</summary>
     private TrainSettings Tiny(string name) => RetrievalCommand.Defaults with
     {
-        Hidden = 8, Pairs = 2, TrainSize = 800, ValidationSize = 100, TestSize = 100, Accelerator = "cpu",
+        Architecture = RetrievalCommand.Defaults.Architecture with { Hidden = 8 }, Pairs = 2, TrainSize = 800, ValidationSize = 100, TestSize = 100, Accelerator = "cpu",
         Steps = 80, EvaluateEvery = 10, OutputDirectory = Path.Combine(root, name),
         Training = RetrievalCommand.Defaults.Training with { BatchSize = 16, LearningRate = 0.01 },
     };
@@ -50,7 +51,7 @@ public sealed class RetrievalStoppingTests
         // Run 1: no reachable target (100% of 100 examples is not reached in 80 steps), so it runs to its step limit
         // and records the validation accuracy at steps 10, 20, …, 80.
         var full = Run(Tiny("full") with { TargetAccuracy = 1.0 });
-        Assert.That(full.Stop, Is.EqualTo(TrainRun.StopReason.StepLimit));
+        Assert.That(full.Stop, Is.EqualTo(StopReason.StepLimit));
         Assert.That(full.Steps, Is.EqualTo(80));
         var rows = MetricsLog.Load(Path.Combine(full.RunDirectory, MetricsLog.FileName)).Where(r => r.ValidationAccuracy is not null).ToList();
         Assert.That(rows.Select(r => r.Step), Is.EqualTo(new long[] { 10, 20, 30, 40, 50, 60, 70, 80 }));
@@ -65,7 +66,7 @@ public sealed class RetrievalStoppingTests
         var stopped = Run(Tiny("target") with { TargetAccuracy = target });
         Assert.Multiple(() =>
         {
-            Assert.That(stopped.Stop, Is.EqualTo(TrainRun.StopReason.TargetReached));
+            Assert.That(stopped.Stop, Is.EqualTo(StopReason.TargetReached));
             Assert.That(stopped.Steps, Is.EqualTo(rows[k].Step));
             Assert.That(stopped.ValidationAccuracy, Is.EqualTo(target), "the final validation is the one that reached the target");
             var stoppedRows = MetricsLog.Load(Path.Combine(stopped.RunDirectory, MetricsLog.FileName));
@@ -77,7 +78,7 @@ public sealed class RetrievalStoppingTests
     public void ATimeBudgetStopsOnlyWhenAsked()
     {
         var outcome = Run(Tiny("timed") with { TimeBudget = TimeSpan.FromTicks(1), TargetAccuracy = null });
-        Assert.That(outcome.Stop, Is.EqualTo(TrainRun.StopReason.TimeBudget));
+        Assert.That(outcome.Stop, Is.EqualTo(StopReason.TimeBudget));
         Assert.That(outcome.Steps, Is.LessThan(80));
     }
 

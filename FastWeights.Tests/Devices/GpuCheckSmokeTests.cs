@@ -21,10 +21,10 @@ public sealed class GpuCheckSmokeTests
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        Environment.SetEnvironmentVariable(FastWeights.Bench.Commands.ResourceCheck.HostLimitVariable, "1000000");
+        Environment.SetEnvironmentVariable(FastWeights.Bench.Cli.ResourceCheck.HostLimitVariable, "1000000");
         int code;
         try { code = GpuCheckCommand.Run("cpu", quick: true, stdout, stderr); }
-        finally { Environment.SetEnvironmentVariable(FastWeights.Bench.Commands.ResourceCheck.HostLimitVariable, null); }
+        finally { Environment.SetEnvironmentVariable(FastWeights.Bench.Cli.ResourceCheck.HostLimitVariable, null); }
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(1));

@@ -1,5 +1,5 @@
 using FastWeights.Bench.Commands;
-using FastWeights.Bench.Retrieval;
+using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
@@ -37,7 +37,7 @@ public sealed class RetrievalUnderMpirunTests
 
     private static uint[] ModelBits(string run)
     {
-        var file = SafeTensorsFile.Load(Path.Combine(run, TrainRun.CheckpointFolder, Checkpoint.ModelFileName));
+        var file = SafeTensorsFile.Load(Path.Combine(run, RunFolder.CheckpointFolder, Checkpoint.ModelFileName));
         return file.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal)
             .SelectMany(t => file.ReadFloat32(t.Name, out _)).Select(BitConverter.SingleToUInt32Bits).ToArray();
     }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 
-namespace FastWeights.Bench.Retrieval;
+namespace FastWeights.Bench.Runs;
 
 /// <summary>
 /// One run per run folder: <see cref="FileName"/> in the folder holds the owning process's id and start time. A second

@@ -1,6 +1,6 @@
 using FastWeights.Kernels.Core;
 
-namespace FastWeights.Bench.Commands;
+namespace FastWeights.Bench.Cli;
 
 /// <summary>
 /// Checks, before anything is allocated or opened, that a command's memory fits and that its input is a regular file:
@@ -78,5 +78,12 @@ internal static class ResourceCheck
             catch (IOException) { return full; }
         }
         return string.Equals(Resolve(a), Resolve(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs an allocation; an out-of-memory failure becomes one line naming the options that size it.</summary>
+    public static T Allocating<T>(Func<T> create, string what)
+    {
+        try { return create(); }
+        catch (OutOfMemoryException) { throw new CommandInputException($"{what}: the model does not fit in this device's memory."); }
     }
 }

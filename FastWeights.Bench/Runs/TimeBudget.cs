@@ -1,7 +1,7 @@
 using System.Globalization;
-using FastWeights.Bench.Commands;
+using FastWeights.Bench.Cli;
 
-namespace FastWeights.Bench.Retrieval;
+namespace FastWeights.Bench.Runs;
 
 /// <summary>Parses durations like <c>90s</c>, <c>12m</c>, <c>1.5h</c> or a plain number of seconds.</summary>
 internal static class TimeBudget
