@@ -1,5 +1,4 @@
 using FastWeights.Kernels.Devices;
-using NUnit.Framework;
 
 namespace FastWeights.Tests.Support;
 
