@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Bench.Benchmarks;
 /// small for it (the CPU accelerator with the host limit lowered through FASTWEIGHTS_HOST_MEMORY_LIMIT) fails the setup
 /// with that count and allocates nothing.
 /// </summary>
-[TestFixture]
 [NonParallelizable]
 public sealed class CaseMemoryTests
 {

@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Bench.Benchmarks;
 /// The kernel benchmark suites, run directly (not through BenchmarkDotNet) on the CPU accelerator at the smallest
 /// case of the CPU grid; the parameter sources; the "Device bytes" column.
 /// </summary>
-[TestFixture]
 public sealed class KernelBenchmarksTests
 {
     /// <summary>The suite at the smallest case of the CPU grid.</summary>

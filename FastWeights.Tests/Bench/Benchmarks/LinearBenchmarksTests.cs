@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Bench.Benchmarks;
 /// smallest grid point: the variants compute the same y and gradients (within 1e-5 relative L2: they differ only in
 /// whether W is rebuilt or read back, or summed with or without compensation), StoreAll allocates the history on top, and the suite is part of the kernels command.
 /// </summary>
-[TestFixture]
 public sealed class LinearBenchmarksTests
 {
     private static LinearFastWeightBenchmarks Smallest(string variant, UpdateRule rule) => new()

@@ -4,7 +4,6 @@ using FastWeights.Bench.Benchmarks;
 namespace FastWeights.Tests.Bench.Benchmarks;
 
 /// <summary>The LSTM benchmark suite, run directly at the smallest CPU case; its case grid; its place among the suites.</summary>
-[TestFixture]
 public sealed class LstmBenchmarksTests
 {
     [TestCase("LstmLn")]

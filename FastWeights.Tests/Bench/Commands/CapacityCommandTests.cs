@@ -5,7 +5,6 @@ using FastWeights.Kernels.LinearFastWeights;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>The <c>capacity</c> command on tiny sizes: its table and files, the facts it relies on, its rejections.</summary>
-[TestFixture]
 public sealed class CapacityCommandTests
 {
     private string dir = "";

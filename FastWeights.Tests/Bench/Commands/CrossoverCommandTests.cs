@@ -4,7 +4,6 @@ using FastWeights.Bench.Commands;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>The <c>crossover</c> command: one table row per (H, T), one summary line per H, bad lists rejected.</summary>
-[TestFixture]
 public sealed class CrossoverCommandTests
 {
     [Test]

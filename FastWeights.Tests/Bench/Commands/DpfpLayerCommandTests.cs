@@ -12,7 +12,6 @@ namespace FastWeights.Tests.Bench.Commands;
 /// 1e-4 relative L2 (the reference's backward is itself checked by central differences in
 /// <c>LinearFastWeightReferenceGradientTests</c>). Bad cases exit non-zero with one line and write nothing.
 /// </summary>
-[TestFixture]
 public sealed class DpfpLayerCommandTests
 {
     private string dir = "";

@@ -4,7 +4,6 @@ using FastWeights.Bench.Floor;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>The counts behind the latency floor, and the <c>floor</c> command on the CPU accelerator.</summary>
-[TestFixture]
 public sealed class FloorCommandTests
 {
     /// <summary>B=2, T=3, I=5, H=4, S=2 counted by hand from ForwardSweep/ReverseSweep (docs/benchmarks.md, "Latency floor").</summary>

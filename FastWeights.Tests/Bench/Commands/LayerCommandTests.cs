@@ -12,7 +12,6 @@ namespace FastWeights.Tests.Bench.Commands;
 /// 1e-5 relative L2 of <see cref="FastWeightRnnReference.Forward"/>; every gradient within 1e-4 of
 /// <see cref="FastWeightRnnReference.FiniteDifferences"/>.
 /// </summary>
-[TestFixture]
 public sealed class LayerCommandTests
 {
     private string dir = "";

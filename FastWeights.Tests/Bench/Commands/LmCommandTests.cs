@@ -7,7 +7,6 @@ using FastWeights.Bench.Reporting;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>`lm train`, `eval`, `sample`, resume and the one-line errors, end to end on a tiny text and model (CPU accelerator).</summary>
-[TestFixture]
 public sealed class LmCommandTests() : TempFolderFixture("fw-lm-")
 {
     private string text = "";

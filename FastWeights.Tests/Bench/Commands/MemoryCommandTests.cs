@@ -5,7 +5,6 @@ using FastWeights.Kernels.FastWeightRnn;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>The <c>memory</c> command: its one output line, its values, and its rejections.</summary>
-[TestFixture]
 public sealed partial class MemoryCommandTests
 {
     [GeneratedRegex(@"^workspace_bytes=(\d+) store_all_bytes=(\d+)$")]

@@ -5,7 +5,6 @@ using FastWeights.Bench.Reporting;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>`plot` redraws training.png / compare.png from saved metrics.csv files; the CLI with no command prints its help.</summary>
-[TestFixture]
 public sealed class PlotCommandTests
 {
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];

@@ -4,7 +4,6 @@ using FastWeights.Bench.Reporting;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>`retrieval train`, `eval`, `sample` end to end on a tiny run (CPU accelerator, small splits).</summary>
-[TestFixture]
 public sealed class RetrievalCommandTests() : TempFolderFixture("fw-retrieval-")
 {
     private static (int Code, string Out, string Err) Invoke(params string[] args) => CliRun.Invoke(args);

@@ -5,7 +5,6 @@ using FastWeights.Kernels.FastWeightRnn;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>The <c>time</c> probe: it runs both schedules on the CPU accelerator and prints one parseable line.</summary>
-[TestFixture]
 public sealed partial class TimeCommandTests
 {
     [GeneratedRegex(@"^device=(\S+) name=""[^""]*"" schedule=(\w+) form=matrix B=2 T=3 I=2 H=5 S=2 decay=0.9 K=(\d+) forward_ms=(\d+\.\d\d) backward_ms=(\d+\.\d\d) repeat=2 workspace_bytes=(\d+)$")]

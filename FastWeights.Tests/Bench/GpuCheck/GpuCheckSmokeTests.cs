@@ -7,7 +7,6 @@ namespace FastWeights.Tests.Bench.GpuCheck;
 /// <c>gpu-check</c> itself, run on the CPU (the NVIDIA-shaped CPU device stands in for CUDA): the
 /// comparison, the PASS/FAIL lines and the exit codes. Whether it passes on CUDA is the GPU's question.
 /// </summary>
-[TestFixture]
 public sealed class GpuCheckSmokeTests
 {
     /// <summary>

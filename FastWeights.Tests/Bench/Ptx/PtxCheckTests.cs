@@ -11,7 +11,6 @@ namespace FastWeights.Tests.Bench.Ptx;
 /// $FASTWEIGHTS_PTXAS, so in CI it always exists). The whole check runs once, in the fixture set-up (~20 s on 2 cores),
 /// and writes its table to $FASTWEIGHTS_PTX_TABLE when that is set (.ci/run prints it).
 /// </summary>
-[TestFixture]
 public sealed class PtxCheckTests
 {
     /// <summary>Environment variable naming a file to write the table to.</summary>

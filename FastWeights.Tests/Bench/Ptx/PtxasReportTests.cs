@@ -3,7 +3,6 @@ using FastWeights.Bench.Ptx;
 namespace FastWeights.Tests.Bench.Ptx;
 
 /// <summary>Reading <c>ptxas -v</c> and the group size its registers allow.</summary>
-[TestFixture]
 public sealed class PtxasReportTests
 {
     private const string Clean = """

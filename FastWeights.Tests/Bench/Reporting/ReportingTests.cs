@@ -4,7 +4,6 @@ using Spectre.Console;
 namespace FastWeights.Tests.Bench.Reporting;
 
 /// <summary>Run reporting for training: metrics.csv, plots, progress displays.</summary>
-[TestFixture]
 public sealed class ReportingTests
 {
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];

@@ -15,7 +15,6 @@ namespace FastWeights.Tests.Bench.Retrieval;
 /// the checkpoint write). After each kill the run folder's checkpoint must load, and `--resume` must continue from it
 /// bit-exactly: two more steps give exactly the parameters an uninterrupted run has at that step.
 /// </summary>
-[TestFixture]
 [NonParallelizable]
 public sealed class CheckpointKillTests() : TempFolderFixture("fw-kill-")
 {

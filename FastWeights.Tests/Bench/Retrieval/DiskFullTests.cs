@@ -11,7 +11,6 @@ namespace FastWeights.Tests.Bench.Retrieval;
 /// good checkpoint (loadable, nothing half-written left beside it), and resuming once space is back must continue
 /// bit-exactly: 10 steps, a failed save, then resume to 20 equals 20 steps in one go.
 /// </summary>
-[TestFixture]
 [NonParallelizable]
 public sealed class DiskFullTests() : TempFolderFixture("fw-diskfull-")
 {

@@ -12,7 +12,6 @@ namespace FastWeights.Tests.Bench.Retrieval;
 /// contradicting options naming both values, refuses bad checkpoints with one line, and continues bit-exactly;
 /// one run per folder; divergence keeps the last good checkpoint; rejected runs leave nothing behind.
 /// </summary>
-[TestFixture]
 public sealed class RetrievalResumeTests() : TempFolderFixture("fw-resume-")
 {
     private static (int Code, string Out, string Err) Invoke(params string[] args) => CliRun.Invoke(args);

@@ -8,7 +8,6 @@ namespace FastWeights.Tests.Bench.Retrieval;
 /// The main job stops on what it is for (a validation accuracy, checked at every validation) or on a step limit,
 /// never on wall time unless asked: its result for a seed does not depend on the machine's speed.
 /// </summary>
-[TestFixture]
 public sealed class RetrievalStoppingTests() : TempFolderFixture("fw-stopping-")
 {
     /// <summary>A run of a few seconds that learns something: K = 2, R = 8, lr 0.01, validation every 10 steps.</summary>

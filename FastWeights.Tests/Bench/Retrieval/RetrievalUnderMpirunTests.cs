@@ -10,7 +10,6 @@ namespace FastWeights.Tests.Bench.Retrieval;
 /// ranks in the checkpoint, resumes bit-exactly with the same number, refuses another number, and refuses a batch that
 /// does not split evenly, with one line. Needs OpenMPI (see <see cref="Mpirun"/>).
 /// </summary>
-[TestFixture]
 [NonParallelizable]
 public sealed class RetrievalUnderMpirunTests() : TempFolderFixture("fw-mpi-retrieval-")
 {

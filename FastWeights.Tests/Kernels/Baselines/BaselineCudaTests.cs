@@ -7,7 +7,6 @@ namespace FastWeights.Tests.Kernels.Baselines;
 /// tolerances of the fused layer's CUDA tests (forward 1e-4, gradients 1e-3: approximate tanh/exp/sqrt in PTX).
 /// Ignored (reported as skipped, never failed) where ILGPU sees no CUDA device.
 /// </summary>
-[TestFixture]
 [Category("Gpu")]
 public sealed class BaselineCudaTests : CudaFixture
 {

@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Kernels.Baselines;
 /// reference on the CPU accelerator, with the fused layer's tolerances (relative L2 over each tensor):
 /// forward ≤ 1e-5, every gradient ≤ 1e-4 (docs/design.md §8; docs/baselines.md §3).
 /// </summary>
-[TestFixture]
 public sealed class BaselineVsReferenceTests
 {
     private static readonly BaselineKind[] Kinds = [BaselineKind.PerStepLaunch, BaselineKind.AttentionForm];

@@ -11,7 +11,6 @@ namespace FastWeights.Tests.Kernels.Compilation;
 /// column-major forward copies, the fast-weight RNN with skewed rows on chip, a warp per row in global memory and W's
 /// column-major copy, the linear memory with a warp per row. The model flags the layouts each had before.
 /// </summary>
-[TestFixture]
 public sealed class AccessPatternTests
 {
     /// <summary>Shared memory: at most this many distinct words per bank per request.</summary>

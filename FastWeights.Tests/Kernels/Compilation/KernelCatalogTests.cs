@@ -6,7 +6,6 @@ using FastWeights.Model;
 namespace FastWeights.Tests.Kernels.Compilation;
 
 /// <summary>The catalog is complete and is the library's only way to load a kernel; loading is once per accelerator.</summary>
-[TestFixture]
 public sealed class KernelCatalogTests
 {
     private static readonly Regex LoadCall = new(@"\.Load(AutoGrouped|Implicitly|Stream|AutoGroupedStream|ImplicitlyGrouped|Index)?Kernel\b", RegexOptions.Compiled);

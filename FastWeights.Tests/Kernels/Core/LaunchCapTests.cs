@@ -18,7 +18,6 @@ namespace FastWeights.Tests.Kernels.Core;
 /// (relative L2: forward 1e-5, gradients 1e-4; at H = 1024 a float32 dot product of 1024 terms errs by ~√1024·6e-8 ≈ 2e-6).
 /// B and T are tiny: the CPU accelerator simulates each of the 1024 threads.
 /// </summary>
-[TestFixture]
 public sealed class LaunchCapTests
 {
     private const int Wide = 1024;

@@ -7,7 +7,6 @@ namespace FastWeights.Tests.Kernels.Core;
 /// The shared-memory limit selection and the on-chip plan (docs/design.md §6.2), as pure functions, and
 /// that the CPU accelerator keeps the 48 KiB rule. The CUDA opt-in itself needs a GPU and is not tested here.
 /// </summary>
-[TestFixture]
 public sealed class SharedMemoryBudgetTests
 {
     /// <summary>CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN on an H100: 227 KiB.</summary>

@@ -12,7 +12,6 @@ namespace FastWeights.Tests.Kernels.FastWeightRnn;
 /// are copied bit for bit between launches). On the CPU accelerator that is exact; a GPU compiler
 /// contracting mul+add into fma differently in the two kernels could break it (unvalidated without a GPU).
 /// </summary>
-[TestFixture]
 public sealed class CheckpointBudgetTests
 {
     private static FastWeightRnnHostResult Run(ReferenceCase c, SweepSchedule schedule, int? maxCopies = null, long? budgetBytes = null)

@@ -8,7 +8,6 @@ namespace FastWeights.Tests.Kernels.FastWeightRnn;
 /// slot, uses more slots than given, or visits the intervals out of order fails; and the replayed count
 /// is checked against the recompute formula and its closed forms.
 /// </summary>
-[TestFixture]
 public sealed class CheckpointScheduleTests
 {
     [Test]

@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Kernels.FastWeightRnn;
 /// accelerator: on CUDA tanh, exp and sqrt compile to approximate PTX instructions (~1e-6 relative
 /// each, docs/design.md §8), which compound over the steps.
 /// </summary>
-[TestFixture]
 [Category("Gpu")]
 public sealed class FastWeightRnnCudaTests : CudaFixture
 {

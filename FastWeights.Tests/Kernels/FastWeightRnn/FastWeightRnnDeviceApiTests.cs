@@ -6,7 +6,6 @@ namespace FastWeights.Tests.Kernels.FastWeightRnn;
 /// The device-view API as a GPU app uses it: buffers on the accelerator, a caller's stream, one
 /// workspace reused across calls. State carry, in-place state, determinism and the workspace size.
 /// </summary>
-[TestFixture]
 public sealed class FastWeightRnnDeviceApiTests
 {
     private sealed class DeviceCase : IDisposable

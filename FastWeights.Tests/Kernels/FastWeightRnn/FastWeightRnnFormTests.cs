@@ -8,7 +8,6 @@ namespace FastWeights.Tests.Kernels.FastWeightRnn;
 /// the two forms give the same outputs and gradients through the layer's API. (Each form against the float64
 /// reference: <see cref="FastWeightRnnKernelVsReferenceTests"/>; the checks at the boundary for both: <see cref="FastWeightRnnValidationTests"/>.)
 /// </summary>
-[TestFixture]
 public sealed class FastWeightRnnFormTests
 {
     private static readonly double Rho = FormPolicy.CpuCrossoverRatio;

@@ -10,7 +10,6 @@ namespace FastWeights.Tests.Kernels.FastWeightRnn;
 /// over ≤ 40 steps through a contracting recurrence, so the forward error is ~1e-6; the backward adds
 /// the rebuild of A (≤ 256·u by the choice of K, docs/design.md §5) and sums of O(B·T) terms.
 /// </summary>
-[TestFixture]
 public sealed class FastWeightRnnKernelVsReferenceTests
 {
     public static IEnumerable<TestCaseData> Cases()

@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Kernels.FastWeightRnn;
 /// over 1000 near-chaotic steps, not by the rebuild; with re-anchoring switched off (K = T) the same run is far
 /// off, because the rebuild multiplies the forward's float32 rounding by 1/λ per step.
 /// </summary>
-[TestFixture]
 public sealed class FastWeightRnnLongSequenceTests
 {
     private static ReferenceCase Case(double decay) =>

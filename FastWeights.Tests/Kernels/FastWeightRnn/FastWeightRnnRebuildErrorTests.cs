@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Kernels.FastWeightRnn;
 /// the bound of docs/design.md §5, c·u·Σλ^−j ≤ c·256·u (c = 4 allows for the two roundings per element
 /// and |η h hᵀ| next to |A|).
 /// </summary>
-[TestFixture]
 public sealed class FastWeightRnnRebuildErrorTests
 {
     private const double Unit = 1.0 / (1 << 24);

@@ -1,6 +1,5 @@
 namespace FastWeights.Tests.Kernels.FastWeightRnn;
 
-[TestFixture]
 public sealed class FastWeightRnnReferenceGradientTests
 {
     // Why 1e-6 relative L2 between Backward and central differences is the right bar:

@@ -8,6 +8,5 @@ namespace FastWeights.Tests.Kernels.Gru;
 /// the LSTM: on CUDA tanh, exp and sqrt compile to approximate PTX instructions (~1e-6 relative each, docs/design.md §8).
 /// Not yet run on a GPU.
 /// </summary>
-[TestFixture]
 [Category("Gpu")]
 public sealed class GruCudaTests : CellCudaTests<GruRunner, GruCase, GruLayer>;

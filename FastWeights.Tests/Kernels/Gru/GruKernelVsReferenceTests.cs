@@ -11,7 +11,6 @@ namespace FastWeights.Tests.Kernels.Gru;
 /// error is ~1e-6; the backward adds sums of O(B·T) terms for the weight gradients.
 /// The tests are those of <see cref="CellKernelVsReferenceTests{TFamily, TCase, TLayer}"/>.
 /// </summary>
-[TestFixture]
 public sealed class GruKernelVsReferenceTests : CellKernelVsReferenceTests<GruRunner, GruCase, GruLayer>
 {
     /// <summary>

@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Kernels.Gru;
 /// still gives bit-identical results afterwards. Small sizes (B = 2, T = 3, I = 3, H = 4), thread schedule, CPU accelerator.
 /// The tests are those of <see cref="ReplayableCellValidationTests{TSelf, TLayer, TWorkspace, TOptions}"/>; this says what the GRU's are.
 /// </summary>
-[TestFixture]
 public sealed class GruValidationTests
     : ReplayableCellValidationTests<GruValidationTests, GruLayer, GruWorkspace, GruOptions>,
       IReplayableCellValidationSpec<GruLayer, GruWorkspace, GruOptions>

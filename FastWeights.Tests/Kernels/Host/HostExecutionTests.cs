@@ -4,7 +4,6 @@ using FastWeights.Kernels.Host;
 namespace FastWeights.Tests.Kernels.Host;
 
 /// <summary>Where host execution applies, and that a host-run index kernel calls its body exactly once per index.</summary>
-[TestFixture]
 public sealed class HostExecutionTests
 {
     /// <summary>The kernels' argument (public: ILGPU's simulator loads it from a dynamic assembly).</summary>

@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Kernels.Host;
 /// terms, rounding error ≤ n·u·Σ|x y| in the worst case, far less in practice); element-wise ops: 2 ulp relative (one or two
 /// roundings of each element). <see cref="ScalarVectorMath"/> must also equal the plain float32 loop it replaced, bit for bit.
 /// </summary>
-[TestFixture]
 public sealed class HostVectorMathTests
 {
     private static readonly int[] Lengths = [0, 1, 7, 8, 9, 33, 100, 257];

@@ -8,7 +8,6 @@ namespace FastWeights.Tests.Kernels.HyperLstm;
 /// as skipped, never failed) where ILGPU sees no CUDA device. Tolerances 10× looser than on the CPU accelerator, for the
 /// approximate PTX tanh/exp/sqrt (docs/design.md §8).
 /// </summary>
-[TestFixture]
 [Category("Gpu")]
 public sealed class HyperLstmCudaTests : CudaFixture
 {

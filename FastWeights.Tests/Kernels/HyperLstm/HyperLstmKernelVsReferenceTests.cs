@@ -8,7 +8,6 @@ namespace FastWeights.Tests.Kernels.HyperLstm;
 /// Tolerances (relative L2 per tensor): forward ≤ 1e-5, gradients ≤ 1e-4, argued as for the LSTM: sums of
 /// O(H + N_h + N_z) float32 products per step through layer norms and saturating gates, over ≤ 20 steps.
 /// </summary>
-[TestFixture]
 public sealed class HyperLstmKernelVsReferenceTests
 {
     public static IEnumerable<TestCaseData> Cases()

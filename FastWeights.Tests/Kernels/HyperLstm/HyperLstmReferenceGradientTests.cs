@@ -7,7 +7,6 @@ namespace FastWeights.Tests.Kernels.HyperLstm;
 /// <see cref="HyperLstmReference.Loss"/>, every element of every differentiable input. The bar, 1e-6 relative L2,
 /// is argued as for the LSTM (<c>LstmReferenceGradientTests</c>): truncation ~1e-12 and rounding ~1e-9 at step 1e-6.
 /// </summary>
-[TestFixture]
 public sealed class HyperLstmReferenceGradientTests
 {
     private const double GradTolerance = 1e-6;

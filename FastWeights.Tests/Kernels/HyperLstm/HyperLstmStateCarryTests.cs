@@ -8,7 +8,6 @@ namespace FastWeights.Tests.Kernels.HyperLstm;
 /// and the state gradients carry back through both cells (weight gradients: the sum of the halves').
 /// Tolerance 1e-6 relative L2: the same float32 operations per step; only the weight-gradient sums are split in two.
 /// </summary>
-[TestFixture]
 public sealed class HyperLstmStateCarryTests
 {
     private const double CarryTolerance = 1e-6;

@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Kernels.HyperLstm;
 /// N_h = 3, N_z = 2, thread schedule, CPU accelerator. The tests are those of
 /// <see cref="CellValidationTests{TSelf, TLayer, TWorkspace, TOptions}"/> and the tape-consumption rule; this says what the HyperLSTM's are.
 /// </summary>
-[TestFixture]
 public sealed class HyperLstmValidationTests
     : CellValidationTests<HyperLstmValidationTests, HyperLstmLayer, HyperLstmWorkspace, HyperLstmOptions>,
       ICellValidationSpec<HyperLstmLayer, HyperLstmWorkspace, HyperLstmOptions>

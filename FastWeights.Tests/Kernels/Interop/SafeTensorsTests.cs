@@ -4,7 +4,6 @@ using FastWeights.Kernels.Interop;
 
 namespace FastWeights.Tests.Kernels.Interop;
 
-[TestFixture]
 public sealed class SafeTensorsTests
 {
     // ---------------------------------------------------------------- helpers

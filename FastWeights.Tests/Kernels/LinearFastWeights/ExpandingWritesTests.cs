@@ -13,7 +13,6 @@ namespace FastWeights.Tests.Kernels.LinearFastWeights;
 /// about (3Γ + 1)u ≈ 1.2e-5 of ‖W_t‖₁ (docs/linear-fast-weights.md §4), and what remains is the forward's float32 rounding.
 /// Both schedules; the group schedule on the NVIDIA-shaped CPU device (warp 32).
 /// </summary>
-[TestFixture]
 public sealed class ExpandingWritesTests
 {
     private static LinearReferenceCase Expanding(int time, int seed) =>

@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Kernels.LinearFastWeights;
 /// 10× looser than on the CPU accelerator because exp (ELU+1, σ) compiles to approximate PTX instructions (~1e-6
 /// relative) and the group schedule sums in another order.
 /// </summary>
-[TestFixture]
 [Category("Gpu")]
 public sealed class LinearFastWeightCudaTests : CudaFixture
 {

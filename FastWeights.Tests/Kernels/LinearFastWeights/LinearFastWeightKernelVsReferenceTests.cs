@@ -10,7 +10,6 @@ namespace FastWeights.Tests.Kernels.LinearFastWeights;
 /// few steps, so the forward error is ~1e-6; the backward adds the rebuild of W (one rounding per step and element,
 /// never amplified: it subtracts stored increments) and sums of O(m + d') terms.
 /// </summary>
-[TestFixture]
 public sealed class LinearFastWeightKernelVsReferenceTests
 {
     public static IEnumerable<TestCaseData> Cases()

@@ -12,7 +12,6 @@ namespace FastWeights.Tests.Kernels.LinearFastWeights;
 /// Small B = 1, heads = 2, d = 2, m = 3 to keep the float64 reference fast. Thread schedule (the CPU accelerator's
 /// simulation of group barriers would take minutes at this T).
 /// </summary>
-[TestFixture]
 public sealed class LinearFastWeightLongSequenceTests
 {
     public static IEnumerable<TestCaseData> Cases()

@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Kernels.LinearFastWeights;
 /// must agree to 1e-6 relative L2 (<see cref="Tolerance.RelativeL2"/>); a wrong term is off by O(1). Random inputs put
 /// DPFP's ReLU kinks at distance ≫ h (probability of a hit ≈ 1e-6 per element).
 /// </summary>
-[TestFixture]
 public sealed class LinearFastWeightReferenceGradientTests
 {
     public static IEnumerable<TestCaseData> Cases()

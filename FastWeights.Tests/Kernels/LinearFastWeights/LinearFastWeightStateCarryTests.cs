@@ -11,7 +11,6 @@ namespace FastWeights.Tests.Kernels.LinearFastWeights;
 /// to float32 without its compensation term (about u ≈ 6e-8 relative per element, then carried through T2 steps).
 /// Gradients within 1e-5 relative L2, since the backward rebuilds W over a shorter span and so rounds differently.
 /// </summary>
-[TestFixture]
 public sealed class LinearFastWeightStateCarryTests
 {
     public static IEnumerable<TestCaseData> Cases()

@@ -11,7 +11,6 @@ namespace FastWeights.Tests.Kernels.LinearFastWeights;
 /// Two layers: the delta rule (β in use) and the normalised sum rule (z in use), so every view is required, optional
 /// or forbidden in one of them. Small sizes (B = 2, T = 3, heads = 2, d = 2, m = 3, DPFP-1 so d' = 4), thread schedule.
 /// </summary>
-[TestFixture]
 public sealed class LinearFastWeightValidationTests
 {
     private const int B = 2, T = 3, Heads = 2, d = 2, m = 3, Df = 4;

@@ -8,6 +8,5 @@ namespace FastWeights.Tests.Kernels.Lstm;
 /// on CUDA tanh, exp and sqrt compile to approximate PTX instructions (~1e-6 relative each, docs/design.md §8), and the
 /// LSTM applies five of them per unit and step.
 /// </summary>
-[TestFixture]
 [Category("Gpu")]
 public sealed class LstmCudaTests : CellCudaTests<LstmRunner, LstmCase, LstmLayer>;

@@ -10,5 +10,4 @@ namespace FastWeights.Tests.Kernels.Lstm;
 /// ~1e-6; the backward adds sums of O(B·T) terms for the weight gradients.
 /// The tests are those of <see cref="CellKernelVsReferenceTests{TFamily, TCase, TLayer}"/>.
 /// </summary>
-[TestFixture]
 public sealed class LstmKernelVsReferenceTests : CellKernelVsReferenceTests<LstmRunner, LstmCase, LstmLayer>;

@@ -12,7 +12,6 @@ namespace FastWeights.Tests.Kernels.Lstm;
 /// error of L (a sum of O(100) O(1) terms, ~1e-15 absolute) divided by 2h is ~1e-9 per element; gradient elements
 /// are O(0.1–1). A correct backward lands near 1e-9; a wrong term (a dropped LN mean, a transposed weight) is O(1e-2..1).
 /// </remarks>
-[TestFixture]
 public sealed class LstmReferenceGradientTests : CellReferenceGradientTests<LstmRunner, LstmCase, LstmLayer>
 {
     [Test]

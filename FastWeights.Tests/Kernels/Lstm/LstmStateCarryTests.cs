@@ -10,7 +10,6 @@ namespace FastWeights.Tests.Kernels.Lstm;
 /// Tolerance 1e-6 relative L2: both runs do the same float32 operations per step; only the weight-gradient sums are
 /// split into two partial sums (a different rounding order), which moves them by a few ulps (~1e-7).
 /// </summary>
-[TestFixture]
 public sealed class LstmStateCarryTests
 {
     private const double CarryTolerance = 1e-6;

@@ -9,7 +9,6 @@ namespace FastWeights.Tests.Kernels.Lstm;
 /// still gives bit-identical results afterwards. Small sizes (B = 2, T = 3, I = 3, H = 4), thread schedule, CPU accelerator.
 /// The tests are those of <see cref="ReplayableCellValidationTests{TSelf, TLayer, TWorkspace, TOptions}"/>; this says what the LSTM's are.
 /// </summary>
-[TestFixture]
 public sealed class LstmValidationTests
     : ReplayableCellValidationTests<LstmValidationTests, LstmLayer, LstmWorkspace, LstmOptions>,
       IReplayableCellValidationSpec<LstmLayer, LstmWorkspace, LstmOptions>

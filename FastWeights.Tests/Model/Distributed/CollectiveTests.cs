@@ -4,7 +4,6 @@ using FastWeights.Model.Distributed;
 namespace FastWeights.Tests.Model.Distributed;
 
 /// <summary>The parts of data parallelism that need no second process: the batch split, the group of one, which commands run over ranks.</summary>
-[TestFixture]
 public sealed class CollectiveTests
 {
     [TestCase(128, 1, 128)]

@@ -10,7 +10,6 @@ namespace FastWeights.Tests.Model.Distributed;
 /// rounding; the ranks' parameters stay bit-identical over many steps and from run to run; a rank that dies or hangs
 /// ends the job with an error instead of a hang. Needs OpenMPI (see <see cref="Mpirun"/>).
 /// </summary>
-[TestFixture]
 [NonParallelizable]
 public sealed class DataParallelTrainingTests() : TempFolderFixture("fw-mpi-")
 {

@@ -5,7 +5,6 @@ namespace FastWeights.Tests.Model.Layers;
 /// sees no CUDA device. Tolerances 1e-4 (forward) and 3e-4 (gradients; 7e-5 measured on the CPU for DPFP-3) instead of 1e-5 and 1e-4: CUDA's sqrt, exp and division compile to approximate
 /// instructions (~1e-6 relative each, docs/design.md §8) and the memory's group schedule sums in another order.
 /// </summary>
-[TestFixture]
 [Category("Gpu")]
 public sealed class DpfpBlockCudaTests : DpfpBlockKernelTests
 {

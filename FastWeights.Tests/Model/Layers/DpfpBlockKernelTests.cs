@@ -19,7 +19,6 @@ namespace FastWeights.Tests.Model.Layers;
 /// host path (a different but equally exact order of additions) give 2.6e-4 on the DPFP-3 delta case, while every
 /// other gradient stays ≤ 4e-6. Their bar is 5e-4; a wrong term in the chain is off by ≥ 1e-2.
 /// </remarks>
-[TestFixture]
 public class DpfpBlockKernelTests : AcceleratorFixture
 {
     /// <summary>Forward tolerance (see the remarks).</summary>

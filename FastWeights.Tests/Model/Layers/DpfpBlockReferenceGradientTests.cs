@@ -14,7 +14,6 @@ namespace FastWeights.Tests.Model.Layers;
 /// projection is off by O(0.1..1). The test asserts the feed-forward's pre-activations keep ≥ 1e-4 from the kink
 /// (no ±h probe crosses it); DPFP's kinks sit at q, k = 0, which random projections hit with probability ~1e-6.
 /// </remarks>
-[TestFixture]
 public sealed class DpfpBlockReferenceGradientTests
 {
     private const double FdStep = 1e-6;

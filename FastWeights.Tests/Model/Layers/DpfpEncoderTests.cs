@@ -7,7 +7,6 @@ namespace FastWeights.Tests.Model.Layers;
 /// The dpfp models' sequence layer (<see cref="DpfpEncoder"/>) beyond what the model-level chain test covers: its
 /// boundary checks, and a backward without dx giving the same parameter gradients as one with it.
 /// </summary>
-[TestFixture]
 public sealed class DpfpEncoderTests
 {
     private static readonly FastWeightAttentionOptions Attention = new() { Width = 6, Heads = 2, KeySize = 3, ValueSize = 3 };

@@ -8,7 +8,6 @@ namespace FastWeights.Tests.Model.Layers;
 /// (forward, dx and every parameter gradient bit for bit: the stack adds no arithmetic, only buffers), its naming, and the
 /// config field behind it.
 /// </summary>
-[TestFixture]
 public sealed class RecurrentStackTests
 {
     private const int B = 3, T = 6, I = 5, H = 7;

@@ -5,7 +5,6 @@ namespace FastWeights.Tests.Model.Ops;
 /// ILGPU sees no CUDA device. Tolerance 1e-4 instead of 1e-5: on CUDA exp and log (softmax cross-entropy) compile
 /// to approximate PTX instructions (~1e-6 relative each, docs/design.md §8), and sums may be ordered differently.
 /// </summary>
-[TestFixture]
 [Category("Gpu")]
 public sealed class OpKernelCudaTests : OpKernelTests
 {

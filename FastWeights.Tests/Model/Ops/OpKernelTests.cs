@@ -15,7 +15,6 @@ namespace FastWeights.Tests.Model.Ops;
 /// a missing term or a wrong scale gives O(1e-1..1). Copies (Embedding forward, LastStep) are exact.
 /// ReLU cases keep every pre-activation ≥ 1e-4 from 0 so float32 and float64 agree on the mask.
 /// </remarks>
-[TestFixture]
 public class OpKernelTests : AcceleratorFixture
 {
     /// <summary>Relative L2 tolerance (see the remarks); CUDA overrides it for its approximate exp/log.</summary>

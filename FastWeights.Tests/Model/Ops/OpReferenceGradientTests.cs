@@ -18,7 +18,6 @@ namespace FastWeights.Tests.Model.Ops;
 /// ReLU is differentiable only away from 0: the ReLU cases assert every pre-activation is at least
 /// <see cref="KinkMargin"/> from 0, so no ±h probe crosses the kink.
 /// </remarks>
-[TestFixture]
 public sealed class OpReferenceGradientTests
 {
     private const double FdStep = 1e-6;

@@ -7,7 +7,6 @@ namespace FastWeights.Tests.Model.Ops;
 /// <see cref="ArgumentException"/> naming the argument, a bad size an <see cref="ArgumentOutOfRangeException"/>,
 /// and a rejected call queues nothing (the output buffer keeps its contents).
 /// </summary>
-[TestFixture]
 public sealed class OpValidationTests
 {
     private const int N = 3, In = 4, Out = 5, V = 6, D = 2, B = 2, T = 3, H = 4, C = 5;

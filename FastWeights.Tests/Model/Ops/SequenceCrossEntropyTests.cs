@@ -14,7 +14,6 @@ namespace FastWeights.Tests.Model.Ops;
 /// 1e-6 relative L2 with step 1e-6: the loss is smooth with O(1) third derivatives at these logit scales, so truncation is
 /// ~1e-13, and rounding of an O(1) double loss divided by 2e-6 is ~1e-10.
 /// </remarks>
-[TestFixture]
 public sealed class SequenceCrossEntropyTests
 {
     private static ILGPU.Runtime.Accelerator Acc => Devices.Cpu.Accelerator;

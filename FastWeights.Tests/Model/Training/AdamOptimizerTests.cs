@@ -3,7 +3,6 @@ using FastWeights.Model.Training;
 
 namespace FastWeights.Tests.Model.Training;
 
-[TestFixture]
 public sealed class AdamOptimizerTests
 {
     private static Accelerator Acc => Devices.Cpu.Accelerator;

@@ -11,7 +11,6 @@ namespace FastWeights.Tests.Model.Training;
 /// own bytes; torn, mixed, corrupt or out-of-range checkpoints are refused and the targets left untouched; a save
 /// replaces the previous checkpoint only once the new one is complete, and never writes non-finite values.
 /// </summary>
-[TestFixture]
 public sealed class CheckpointIntegrityTests
 {
     private static Accelerator Acc => Devices.Cpu.Accelerator;

@@ -5,7 +5,6 @@ using FastWeights.Model.Training;
 
 namespace FastWeights.Tests.Model.Training;
 
-[TestFixture]
 public sealed class CheckpointTests
 {
     private static Accelerator Acc => Devices.Cpu.Accelerator;

@@ -2,7 +2,6 @@ using FastWeights.Model.Training;
 
 namespace FastWeights.Tests.Model.Training;
 
-[TestFixture]
 public sealed class LearningRateScheduleTests
 {
     private static LearningRateSchedule Make(LearningRateDecay decay) =>

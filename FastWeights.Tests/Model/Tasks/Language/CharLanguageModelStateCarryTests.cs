@@ -16,7 +16,6 @@ namespace FastWeights.Tests.Model.Tasks.Language;
 /// operation, compounded over ≤ 7 steps (the backward's longer chains get 10×). A state dropped or misplaced at the
 /// boundary changes the second window's outputs by O(0.1–1).
 /// </remarks>
-[TestFixture]
 public sealed class CharLanguageModelStateCarryTests
 {
     private const int B = 2, T1 = 3, T2 = 4, T = T1 + T2, I = 5, H = 8;

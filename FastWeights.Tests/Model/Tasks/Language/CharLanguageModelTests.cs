@@ -11,7 +11,6 @@ namespace FastWeights.Tests.Model.Tasks.Language;
 /// differences, streaming chunk by chunk against one call, the trainer's exact resume, the evaluation's coverage, and the
 /// vocabulary.
 /// </summary>
-[TestFixture]
 public sealed class CharLanguageModelTests
 {
     private const int V = 11;

@@ -12,7 +12,6 @@ namespace FastWeights.Tests.Model.Tasks.Retrieval;
 /// of references (each checked against central differences in <see cref="OpReferenceGradientTests"/> and
 /// <see cref="DpfpBlockReferenceGradientTests"/>), its configuration in checkpoint metadata, and a checkpoint round trip.
 /// </summary>
-[TestFixture]
 public sealed class DpfpModelTests
 {
     // One head of d = 6: with d = 2, DPFP-1 has exactly one non-zero feature per key, so in a sequence of 5 steps the

@@ -4,7 +4,6 @@ using FastWeights.Model.Models;
 namespace FastWeights.Tests.Model.Tasks.Retrieval;
 
 /// <summary>The model names of every recurrent kind, and the checkpoint metadata of the HyperLSTM's extra sizes.</summary>
-[TestFixture]
 public sealed class RetrievalModelConfigKindTests
 {
     [TestCase(RecurrentKind.FastWeights, "fw")]

@@ -4,7 +4,6 @@ using FastWeights.Model.Tasks.Retrieval;
 namespace FastWeights.Tests.Model.Tasks.Retrieval;
 
 /// <summary>The associative retrieval task: example format, fixed disjoint splits, batching.</summary>
-[TestFixture]
 public sealed class RetrievalTests
 {
     // One default-size dataset shared by the tests that only read it.

@@ -6,7 +6,6 @@ using FastWeights.Model.Training;
 namespace FastWeights.Tests.Model.Tasks.Retrieval;
 
 /// <summary>The training loop: it learns, it is deterministic, and a resumed run continues bit for bit.</summary>
-[TestFixture]
 public sealed class RetrievalTrainerTests
 {
     private static readonly RetrievalSplits SmallData = RetrievalDataset.Create(pairs: 2, train: 2000, validation: 200, test: 200, seed: 3);
