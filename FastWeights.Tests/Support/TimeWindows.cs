@@ -7,9 +7,9 @@ namespace FastWeights.Tests.Support;
 public static class TimeWindows
 {
     /// <summary>The steps [<paramref name="from"/>, <paramref name="from"/> + <paramref name="count"/>) of every sequence of <paramref name="a"/>.</summary>
-    public static double[] Slice(double[] a, int batch, int time, int width, int from, int count)
+    public static T[] Slice<T>(T[] a, int batch, int time, int width, int from, int count)
     {
-        var result = new double[batch * count * width];
+        var result = new T[batch * count * width];
         for (int b = 0; b < batch; b++)
             Array.Copy(a, (b * time + from) * width, result, b * count * width, count * width);
         return result;

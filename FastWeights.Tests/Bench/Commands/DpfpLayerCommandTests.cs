@@ -12,23 +12,8 @@ namespace FastWeights.Tests.Bench.Commands;
 /// 1e-4 relative L2 (the reference's backward is itself checked by central differences in
 /// <c>LinearFastWeightReferenceGradientTests</c>). Bad cases exit non-zero with one line and write nothing.
 /// </summary>
-public sealed class DpfpLayerCommandTests
+public sealed class DpfpLayerCommandTests() : TempFolderFixture("fw-dpfp-cmd-")
 {
-    private string dir = "";
-
-    [OneTimeSetUp]
-    public void CreateFolder()
-    {
-        dir = Path.Combine(Path.GetTempPath(), "fw-dpfp-cmd-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-    }
-
-    [OneTimeTearDown]
-    public void DeleteFolder()
-    {
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-    }
-
     private static double[] Round(double[] a) => Array.ConvertAll(a, v => (double)(float)v);
     private static double[]? RoundOpt(double[]? a) => a is null ? null : Round(a);
     private static float[] F(double[] a) => Array.ConvertAll(a, v => (float)v);
@@ -81,7 +66,7 @@ public sealed class DpfpLayerCommandTests
     public void OutputsMatchFloat64Reference(string schedule, LinearReferenceConfig cfg)
     {
         var c = Rounded(LinearReferenceCase.Random(cfg, seed: cfg.Seed));
-        string casePath = Path.Combine(dir, $"{cfg}_{schedule}.safetensors"), outPath = casePath + ".out";
+        string casePath = Path.Combine(root, $"{cfg}_{schedule}.safetensors"), outPath = casePath + ".out";
         Writer(c).Save(casePath);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -130,7 +115,7 @@ public sealed class DpfpLayerCommandTests
     public void BadCase_OneLineErrorAndNoOutput(LinearReferenceConfig cfg, string? skip, (string, string)? replace, string message)
     {
         var c = LinearReferenceCase.Random(cfg, seed: 3);
-        string casePath = Path.Combine(dir, "bad_" + Guid.NewGuid().ToString("N") + ".safetensors"), outPath = casePath + ".out";
+        string casePath = Path.Combine(root, "bad_" + Guid.NewGuid().ToString("N") + ".safetensors"), outPath = casePath + ".out";
         Writer(c, skip, replace).Save(casePath);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -157,7 +142,7 @@ public sealed class DpfpLayerCommandTests
             if (t.Name == tensor) data[index] = value;
             w.Add(t.Name, data, t.Shape);
         }
-        string casePath = Path.Combine(dir, $"nonfinite_{tensor}.safetensors");
+        string casePath = Path.Combine(root, $"nonfinite_{tensor}.safetensors");
         w.Save(casePath);
         var stderr = new StringWriter();
         int code = LayerCommand.Run(casePath, casePath + ".out", "cpu", "thread", new StringWriter(), stderr, kind: "dpfp");
@@ -172,7 +157,7 @@ public sealed class DpfpLayerCommandTests
         var c = LinearReferenceCase.Random(new LinearReferenceConfig(1, 3, 1, 2, 2, FeatureMap.Dpfp1, UpdateRule.Delta, true), seed: 3);
         var w = Writer(c);
         w.Add("qq", new float[2], 2);
-        string casePath = Path.Combine(dir, "extra.safetensors");
+        string casePath = Path.Combine(root, "extra.safetensors");
         w.Save(casePath);
         var stderr = new StringWriter();
         int code = LayerCommand.Run(casePath, casePath + ".out", "cpu", "thread", new StringWriter(), stderr, kind: "dpfp");
@@ -186,7 +171,7 @@ public sealed class DpfpLayerCommandTests
         var c = LinearReferenceCase.Random(new LinearReferenceConfig(1, 3, 1, 2, 2, FeatureMap.Dpfp1, UpdateRule.Delta, true), seed: 3);
         var w = Writer(c, skip: "v");
         w.Add("v", new float[1 * 3 * 1 * 2 + 2], 1, 4, 1, 2); // T = 4 instead of 3
-        string casePath = Path.Combine(dir, "bad_shape.safetensors");
+        string casePath = Path.Combine(root, "bad_shape.safetensors");
         w.Save(casePath);
         var stderr = new StringWriter();
         int code = LayerCommand.Run(casePath, casePath + ".out", "cpu", "thread", new StringWriter(), stderr, kind: "dpfp");

@@ -12,23 +12,8 @@ namespace FastWeights.Tests.Bench.Commands;
 /// 1e-5 relative L2 of <see cref="FastWeightRnnReference.Forward"/>; every gradient within 1e-4 of
 /// <see cref="FastWeightRnnReference.FiniteDifferences"/>.
 /// </summary>
-public sealed class LayerCommandTests
+public sealed class LayerCommandTests() : TempFolderFixture("fw-layer-cmd-")
 {
-    private string dir = "";
-
-    [OneTimeSetUp]
-    public void CreateFolder()
-    {
-        dir = Path.Combine(Path.GetTempPath(), "fw-layer-cmd-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-    }
-
-    [OneTimeTearDown]
-    public void DeleteFolder()
-    {
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-    }
-
     // Finite differences are the slow part; the same case is compared under both schedules.
     private static readonly Dictionary<(ReferenceConfig, int, bool), (ReferenceOutputs, ReferenceGradients)> expectedCache = [];
 
@@ -112,7 +97,7 @@ public sealed class LayerCommandTests
     {
         var cfg = new ReferenceConfig(2, 5, 3, 8, 1, 0.95, 0.5, false);
         var c = BenchCaseFiles.Rounded(ReferenceCase.Random(cfg, 7));
-        string casePath = Path.Combine(dir, "cli_case.safetensors"), outPath = Path.Combine(dir, "cli_out.safetensors");
+        string casePath = Path.Combine(root, "cli_case.safetensors"), outPath = Path.Combine(root, "cli_out.safetensors");
         BenchCaseFiles.Writer(c).Save(casePath);
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -212,10 +197,10 @@ public sealed class LayerCommandTests
     [Test]
     public void OutEqualToCaseIsRefusedAndTheInputKept()
     {
-        string path = Path.Combine(dir, "same.safetensors");
+        string path = Path.Combine(root, "same.safetensors");
         BenchCaseFiles.Writer(SmallCase()).Save(path);
         byte[] before = File.ReadAllBytes(path);
-        var (code, stdout, stderr) = Invoke(path, Path.Combine(dir, ".", "same.safetensors"), "cpu", "thread");
+        var (code, stdout, stderr) = Invoke(path, Path.Combine(root, ".", "same.safetensors"), "cpu", "thread");
         AssertOneLineError(code, stdout, stderr);
         Assert.That(stderr, Does.Contain("is the --case file itself"));
         Assert.That(File.ReadAllBytes(path), Is.EqualTo(before));
@@ -225,12 +210,12 @@ public sealed class LayerCommandTests
     public void PipesAndDevicesAreRefusedWithoutOpeningThem()
     {
         Assume.That(OperatingSystem.IsLinux(), "named pipes and /dev/zero as found on Linux");
-        string fifo = Path.Combine(dir, "case.fifo");
+        string fifo = Path.Combine(root, "case.fifo");
         using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
         Assert.That(File.Exists(fifo), "mkfifo made the pipe");
         foreach (string path in new[] { fifo, "/dev/zero" })
         {
-            string outPath = Path.Combine(dir, "from_device.safetensors");
+            string outPath = Path.Combine(root, "from_device.safetensors");
             var (code, stdout, stderr) = Invoke(path, outPath, "cpu", "thread"); // a pipe would block here, /dev/zero read forever
             AssertOneLineError(code, stdout, stderr);
             Assert.That(stderr, Does.Contain($"--case {path} is empty or not a regular file"));
@@ -242,14 +227,14 @@ public sealed class LayerCommandTests
     public void TruncatedFileIsRejected()
     {
         byte[] bytes = BenchCaseFiles.Writer(SmallCase()).ToArray();
-        string path = Path.Combine(dir, "truncated.safetensors");
+        string path = Path.Combine(root, "truncated.safetensors");
         File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length - 10).ToArray());
-        var (code, stdout, stderr) = Invoke(path, Path.Combine(dir, "truncated_out.safetensors"), "cpu", "thread");
+        var (code, stdout, stderr) = Invoke(path, Path.Combine(root, "truncated_out.safetensors"), "cpu", "thread");
         AssertOneLineError(code, stdout, stderr);
         Assert.That(stderr, Does.Contain("Invalid safetensors data").And.Contain(path));
 
         File.WriteAllBytes(path, bytes.AsSpan(0, 5).ToArray());
-        (code, stdout, stderr) = Invoke(path, Path.Combine(dir, "truncated_out.safetensors"), "cpu", "thread");
+        (code, stdout, stderr) = Invoke(path, Path.Combine(root, "truncated_out.safetensors"), "cpu", "thread");
         AssertOneLineError(code, stdout, stderr);
         Assert.That(stderr, Does.Contain("shorter than the 8-byte header length prefix"));
     }
@@ -257,26 +242,26 @@ public sealed class LayerCommandTests
     [Test]
     public void MissingFileAndFolderAreRejected()
     {
-        string missing = Path.Combine(dir, "does-not-exist.safetensors");
-        var (code, stdout, stderr) = Invoke(missing, Path.Combine(dir, "o.safetensors"), "cpu", "thread");
+        string missing = Path.Combine(root, "does-not-exist.safetensors");
+        var (code, stdout, stderr) = Invoke(missing, Path.Combine(root, "o.safetensors"), "cpu", "thread");
         AssertOneLineError(code, stdout, stderr);
         Assert.That(stderr, Does.Contain("was not found"));
 
-        string casePath = Path.Combine(dir, "ok_case.safetensors");
+        string casePath = Path.Combine(root, "ok_case.safetensors");
         BenchCaseFiles.Writer(SmallCase()).Save(casePath);
-        (code, stdout, stderr) = Invoke(casePath, Path.Combine(dir, "no-such-folder", "o.safetensors"), "cpu", "thread");
+        (code, stdout, stderr) = Invoke(casePath, Path.Combine(root, "no-such-folder", "o.safetensors"), "cpu", "thread");
         AssertOneLineError(code, stdout, stderr);
     }
 
     [Test]
     public void UnknownAcceleratorOrScheduleIsRejected()
     {
-        string casePath = Path.Combine(dir, "ok_case2.safetensors");
+        string casePath = Path.Combine(root, "ok_case2.safetensors");
         BenchCaseFiles.Writer(SmallCase()).Save(casePath);
-        var (code, stdout, stderr) = Invoke(casePath, Path.Combine(dir, "o.safetensors"), "tpu", "thread");
+        var (code, stdout, stderr) = Invoke(casePath, Path.Combine(root, "o.safetensors"), "tpu", "thread");
         AssertOneLineError(code, stdout, stderr);
         Assert.That(stderr, Does.Contain("--accelerator"));
-        (code, stdout, stderr) = Invoke(casePath, Path.Combine(dir, "o.safetensors"), "cpu", "warp");
+        (code, stdout, stderr) = Invoke(casePath, Path.Combine(root, "o.safetensors"), "cpu", "warp");
         AssertOneLineError(code, stdout, stderr);
         Assert.That(stderr, Does.Contain("--schedule"));
 
@@ -290,7 +275,7 @@ public sealed class LayerCommandTests
 
     private (SafeTensorsFile File, string Line) RunLayer(ReferenceCase c, string schedule, string name)
     {
-        string casePath = Path.Combine(dir, name + "_case.safetensors"), outPath = Path.Combine(dir, name + "_out.safetensors");
+        string casePath = Path.Combine(root, name + "_case.safetensors"), outPath = Path.Combine(root, name + "_out.safetensors");
         BenchCaseFiles.Writer(c).Save(casePath);
         var watch = Stopwatch.StartNew();
         var (code, stdout, stderr) = Invoke(casePath, outPath, "cpu", schedule);
@@ -332,7 +317,7 @@ public sealed class LayerCommandTests
 
     private string Rejected(SafeTensorsWriter writer)
     {
-        string casePath = Path.Combine(dir, "bad_" + Guid.NewGuid().ToString("N") + ".safetensors");
+        string casePath = Path.Combine(root, "bad_" + Guid.NewGuid().ToString("N") + ".safetensors");
         string outPath = casePath + ".out";
         writer.Save(casePath);
         var (code, stdout, stderr) = Invoke(casePath, outPath, "cpu", "thread");

@@ -5,25 +5,12 @@ using FastWeights.Bench.Reporting;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>`plot` redraws training.png / compare.png from saved metrics.csv files; the CLI with no command prints its help.</summary>
-public sealed class PlotCommandTests
+public sealed class PlotCommandTests() : TempFolderFixture("fw-plot-", perTest: true)
 {
-    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-    private string _dir = "";
-
-    [SetUp]
-    public void MakeDirectory()
-    {
-        _dir = Path.Combine(Path.GetTempPath(), "fw-plot-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
-    }
-
-    [TearDown]
-    public void RemoveDirectory() => Directory.Delete(_dir, recursive: true);
-
     /// <summary>A run folder with a metrics.csv of a few rows (validation every other row), as `retrieval` writes it.</summary>
     private string Run(string name, double offset = 0)
     {
-        string folder = Path.Combine(_dir, name);
+        string folder = Path.Combine(root, name);
         Directory.CreateDirectory(folder);
         using var log = MetricsLog.Create(Path.Combine(folder, MetricsLog.FileName));
         for (long s = 100; s <= 1000; s += 100)
@@ -40,7 +27,7 @@ public sealed class PlotCommandTests
     {
         Assert.That(File.Exists(path), $"{path} was not written");
         byte[] bytes = File.ReadAllBytes(path);
-        Assert.That(bytes.Take(8).ToArray(), Is.EqualTo(PngSignature), $"{path} is not a PNG");
+        Assert.That(bytes.Take(8).ToArray(), Is.EqualTo(Png.Signature), $"{path} is not a PNG");
         Assert.That(BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), Is.EqualTo(width));
         Assert.That(BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)), Is.EqualTo(height));
     }
@@ -68,7 +55,7 @@ public sealed class PlotCommandTests
     public void MetricsFile_WithOut_WritesThere_AndReplacesAnOldFigure()
     {
         string run = Run("r");
-        string png = Path.Combine(_dir, "redrawn.png");
+        string png = Path.Combine(root, "redrawn.png");
         File.WriteAllText(png, "not a png");
         var (code, _, stderr) = Invoke("plot", Path.Combine(run, "metrics.csv"), "--out", png, "--title", "fw");
         Assert.That(code, Is.EqualTo(0), stderr);
@@ -79,23 +66,23 @@ public sealed class PlotCommandTests
     [Test]
     public void CompareFolder_RedrawsEveryRunAndTheComparePng()
     {
-        string root = Path.Combine(_dir, "compare-R50");
-        Directory.CreateDirectory(root);
+        string runs = Path.Combine(root, "compare-R50");
+        Directory.CreateDirectory(runs);
         string fw = Run(Path.Combine("compare-R50", "fw"));
         string rnn = Run(Path.Combine("compare-R50", "rnn-ln"), offset: 0.3);
-        Directory.CreateDirectory(Path.Combine(root, "not-a-run"));   // no metrics.csv: ignored
-        var (code, stdout, stderr) = Invoke("plot", root);
+        Directory.CreateDirectory(Path.Combine(runs, "not-a-run"));   // no metrics.csv: ignored
+        var (code, stdout, stderr) = Invoke("plot", runs);
         Assert.That(code, Is.EqualTo(0), stderr);
         AssertPng(Path.Combine(fw, "training.png"), 1200, 450);
         AssertPng(Path.Combine(rnn, "training.png"), 1200, 450);
-        AssertPng(Path.Combine(root, "compare.png"), 1400, 500);
+        AssertPng(Path.Combine(runs, "compare.png"), 1400, 500);
         Assert.That(stdout, Does.Contain("compare.png (2 runs)"));
     }
 
     [Test]
     public void MissingPath_IsOneLineError()
     {
-        var (code, stdout, stderr) = Invoke("plot", Path.Combine(_dir, "nowhere"));
+        var (code, stdout, stderr) = Invoke("plot", Path.Combine(root, "nowhere"));
         Assert.That(code, Is.EqualTo(1));
         Assert.That(stdout, Is.Empty);
         Assert.That(stderr, Does.StartWith("plot: error: '").And.Contain("does not exist"));
@@ -105,7 +92,7 @@ public sealed class PlotCommandTests
     [Test]
     public void MalformedMetrics_IsOneLineError_AndNoPngIsWritten()
     {
-        string run = Path.Combine(_dir, "bad");
+        string run = Path.Combine(root, "bad");
         Directory.CreateDirectory(run);
         File.WriteAllText(Path.Combine(run, "metrics.csv"), MetricsLog.Header + "\n100,1,0.5,0.5,,,0.001,1,50\n200,oops\n");
         var (code, _, stderr) = Invoke("plot", run);
@@ -118,12 +105,12 @@ public sealed class PlotCommandTests
     [Test]
     public void NotAMetricsLog_HeaderOnly_AndEmptyFolder_AreRefused()
     {
-        string other = Path.Combine(_dir, "other.csv");
+        string other = Path.Combine(root, "other.csv");
         File.WriteAllText(other, "a,b,c\n1,2,3\n");
-        string headerOnly = Path.Combine(_dir, "header-only");
+        string headerOnly = Path.Combine(root, "header-only");
         Directory.CreateDirectory(headerOnly);
         File.WriteAllText(Path.Combine(headerOnly, "metrics.csv"), MetricsLog.Header + "\n");
-        string empty = Path.Combine(_dir, "empty");
+        string empty = Path.Combine(root, "empty");
         Directory.CreateDirectory(empty);
         Assert.Multiple(() =>
         {
@@ -137,23 +124,23 @@ public sealed class PlotCommandTests
             Assert.That(c.Code, Is.EqualTo(1));
             Assert.That(c.Err, Does.StartWith("plot: error: ").And.Contain("not a run or a compare folder"));
         });
-        Assert.That(Directory.EnumerateFiles(_dir, "*.png", SearchOption.AllDirectories), Is.Empty);
+        Assert.That(Directory.EnumerateFiles(root, "*.png", SearchOption.AllDirectories), Is.Empty);
     }
 
     [Test]
     public void OutIntoAMissingFolder_OrOnACompareFolder_IsRefused()
     {
         string run = Run("r");
-        var a = Invoke("plot", run, "--out", Path.Combine(_dir, "no-such-folder", "x.png"));
+        var a = Invoke("plot", run, "--out", Path.Combine(root, "no-such-folder", "x.png"));
         Assert.That(a.Code, Is.EqualTo(1));
         Assert.That(a.Err, Does.StartWith("plot: error: --out: the folder"));
-        string root = Path.Combine(_dir, "cmp");
-        Directory.CreateDirectory(root);
+        string runs = Path.Combine(root, "cmp");
+        Directory.CreateDirectory(runs);
         Run(Path.Combine("cmp", "fw"));
-        var b = Invoke("plot", root, "--out", Path.Combine(_dir, "x.png"));
+        var b = Invoke("plot", runs, "--out", Path.Combine(root, "x.png"));
         Assert.That(b.Code, Is.EqualTo(1));
         Assert.That(b.Err, Does.StartWith("plot: error: --out names one PNG"));
-        Assert.That(Directory.EnumerateFiles(_dir, "*.png", SearchOption.AllDirectories), Is.Empty);
+        Assert.That(Directory.EnumerateFiles(root, "*.png", SearchOption.AllDirectories), Is.Empty);
     }
 
     [Test]

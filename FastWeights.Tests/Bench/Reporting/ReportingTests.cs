@@ -4,21 +4,8 @@ using Spectre.Console;
 namespace FastWeights.Tests.Bench.Reporting;
 
 /// <summary>Run reporting for training: metrics.csv, plots, progress displays.</summary>
-public sealed class ReportingTests
+public sealed class ReportingTests() : TempFolderFixture("fw-reporting-", perTest: true)
 {
-    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-    private string _dir = "";
-
-    [SetUp]
-    public void MakeDirectory()
-    {
-        _dir = Path.Combine(Path.GetTempPath(), "fw-reporting-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
-    }
-
-    [TearDown]
-    public void RemoveDirectory() => Directory.Delete(_dir, recursive: true);
-
     private static List<MetricsRecord> Curve(long steps, int evalEvery, double offset = 0)
     {
         var records = new List<MetricsRecord>();
@@ -37,13 +24,13 @@ public sealed class ReportingTests
         Assert.That(File.Exists(path), $"{path} was not written");
         var bytes = File.ReadAllBytes(path);
         Assert.That(bytes.Length, Is.GreaterThan(1000));
-        Assert.That(bytes.Take(8).ToArray(), Is.EqualTo(PngSignature));
+        Assert.That(bytes.Take(8).ToArray(), Is.EqualTo(Png.Signature));
     }
 
     [Test]
     public void MetricsRoundTrip()
     {
-        string path = Path.Combine(_dir, MetricsLog.FileName);
+        string path = Path.Combine(root, MetricsLog.FileName);
         var records = new List<MetricsRecord>
         {
             new(100, 2.5, 0.41234567891, 0.875, null, null, 1e-3, 1.25, 41.2),
@@ -61,7 +48,7 @@ public sealed class ReportingTests
     [Test]
     public void RowsAreOnDiskBeforeTheLogIsClosed()
     {
-        string path = Path.Combine(_dir, MetricsLog.FileName);
+        string path = Path.Combine(root, MetricsLog.FileName);
         using var log = MetricsLog.Create(path);
         log.Append(new MetricsRecord(1, 0.1, 2, 0.1, null, null, 1e-3, 1, 10));
         Assert.That(MetricsLog.Load(path), Has.Count.EqualTo(1));
@@ -70,7 +57,7 @@ public sealed class ReportingTests
     [Test]
     public void ResumeKeepsEarlierRowsAndAppends()
     {
-        string path = Path.Combine(_dir, MetricsLog.FileName);
+        string path = Path.Combine(root, MetricsLog.FileName);
         var first = Curve(100, 50);
         var second = Curve(200, 50).Skip(10).ToList();
         using (var log = MetricsLog.Create(path))
@@ -84,7 +71,7 @@ public sealed class ReportingTests
     [Test]
     public void ResumeFromACheckpointDropsLaterRowsAndAPartialLine()
     {
-        string path = Path.Combine(_dir, MetricsLog.FileName);
+        string path = Path.Combine(root, MetricsLog.FileName);
         var records = Curve(100, 50);
         using (var log = MetricsLog.Create(path))
             foreach (var r in records) log.Append(r);
@@ -100,7 +87,7 @@ public sealed class ReportingTests
     [Test]
     public void ResumeOfAMissingFileStartsOne()
     {
-        string path = Path.Combine(_dir, MetricsLog.FileName);
+        string path = Path.Combine(root, MetricsLog.FileName);
         using (var log = MetricsLog.Resume(path)) log.Append(Curve(10, 10)[0]);
         Assert.That(MetricsLog.Load(path), Has.Count.EqualTo(1));
     }
@@ -108,7 +95,7 @@ public sealed class ReportingTests
     [Test]
     public void LoadRejectsOtherFiles()
     {
-        string path = Path.Combine(_dir, "other.csv");
+        string path = Path.Combine(root, "other.csv");
         File.WriteAllText(path, "a,b\n1,2\n");
         Assert.Throws<FormatException>(() => MetricsLog.Load(path));
         Assert.Throws<FormatException>(() => MetricsLog.Resume(path).Dispose());
@@ -120,7 +107,7 @@ public sealed class ReportingTests
     [Test]
     public void RunPlotWritesAPng()
     {
-        string path = Path.Combine(_dir, "run.png");
+        string path = Path.Combine(root, "run.png");
         RunPlot.Save(path, Curve(2000, 200), "fast weights K=4");
         AssertPng(path);
     }
@@ -128,8 +115,8 @@ public sealed class ReportingTests
     [Test]
     public void RunPlotCopesWithNoValidationRowsAndNoRows()
     {
-        string a = Path.Combine(_dir, "a.png");
-        string b = Path.Combine(_dir, "b.png");
+        string a = Path.Combine(root, "a.png");
+        string b = Path.Combine(root, "b.png");
         RunPlot.Save(a, Curve(100, 1000));
         RunPlot.Save(b, []);
         AssertPng(a);
@@ -139,7 +126,7 @@ public sealed class ReportingTests
     [Test]
     public void ComparePlotWritesAPngForOneRun()
     {
-        string path = Path.Combine(_dir, "compare1.png");
+        string path = Path.Combine(root, "compare1.png");
         ComparePlot.Save(path, new Dictionary<string, IReadOnlyList<MetricsRecord>> { ["fast weights"] = Curve(2000, 200) });
         AssertPng(path);
     }
@@ -147,7 +134,7 @@ public sealed class ReportingTests
     [Test]
     public void ComparePlotWritesAPngForThreeRuns()
     {
-        string path = Path.Combine(_dir, "compare3.png");
+        string path = Path.Combine(root, "compare3.png");
         var runs = new List<KeyValuePair<string, IReadOnlyList<MetricsRecord>>>
         {
             new("RNN H=20", Curve(2000, 200, 0.3)),

@@ -52,31 +52,24 @@ public sealed class LaunchCapTests
     }
 
     [Test]
-    public void Lstm_GroupSchedule_AtH1024()
-    {
-        var c = LstmCase.Random(1, 2, 3, Wide, seed: 1024);
-        using var layer = new LstmLayer(Devices.CpuNvidia.Accelerator, LstmRunner.Options(c, SweepSchedule.Group));
-        Assert.That(layer.GroupSize, Is.EqualTo(Wide));
-        LstmRunner.AssertMatches(LstmRunner.Run(layer, c), LstmReference.Forward(c), LstmReference.Backward(c), 1e-5, 1e-4);
-    }
+    public void Lstm_GroupSchedule_AtH1024() => AssertGroupMatchesReference<LstmRunner, LstmCase, LstmLayer>(Wide, seed: 1024, group: Wide);
 
     /// <summary>H above the group the device allows: 1040 rows over 1024 threads, threads 0–15 taking two rows each.</summary>
     [Test]
-    public void Lstm_GroupSchedule_AtH1040_SpreadsRowsOverTheCappedGroup()
-    {
-        var c = LstmCase.Random(1, 2, 3, 1040, seed: 1040);
-        using var layer = new LstmLayer(Devices.CpuNvidia.Accelerator, LstmRunner.Options(c, SweepSchedule.Group));
-        Assert.That(layer.GroupSize, Is.EqualTo(1024));
-        LstmRunner.AssertMatches(LstmRunner.Run(layer, c), LstmReference.Forward(c), LstmReference.Backward(c), 1e-5, 1e-4);
-    }
+    public void Lstm_GroupSchedule_AtH1040_SpreadsRowsOverTheCappedGroup() =>
+        AssertGroupMatchesReference<LstmRunner, LstmCase, LstmLayer>(1040, seed: 1040, group: 1024);
 
     [Test]
-    public void Gru_GroupSchedule_AtH1024()
+    public void Gru_GroupSchedule_AtH1024() => AssertGroupMatchesReference<GruRunner, GruCase, GruLayer>(Wide, seed: 1024, group: Wide);
+
+    /// <summary>A cell at (B, T, I) = (1, 2, 3) and the given H on the NVIDIA-shaped device: its group size, and its results against the reference.</summary>
+    private static void AssertGroupMatchesReference<TFamily, TCase, TLayer>(int hidden, int seed, int group)
+        where TFamily : ICellFamily<TCase, TLayer> where TLayer : IDisposable
     {
-        var c = GruCase.Random(1, 2, 3, Wide, seed: 1024);
-        using var layer = new GruLayer(Devices.CpuNvidia.Accelerator, GruRunner.Options(c, SweepSchedule.Group));
-        Assert.That(layer.GroupSize, Is.EqualTo(Wide));
-        GruRunner.AssertMatches(GruRunner.Run(layer, c), GruReference.Forward(c), GruReference.Backward(c), 1e-5, 1e-4);
+        var c = TFamily.Random(1, 2, 3, hidden, seed);
+        using var layer = TFamily.Create(Devices.CpuNvidia.Accelerator, c, SweepSchedule.Group);
+        Assert.That(TFamily.GroupSize(layer), Is.EqualTo(group));
+        TFamily.AssertMatchesReference(TFamily.Run(layer, c), c, 1e-5, 1e-4);
     }
 
     [Test]

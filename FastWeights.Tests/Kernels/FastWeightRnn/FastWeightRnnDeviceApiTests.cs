@@ -18,13 +18,8 @@ public sealed class FastWeightRnnDeviceApiTests
         public void Dispose() { foreach (var b in owned) b.Dispose(); }
     }
 
-    private static double[] Slice(double[] a, int batch, int time, int width, int t0, int t1)
-    {
-        var r = new double[batch * (t1 - t0) * width];
-        for (int b = 0; b < batch; b++)
-            Array.Copy(a, (b * time + t0) * width, r, b * (t1 - t0) * width, (t1 - t0) * width);
-        return r;
-    }
+    private static double[] Slice(double[] a, int batch, int time, int width, int t0, int t1) =>
+        TimeWindows.Slice(a, batch, time, width, t0, t1 - t0);
 
     [TestCase(SweepSchedule.Thread)]
     [TestCase(SweepSchedule.Host)]

@@ -4,12 +4,6 @@ using FastWeights.Tests.Kernels.FastWeightRnn;
 
 namespace FastWeights.Tests.Kernels.Gru;
 
-/// <summary>Float32 results of one forward (and optionally backward) of <see cref="GruLayer"/>, by name.</summary>
-public sealed record GruKernelResult(Dictionary<string, float[]> ByName)
-{
-    public float[] this[string name] => ByName[name];
-}
-
 /// <summary>Runs a <see cref="GruCase"/> through the float32 kernels and compares with the float64 reference.</summary>
 public sealed class GruRunner : ICellFamily<GruCase, GruLayer>
 {
@@ -22,11 +16,8 @@ public sealed class GruRunner : ICellFamily<GruCase, GruLayer>
 
     public static GruLayer Create(Accelerator accelerator, GruCase c, SweepSchedule schedule) => new(accelerator, Options(c, schedule));
 
-    static Dictionary<string, float[]> ICellFamily<GruCase, GruLayer>.Run(GruLayer layer, GruCase c, bool backward, bool zeroState) =>
-        Run(layer, c, backward, zeroState).ByName;
-
     public static void AssertMatchesReference(Dictionary<string, float[]> r, GruCase c, double forwardTolerance, double gradientTolerance) =>
-        AssertMatches(new GruKernelResult(r), GruReference.Forward(c), GruReference.Backward(c), forwardTolerance, gradientTolerance);
+        AssertMatches(r, GruReference.Forward(c), GruReference.Backward(c), forwardTolerance, gradientTolerance);
 
     public static IEnumerable<(string Name, double[] Values)> Differentiable(GruCase c) => c.Differentiable();
 
@@ -38,8 +29,6 @@ public sealed class GruRunner : ICellFamily<GruCase, GruLayer>
     {
         Array.Clear(c.H0);
     }
-
-    public static int Hidden(GruCase c) => c.Hidden;
 
     public static SweepSchedule Schedule(GruLayer layer) => layer.Schedule;
 
@@ -57,7 +46,7 @@ public sealed class GruRunner : ICellFamily<GruCase, GruLayer>
     };
 
     /// <summary>Uploads the case, runs forward (and backward), downloads every output. h0 given unless <paramref name="zeroState"/>.</summary>
-    public static GruKernelResult Run(GruLayer layer, GruCase c, bool backward = true, bool zeroState = false)
+    public static Dictionary<string, float[]> Run(GruLayer layer, GruCase c, bool backward = true, bool zeroState = false)
     {
         int B = c.Batch, T = c.Time, I = c.Input, H = c.Hidden, G3 = 3 * H;
         using var buffers = new DeviceBuffers(layer.Accelerator);
@@ -80,7 +69,7 @@ public sealed class GruRunner : ICellFamily<GruCase, GruLayer>
             layer.Backward(stream, ws, outputs["x"], outputs["h0"], g, buffers.Up(c.Dy), buffers.Up(c.DhT), x, p, B, T);
         }
         stream.Synchronize();
-        return new GruKernelResult(outputs.ToDictionary(kv => kv.Key, kv => kv.Value.GetAsArray(stream)));
+        return outputs.ToDictionary(kv => kv.Key, kv => kv.Value.GetAsArray(stream));
     }
 
     /// <summary>The device to test a schedule on: the group schedule wants GPU-shaped groups.</summary>
@@ -90,7 +79,7 @@ public sealed class GruRunner : ICellFamily<GruCase, GruLayer>
     /// Asserts (all at once) that every output is within <paramref name="forwardTolerance"/> and every gradient within
     /// <paramref name="gradientTolerance"/> relative L2 of the reference; prints each error.
     /// </summary>
-    public static void AssertMatches(GruKernelResult r, GruReferenceOutputs o, GruReferenceGradients? g,
+    public static void AssertMatches(Dictionary<string, float[]> r, GruReferenceOutputs o, GruReferenceGradients? g,
         double forwardTolerance, double gradientTolerance)
     {
         var tensors = new List<(string, float[], double[], double)> { ("y", r["y"], o.Y, forwardTolerance), ("hT", r["hT"], o.HT, forwardTolerance) };

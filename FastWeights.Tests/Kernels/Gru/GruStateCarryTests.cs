@@ -44,9 +44,6 @@ public sealed class GruStateCarryTests
     private static void Check(string name, float[] actual, float[] expected) =>
         TimeWindows.AssertCarried(name, actual, expected, CarryTolerance);
 
-    private static MemoryBuffer1D<float, Stride1D.Dense> Upload(Accelerator acc, double[] a) =>
-        acc.Allocate1D(Array.ConvertAll(a, v => (float)v));
-
     /// <summary>hT may be the same view as h0 (each element is read before its owner writes it).</summary>
     [TestCase(SweepSchedule.Thread)]
     [TestCase(SweepSchedule.Group)]
@@ -57,15 +54,13 @@ public sealed class GruStateCarryTests
         using var layer = new GruLayer(acc, GruRunner.Options(c, schedule));
         var expected = GruRunner.Run(layer, c, backward: false);
 
-        using var wh = Upload(acc, c.WH); using var wx = Upload(acc, c.WX);
-        using var gx = Upload(acc, c.InputLnGain); using var bx = Upload(acc, c.InputLnBias);
-        using var gh = Upload(acc, c.RecurrentLnGain); using var bh = Upload(acc, c.RecurrentLnBias);
-        using var x = Upload(acc, c.X); using var h = Upload(acc, c.H0);
-        using var y = acc.Allocate1D<float>(c.Batch * c.Time * c.Hidden);
+        using var buffers = new DeviceBuffers(acc);
+        var p = new GruParameters(buffers.Up(c.WH), buffers.Up(c.WX), buffers.Up(c.InputLnGain), buffers.Up(c.InputLnBias),
+            buffers.Up(c.RecurrentLnGain), buffers.Up(c.RecurrentLnBias));
+        var h = buffers.Up(c.H0);
         using var ws = layer.CreateWorkspace(c.Batch, c.Time);
-        var p = new GruParameters(wh.View, wx.View, gx.View, bx.View, gh.View, bh.View);
-        layer.Forward(acc.DefaultStream, ws, y.View, h.View, x.View, h.View, p, c.Batch, c.Time);
+        layer.Forward(acc.DefaultStream, ws, buffers.Zero(c.Batch * c.Time * c.Hidden), h, buffers.Up(c.X), h, p, c.Batch, c.Time);
         acc.DefaultStream.Synchronize();
-        Assert.That(h.GetAsArray1D(), Is.EqualTo(expected["hT"]));
+        Assert.That(h.GetAsArray(), Is.EqualTo(expected["hT"]));
     }
 }

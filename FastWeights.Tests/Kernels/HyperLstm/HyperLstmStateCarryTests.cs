@@ -67,34 +67,21 @@ public sealed class HyperLstmStateCarryTests
         using var layer = new HyperLstmLayer(acc, HyperLstmRunner.Options(c, schedule));
         var expected = HyperLstmRunner.Run(layer, c, backward: false);
 
-        var owned = new List<MemoryBuffer1D<float, Stride1D.Dense>>();
-        ArrayView<float> Up(double[] a)
+        using var buffers = new DeviceBuffers(acc);
+        var w = HyperLstmCase.Names.Skip(5).Select(n => buffers.Up(c[n])).ToArray();
+        var p = new HyperLstmParameters(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15], w[16], w[17]);
+        var state = new HyperLstmState(buffers.Up(c["h0"]), buffers.Up(c["c0"]), buffers.Up(c["hh0"]), buffers.Up(c["hc0"]));
+        var y = buffers.Up(new double[c.Batch * c.Time * c.Hidden]);
+        using var ws = layer.CreateWorkspace(c.Batch, c.Time);
+        layer.Forward(acc.DefaultStream, ws, y, state, buffers.Up(c["x"]), state, p, c.Batch, c.Time);
+        acc.DefaultStream.Synchronize();
+        Assert.Multiple(() =>
         {
-            var buffer = acc.Allocate1D(Array.ConvertAll(a, v => (float)v));
-            owned.Add(buffer);
-            return buffer.View;
-        }
-        try
-        {
-            var w = HyperLstmCase.Names.Skip(5).Select(n => Up(c[n])).ToArray();
-            var p = new HyperLstmParameters(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15], w[16], w[17]);
-            var state = new HyperLstmState(Up(c["h0"]), Up(c["c0"]), Up(c["hh0"]), Up(c["hc0"]));
-            var y = Up(new double[c.Batch * c.Time * c.Hidden]);
-            using var ws = layer.CreateWorkspace(c.Batch, c.Time);
-            layer.Forward(acc.DefaultStream, ws, y, state, Up(c["x"]), state, p, c.Batch, c.Time);
-            acc.DefaultStream.Synchronize();
-            Assert.Multiple(() =>
-            {
-                Assert.That(state.H.GetAsArray(), Is.EqualTo(expected["hT"]));
-                Assert.That(state.C.GetAsArray(), Is.EqualTo(expected["cT"]));
-                Assert.That(state.HyperH.GetAsArray(), Is.EqualTo(expected["hhT"]));
-                Assert.That(state.HyperC.GetAsArray(), Is.EqualTo(expected["hcT"]));
-            });
-        }
-        finally
-        {
-            foreach (var b in owned) b.Dispose();
-        }
+            Assert.That(state.H.GetAsArray(), Is.EqualTo(expected["hT"]));
+            Assert.That(state.C.GetAsArray(), Is.EqualTo(expected["cT"]));
+            Assert.That(state.HyperH.GetAsArray(), Is.EqualTo(expected["hhT"]));
+            Assert.That(state.HyperC.GetAsArray(), Is.EqualTo(expected["hcT"]));
+        });
     }
 
     private static void Check(string name, float[] actual, float[] expected) =>

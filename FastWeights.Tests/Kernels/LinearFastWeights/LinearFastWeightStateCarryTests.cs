@@ -53,14 +53,9 @@ public sealed class LinearFastWeightStateCarryTests
         });
     }
 
-    private static double[] Slice(double[] a, int batch, int time, int t0, int t1, int width)
-    {
-        // [B,T,heads·width] rows t0..t1−1 of every sequence.
-        var r = new List<double>();
-        for (int b = 0; b < batch; b++)
-            r.AddRange(a.AsSpan((b * time + t0) * width, (t1 - t0) * width).ToArray());
-        return r.ToArray();
-    }
+    /// <summary>[B,T,heads·width] rows t0..t1−1 of every sequence.</summary>
+    private static double[] Slice(double[] a, int batch, int time, int t0, int t1, int width) =>
+        TimeWindows.Slice(a, batch, time, width, t0, t1 - t0);
 
     [TestCaseSource(nameof(Cases))]
     public void TwoHalvesEqualOneRun(SweepSchedule schedule, UpdateRule rule, bool normalize)

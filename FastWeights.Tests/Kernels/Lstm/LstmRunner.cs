@@ -4,12 +4,6 @@ using FastWeights.Tests.Kernels.FastWeightRnn;
 
 namespace FastWeights.Tests.Kernels.Lstm;
 
-/// <summary>Float32 results of one forward (and optionally backward) of <see cref="LstmLayer"/>, by name.</summary>
-public sealed record LstmKernelResult(Dictionary<string, float[]> ByName)
-{
-    public float[] this[string name] => ByName[name];
-}
-
 /// <summary>Runs an <see cref="LstmCase"/> through the float32 kernels and compares with the float64 reference.</summary>
 public sealed class LstmRunner : ICellFamily<LstmCase, LstmLayer>
 {
@@ -22,11 +16,8 @@ public sealed class LstmRunner : ICellFamily<LstmCase, LstmLayer>
 
     public static LstmLayer Create(Accelerator accelerator, LstmCase c, SweepSchedule schedule) => new(accelerator, Options(c, schedule));
 
-    static Dictionary<string, float[]> ICellFamily<LstmCase, LstmLayer>.Run(LstmLayer layer, LstmCase c, bool backward, bool zeroState) =>
-        Run(layer, c, backward, zeroState).ByName;
-
     public static void AssertMatchesReference(Dictionary<string, float[]> r, LstmCase c, double forwardTolerance, double gradientTolerance) =>
-        AssertMatches(new LstmKernelResult(r), LstmReference.Forward(c), LstmReference.Backward(c), forwardTolerance, gradientTolerance);
+        AssertMatches(r, LstmReference.Forward(c), LstmReference.Backward(c), forwardTolerance, gradientTolerance);
 
     public static IEnumerable<(string Name, double[] Values)> Differentiable(LstmCase c) => c.Differentiable();
 
@@ -40,8 +31,6 @@ public sealed class LstmRunner : ICellFamily<LstmCase, LstmLayer>
         Array.Clear(c.C0);
     }
 
-    public static int Hidden(LstmCase c) => c.Hidden;
-
     public static SweepSchedule Schedule(LstmLayer layer) => layer.Schedule;
 
     public static int GroupSize(LstmLayer layer) => layer.GroupSize;
@@ -54,7 +43,7 @@ public sealed class LstmRunner : ICellFamily<LstmCase, LstmLayer>
     };
 
     /// <summary>Uploads the case, runs forward (and backward), downloads every output. h0, c0 given unless <paramref name="zeroState"/>.</summary>
-    public static LstmKernelResult Run(LstmLayer layer, LstmCase c, bool backward = true, bool zeroState = false)
+    public static Dictionary<string, float[]> Run(LstmLayer layer, LstmCase c, bool backward = true, bool zeroState = false)
     {
         int B = c.Batch, T = c.Time, I = c.Input, H = c.Hidden, G4 = 4 * H;
         using var buffers = new DeviceBuffers(layer.Accelerator);
@@ -85,7 +74,7 @@ public sealed class LstmRunner : ICellFamily<LstmCase, LstmLayer>
             layer.Backward(stream, ws, outputs["x"], outputs["h0"], outputs["c0"], g, buffers.Up(c.Dy), buffers.Up(c.DhT), buffers.Up(c.DcT), x, p, B, T);
         }
         stream.Synchronize();
-        return new LstmKernelResult(outputs.ToDictionary(kv => kv.Key, kv => kv.Value.GetAsArray(stream)));
+        return outputs.ToDictionary(kv => kv.Key, kv => kv.Value.GetAsArray(stream));
     }
 
     /// <summary>The device to test a schedule on: the group schedule wants GPU-shaped groups.</summary>
@@ -95,7 +84,7 @@ public sealed class LstmRunner : ICellFamily<LstmCase, LstmLayer>
     /// Asserts (all at once) that every output is within <paramref name="forwardTolerance"/> and every gradient within
     /// <paramref name="gradientTolerance"/> relative L2 of the reference; prints each error.
     /// </summary>
-    public static void AssertMatches(LstmKernelResult r, LstmReferenceOutputs o, LstmReferenceGradients? g,
+    public static void AssertMatches(Dictionary<string, float[]> r, LstmReferenceOutputs o, LstmReferenceGradients? g,
         double forwardTolerance, double gradientTolerance)
     {
         var tensors = new List<(string, float[], double[], double)>

@@ -51,9 +51,6 @@ public sealed class LstmStateCarryTests
         });
     }
 
-    private static MemoryBuffer1D<float, Stride1D.Dense> Upload(Accelerator acc, double[] a) =>
-        acc.Allocate1D(Array.ConvertAll(a, v => (float)v));
-
     private static void Check(string name, float[] actual, float[] expected) =>
         TimeWindows.AssertCarried(name, actual, expected, CarryTolerance);
 
@@ -67,16 +64,14 @@ public sealed class LstmStateCarryTests
         using var layer = new LstmLayer(acc, LstmRunner.Options(c, schedule));
         var expected = LstmRunner.Run(layer, c, backward: false);
 
-        using var wh = Upload(acc, c.WH); using var wx = Upload(acc, c.WX); using var bias = Upload(acc, c.B);
-        using var g = Upload(acc, c.LnGain); using var beta = Upload(acc, c.LnBias);
-        using var cg = Upload(acc, c.CellLnGain); using var cb = Upload(acc, c.CellLnBias);
-        using var x = Upload(acc, c.X); using var h = Upload(acc, c.H0); using var cell = Upload(acc, c.C0);
-        using var y = acc.Allocate1D<float>(c.Batch * c.Time * c.Hidden);
+        using var buffers = new DeviceBuffers(acc);
+        var p = new LstmParameters(buffers.Up(c.WH), buffers.Up(c.WX), buffers.Up(c.B), buffers.Up(c.LnGain), buffers.Up(c.LnBias),
+            buffers.Up(c.CellLnGain), buffers.Up(c.CellLnBias));
+        var (h, cell) = (buffers.Up(c.H0), buffers.Up(c.C0));
         using var ws = layer.CreateWorkspace(c.Batch, c.Time);
-        var p = new LstmParameters(wh.View, wx.View, bias.View, g.View, beta.View, cg.View, cb.View);
-        layer.Forward(acc.DefaultStream, ws, y.View, h.View, cell.View, x.View, h.View, cell.View, p, c.Batch, c.Time);
+        layer.Forward(acc.DefaultStream, ws, buffers.Zero(c.Batch * c.Time * c.Hidden), h, cell, buffers.Up(c.X), h, cell, p, c.Batch, c.Time);
         acc.DefaultStream.Synchronize();
-        Assert.That(h.GetAsArray1D(), Is.EqualTo(expected["hT"]));
-        Assert.That(cell.GetAsArray1D(), Is.EqualTo(expected["cT"]));
+        Assert.That(h.GetAsArray(), Is.EqualTo(expected["hT"]));
+        Assert.That(cell.GetAsArray(), Is.EqualTo(expected["cT"]));
     }
 }

@@ -22,13 +22,7 @@ public sealed class FastWeightAttentionStateTests
         return data;
     }
 
-    private static float[] Slice(float[] a, int t0, int t1)
-    {
-        var r = new float[B * (t1 - t0) * D];
-        for (int b = 0; b < B; b++)
-            Array.Copy(a, (b * T + t0) * D, r, b * (t1 - t0) * D, (t1 - t0) * D);
-        return r;
-    }
+    private static float[] Slice(float[] a, int t0, int t1) => TimeWindows.Slice(a, B, T, D, t0, t1 - t0);
 
     [TestCase(UpdateRule.Delta)]
     [TestCase(UpdateRule.Sum)]

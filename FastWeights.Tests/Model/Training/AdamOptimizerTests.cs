@@ -3,10 +3,8 @@ using FastWeights.Model.Training;
 
 namespace FastWeights.Tests.Model.Training;
 
-public sealed class AdamOptimizerTests
+public sealed class AdamOptimizerTests : AcceleratorFixture
 {
-    private static Accelerator Acc => Devices.Cpu.Accelerator;
-
     /// <summary>Odd sizes, one spanning three blocks of the kernel (2048 + 2048 + 905 elements).</summary>
     private static readonly (string, int[])[] Specs =
     [

@@ -11,9 +11,8 @@ namespace FastWeights.Tests.Model.Training;
 /// own bytes; torn, mixed, corrupt or out-of-range checkpoints are refused and the targets left untouched; a save
 /// replaces the previous checkpoint only once the new one is complete, and never writes non-finite values.
 /// </summary>
-public sealed class CheckpointIntegrityTests
+public sealed class CheckpointIntegrityTests : AcceleratorFixture
 {
-    private static Accelerator Acc => Devices.Cpu.Accelerator;
     private static readonly Dictionary<string, string> Meta = new() { ["arch"] = "tiny" };
     private string root = "";
     private string dir = "";
@@ -28,7 +27,7 @@ public sealed class CheckpointIntegrityTests
     [TearDown]
     public void TearDown() => Directory.Delete(root, recursive: true);
 
-    private static AdamOptimizer Trained(TinyModule module, int steps)
+    private AdamOptimizer Trained(TinyModule module, int steps)
     {
         var adam = new AdamOptimizer(Acc, module.Parameters, new AdamOptions());
         var rng = new Random(3);

@@ -5,10 +5,8 @@ using FastWeights.Model.Training;
 
 namespace FastWeights.Tests.Model.Training;
 
-public sealed class CheckpointTests
+public sealed class CheckpointTests : AcceleratorFixture
 {
-    private static Accelerator Acc => Devices.Cpu.Accelerator;
-
     private static readonly Dictionary<string, string> Meta = new()
     {
         ["arch"] = "fast-weight-rnn",
@@ -35,7 +33,7 @@ public sealed class CheckpointTests
     private static uint[][] StateBits(AdamOptimizer adam) =>
         Bits(adam.State.SelectMany(s => new[] { s.M.GetAsArray1D(), s.V.GetAsArray1D() }).ToArray());
 
-    private static AdamOptimizer Trained(TinyModule module, int steps, AdamOptions? options = null)
+    private AdamOptimizer Trained(TinyModule module, int steps, AdamOptions? options = null)
     {
         var adam = new AdamOptimizer(Acc, module.Parameters, options ?? new AdamOptions { WeightDecay = 0.01 });
         var rng = new Random(77);

@@ -3,10 +3,8 @@ using FastWeights.Model.Training;
 
 namespace FastWeights.Tests.Model.Training;
 
-public sealed class GradientNormTests
+public sealed class GradientNormTests : AcceleratorFixture
 {
-    private static Accelerator Acc => Devices.Cpu.Accelerator;
-
     private static readonly (string, int[])[] Specs =
     [
         ("n.w", [3, 5]),
