@@ -63,18 +63,7 @@ public sealed class ReferenceInputs
 }
 
 /// <summary>Outputs, flat row-major: Y [B,T,H], HT [B,H], AT [B,H,H].</summary>
-public sealed class ReferenceOutputs
-{
-    public required double[] Y, HT, AT;
-
-    public ReferenceOutputs() { }
-
-    [SetsRequiredMembers]
-    public ReferenceOutputs(double[] y, double[] hT, double[] aT)
-    {
-        Y = y; HT = hT; AT = aT;
-    }
-}
+public sealed record ReferenceOutputs(double[] Y, double[] HT, double[] AT);
 
 /// <summary>Gradients; each has the shape of the array it belongs to.</summary>
 public sealed class ReferenceGradients
