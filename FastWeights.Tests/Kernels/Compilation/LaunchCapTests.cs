@@ -10,7 +10,7 @@ using FastWeights.Tests.Kernels.HyperLstm;
 using FastWeights.Tests.Kernels.LinearFastWeights;
 using FastWeights.Tests.Kernels.Lstm;
 
-namespace FastWeights.Tests.Kernels.Core;
+namespace FastWeights.Tests.Kernels.Compilation;
 
 /// <summary>
 /// Group sizes from the compiled kernel (docs/gpu.md §2): the group schedules at H = 1024, the NVIDIA-shaped CPU
