@@ -13,7 +13,7 @@ using ILGPU.Runtime;
 namespace FastWeights.Bench.Commands;
 
 /// <summary>
-/// `distributed-check` (hidden): the driver of the data-parallel tests (FastWeights.Tests/Distributed). A small retrieval
+/// `distributed-check` (hidden): the driver of the data-parallel tests (FastWeights.Tests/Model/Distributed). A small retrieval
 /// model trains <c>--steps</c> steps on the CPU accelerator over <see cref="BenchProcess.Collective"/>; every rank writes
 /// <c>rank&lt;r&gt;.step1.safetensors</c> (after the first step: the gradient Adam used, <c>grad.&lt;name&gt;</c>, and the
 /// parameters, <c>value.&lt;name&gt;</c>, with the batch's loss and the gradient norm as metadata) and
@@ -35,7 +35,7 @@ internal static class DistributedCheckCommand
         var failRank = new Option<int>("--fail-rank") { Description = "The rank that fails (-1: none).", DefaultValueFactory = _ => -1 };
         var failAt = new Option<int>("--fail-at-step") { Description = "It fails before this step (1-based).", DefaultValueFactory = _ => 1 };
         var failMode = new Option<string>("--fail-mode") { Description = "die | hang.", DefaultValueFactory = _ => "die" };
-        var command = new Command(Name, "Test driver of data-parallel training (see FastWeights.Tests/Distributed).")
+        var command = new Command(Name, "Test driver of data-parallel training (see FastWeights.Tests/Model/Distributed).")
         {
             model, batch, steps, hidden, output, failRank, failAt, failMode,
         };

@@ -19,10 +19,10 @@ namespace FastWeights.Bench.GpuCheck;
 /// </summary>
 /// <remarks>
 /// <para>The comparison target is the CPU accelerator, not a float64 reference: the test suite holds
-/// that path to the float64 reference (FastWeights.Tests/Reference) at ~1e-5, so a CUDA error well
+/// that path to the float64 reference (FastWeights.Tests/Kernels/FastWeightRnn/FastWeightRnnReference.cs) at ~1e-5, so a CUDA error well
 /// above that is the GPU's. The float64 check proper is bench/gpu/torch_peer.py --check, which compares
 /// the <c>layer</c> command's output with PyTorch float64 autograd.</para>
-/// <para>Tolerances are those of FastWeights.Tests/FastWeightRnn/CudaTests.cs: 1e-4 forward, 1e-3
+/// <para>Tolerances are those of FastWeights.Tests/Kernels/FastWeightRnn/FastWeightRnnCudaTests.cs: 1e-4 forward, 1e-3
 /// gradients (3e-3 for T &gt; 100). On CUDA tanh/exp/sqrt are approximate PTX instructions.</para>
 /// <para>The shapes straddle the shared-memory thresholds of docs/design.md §6.2: 48 KiB (H = 64 both
 /// on chip without opt-in), and the H100 opt-in limit of 227 KiB (forward on chip up to H = 238,

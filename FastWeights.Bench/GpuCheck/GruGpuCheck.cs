@@ -13,7 +13,7 @@ namespace FastWeights.Bench.GpuCheck;
 /// The <c>gpu-check</c> part for the GRU-LN (docs/gru.md): forward and backward of <see cref="GruLayer"/> with the group
 /// schedule on the device under test against the thread schedule on the ILGPU CPU accelerator, every output and gradient
 /// by name (compared as <see cref="LstmGpuCheck.Compare"/> does: 1e-4 forward, 1e-3 gradients). It stands in for the NUnit
-/// Gpu tests of the layer (FastWeights.Tests/Gru/GruCudaTests) on a GPU machine without .NET.
+/// Gpu tests of the layer (FastWeights.Tests/Kernels/Gru/GruCudaTests) on a GPU machine without .NET.
 /// </summary>
 internal static class GruGpuCheck
 {

@@ -13,7 +13,7 @@ namespace FastWeights.Bench.GpuCheck;
 /// schedule on the ILGPU CPU accelerator, over a fixed list of rules, maps and shapes, compensated sums on and off.
 /// </summary>
 /// <remarks>
-/// The NUnit Gpu tests of this layer (FastWeights.Tests/LinearFastWeights/CudaTests.cs) need .NET, which a GPU machine
+/// The NUnit Gpu tests of this layer (FastWeights.Tests/Kernels/LinearFastWeights/LinearFastWeightCudaTests.cs) need .NET, which a GPU machine
 /// may lack; this runs from the self-contained publish. Tolerances: 1e-4 forward, 1e-3 gradients, as for the RNN layer:
 /// on CUDA exp (ELU+1, σ(β)) is an approximate PTX instruction, and ptxas may contract a multiply and an add into an
 /// fma, which rounds differently (inside the compensated sums it only makes the added term exact).

@@ -14,7 +14,7 @@ namespace FastWeights.Bench.GpuCheck;
 /// The <c>gpu-check</c> part for the dynamic-weight baselines (docs/lstm.md): forward and backward of
 /// <see cref="LstmLayer"/> and <see cref="HyperLstmLayer"/> with the group schedule on the device under test against
 /// the thread schedule on the ILGPU CPU accelerator, every output and gradient by name. It stands in for the NUnit
-/// Gpu tests of these layers (FastWeights.Tests/Lstm, /HyperLstm: CudaTests) on a GPU machine without .NET.
+/// Gpu tests of these layers (FastWeights.Tests/Kernels/Lstm, /HyperLstm: *CudaTests) on a GPU machine without .NET.
 /// Tolerances as for the other layers: 1e-4 forward, 1e-3 gradients (tanh, σ and exp are approximate on CUDA).
 /// </summary>
 internal static class LstmGpuCheck

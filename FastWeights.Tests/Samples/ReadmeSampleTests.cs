@@ -1,5 +1,3 @@
-using NUnit.Framework;
-
 namespace FastWeights.Tests.Samples;
 
 /// <summary>
@@ -7,7 +5,6 @@ namespace FastWeights.Tests.Samples;
 /// comments; CI builds and runs the sample, so the README's example is code that compiles and runs. These tests keep
 /// the quote equal to the file (line endings aside), so the two cannot drift.
 /// </summary>
-[TestFixture]
 public sealed class ReadmeSampleTests
 {
     private const string SamplePath = "samples/EmbedLayer/Program.cs";
