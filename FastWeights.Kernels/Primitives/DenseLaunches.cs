@@ -1,8 +1,7 @@
-using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
 
-namespace FastWeights.Kernels.Core;
+namespace FastWeights.Kernels.Primitives;
 
 /// <summary>
 /// The dense launches every layer runs around its sweep, over all (b, t) rows at once: the input projection before it
