@@ -1,3 +1,6 @@
+using ILGPU.Runtime;
+using FastWeights.Kernels.Core;
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
@@ -85,6 +88,20 @@ internal struct NormBackwardArgs
 /// </summary>
 internal static class PerStepKernels
 {
+    /// <summary>How a layer loads <see cref="MatVec"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, MatVecArgs>> MatVecEntry = AutoGrouped<MatVecArgs>(MatVec);
+    /// <summary>How a layer loads <see cref="RankOne"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, RankOneArgs>> RankOneEntry = AutoGrouped<RankOneArgs>(RankOne);
+    /// <summary>How a layer loads <see cref="RowCopy"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, RowCopyArgs>> RowCopyEntry = AutoGrouped<RowCopyArgs>(RowCopy);
+    /// <summary>How a layer loads <see cref="OutputGrad"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, OutputGradArgs>> OutputGradEntry = AutoGrouped<OutputGradArgs>(OutputGrad);
+    /// <summary>How a layer loads <see cref="PreliminaryGrad"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, PreliminaryGradArgs>> PreliminaryGradEntry = AutoGrouped<PreliminaryGradArgs>(PreliminaryGrad);
+    /// <summary>How a layer loads <see cref="InnerNorm"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, InnerNormArgs>> InnerNormEntry = AutoGrouped<InnerNormArgs>(InnerNorm);
+    /// <summary>How a layer loads <see cref="NormBackward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, NormBackwardArgs>> NormBackwardEntry = AutoGrouped<NormBackwardArgs>(NormBackward);
     public static void MatVec(Index1D index, MatVecArgs a)
     {
         int H = a.Hidden;

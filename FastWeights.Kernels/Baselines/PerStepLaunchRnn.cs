@@ -41,13 +41,13 @@ public sealed class PerStepLaunchRnn : IDisposable
     public PerStepLaunchRnn(Accelerator accelerator, FastWeightRnnOptions options)
     {
         common = new TapeLayerCommon(accelerator, options);
-        matVec = BaselineKernels.PerStepMatVec.Load(accelerator);
-        rankOne = BaselineKernels.PerStepRankOne.Load(accelerator);
-        rowCopy = BaselineKernels.PerStepRowCopy.Load(accelerator);
-        outputGrad = BaselineKernels.PerStepOutputGrad.Load(accelerator);
-        preliminaryGrad = BaselineKernels.PerStepPreliminaryGrad.Load(accelerator);
-        innerNorm = BaselineKernels.PerStepInnerNorm.Load(accelerator);
-        normBackward = BaselineKernels.PerStepNormBackward.Load(accelerator);
+        matVec = PerStepKernels.MatVecEntry.Load(accelerator);
+        rankOne = PerStepKernels.RankOneEntry.Load(accelerator);
+        rowCopy = PerStepKernels.RowCopyEntry.Load(accelerator);
+        outputGrad = PerStepKernels.OutputGradEntry.Load(accelerator);
+        preliminaryGrad = PerStepKernels.PreliminaryGradEntry.Load(accelerator);
+        innerNorm = PerStepKernels.InnerNormEntry.Load(accelerator);
+        normBackward = PerStepKernels.NormBackwardEntry.Load(accelerator);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>

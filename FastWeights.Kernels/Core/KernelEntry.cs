@@ -15,8 +15,8 @@ public enum KernelGrouping
 }
 
 /// <summary>
-/// One kernel of the library as its family's catalog lists it (a static class of entries made by <see cref="Grouped{T}"/>
-/// and <see cref="AutoGrouped{T}"/>, e.g. <c>LstmKernels</c>): its entry method, its grouping, the smallest
+/// One kernel of the library, declared beside its method with <see cref="Grouped{T}"/> or <see cref="AutoGrouped{T}"/>
+/// (e.g. <c>LstmForwardSweep.GroupEntry</c>): its entry method, its grouping, the smallest
 /// group the layers rely on it sustaining, and (in <see cref="KernelEntry{TLauncher}"/>) how to load it.
 /// The PTX check (docs/gpu.md) compiles every entry; the layers load their kernels only through entries, so a kernel
 /// the library launches is a kernel the check compiles.

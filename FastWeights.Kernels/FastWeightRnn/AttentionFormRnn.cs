@@ -38,8 +38,8 @@ public sealed class AttentionFormRnn : IDisposable
     public AttentionFormRnn(Accelerator accelerator, FastWeightRnnOptions options)
     {
         common = new TapeLayerCommon(accelerator, options);
-        forward = FastWeightRnnKernels.AttentionForward.Load(accelerator);
-        reverse = FastWeightRnnKernels.AttentionReverse.Load(accelerator);
+        forward = AttentionFormSweep.ForwardEntry.Load(accelerator);
+        reverse = AttentionFormSweep.ReverseEntry.Load(accelerator);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>

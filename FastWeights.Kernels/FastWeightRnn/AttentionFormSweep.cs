@@ -1,3 +1,5 @@
+using ILGPU.Runtime;
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Primitives;
@@ -48,6 +50,10 @@ internal struct AttentionReverseArgs
 /// </summary>
 internal static class AttentionFormSweep
 {
+    /// <summary>How a layer loads <see cref="ForwardKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, AttentionForwardArgs>> ForwardEntry = AutoGrouped<AttentionForwardArgs>(ForwardKernel, ForwardHostKernel);
+    /// <summary>How a layer loads <see cref="ReverseKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, AttentionReverseArgs>> ReverseEntry = AutoGrouped<AttentionReverseArgs>(ReverseKernel, ReverseHostKernel);
     /// <summary>The forward of one sequence (index = sequence), as ILGPU compiles it.</summary>
     public static void ForwardKernel(Index1D index, AttentionForwardArgs a) => Forward(default(ScalarVectorMath), index, a);
 

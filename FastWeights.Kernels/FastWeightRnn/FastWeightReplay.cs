@@ -1,3 +1,6 @@
+using ILGPU.Runtime;
+using FastWeights.Kernels.Core;
+using static FastWeights.Kernels.Core.KernelEntry;
 using ILGPU;
 
 namespace FastWeights.Kernels.FastWeightRnn;
@@ -27,6 +30,8 @@ internal struct FastWeightReplayArgs
 /// </remarks>
 internal static class FastWeightReplay
 {
+    /// <summary>How a layer loads <see cref="Kernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, FastWeightReplayArgs>> Entry = AutoGrouped<FastWeightReplayArgs>(Kernel, HostKernel);
     public static void Kernel(Index1D index, FastWeightReplayArgs a)
     {
         int H = a.Hidden;

@@ -46,13 +46,13 @@ public sealed class FastWeightRnnLayer : IDisposable
 
         int h = options.HiddenSize;
         sweeps = Schedule == SweepSchedule.Group
-            ? new(FastWeightRnnKernels.ForwardGroup.Load(accelerator), FastWeightRnnKernels.ReverseGroup.Load(accelerator))
+            ? new(ForwardSweep.GroupEntry.Load(accelerator), ReverseSweep.GroupEntry.Load(accelerator))
             : Schedule == SweepSchedule.Host
-                ? new(FastWeightRnnKernels.ForwardHost.Load(accelerator), FastWeightRnnKernels.ReverseHost.Load(accelerator))
-                : new(FastWeightRnnKernels.ForwardThread.Load(accelerator), FastWeightRnnKernels.ReverseThread.Load(accelerator));
+                ? new(ForwardSweep.HostEntry.Load(accelerator), ReverseSweep.HostEntry.Load(accelerator))
+                : new(ForwardSweep.ThreadEntry.Load(accelerator), ReverseSweep.ThreadEntry.Load(accelerator));
         if (sweeps.IsGroup)
         {
-            transpose = PrimitiveKernels.Transpose.Load(accelerator);
+            transpose = MatrixTranspose.Entry.Load(accelerator);
             wColumns = accelerator.Allocate1D<float>((long)h * h);
         }
         GroupSize = sweeps.GroupSize(accelerator, h);
@@ -79,11 +79,11 @@ public sealed class FastWeightRnnLayer : IDisposable
         }
         ForwardFastWeightsOnChip = forwardOnChip;
         ReverseFastWeightsOnChip = reverseOnChip;
-        replay = FastWeightRnnKernels.Replay.Load(accelerator);
-        dense = new DenseLaunches(accelerator, PrimitiveKernels.InputProjectionKernel.Load(accelerator),
-            PrimitiveKernels.OuterProductSum.Load(accelerator), PrimitiveKernels.InputGradient.Load(accelerator),
-            PrimitiveKernels.VectorGradient.Load(accelerator));
-        skeleton = new LayerSkeleton(accelerator, nameof(FastWeightRnnLayer), PrimitiveKernels.Finite.Load(accelerator), FiniteSlots);
+        replay = FastWeightReplay.Entry.Load(accelerator);
+        dense = new DenseLaunches(accelerator, InputProjection.Entry.Load(accelerator),
+            ParameterGradients.OuterProductSumEntry.Load(accelerator), ParameterGradients.InputGradientEntry.Load(accelerator),
+            ParameterGradients.VectorGradientEntry.Load(accelerator));
+        skeleton = new LayerSkeleton(accelerator, nameof(FastWeightRnnLayer), FiniteCheck.Entry.Load(accelerator), FiniteSlots);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>

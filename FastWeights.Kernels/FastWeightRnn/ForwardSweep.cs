@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
@@ -40,6 +41,12 @@ internal struct ForwardSweepArgs
 /// </remarks>
 internal static class ForwardSweep
 {
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, ForwardSweepArgs>> ThreadEntry = AutoGrouped<ForwardSweepArgs>(ThreadKernel);
+    /// <summary>How a layer loads <see cref="GroupKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, ForwardSweepArgs>> GroupEntry = Grouped<ForwardSweepArgs>(GroupKernel);
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    internal static readonly KernelEntry<Action<AcceleratorStream, Index1D, ForwardSweepArgs>> HostEntry = AutoGrouped<ForwardSweepArgs>(ThreadKernel, HostKernel);
     /// <summary>Thread schedule: one thread per sequence, vectors in global scratch, A in the AT output.</summary>
     public static void ThreadKernel(Index1D index, ForwardSweepArgs a) => RunOwnThread(new ThreadSchedule(), index, a);
 

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
@@ -44,6 +45,12 @@ internal struct ReverseSweepArgs
 /// </remarks>
 internal static class ReverseSweep
 {
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, ReverseSweepArgs>> ThreadEntry = AutoGrouped<ReverseSweepArgs>(ThreadKernel);
+    /// <summary>How a layer loads <see cref="GroupKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, ReverseSweepArgs>> GroupEntry = Grouped<ReverseSweepArgs>(GroupKernel);
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    internal static readonly KernelEntry<Action<AcceleratorStream, Index1D, ReverseSweepArgs>> HostEntry = AutoGrouped<ReverseSweepArgs>(ThreadKernel, HostKernel);
     public static void ThreadKernel(Index1D index, ReverseSweepArgs a) => RunOwnThread(new ThreadSchedule(), index, a);
 
     /// <summary>

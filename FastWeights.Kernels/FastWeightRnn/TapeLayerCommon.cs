@@ -20,9 +20,9 @@ internal sealed class TapeLayerCommon
         options.Validate();
         Accelerator = accelerator;
         Options = options;
-        dense = new DenseLaunches(accelerator, PrimitiveKernels.InputProjectionKernel.Load(accelerator),
-            PrimitiveKernels.OuterProductSum.Load(accelerator), PrimitiveKernels.InputGradient.Load(accelerator),
-            PrimitiveKernels.VectorGradient.Load(accelerator));
+        dense = new DenseLaunches(accelerator, InputProjection.Entry.Load(accelerator),
+            ParameterGradients.OuterProductSumEntry.Load(accelerator), ParameterGradients.InputGradientEntry.Load(accelerator),
+            ParameterGradients.VectorGradientEntry.Load(accelerator));
     }
 
     public Accelerator Accelerator { get; }

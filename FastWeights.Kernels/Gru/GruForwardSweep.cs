@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
@@ -42,6 +43,10 @@ internal struct GruForwardSweepArgs
 /// </remarks>
 internal static class GruForwardSweep
 {
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, GruForwardSweepArgs>> ThreadEntry = AutoGrouped<GruForwardSweepArgs>(ThreadKernel);
+    /// <summary>How a layer loads <see cref="GroupKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, GruForwardSweepArgs>> GroupEntry = Grouped<GruForwardSweepArgs>(GroupKernel);
     public static void ThreadKernel(Index1D index, GruForwardSweepArgs a)
     {
         int h = a.Hidden;

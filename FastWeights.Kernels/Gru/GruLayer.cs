@@ -52,23 +52,23 @@ public sealed class GruLayer : IDisposable
 
         int h = options.HiddenSize;
         sweeps = Schedule == SweepSchedule.Group
-            ? new(GruKernels.GruForwardGroup.Load(accelerator), GruKernels.GruReverseGroup.Load(accelerator))
-            : new(GruKernels.GruForwardThread.Load(accelerator), GruKernels.GruReverseThread.Load(accelerator));
+            ? new(GruForwardSweep.GroupEntry.Load(accelerator), GruReverseSweep.GroupEntry.Load(accelerator))
+            : new(GruForwardSweep.ThreadEntry.Load(accelerator), GruReverseSweep.ThreadEntry.Load(accelerator));
         GroupSize = sweeps.GroupSize(accelerator, h);
         // The group kernels keep only two H-vectors and the reduction partials on chip: no opt-in is ever needed.
         LayerSkeleton.CheckGroupSharedMemory(accelerator, sweeps.IsGroup,
             (long)GruForwardSweep.GroupSharedFloats(h, GroupSize) * sizeof(float), $"HiddenSize {h}", plural: false);
 
-        dense = new DenseLaunches(accelerator, PrimitiveKernels.InputProjectionKernel.Load(accelerator),
-            PrimitiveKernels.OuterProductSum.Load(accelerator), PrimitiveKernels.InputGradient.Load(accelerator), vectorGradient: null);
-        normGradient = LstmKernels.NormGradient.Load(accelerator);
-        skeleton = new LayerSkeleton(accelerator, nameof(GruLayer), PrimitiveKernels.Finite.Load(accelerator), FiniteSlots);
+        dense = new DenseLaunches(accelerator, InputProjection.Entry.Load(accelerator),
+            ParameterGradients.OuterProductSumEntry.Load(accelerator), ParameterGradients.InputGradientEntry.Load(accelerator), vectorGradient: null);
+        normGradient = NormParameterGradient.Entry.Load(accelerator);
+        skeleton = new LayerSkeleton(accelerator, nameof(GruLayer), FiniteCheck.Entry.Load(accelerator), FiniteSlots);
         zeroBias = accelerator.Allocate1D<float>(3L * h);
         zeroBias.MemSetToZero();
         accelerator.Synchronize();
         if (Schedule == SweepSchedule.Group)
         {
-            transpose = PrimitiveKernels.Transpose.Load(accelerator);
+            transpose = MatrixTranspose.Entry.Load(accelerator);
             whColumns = accelerator.Allocate1D<float>(3L * h * h);
         }
     }

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
@@ -33,6 +34,10 @@ internal struct GruReverseSweepArgs
 /// </remarks>
 internal static class GruReverseSweep
 {
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, GruReverseSweepArgs>> ThreadEntry = AutoGrouped<GruReverseSweepArgs>(ThreadKernel);
+    /// <summary>How a layer loads <see cref="GroupKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, GruReverseSweepArgs>> GroupEntry = Grouped<GruReverseSweepArgs>(GroupKernel);
     public static void ThreadKernel(Index1D index, GruReverseSweepArgs a)
     {
         int h = a.Forward.Hidden;

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
@@ -46,6 +47,10 @@ internal struct HyperLstmSweepWeights
 /// </remarks>
 internal static class HyperLstmForwardSweep
 {
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, HyperLstmForwardSweepArgs>> ThreadEntry = AutoGrouped<HyperLstmForwardSweepArgs>(ThreadKernel);
+    /// <summary>How a layer loads <see cref="GroupKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, HyperLstmForwardSweepArgs>> GroupEntry = Grouped<HyperLstmForwardSweepArgs>(GroupKernel);
     public static void ThreadKernel(Index1D index, HyperLstmForwardSweepArgs a)
     {
         int h = a.Hidden, n = a.HyperHidden;

@@ -52,24 +52,24 @@ public sealed class HyperLstmLayer : IDisposable
 
         int h = options.HiddenSize, n = options.HyperHiddenSize;
         sweeps = Schedule == SweepSchedule.Group
-            ? new(HyperLstmKernels.HyperForwardGroup.Load(accelerator), HyperLstmKernels.HyperReverseGroup.Load(accelerator))
-            : new(HyperLstmKernels.HyperForwardThread.Load(accelerator), HyperLstmKernels.HyperReverseThread.Load(accelerator));
+            ? new(HyperLstmForwardSweep.GroupEntry.Load(accelerator), HyperLstmReverseSweep.GroupEntry.Load(accelerator))
+            : new(HyperLstmForwardSweep.ThreadEntry.Load(accelerator), HyperLstmReverseSweep.ThreadEntry.Load(accelerator));
         GroupSize = sweeps.GroupSize(accelerator, Math.Max(h, n));
         LayerSkeleton.CheckGroupSharedMemory(accelerator, sweeps.IsGroup,
             (long)HyperLstmForwardSweep.GroupSharedFloats(h, n, GroupSize) * sizeof(float), $"HiddenSize {h} and HyperHiddenSize {n}", plural: true);
 
-        dense = new DenseLaunches(accelerator, PrimitiveKernels.InputProjectionKernel.Load(accelerator),
-            PrimitiveKernels.OuterProductSum.Load(accelerator), inputGradient: null, vectorGradient: null);
-        normGradient = LstmKernels.NormGradient.Load(accelerator);
-        columnSum = HyperLstmKernels.HyperColumnSum.Load(accelerator);
-        scalingWeightGradient = HyperLstmKernels.HyperScalingWeightGradient.Load(accelerator);
-        inputGradient = HyperLstmKernels.HyperInputGradient.Load(accelerator);
-        skeleton = new LayerSkeleton(accelerator, nameof(HyperLstmLayer), PrimitiveKernels.Finite.Load(accelerator), FiniteSlots);
+        dense = new DenseLaunches(accelerator, InputProjection.Entry.Load(accelerator),
+            ParameterGradients.OuterProductSumEntry.Load(accelerator), inputGradient: null, vectorGradient: null);
+        normGradient = NormParameterGradient.Entry.Load(accelerator);
+        columnSum = HyperLstmReductions.ColumnSumEntry.Load(accelerator);
+        scalingWeightGradient = HyperLstmReductions.ScalingWeightGradientEntry.Load(accelerator);
+        inputGradient = HyperLstmReductions.InputGradientEntry.Load(accelerator);
+        skeleton = new LayerSkeleton(accelerator, nameof(HyperLstmLayer), FiniteCheck.Entry.Load(accelerator), FiniteSlots);
         zeroBias = accelerator.Allocate1D<float>(4L * h);
         zeroBias.MemSetToZero();
         if (Schedule == SweepSchedule.Group)
         {
-            transpose = PrimitiveKernels.Transpose.Load(accelerator);
+            transpose = MatrixTranspose.Entry.Load(accelerator);
             columns = accelerator.Allocate1D<float>(ColumnCopyFloats(h, n, options.EmbeddingSize));
         }
     }

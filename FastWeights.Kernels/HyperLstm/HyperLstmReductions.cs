@@ -1,3 +1,6 @@
+using ILGPU.Runtime;
+using FastWeights.Kernels.Core;
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
 
@@ -39,6 +42,12 @@ internal struct DualInputGradientArgs
 /// </summary>
 internal static class HyperLstmReductions
 {
+    /// <summary>How a layer loads <see cref="ColumnSumKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, ColumnSumArgs>> ColumnSumEntry = AutoGrouped<ColumnSumArgs>(ColumnSumKernel);
+    /// <summary>How a layer loads <see cref="ScalingWeightGradientKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, ScalingWeightGradientArgs>> ScalingWeightGradientEntry = AutoGrouped<ScalingWeightGradientArgs>(ScalingWeightGradientKernel);
+    /// <summary>How a layer loads <see cref="InputGradientKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, DualInputGradientArgs>> InputGradientEntry = AutoGrouped<DualInputGradientArgs>(InputGradientKernel);
     /// <summary>Output[i] = Σ_n Input[Offset + n·RowStride + i]: db (from dd_b) and db_z (from dz).</summary>
     public static void ColumnSumKernel(Index1D index, ColumnSumArgs a)
     {

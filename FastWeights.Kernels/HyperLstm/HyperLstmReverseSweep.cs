@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
@@ -35,6 +36,10 @@ internal struct HyperLstmReverseSweepArgs
 /// </remarks>
 internal static class HyperLstmReverseSweep
 {
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, HyperLstmReverseSweepArgs>> ThreadEntry = AutoGrouped<HyperLstmReverseSweepArgs>(ThreadKernel);
+    /// <summary>How a layer loads <see cref="GroupKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, HyperLstmReverseSweepArgs>> GroupEntry = Grouped<HyperLstmReverseSweepArgs>(GroupKernel);
     public static void ThreadKernel(Index1D index, HyperLstmReverseSweepArgs a)
     {
         int h = a.Forward.Hidden, n = a.Forward.HyperHidden;

@@ -46,8 +46,8 @@ public sealed class LinearFastWeightLayer : IDisposable
         Schedule = options.Schedule.ResolveFor(accelerator);
 
         sweeps = Schedule == SweepSchedule.Group
-            ? new(LinearFastWeightKernels.LinearForwardGroup.Load(accelerator), LinearFastWeightKernels.LinearReverseGroup.Load(accelerator))
-            : new(LinearFastWeightKernels.LinearForwardThread.Load(accelerator), LinearFastWeightKernels.LinearReverseThread.Load(accelerator));
+            ? new(LinearForwardSweep.GroupEntry.Load(accelerator), LinearReverseSweep.GroupEntry.Load(accelerator))
+            : new(LinearForwardSweep.ThreadEntry.Load(accelerator), LinearReverseSweep.ThreadEntry.Load(accelerator));
         // Threads of a group share the rows (m) and the columns (d') of W, so the group covers the larger of the two.
         GroupSize = sweeps.GroupSize(accelerator, Math.Max(options.ValueSize, FeatureSize));
         if (sweeps.IsGroup)
@@ -61,7 +61,7 @@ public sealed class LinearFastWeightLayer : IDisposable
                     $"m = {options.ValueSize}, d' = {FeatureSize} need {sharedBytes} bytes of shared memory per group for the group schedule; "
                     + $"the limit on '{accelerator.Name}' is {sharedLimit}. Use SweepSchedule.Thread.");
         }
-        skeleton = new LayerSkeleton(accelerator, nameof(LinearFastWeightLayer), PrimitiveKernels.Finite.Load(accelerator), FiniteSlots);
+        skeleton = new LayerSkeleton(accelerator, nameof(LinearFastWeightLayer), FiniteCheck.Entry.Load(accelerator), FiniteSlots);
     }
 
     /// <summary>The accelerator every buffer must live on.</summary>

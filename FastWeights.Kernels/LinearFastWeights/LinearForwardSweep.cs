@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using ILGPU;
@@ -23,6 +24,10 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// </remarks>
 internal static class LinearForwardSweep
 {
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LinearSweepArgs>> ThreadEntry = AutoGrouped<LinearSweepArgs>(ThreadKernel);
+    /// <summary>How a layer loads <see cref="GroupKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, LinearSweepArgs>> GroupEntry = Grouped<LinearSweepArgs>(GroupKernel);
     /// <summary>
     /// Γ of the anchor rule: the rebuild may subtract increments of at most Γ‖W_t‖₁ (entrywise L1) in total on its way
     /// from the last anchor back to W_t, so the rebuilt W_t is off by at most about (3Γ + 1)u‖W_t‖₁ ≈ 1.2e-5‖W_t‖₁

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using ILGPU;
@@ -21,6 +22,10 @@ namespace FastWeights.Kernels.LinearFastWeights;
 /// </remarks>
 internal static class LinearReverseSweep
 {
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LinearSweepArgs>> ThreadEntry = AutoGrouped<LinearSweepArgs>(ThreadKernel);
+    /// <summary>How a layer loads <see cref="GroupKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, LinearSweepArgs>> GroupEntry = Grouped<LinearSweepArgs>(GroupKernel);
     /// <summary>Thread schedule: one thread per (sequence, head), vectors in global scratch.</summary>
     public static void ThreadKernel(Index1D index, LinearSweepArgs a)
     {

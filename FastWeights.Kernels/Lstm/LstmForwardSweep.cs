@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
@@ -38,6 +39,10 @@ internal struct LstmForwardSweepArgs
 /// </remarks>
 internal static class LstmForwardSweep
 {
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LstmForwardSweepArgs>> ThreadEntry = AutoGrouped<LstmForwardSweepArgs>(ThreadKernel);
+    /// <summary>How a layer loads <see cref="GroupKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, LstmForwardSweepArgs>> GroupEntry = Grouped<LstmForwardSweepArgs>(GroupKernel);
     public static void ThreadKernel(Index1D index, LstmForwardSweepArgs a)
     {
         int h = a.Hidden;

@@ -48,21 +48,21 @@ public sealed class LstmLayer : IDisposable
 
         int h = options.HiddenSize;
         sweeps = Schedule == SweepSchedule.Group
-            ? new(LstmKernels.LstmForwardGroup.Load(accelerator), LstmKernels.LstmReverseGroup.Load(accelerator))
-            : new(LstmKernels.LstmForwardThread.Load(accelerator), LstmKernels.LstmReverseThread.Load(accelerator));
+            ? new(LstmForwardSweep.GroupEntry.Load(accelerator), LstmReverseSweep.GroupEntry.Load(accelerator))
+            : new(LstmForwardSweep.ThreadEntry.Load(accelerator), LstmReverseSweep.ThreadEntry.Load(accelerator));
         GroupSize = sweeps.GroupSize(accelerator, h);
         // The group kernels keep only two H-vectors and the reduction partials on chip: no opt-in is ever needed.
         LayerSkeleton.CheckGroupSharedMemory(accelerator, sweeps.IsGroup,
             (long)LstmForwardSweep.GroupSharedFloats(h, GroupSize) * sizeof(float), $"HiddenSize {h}", plural: false);
 
-        dense = new DenseLaunches(accelerator, PrimitiveKernels.InputProjectionKernel.Load(accelerator),
-            PrimitiveKernels.OuterProductSum.Load(accelerator), PrimitiveKernels.InputGradient.Load(accelerator),
-            PrimitiveKernels.VectorGradient.Load(accelerator));
-        cellNormGradient = LstmKernels.NormGradient.Load(accelerator);
-        skeleton = new LayerSkeleton(accelerator, nameof(LstmLayer), PrimitiveKernels.Finite.Load(accelerator), FiniteSlots);
+        dense = new DenseLaunches(accelerator, InputProjection.Entry.Load(accelerator),
+            ParameterGradients.OuterProductSumEntry.Load(accelerator), ParameterGradients.InputGradientEntry.Load(accelerator),
+            ParameterGradients.VectorGradientEntry.Load(accelerator));
+        cellNormGradient = NormParameterGradient.Entry.Load(accelerator);
+        skeleton = new LayerSkeleton(accelerator, nameof(LstmLayer), FiniteCheck.Entry.Load(accelerator), FiniteSlots);
         if (Schedule == SweepSchedule.Group)
         {
-            transpose = PrimitiveKernels.Transpose.Load(accelerator);
+            transpose = MatrixTranspose.Entry.Load(accelerator);
             whColumns = accelerator.Allocate1D<float>(4L * h * h);
         }
     }

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
@@ -33,6 +34,10 @@ internal struct LstmReverseSweepArgs
 /// </remarks>
 internal static class LstmReverseSweep
 {
+    /// <summary>How a layer loads <see cref="ThreadKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LstmReverseSweepArgs>> ThreadEntry = AutoGrouped<LstmReverseSweepArgs>(ThreadKernel);
+    /// <summary>How a layer loads <see cref="GroupKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, LstmReverseSweepArgs>> GroupEntry = Grouped<LstmReverseSweepArgs>(GroupKernel);
     public static void ThreadKernel(Index1D index, LstmReverseSweepArgs a)
     {
         int h = a.Forward.Hidden;

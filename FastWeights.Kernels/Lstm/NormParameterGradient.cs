@@ -1,3 +1,5 @@
+using FastWeights.Kernels.Core;
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Primitives;
 using ILGPU;
 using ILGPU.Runtime;
@@ -20,6 +22,8 @@ internal struct NormParameterGradientArgs
 /// </summary>
 internal static class NormParameterGradient
 {
+    /// <summary>How a layer loads <see cref="Kernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, NormParameterGradientArgs>> Entry = AutoGrouped<NormParameterGradientArgs>(Kernel);
     public static void Kernel(Index1D index, NormParameterGradientArgs a) =>
         ParameterGradients.NormGradientAt(index, a.Batch, a.Hidden, a.Partials, a.DLnGain, a.DLnBias);
 

@@ -1,3 +1,6 @@
+using ILGPU.Runtime;
+using FastWeights.Kernels.Core;
+using static FastWeights.Kernels.Core.KernelEntry;
 using ILGPU;
 using ILGPU.Algorithms;
 
@@ -9,6 +12,8 @@ namespace FastWeights.Kernels.Primitives;
 /// </summary>
 internal static class FiniteCheck
 {
+    /// <summary>How a layer loads <see cref="Kernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<int>, int>> Entry = AutoGrouped<ArrayView<float>, ArrayView<int>, int>(Kernel);
     public static void Kernel(Index1D index, ArrayView<float> values, ArrayView<int> flags, int slot)
     {
         if (!XMath.IsFinite(values[index]))

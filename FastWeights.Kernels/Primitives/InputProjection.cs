@@ -1,3 +1,5 @@
+using ILGPU.Runtime;
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using ILGPU;
@@ -22,6 +24,8 @@ internal struct InputProjectionArgs
 /// </summary>
 internal static class InputProjection
 {
+    /// <summary>How a layer loads <see cref="Kernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, InputProjectionArgs>> Entry = AutoGrouped<InputProjectionArgs>(Kernel, HostKernel);
     public static void Kernel(Index1D index, InputProjectionArgs a) => Body(default(ScalarVectorMath), index, a);
 
     /// <summary><see cref="Kernel"/> with SIMD dot products, for host execution only (<c>Host/HostExecution</c>).</summary>

@@ -1,3 +1,5 @@
+using FastWeights.Kernels.Core;
+using static FastWeights.Kernels.Core.KernelEntry;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -19,6 +21,8 @@ internal struct MatrixTransposeArgs
 /// </summary>
 internal static class MatrixTranspose
 {
+    /// <summary>How a layer loads <see cref="Kernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, MatrixTransposeArgs>> Entry = AutoGrouped<MatrixTransposeArgs>(Kernel);
     public static void Kernel(Index1D index, MatrixTransposeArgs a)
     {
         long e = index;

@@ -1,3 +1,6 @@
+using ILGPU.Runtime;
+using FastWeights.Kernels.Core;
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Host;
 using ILGPU;
 
@@ -42,6 +45,12 @@ internal struct VectorGradientArgs
 /// </summary>
 internal static class ParameterGradients
 {
+    /// <summary>How a layer loads <see cref="OuterProductSumKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, OuterProductSumArgs>> OuterProductSumEntry = AutoGrouped<OuterProductSumArgs>(OuterProductSumKernel, OuterProductSumHostKernel);
+    /// <summary>How a layer loads <see cref="InputGradientKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, InputGradientArgs>> InputGradientEntry = AutoGrouped<InputGradientArgs>(InputGradientKernel, InputGradientHostKernel);
+    /// <summary>How a layer loads <see cref="VectorGradientKernel"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, VectorGradientArgs>> VectorGradientEntry = AutoGrouped<VectorGradientArgs>(VectorGradientKernel);
     /// <summary>Output[i,j] = Σ_b Σ_t Left(b,t)[i] · Right(b,t)[j]: dW = Σ dz h_{t−1}ᵀ and dC = Σ dz x_tᵀ.</summary>
     public static void OuterProductSumKernel(Index1D index, OuterProductSumArgs a)
     {

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using ILGPU.Runtime;
@@ -8,6 +9,8 @@ namespace FastWeights.Model.Ops;
 /// <summary>The element-wise sum's kernel.</summary>
 internal static class AddKernels
 {
+    /// <summary>How a layer loads <see cref="Forward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>> ForwardEntry = AutoGrouped<ArrayView<float>, ArrayView<float>, ArrayView<float>>(Forward);
     /// <summary>One thread per element: output[i] = a[i] + b[i].</summary>
     public static void Forward(Index1D index, ArrayView<float> output, ArrayView<float> a, ArrayView<float> b) =>
         output[index] = a[index] + b[index];
@@ -36,7 +39,7 @@ public sealed class Add : Op
     public Add(Accelerator accelerator, string name)
         : base(accelerator, name)
     {
-        forward = OpsKernelCatalog.AddForward.Load(accelerator);
+        forward = AddKernels.ForwardEntry.Load(accelerator);
     }
 
     /// <summary>output = a + b, element by element.</summary>

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Primitives;
@@ -31,6 +32,12 @@ internal struct DenseArgs
 /// </summary>
 internal static class DenseKernels
 {
+    /// <summary>How a layer loads <see cref="Forward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, DenseArgs>> ForwardEntry = AutoGrouped<DenseArgs>(Forward, ForwardHost);
+    /// <summary>How a layer loads <see cref="ParameterGradients"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, DenseArgs>> ParameterGradientsEntry = AutoGrouped<DenseArgs>(ParameterGradients, ParameterGradientsHost);
+    /// <summary>How a layer loads <see cref="InputGradient"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, DenseArgs>> InputGradientEntry = AutoGrouped<DenseArgs>(InputGradient, InputGradientHost);
     /// <summary>One thread per sample n: y[n,o] = act(b[o] + W[o,:]·x[n,:]).</summary>
     public static void Forward(Index1D index, DenseArgs a) => ForwardBody(default(ScalarVectorMath), index, a);
 
@@ -128,9 +135,9 @@ public sealed class Dense : Op, IModule, IDisposable
         Inputs = inputs;
         Outputs = outputs;
         Activation = activation;
-        forward = OpsKernelCatalog.DenseForward.Load(accelerator);
-        parameterGradients = OpsKernelCatalog.DenseParameterGradients.Load(accelerator);
-        inputGradient = OpsKernelCatalog.DenseInputGradient.Load(accelerator);
+        forward = DenseKernels.ForwardEntry.Load(accelerator);
+        parameterGradients = DenseKernels.ParameterGradientsEntry.Load(accelerator);
+        inputGradient = DenseKernels.InputGradientEntry.Load(accelerator);
         Weight = new Parameter(accelerator, name + ".weight", outputs, inputs);
         try
         {

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Parameters;
 
@@ -15,6 +16,10 @@ internal struct EmbeddingArgs
 /// <summary>The embedding lookup and its gradient.</summary>
 internal static class EmbeddingKernels
 {
+    /// <summary>How a layer loads <see cref="Forward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, EmbeddingArgs>> ForwardEntry = AutoGrouped<EmbeddingArgs>(Forward);
+    /// <summary>How a layer loads <see cref="Backward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, EmbeddingArgs>> BackwardEntry = AutoGrouped<EmbeddingArgs>(Backward);
     /// <summary>One thread per sample n: output[n,:] = weight[tokens[n],:], or zeros for a token outside [0,V).</summary>
     public static void Forward(Index1D index, EmbeddingArgs a)
     {
@@ -86,8 +91,8 @@ public sealed class Embedding : Op, IModule, IDisposable
         ViewChecks.FitsInt((long)vocabulary * dimension, nameof(vocabulary), "V·D");
         Vocabulary = vocabulary;
         Dimension = dimension;
-        forward = OpsKernelCatalog.EmbeddingForward.Load(accelerator);
-        backward = OpsKernelCatalog.EmbeddingBackward.Load(accelerator);
+        forward = EmbeddingKernels.ForwardEntry.Load(accelerator);
+        backward = EmbeddingKernels.BackwardEntry.Load(accelerator);
         Weight = new Parameter(accelerator, name + ".weight", vocabulary, dimension);
         Parameters = [Weight];
     }

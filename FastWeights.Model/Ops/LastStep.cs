@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using ILGPU.Runtime;
@@ -16,6 +17,10 @@ internal struct LastStepArgs
 /// <summary>Copy of the last step and its scatter back.</summary>
 internal static class LastStepKernels
 {
+    /// <summary>How a layer loads <see cref="Forward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LastStepArgs>> ForwardEntry = AutoGrouped<LastStepArgs>(Forward);
+    /// <summary>How a layer loads <see cref="Backward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LastStepArgs>> BackwardEntry = AutoGrouped<LastStepArgs>(Backward);
     /// <summary>One thread per sequence b: last[b,:] = sequence[b,T−1,:].</summary>
     public static void Forward(Index1D index, LastStepArgs a)
     {
@@ -68,8 +73,8 @@ public sealed class LastStep : Op
     public LastStep(Accelerator accelerator, string name)
         : base(accelerator, name)
     {
-        forward = OpsKernelCatalog.LastStepForward.Load(accelerator);
-        backward = OpsKernelCatalog.LastStepBackward.Load(accelerator);
+        forward = LastStepKernels.ForwardEntry.Load(accelerator);
+        backward = LastStepKernels.BackwardEntry.Load(accelerator);
     }
 
     /// <summary>output[b,:] = sequence[b,T−1,:].</summary>

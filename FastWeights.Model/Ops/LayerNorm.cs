@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Model.Parameters;
 using ILGPU.Algorithms;
@@ -21,6 +22,12 @@ internal struct LayerNormArgs
 /// </summary>
 internal static class LayerNormKernels
 {
+    /// <summary>How a layer loads <see cref="Forward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LayerNormArgs>> ForwardEntry = AutoGrouped<LayerNormArgs>(Forward);
+    /// <summary>How a layer loads <see cref="ParameterGradients"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LayerNormArgs>> ParameterGradientsEntry = AutoGrouped<LayerNormArgs>(ParameterGradients);
+    /// <summary>How a layer loads <see cref="InputGradient"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, LayerNormArgs>> InputGradientEntry = AutoGrouped<LayerNormArgs>(InputGradient);
     /// <summary>One thread per row n: μ, σ = sqrt(mean((x−μ)²) + ε), y = g⊙(x−μ)/σ + b; stores (μ, 1/σ).</summary>
     public static void Forward(Index1D index, LayerNormArgs a)
     {
@@ -118,9 +125,9 @@ public sealed class LayerNorm : Op, IModule, IDisposable
             throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be finite and > 0 (also in float32).");
         Width = width;
         Epsilon = epsilon;
-        forward = OpsKernelCatalog.LayerNormForward.Load(accelerator);
-        parameterGradients = OpsKernelCatalog.LayerNormParameterGradients.Load(accelerator);
-        inputGradient = OpsKernelCatalog.LayerNormInputGradient.Load(accelerator);
+        forward = LayerNormKernels.ForwardEntry.Load(accelerator);
+        parameterGradients = LayerNormKernels.ParameterGradientsEntry.Load(accelerator);
+        inputGradient = LayerNormKernels.InputGradientEntry.Load(accelerator);
         Gain = new Parameter(accelerator, name + ".gain", width);
         try
         {

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -19,6 +20,10 @@ internal struct SequenceCrossEntropyArgs
 /// <summary>Per-position softmax cross-entropy over a sequence batch, and its gradient recomputed from the logits.</summary>
 internal static class SequenceCrossEntropyKernels
 {
+    /// <summary>How a layer loads <see cref="Forward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, SequenceCrossEntropyArgs>> ForwardEntry = AutoGrouped<SequenceCrossEntropyArgs>(Forward);
+    /// <summary>How a layer loads <see cref="Backward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, SequenceCrossEntropyArgs>> BackwardEntry = AutoGrouped<SequenceCrossEntropyArgs>(Backward);
     /// <summary>
     /// One thread per position n: loss = log Σ_c exp(z_c − m) − (z_target − m) with m = max_c z_c, correct = [first argmax = target].
     /// A target of −1 (ignored) gives loss 0 and correct 0; any other target outside [0,V) gives NaN (never read).
@@ -116,8 +121,8 @@ public sealed class SequenceCrossEntropy : CrossEntropyOp
     public SequenceCrossEntropy(Accelerator accelerator, string name, int classes)
         : base(accelerator, name, classes, "V")
     {
-        forward = OpsKernelCatalog.SequenceCrossEntropyForward.Load(accelerator);
-        backward = OpsKernelCatalog.SequenceCrossEntropyBackward.Load(accelerator);
+        forward = SequenceCrossEntropyKernels.ForwardEntry.Load(accelerator);
+        backward = SequenceCrossEntropyKernels.BackwardEntry.Load(accelerator);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using ILGPU;
@@ -20,6 +21,10 @@ internal struct SoftmaxCrossEntropyArgs
 /// <summary>Row-wise softmax with cross-entropy, and its gradient with respect to the logits.</summary>
 internal static class SoftmaxCrossEntropyKernels
 {
+    /// <summary>How a layer loads <see cref="Forward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, SoftmaxCrossEntropyArgs>> ForwardEntry = AutoGrouped<SoftmaxCrossEntropyArgs>(Forward);
+    /// <summary>How a layer loads <see cref="Backward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, SoftmaxCrossEntropyArgs>> BackwardEntry = AutoGrouped<SoftmaxCrossEntropyArgs>(Backward);
     /// <summary>
     /// One thread per sample n: m = max_c z, p = exp(z − m) / Σ exp(z − m), loss = log Σ exp(z − m) − (z[target] − m),
     /// correct = [first index of the max = target]. A target outside [0,C) is never read: loss NaN, correct 0.
@@ -96,8 +101,8 @@ public sealed class SoftmaxCrossEntropy : CrossEntropyOp
     public SoftmaxCrossEntropy(Accelerator accelerator, string name, int classes)
         : base(accelerator, name, classes, "C")
     {
-        forward = OpsKernelCatalog.SoftmaxCrossEntropyForward.Load(accelerator);
-        backward = OpsKernelCatalog.SoftmaxCrossEntropyBackward.Load(accelerator);
+        forward = SoftmaxCrossEntropyKernels.ForwardEntry.Load(accelerator);
+        backward = SoftmaxCrossEntropyKernels.BackwardEntry.Load(accelerator);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using ILGPU.Runtime;
@@ -16,6 +17,10 @@ internal struct TokenShiftArgs
 /// <summary>The token shift's kernels: pure copies and one sum of two terms, so exact.</summary>
 internal static class TokenShiftKernels
 {
+    /// <summary>How a layer loads <see cref="Forward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, TokenShiftArgs>> ForwardEntry = AutoGrouped<TokenShiftArgs>(Forward);
+    /// <summary>How a layer loads <see cref="Backward"/> (once per accelerator; docs/gpu.md §1).</summary>
+    public static readonly KernelEntry<Action<AcceleratorStream, Index1D, TokenShiftArgs>> BackwardEntry = AutoGrouped<TokenShiftArgs>(Backward);
     /// <summary>One thread per row (b,t): shifted[b,t,:] = [x[b,t,:], x[b,t−1,:]] with zeros for t = 0.</summary>
     public static void Forward(Index1D index, TokenShiftArgs a)
     {
@@ -68,8 +73,8 @@ public sealed class TokenShift : Op
     public TokenShift(Accelerator accelerator, string name)
         : base(accelerator, name)
     {
-        forward = OpsKernelCatalog.TokenShiftForward.Load(accelerator);
-        backward = OpsKernelCatalog.TokenShiftBackward.Load(accelerator);
+        forward = TokenShiftKernels.ForwardEntry.Load(accelerator);
+        backward = TokenShiftKernels.BackwardEntry.Load(accelerator);
     }
 
     /// <summary>shifted[b,t,:] = [x[b,t,:] ; x[b,t−1,:]], zeros for t = 0.</summary>

@@ -83,7 +83,7 @@ public sealed class PtxCheckTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var bad = KernelEntry.AutoGrouped<ArrayView<int>>(UncompilableKernel);
-        int code = PtxCommand.Run([PrimitiveKernels.Finite, bad], "sm_80", ptxas, null, null, stdout, stderr);
+        int code = PtxCommand.Run([FiniteCheck.Entry, bad], "sm_80", ptxas, null, null, stdout, stderr);
         var errors = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Multiple(() =>
         {

@@ -13,7 +13,7 @@ public sealed class KernelCatalogTests
 
     // The catalogs' factories (KernelEntry.Grouped/AutoGrouped, Core/KernelEntry.cs) and their loader for index kernels,
     // HostExecution.LoadIndexKernel (host loops on the CPU accelerator, ILGPU's LoadAutoGroupedKernel elsewhere): the only
-    // files allowed to call ILGPU's loaders. Every family's catalog (e.g. Lstm/LstmKernels.cs) builds its entries with them.
+    // files allowed to call ILGPU's loaders. Every entry (e.g. LstmForwardSweep.GroupEntry) is built with them.
     private static readonly string[] Loaders = ["KernelEntry.cs", "HostExecution.cs"];
 
     private static string RepositoryRoot()
@@ -44,7 +44,7 @@ public sealed class KernelCatalogTests
     }
 
     /// <summary>
-    /// Each family has its own catalog; the PTX check sees a kernel only if its catalog is collected into
+    /// Each entry sits beside its kernel; the PTX check sees a kernel only if its class is collected into
     /// <see cref="KernelEntries.Library"/>. Every public static entry of the library, in whatever class, must be there.
     /// </summary>
     [Test]
@@ -79,15 +79,15 @@ public sealed class KernelCatalogTests
     public void Loading_IsOncePerAccelerator_AndSharedByLayers()
     {
         var acc = Devices.CpuNvidia.Accelerator;
-        var first = LstmKernels.LstmForwardGroup.Load(acc);
-        var again = LstmKernels.LstmForwardGroup.Load(acc);
+        var first = LstmForwardSweep.GroupEntry.Load(acc);
+        var again = LstmForwardSweep.GroupEntry.Load(acc);
         using var layer = new LstmLayer(acc, new LstmOptions { InputSize = 2, HiddenSize = 4, Schedule = FastWeights.Kernels.Core.SweepSchedule.Group });
         var other = Devices.Cpu.Accelerator;
-        var elsewhere = LstmKernels.LstmForwardGroup.Load(other);
+        var elsewhere = LstmForwardSweep.GroupEntry.Load(other);
         Assert.Multiple(() =>
         {
             Assert.That(again, Is.SameAs(first));
-            Assert.That(LstmKernels.LstmForwardGroup.Load(acc), Is.SameAs(first), "the layer did not load a second copy");
+            Assert.That(LstmForwardSweep.GroupEntry.Load(acc), Is.SameAs(first), "the layer did not load a second copy");
             Assert.That(elsewhere, Is.Not.SameAs(first), "another accelerator compiles its own");
         });
     }

@@ -36,7 +36,7 @@ public sealed class LaunchCapTests
     public void OnTheCpuDevice_TheLimitIsTheAccelerators()
     {
         var acc = Devices.CpuNvidia.Accelerator;
-        Assert.That(KernelLimits.MaxGroupSize(acc, LstmKernels.LstmForwardGroup.Load(acc)), Is.EqualTo(acc.MaxNumThreadsPerGroup));
+        Assert.That(KernelLimits.MaxGroupSize(acc, LstmForwardSweep.GroupEntry.Load(acc)), Is.EqualTo(acc.MaxNumThreadsPerGroup));
     }
 
     [Test]
