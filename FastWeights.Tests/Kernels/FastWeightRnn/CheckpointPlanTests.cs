@@ -8,7 +8,7 @@ namespace FastWeights.Tests.Kernels.FastWeightRnn;
 /// slot, uses more slots than given, or visits the intervals out of order fails; and the replayed count
 /// is checked against the recompute formula and its closed forms.
 /// </summary>
-public sealed class CheckpointScheduleTests
+public sealed class CheckpointPlanTests
 {
     [Test]
     public void RecomputeCostIsTheOptimumOfItsRecursion()

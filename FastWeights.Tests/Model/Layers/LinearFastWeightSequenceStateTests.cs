@@ -11,7 +11,7 @@ namespace FastWeights.Tests.Model.Layers;
 /// second half as dWT of the first): dx and the parameter gradients (summed over the halves) within 1e-5 relative L2 of the
 /// one-call values: the memory's rebuild and the sums over time round differently in two pieces (float32, ~T·u).
 /// </summary>
-public sealed class FastWeightAttentionStateTests
+public sealed class LinearFastWeightSequenceStateTests
 {
     private const int B = 2, T = 8, Half = 4, D = 6;
 
