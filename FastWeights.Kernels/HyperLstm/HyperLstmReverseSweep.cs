@@ -1,5 +1,5 @@
-using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
+using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Kernels.Primitives;
@@ -42,18 +42,22 @@ internal static class HyperLstmReverseSweep
     public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, HyperLstmReverseSweepArgs>> GroupEntry = Grouped<HyperLstmReverseSweepArgs>(GroupKernel);
     public static void ThreadKernel(Index1D index, HyperLstmReverseSweepArgs a)
     {
+        int sequence = index;
         int h = a.Forward.Hidden, n = a.Forward.HyperHidden;
-        var v = SweepScratch.Thread(a.Forward.Vectors, index, 2 * h + 2 * n);
-        Run(new ThreadSchedule(), a, index, v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
+        var v = a.Forward.Vectors.SubView((long)sequence * (2 * h + 2 * n), 2 * h + 2 * n);
+        Run(new ThreadSchedule(), a, sequence, v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
     }
 
     public static void GroupKernel(HyperLstmReverseSweepArgs a)
     {
+        int sequence = Grid.IdxX;
+        int groupSize = Group.DimX;
         int h = a.Forward.Hidden, n = a.Forward.HyperHidden;
         var shared = SharedMemory.GetDynamic<float>();
-        var v = SweepScratch.GroupVectors(shared, 2 * h + 2 * n);
-        Run(SweepScratch.GroupOver(shared, matricesInGlobal: false), a, Grid.IdxX,
-            v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
+        var partials = shared.SubView(0, 2 * groupSize);
+        int o = 2 * groupSize;
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), a, sequence,
+            shared.SubView(o, h), shared.SubView(o + h, h), shared.SubView(o + 2 * h, n), shared.SubView(o + 2 * h + n, n));
     }
 
     private static void Run<TSchedule>(TSchedule schedule, HyperLstmReverseSweepArgs a, int q,
@@ -73,9 +77,30 @@ internal static class HyperLstmReverseSweep
         var dHyperCellBias = a.HyperCellLayerNormGrad.SubView((long)q * 2 * N + N, N);
         var da = a.MainGradient.SubView((long)q * 4 * H, 4 * H);
 
-        LnLstmCell.BeginBackward(first, stride, H, a.HasDhT, a.DhT, a.HasDcT, a.DcT, (long)q * H, dh, dc, dGain, dBias, dCellGain, dCellBias);
-        LnLstmCell.BeginBackward(first, stride, N, a.HasDHyperHT, a.DHyperHT, a.HasDHyperCT, a.DHyperCT, (long)q * N,
-            dHyperH, dHyperC, dHyperGain, dHyperBias, dHyperCellGain, dHyperCellBias);
+        for (int j = first; j < H; j += stride)
+        {
+            dh[j] = a.HasDhT != 0 ? a.DhT[(long)q * H + j] : 0f;
+            dc[j] = a.HasDcT != 0 ? a.DcT[(long)q * H + j] : 0f;
+            dCellGain[j] = 0f;
+            dCellBias[j] = 0f;
+            for (int k = 0; k < 4; k++)
+            {
+                dGain[k * H + j] = 0f;
+                dBias[k * H + j] = 0f;
+            }
+        }
+        for (int j = first; j < N; j += stride)
+        {
+            dHyperH[j] = a.HasDHyperHT != 0 ? a.DHyperHT[(long)q * N + j] : 0f;
+            dHyperC[j] = a.HasDHyperCT != 0 ? a.DHyperCT[(long)q * N + j] : 0f;
+            dHyperCellGain[j] = 0f;
+            dHyperCellBias[j] = 0f;
+            for (int k = 0; k < 4; k++)
+            {
+                dHyperGain[k * N + j] = 0f;
+                dHyperBias[k * N + j] = 0f;
+            }
+        }
 
         for (int t = T - 1; t >= 0; t--)
         {
