@@ -45,6 +45,19 @@ public sealed class ArchitectureTests
             .Check(Library.Value);
 
     /// <summary>
+    /// Model sees Kernels through its public API only: Kernels grants its internals to the tests and the benchmarks
+    /// (which measure and check internal kernels), never to Model.
+    /// </summary>
+    [Test]
+    public void KernelsDoesNotGrantModelItsInternals()
+    {
+        var friends = KernelsAssembly.GetCustomAttributes(typeof(System.Runtime.CompilerServices.InternalsVisibleToAttribute), false)
+            .Cast<System.Runtime.CompilerServices.InternalsVisibleToAttribute>().Select(a => a.AssemblyName).ToArray();
+        Assert.That(friends, Does.Not.Contain("FastWeights.Model"));
+        Assert.That(friends, Is.Not.Empty, "the attribute list was read (the tests themselves are a friend)");
+    }
+
+    /// <summary>
     /// No two folders (namespaces) of a project use each other, directly or around a longer loop. Each namespace is
     /// its own slice, nested ones included (FastWeights.Model.Tasks.Retrieval is not FastWeights.Model.Tasks), and a
     /// project's root namespace is a slice too.
