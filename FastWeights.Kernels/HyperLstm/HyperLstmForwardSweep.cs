@@ -53,20 +53,24 @@ internal static class HyperLstmForwardSweep
     public static readonly KernelEntry<Action<AcceleratorStream, KernelConfig, HyperLstmForwardSweepArgs>> GroupEntry = Grouped<HyperLstmForwardSweepArgs>(GroupKernel);
     public static void ThreadKernel(Index1D index, HyperLstmForwardSweepArgs a)
     {
+        int sequence = index;
         int h = a.Hidden, n = a.HyperHidden;
-        var v = SweepScratch.Thread(a.Vectors, index, 2 * h + 2 * n);
+        var v = a.Vectors.SubView((long)sequence * (2 * h + 2 * n), 2 * h + 2 * n);
         var weights = new HyperLstmSweepWeights { HyperWH = a.HyperWH, HyperWHMain = a.HyperWHMain, WZ = a.WZ, WH = a.WH, WD = a.WD };
-        Run(new ThreadSchedule(), new RowMajor(), weights, a, index, v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
+        Run(new ThreadSchedule(), new RowMajor(), weights, a, sequence, v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
     }
 
     public static void GroupKernel(HyperLstmForwardSweepArgs a)
     {
+        int sequence = Grid.IdxX;
+        int groupSize = Group.DimX;
         int h = a.Hidden, n = a.HyperHidden;
         var shared = SharedMemory.GetDynamic<float>();
-        var v = SweepScratch.GroupVectors(shared, 2 * h + 2 * n);
+        var partials = shared.SubView(0, 2 * groupSize);
+        int o = 2 * groupSize;
         // Lanes own consecutive rows and walk the columns together: the column-major copies put them on consecutive addresses.
-        Run(SweepScratch.GroupOver(shared, matricesInGlobal: false), new ColumnMajor(), a.Columns, a, Grid.IdxX,
-            v.SubView(0, h), v.SubView(h, h), v.SubView(2 * h, n), v.SubView(2 * h + n, n));
+        Run(new GroupSchedule(partials, Group.IdxX, groupSize, matricesInGlobal: false), new ColumnMajor(), a.Columns, a, sequence,
+            shared.SubView(o, h), shared.SubView(o + h, h), shared.SubView(o + 2 * h, n), shared.SubView(o + 2 * h + n, n));
     }
 
     /// <summary>Shared-memory floats either group kernel needs.</summary>
@@ -83,9 +87,20 @@ internal static class HyperLstmForwardSweep
         long stateBase = (long)q * (T + 1) * H, hyperBase = (long)q * (T + 1) * N;
 
         // State in; the state outputs may alias the inputs (each element is read here before its owner writes it at the end).
-        LnLstmCell.BeginForward(first, stride, H, a.HasH0, a.H0, a.HasC0, a.C0, (long)q * H, hCur, a.States, a.CellStates, stateBase);
-        LnLstmCell.BeginForward(first, stride, N, a.HasHyperH0, a.HyperH0, a.HasHyperC0, a.HyperC0, (long)q * N,
-            hyperCur, a.HyperStates, a.HyperCellStates, hyperBase);
+        for (int j = first; j < H; j += stride)
+        {
+            float hj = a.HasH0 != 0 ? a.H0[(long)q * H + j] : 0f;
+            hCur[j] = hj;
+            a.States[stateBase + j] = hj;
+            a.CellStates[stateBase + j] = a.HasC0 != 0 ? a.C0[(long)q * H + j] : 0f;
+        }
+        for (int j = first; j < N; j += stride)
+        {
+            float hj = a.HasHyperH0 != 0 ? a.HyperH0[(long)q * N + j] : 0f;
+            hyperCur[j] = hj;
+            a.HyperStates[hyperBase + j] = hj;
+            a.HyperCellStates[hyperBase + j] = a.HasHyperC0 != 0 ? a.HyperC0[(long)q * N + j] : 0f;
+        }
         schedule.Barrier();
 
         for (int t = 0; t < T; t++)
