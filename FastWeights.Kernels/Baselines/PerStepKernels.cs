@@ -1,9 +1,5 @@
-using ILGPU.Runtime;
-using FastWeights.Kernels.Core;
-using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
-using ILGPU;
 using ILGPU.Algorithms;
 
 namespace FastWeights.Kernels.Baselines;

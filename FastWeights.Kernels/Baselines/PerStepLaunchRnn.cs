@@ -1,7 +1,5 @@
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.Baselines;
 

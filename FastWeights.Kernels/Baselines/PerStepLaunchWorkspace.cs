@@ -1,6 +1,4 @@
 using FastWeights.Kernels.FastWeightRnn;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.Baselines;
 

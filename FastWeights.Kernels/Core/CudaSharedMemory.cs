@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 
 namespace FastWeights.Kernels.Core;

@@ -1,6 +1,4 @@
 using System.Reflection;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.Core;
 

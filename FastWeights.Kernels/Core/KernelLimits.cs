@@ -1,5 +1,3 @@
-using ILGPU.Runtime;
-
 namespace FastWeights.Kernels.Core;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using FastWeights.Kernels.FastWeightRnn;
-using ILGPU;
 
 namespace FastWeights.Kernels.Core;
 

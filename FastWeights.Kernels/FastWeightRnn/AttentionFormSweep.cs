@@ -1,9 +1,5 @@
-using ILGPU.Runtime;
-using static FastWeights.Kernels.Core.KernelEntry;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Primitives;
-using ILGPU;
 using ILGPU.Algorithms;
 
 namespace FastWeights.Kernels.FastWeightRnn;

@@ -1,8 +1,3 @@
-using ILGPU.Runtime;
-using FastWeights.Kernels.Core;
-using static FastWeights.Kernels.Core.KernelEntry;
-using ILGPU;
-
 namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>Arguments of <see cref="FastWeightReplay"/>.</summary>

@@ -1,7 +1,3 @@
-using FastWeights.Kernels.Core;
-using ILGPU;
-using ILGPU.Runtime;
-
 namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>Host arrays for one forward (and optionally backward) call; shapes as in <see cref="FastWeightRnnLayer"/>.</summary>

@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
 namespace FastWeights.Kernels.FastWeightRnn;
 

@@ -1,6 +1,3 @@
-using FastWeights.Kernels.Core;
-using ILGPU.Runtime;
-
 namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using static FastWeights.Kernels.Core.KernelEntry;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.FastWeightRnn;
 

@@ -1,6 +1,4 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
-using ILGPU;
 
 namespace FastWeights.Kernels.FastWeightRnn;
 

@@ -1,7 +1,4 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.FastWeightRnn;
 

@@ -1,10 +1,6 @@
-using static FastWeights.Kernels.Core.KernelEntry;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
-using ILGPU;
 using ILGPU.Algorithms;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.Gru;
 

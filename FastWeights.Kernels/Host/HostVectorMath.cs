@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using FastWeights.Kernels.Core;
-using ILGPU;
 
 namespace FastWeights.Kernels.Host;
 

@@ -1,9 +1,6 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Kernels.Primitives;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.HyperLstm;
 

@@ -1,10 +1,6 @@
-using FastWeights.Kernels.Core;
-using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Kernels.Primitives;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.HyperLstm;
 

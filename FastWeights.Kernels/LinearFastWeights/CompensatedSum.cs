@@ -1,5 +1,3 @@
-using ILGPU;
-
 namespace FastWeights.Kernels.LinearFastWeights;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using ILGPU;
 using ILGPU.Algorithms;
 
 namespace FastWeights.Kernels.LinearFastWeights;

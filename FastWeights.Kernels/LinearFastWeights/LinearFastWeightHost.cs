@@ -1,7 +1,3 @@
-using FastWeights.Kernels.Core;
-using ILGPU;
-using ILGPU.Runtime;
-
 namespace FastWeights.Kernels.LinearFastWeights;
 
 /// <summary>

@@ -1,9 +1,5 @@
-using static FastWeights.Kernels.Core.KernelEntry;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
-using ILGPU;
 using ILGPU.Algorithms;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.LinearFastWeights;
 

@@ -1,6 +1,3 @@
-using FastWeights.Kernels.Core;
-using ILGPU;
-
 namespace FastWeights.Kernels.Lstm;
 
 /// <summary>

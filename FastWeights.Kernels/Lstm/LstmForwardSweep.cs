@@ -1,9 +1,5 @@
-using static FastWeights.Kernels.Core.KernelEntry;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.Lstm;
 

@@ -1,8 +1,4 @@
-using FastWeights.Kernels.Core;
-using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Primitives;
-using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Kernels.Lstm;
 

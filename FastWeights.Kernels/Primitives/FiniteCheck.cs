@@ -1,7 +1,3 @@
-using ILGPU.Runtime;
-using FastWeights.Kernels.Core;
-using static FastWeights.Kernels.Core.KernelEntry;
-using ILGPU;
 using ILGPU.Algorithms;
 
 namespace FastWeights.Kernels.Primitives;

@@ -1,8 +1,3 @@
-using FastWeights.Kernels.Core;
-using static FastWeights.Kernels.Core.KernelEntry;
-using ILGPU;
-using ILGPU.Runtime;
-
 namespace FastWeights.Kernels.Primitives;
 
 /// <summary>Arguments of <see cref="MatrixTranspose.Kernel"/>.</summary>

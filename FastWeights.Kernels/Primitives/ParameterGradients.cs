@@ -1,8 +1,4 @@
-using ILGPU.Runtime;
-using FastWeights.Kernels.Core;
-using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Host;
-using ILGPU;
 
 namespace FastWeights.Kernels.Primitives;
 
