@@ -1,6 +1,5 @@
 using System.Globalization;
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.HyperLstm;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
