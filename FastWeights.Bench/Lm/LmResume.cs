@@ -1,4 +1,3 @@
-using System.Globalization;
 using FastWeights.Bench.Cli;
 using FastWeights.Bench.Runs;
 using FastWeights.Model.Tasks.Retrieval;

@@ -1,6 +1,5 @@
 using FastWeights.Bench.Benchmarks;
 using FastWeights.Bench.Cli;
-using NUnit.Framework;
 
 namespace FastWeights.Tests.Bench.Benchmarks;
 
