@@ -1,4 +1,5 @@
 using FastWeights.Kernels.Baselines;
+using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using ILGPU.Runtime;
 
@@ -34,29 +35,39 @@ internal sealed class BaselineLayerVariant : ILayerVariant
     public static ILayerVariant PerStepLaunch(Accelerator accelerator, BenchmarkTensors t)
     {
         var layer = new PerStepLaunchRnn(accelerator, Options(t.Shape));
-        PerStepLaunchWorkspace ws;
-        try { ws = layer.CreateWorkspace(t.Shape.Batch, t.Shape.Time); }
-        catch { layer.Dispose(); throw; }
-        var stream = accelerator.DefaultStream;
-        int B = t.Shape.Batch, T = t.Shape.Time;
-        return new BaselineLayerVariant(ws.AllocatedBytes,
-            () => layer.Forward(stream, ws, t.Y, t.HT, t.AT, t.X, default, default, t.Parameters, B, T),
-            () => layer.Backward(stream, ws, t.Dx, default, default, t.Gradients, t.Dy, default, default, t.X, t.Parameters, B, T),
-            () => { ws.Dispose(); layer.Dispose(); });
+        return Wrap(accelerator, t, layer, layer.CreateWorkspace,
+            (stream, ws, B, T) => layer.Forward(stream, ws, t.Y, t.HT, t.AT, t.X, default, default, t.Parameters, B, T),
+            (stream, ws, B, T) => layer.Backward(stream, ws, t.Dx, default, default, t.Gradients, t.Dy, default, default, t.X, t.Parameters, B, T));
     }
 
     /// <summary><see cref="AttentionFormRnn"/>: A never formed; A v = λᵗ A0 v + η Σ λ^(t−1−τ) h_τ (h_τ·v).</summary>
     public static ILayerVariant AttentionForm(Accelerator accelerator, BenchmarkTensors t)
     {
         var layer = new AttentionFormRnn(accelerator, Options(t.Shape));
-        AttentionFormWorkspace ws;
-        try { ws = layer.CreateWorkspace(t.Shape.Batch, t.Shape.Time); }
+        return Wrap(accelerator, t, layer, layer.CreateWorkspace,
+            (stream, ws, B, T) => layer.Forward(stream, ws, t.Y, t.HT, t.AT, t.X, default, default, t.Parameters, B, T),
+            (stream, ws, B, T) => layer.Backward(stream, ws, t.Dx, default, default, t.Gradients, t.Dy, default, default, t.X, t.Parameters, B, T));
+    }
+
+    /// <summary>One pass (forward or backward) of a baseline over (B, T) on the default stream.</summary>
+    private delegate void Pass<in TWorkspace>(AcceleratorStream stream, TWorkspace workspace, int batch, int time);
+
+    /// <summary>
+    /// Creates the workspace for the tensors' (B, T) (disposing <paramref name="layer"/> if that fails) and wraps the
+    /// two passes; disposal frees the workspace, then the layer.
+    /// </summary>
+    private static ILayerVariant Wrap<TWorkspace>(Accelerator accelerator, BenchmarkTensors t, IDisposable layer,
+        Func<int, int, TWorkspace> createWorkspace, Pass<TWorkspace> forward, Pass<TWorkspace> backward)
+        where TWorkspace : DeviceWorkspace
+    {
+        TWorkspace ws;
+        try { ws = createWorkspace(t.Shape.Batch, t.Shape.Time); }
         catch { layer.Dispose(); throw; }
         var stream = accelerator.DefaultStream;
         int B = t.Shape.Batch, T = t.Shape.Time;
         return new BaselineLayerVariant(ws.AllocatedBytes,
-            () => layer.Forward(stream, ws, t.Y, t.HT, t.AT, t.X, default, default, t.Parameters, B, T),
-            () => layer.Backward(stream, ws, t.Dx, default, default, t.Gradients, t.Dy, default, default, t.X, t.Parameters, B, T),
+            () => forward(stream, ws, B, T),
+            () => backward(stream, ws, B, T),
             () => { ws.Dispose(); layer.Dispose(); });
     }
 }

@@ -1,5 +1,4 @@
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
 
 namespace FastWeights.Bench.Benchmarks;

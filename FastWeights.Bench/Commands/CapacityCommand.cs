@@ -3,7 +3,6 @@ using System.Globalization;
 using FastWeights.Bench.Capacity;
 using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.LinearFastWeights;
 
 namespace FastWeights.Bench.Commands;

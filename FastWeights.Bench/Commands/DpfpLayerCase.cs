@@ -1,7 +1,6 @@
 using System.Globalization;
 using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
 using FastWeights.Kernels.LinearFastWeights;
 

@@ -3,12 +3,9 @@ using System.Globalization;
 using System.Text;
 using FastWeights.Bench.Cli;
 using FastWeights.Bench.Lm;
-using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Bench.Runs;
-using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Language;
-using FastWeights.Model.Training;
 
 namespace FastWeights.Bench.Commands;
 

@@ -1,11 +1,8 @@
 using System.Globalization;
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Gru;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Bench.GpuCheck;
 

@@ -1,8 +1,6 @@
 using System.Globalization;
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.LinearFastWeights;
 
 namespace FastWeights.Bench.GpuCheck;

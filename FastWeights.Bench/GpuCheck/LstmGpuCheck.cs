@@ -1,12 +1,9 @@
 using System.Globalization;
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Kernels.Lstm;
 using ILGPU;
-using ILGPU.Runtime;
 
 namespace FastWeights.Bench.GpuCheck;
 

@@ -1,13 +1,9 @@
 using System.Globalization;
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
-using FastWeights.Bench.Retrieval;
 using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Parameters;
 using FastWeights.Model.Tasks.Language;
-using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 
 namespace FastWeights.Bench.Lm;

@@ -1,4 +1,3 @@
-using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;

@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using FastWeights.Kernels.Core;
-using ILGPU.Runtime.Cuda;
 
 namespace FastWeights.Bench.Ptx;
 

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
-using FastWeights.Kernels.Compilation;
 using FastWeights.Kernels.Core;
 using FastWeights.Model;
 

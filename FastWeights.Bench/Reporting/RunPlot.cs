@@ -18,10 +18,7 @@ internal static class RunPlot
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(records);
-        var figure = PlotFigures.TwoPanels(out var loss, out var accuracy);
-        string prefix = string.IsNullOrWhiteSpace(title) ? "" : title + ": ";
-        PlotFigures.Style(loss, prefix + "loss", "loss");
-        PlotFigures.Style(accuracy, prefix + "accuracy", "accuracy (%)");
+        var figure = PlotFigures.TwoStepPanels(title, ("loss", "loss"), ("accuracy", "accuracy (%)"), out var loss, out var accuracy);
 
         var train = PlotFigures.Palette.GetColor(0);
         var validation = PlotFigures.Palette.GetColor(1);
@@ -56,10 +53,7 @@ internal static class ComparePlot
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(runs);
-        var figure = PlotFigures.TwoPanels(out var accuracy, out var loss);
-        string prefix = string.IsNullOrWhiteSpace(title) ? "" : title + ": ";
-        PlotFigures.Style(accuracy, prefix + "validation accuracy", "accuracy (%)");
-        PlotFigures.Style(loss, prefix + "validation loss", "loss");
+        var figure = PlotFigures.TwoStepPanels(title, ("validation accuracy", "accuracy (%)"), ("validation loss", "loss"), out var accuracy, out var loss);
         int index = 0;
         foreach (var (label, records) in runs)
         {
@@ -89,6 +83,20 @@ internal static class PlotFigures
         figure.Layout = new ScottPlot.MultiplotLayouts.Columns();
         left = figure.GetPlot(0);
         right = figure.GetPlot(1);
+        return figure;
+    }
+
+    /// <summary>
+    /// <see cref="TwoPanels"/> against step, each panel styled (<see cref="Style"/>) with its title, prefixed by
+    /// <paramref name="title"/> and ": " when one is given, and its y label.
+    /// </summary>
+    public static Multiplot TwoStepPanels(string? title, (string Title, string YLabel) leftStyle, (string Title, string YLabel) rightStyle,
+        out Plot left, out Plot right)
+    {
+        var figure = TwoPanels(out left, out right);
+        string prefix = string.IsNullOrWhiteSpace(title) ? "" : title + ": ";
+        Style(left, prefix + leftStyle.Title, leftStyle.YLabel);
+        Style(right, prefix + rightStyle.Title, rightStyle.YLabel);
         return figure;
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
 using FastWeights.Bench.Runs;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;

@@ -1,9 +1,7 @@
 using System.Globalization;
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
 using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
 

@@ -4,7 +4,6 @@ using FastWeights.Bench.Cli;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Distributed;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Retrieval;

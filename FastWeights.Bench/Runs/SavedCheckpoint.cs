@@ -1,7 +1,6 @@
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Bench.Cli;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Model.Training;
 using ILGPU.Runtime;
 

@@ -5,7 +5,6 @@ using FastWeights.Bench.Lm;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Kernels.LinearFastWeights;
 using FastWeights.Model.Layers;
-using NUnit.Framework;
 
 namespace FastWeights.Tests.Bench;
 

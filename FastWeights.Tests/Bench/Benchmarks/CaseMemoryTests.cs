@@ -1,7 +1,5 @@
 using FastWeights.Bench.Benchmarks;
 using FastWeights.Bench.Cli;
-using FastWeights.Bench.Commands;
-using NUnit.Framework;
 
 namespace FastWeights.Tests.Bench.Benchmarks;
 

@@ -23,6 +23,24 @@ public sealed class KernelBenchmarksTests
         };
     }
 
+    /// <summary>Runs <paramref name="body"/> with the benchmarks' accelerator variable set to cpu, restoring it after.</summary>
+    private static void OnTheCpuGrid(Action body)
+    {
+        string? saved = Environment.GetEnvironmentVariable(KernelBenchmarkEnvironment.Variable);
+        try
+        {
+            Environment.SetEnvironmentVariable(KernelBenchmarkEnvironment.Variable, "cpu");
+            body();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(KernelBenchmarkEnvironment.Variable, saved);
+        }
+    }
+
+    /// <summary>The fast-weight suite's cases as BenchmarkDotNet builds them for the current accelerator variable.</summary>
+    private static BenchmarkCase[] Cases() => BenchmarkConverter.TypeToBenchmarks(typeof(FastWeightLayerBenchmarks), KernelBenchmarkConfig.Create()).BenchmarksCases;
+
     [TestCase("Fused")]
     [TestCase("StoreAll")]
     public void EveryMethodRunsAndGivesFiniteOutputs(string variant)
@@ -102,10 +120,8 @@ public sealed class KernelBenchmarksTests
     [Test]
     public void TheParamsSourcesFollowTheAccelerator()
     {
-        string? saved = Environment.GetEnvironmentVariable(KernelBenchmarkEnvironment.Variable);
-        try
+        OnTheCpuGrid(() =>
         {
-            Environment.SetEnvironmentVariable(KernelBenchmarkEnvironment.Variable, "cpu");
             Assert.Multiple(() =>
             {
                 Assert.That(FastWeightLayerBenchmarks.Accelerators, Is.EqualTo(new[] { "cpu" }));
@@ -115,24 +131,18 @@ public sealed class KernelBenchmarksTests
                 Assert.That(FastWeightLayerBenchmarks.InnerSteps, Is.EqualTo(new[] { 1 }));
                 Assert.That(FastWeightLayerBenchmarks.Variants, Does.Contain("Fused").And.Contain("StoreAll"));
             });
-            var cases = BenchmarkConverter.TypeToBenchmarks(typeof(FastWeightLayerBenchmarks), KernelBenchmarkConfig.Create()).BenchmarksCases;
+            var cases = Cases();
             int variants = LayerVariants.All.Count;
             Assert.That(cases, Has.Length.EqualTo(3 * variants * 2 * 2 * 2 * 1));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(KernelBenchmarkEnvironment.Variable, saved);
-        }
+        });
     }
 
     [Test]
     public void TheDeviceBytesColumnReportsTheWorkspace()
     {
-        string? saved = Environment.GetEnvironmentVariable(KernelBenchmarkEnvironment.Variable);
-        try
+        OnTheCpuGrid(() =>
         {
-            Environment.SetEnvironmentVariable(KernelBenchmarkEnvironment.Variable, "cpu");
-            var cases = BenchmarkConverter.TypeToBenchmarks(typeof(FastWeightLayerBenchmarks), KernelBenchmarkConfig.Create()).BenchmarksCases;
+            var cases = Cases();
             foreach (string variant in new[] { "Fused", "StoreAll" })
             {
                 var bench = Smallest(variant);
@@ -156,29 +166,19 @@ public sealed class KernelBenchmarksTests
                 }
             }
             Assert.That(FastWeightRnnLayer.StoreAllBytes(8, 16, 64, 32, 1, 0.95), Is.GreaterThan(FastWeightRnnLayer.WorkspaceBytes(8, 16, 64, 32, 1, 0.95)));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(KernelBenchmarkEnvironment.Variable, saved);
-        }
+        });
     }
 
     [Test]
     public void TheColumnSaysNaForACaseThatNeverRan()
     {
-        string? saved = Environment.GetEnvironmentVariable(KernelBenchmarkEnvironment.Variable);
-        try
+        OnTheCpuGrid(() =>
         {
-            Environment.SetEnvironmentVariable(KernelBenchmarkEnvironment.Variable, "cpu");
-            var cases = BenchmarkConverter.TypeToBenchmarks(typeof(FastWeightLayerBenchmarks), KernelBenchmarkConfig.Create()).BenchmarksCases;
+            var cases = Cases();
             // No test runs the largest CPU case's setup.
             var largest = cases.First(c => (int)c.Parameters["B"] == 32 && (int)c.Parameters["T"] == 64 && (int)c.Parameters["H"] == 64);
             Assert.That(DeviceBytesColumn.Instance.GetValue(null!, largest), Is.EqualTo("NA"));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(KernelBenchmarkEnvironment.Variable, saved);
-        }
+        });
     }
 
     [Test]

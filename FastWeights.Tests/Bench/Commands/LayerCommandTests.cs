@@ -117,10 +117,13 @@ public sealed class LayerCommandTests() : TempFolderFixture("fw-layer-cmd-")
     [TestCase("C")]
     [TestCase("ln_bias")]
     [TestCase("dy")]
-    public void MissingTensorIsRejected(string tensor)
+    public void MissingTensorIsRejected(string tensor) => AssertRejectedWithout(tensor, $"tensor '{tensor}' is missing");
+
+    /// <summary>The small case written without the tensor or metadata entry <paramref name="name"/> is rejected with <paramref name="expected"/> in the message.</summary>
+    private void AssertRejectedWithout(string name, string expected)
     {
-        var message = Rejected(BenchCaseFiles.Writer(SmallCase(), skip: new HashSet<string> { tensor }));
-        Assert.That(message, Does.Contain($"tensor '{tensor}' is missing"));
+        var message = Rejected(BenchCaseFiles.Writer(SmallCase(), skip: new HashSet<string> { name }));
+        Assert.That(message, Does.Contain(expected));
     }
 
     [TestCase("C", new[] { 3, 5 }, "[5, 3]")]
@@ -152,11 +155,7 @@ public sealed class LayerCommandTests() : TempFolderFixture("fw-layer-cmd-")
     [TestCase("inner_steps")]
     [TestCase("ln_eps")]
     [TestCase("activation")]
-    public void MissingMetadataIsRejectedNamingTheKey(string key)
-    {
-        var message = Rejected(BenchCaseFiles.Writer(SmallCase(), skip: new HashSet<string> { key }));
-        Assert.That(message, Does.Contain($"metadata key '{key}' is missing"));
-    }
+    public void MissingMetadataIsRejectedNamingTheKey(string key) => AssertRejectedWithout(key, $"metadata key '{key}' is missing");
 
     [TestCase("decay", "abc", "must be a finite number")]
     [TestCase("decay", "0,9", "must be a finite number")] // comma decimal separator: not the invariant culture

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using FastWeights.Bench.Commands;
 using FastWeights.Bench.Lm;
 using FastWeights.Bench.Reporting;
 

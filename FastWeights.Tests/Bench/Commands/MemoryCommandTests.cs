@@ -60,11 +60,9 @@ public sealed partial class MemoryCommandTests
     [Test]
     public void ParsesThroughTheCommandLine()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = BenchCli.Invoke(["memory", "--batch", "32", "--time", "1024", "--input", "64", "--hidden", "256", "--inner", "1", "--decay", "0.95"], stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        Assert.That(stdout.ToString().TrimEnd(), Is.EqualTo(MemoryCommand.Format(
+        var (code, stdout, stderr) = CliRun.Invoke(["memory", "--batch", "32", "--time", "1024", "--input", "64", "--hidden", "256", "--inner", "1", "--decay", "0.95"]);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout.TrimEnd(), Is.EqualTo(MemoryCommand.Format(
             FastWeightRnnLayer.WorkspaceBytes(32, 1024, 64, 256, 1, 0.95), FastWeightRnnLayer.StoreAllBytes(32, 1024, 64, 256, 1, 0.95))));
     }
 
@@ -73,13 +71,11 @@ public sealed partial class MemoryCommandTests
     [TestCase("memory", "--time", "1", "--input", "1", "--hidden", "1", "--inner", "1", "--decay", "0.9")]
     public void BadCommandLineExitsNonZero(params string[] args)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = BenchCli.Invoke(args, stdout, stderr);
-        TestContext.Out.WriteLine(stderr.ToString().Trim());
+        var (code, stdout, stderr) = CliRun.Invoke(args);
+        TestContext.Out.WriteLine(stderr.Trim());
         Assert.That(code, Is.Not.EqualTo(0));
-        Assert.That(stderr.ToString(), Is.Not.Empty);
-        Assert.That(stdout.ToString(), Does.Not.Contain("workspace_bytes"));
+        Assert.That(stderr, Is.Not.Empty);
+        Assert.That(stdout, Does.Not.Contain("workspace_bytes"));
     }
 
     [GeneratedRegex(@"^workspace_bytes=(\d+) store_all_bytes=(\d+) unbudgeted_bytes=(\d+) checkpoint_copies=(\d+) recomputed_steps=(\d+)$")]
@@ -89,12 +85,10 @@ public sealed partial class MemoryCommandTests
     [TestCase("--max-copies", "5")]
     public void ReportsTheBudgetedWorkspace(string option, string value)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = BenchCli.Invoke(["memory", "--batch", "4", "--time", "10000", "--input", "8", "--hidden", "32", "--inner", "1", "--decay", "0.95", option, value], stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        TestContext.Out.WriteLine(stdout.ToString().Trim());
-        var match = BudgetedPattern().Match(stdout.ToString().TrimEnd());
+        var (code, stdout, stderr) = CliRun.Invoke(["memory", "--batch", "4", "--time", "10000", "--input", "8", "--hidden", "32", "--inner", "1", "--decay", "0.95", option, value]);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        TestContext.Out.WriteLine(stdout.Trim());
+        var match = BudgetedPattern().Match(stdout.TrimEnd());
         Assert.That(match.Success, $"unexpected output '{stdout}'");
         var options = new FastWeightRnnOptions
         {
@@ -119,14 +113,12 @@ public sealed partial class MemoryCommandTests
     [TestCase("--budget-bytes", "0", "--budget-bytes must be >= 1")]
     public void ABudgetBelowTheMinimumIsRejected(string option, string value, string expected)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = BenchCli.Invoke(["memory", "--batch", "4", "--time", "1000", "--input", "8", "--hidden", "32", "--inner", "1", "--decay", "0.95", option, value], stdout, stderr);
-        TestContext.Out.WriteLine(stderr.ToString().Trim());
+        var (code, stdout, stderr) = CliRun.Invoke(["memory", "--batch", "4", "--time", "1000", "--input", "8", "--hidden", "32", "--inner", "1", "--decay", "0.95", option, value]);
+        TestContext.Out.WriteLine(stderr.Trim());
         Assert.That(code, Is.Not.EqualTo(0));
-        Assert.That(stdout.ToString(), Is.Empty);
-        Assert.That(stderr.ToString().TrimEnd().Split('\n'), Has.Length.EqualTo(1));
-        Assert.That(stderr.ToString(), Does.StartWith("memory: error: " + expected));
+        Assert.That(stdout, Is.Empty);
+        Assert.That(stderr.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(stderr, Does.StartWith("memory: error: " + expected));
     }
 
     private static (int Code, string Stdout, string Stderr) Invoke(int b, int t, int i, int h, int s, double decay)

@@ -1,4 +1,3 @@
-using FastWeights.Bench.Commands;
 using FastWeights.Bench.Reporting;
 
 namespace FastWeights.Tests.Bench.Commands;

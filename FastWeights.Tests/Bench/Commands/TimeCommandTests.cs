@@ -48,13 +48,14 @@ public sealed partial class TimeCommandTests
         });
     }
 
-    [Test]
-    public void RejectsAnUnknownForm()
+    [TestCase(1, "sparse", "--form", TestName = "RejectsAnUnknownForm")]
+    [TestCase(0, "auto", "--repeat", TestName = "RejectsZeroRepeats")]
+    public void RejectsABadOptionNamingIt(int repeat, string form, string option)
     {
         var stderr = new StringWriter();
-        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", "thread", 1, "sparse", new StringWriter(), stderr);
+        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", "thread", repeat, form, new StringWriter(), stderr);
         Assert.That(code, Is.Not.EqualTo(0));
-        Assert.That(stderr.ToString(), Does.Contain("--form"));
+        Assert.That(stderr.ToString(), Does.Contain(option));
     }
 
     [Test]
@@ -71,15 +72,6 @@ public sealed partial class TimeCommandTests
         Assert.That(long.Parse(match.Groups[1].Value), Is.EqualTo(FastWeightRnnLayer.WorkspaceBytes(options, 2, 100)));
         Assert.That(int.Parse(match.Groups[2].Value), Is.EqualTo(4));
         Assert.That(long.Parse(match.Groups[3].Value), Is.EqualTo(CheckpointPlan.For(100, 7, 4).RecomputedSteps).And.GreaterThan(0));
-    }
-
-    [Test]
-    public void RejectsZeroRepeats()
-    {
-        var stderr = new StringWriter();
-        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", "thread", 0, "auto", new StringWriter(), stderr);
-        Assert.That(code, Is.Not.EqualTo(0));
-        Assert.That(stderr.ToString(), Does.Contain("--repeat"));
     }
 
     [Test]

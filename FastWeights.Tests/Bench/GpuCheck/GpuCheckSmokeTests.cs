@@ -1,5 +1,4 @@
 using FastWeights.Bench.GpuCheck;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 
 namespace FastWeights.Tests.Bench.GpuCheck;
@@ -67,39 +66,31 @@ public sealed class GpuCheckSmokeTests
         return (passed, failed, stdout.ToString());
     }
 
-    /// <summary>The full list of the linear memory's cases passes on the NVIDIA-shaped CPU device (the long case included).</summary>
-    [Test]
-    public void LinearCasesPassOnTheCpu()
+    /// <summary>
+    /// Each family's full case list passes on the NVIDIA-shaped CPU device: the linear memory (the long case included),
+    /// LSTM-LN and HyperLSTM, GRU-LN, and every retrieval model's training batch. Every parameter's gradient is compared,
+    /// so a gradient the check forgot would show as a missing name in <c>names</c>.
+    /// </summary>
+    [TestCaseSource(nameof(FullCaseLists))]
+    public void FullCaseListPassesOnTheCpu(
+        Func<FastWeights.Kernels.Core.ComputeDevice, FastWeights.Kernels.Core.ComputeDevice, TextWriter, (int, int)> run, int cases, string[] names)
     {
-        var (passed, failed, output) = RunOnCpu((g, r, o) => LinearGpuCheck.Run(g, r, quick: false, o));
-        Assert.That((passed, failed), Is.EqualTo((LinearGpuCheck.Cases.Length, 0)), output);
+        var (passed, failed, output) = RunOnCpu(run);
+        Assert.That((passed, failed), Is.EqualTo((cases, 0)), output);
+        foreach (string name in names)
+            Assert.That(output, Does.Contain(name));
     }
 
-    /// <summary>The full list of the LSTM-LN and HyperLSTM cases passes on the NVIDIA-shaped CPU device.</summary>
-    [Test]
-    public void LstmCasesPassOnTheCpu()
+    private static IEnumerable<TestCaseData> FullCaseLists()
     {
-        var (passed, failed, output) = RunOnCpu((g, r, o) => LstmGpuCheck.Run(g, r, quick: false, o));
-        Assert.That((passed, failed), Is.EqualTo((LstmGpuCheck.Cases.Length, 0)), output);
-        // Every parameter's gradient is compared, so a parameter the check forgot would show as a missing name.
-        Assert.That(output, Does.Contain("dWD=").And.Contain("dHyperCellLnBias=").And.Contain("dhc0="));
-    }
-
-    /// <summary>The full list of the GRU-LN cases passes on the NVIDIA-shaped CPU device; every gradient is compared.</summary>
-    [Test]
-    public void GruCasesPassOnTheCpu()
-    {
-        var (passed, failed, output) = RunOnCpu((g, r, o) => GruGpuCheck.Run(g, r, quick: false, o));
-        Assert.That((passed, failed), Is.EqualTo((GruGpuCheck.Cases.Length, 0)), output);
-        Assert.That(output, Does.Contain("dRecurrentLnBias=").And.Contain("dInputLnGain=").And.Contain("dh0=").And.Contain("dx="));
-    }
-
-    /// <summary>Every retrieval model's training batch agrees on the NVIDIA-shaped CPU device.</summary>
-    [Test]
-    public void ModelsPassOnTheCpu()
-    {
-        var (passed, failed, output) = RunOnCpu((g, r, o) => ModelGpuCheck.Run(g, r, quick: false, o));
-        Assert.That((passed, failed), Is.EqualTo((ModelGpuCheck.Kinds.Length, 0)), output);
+        TestCaseData List(Func<FastWeights.Kernels.Core.ComputeDevice, FastWeights.Kernels.Core.ComputeDevice, TextWriter, (int, int)> run,
+            int cases, string name, params string[] names) => new TestCaseData(run, cases, names).SetName(name);
+        yield return List((g, r, o) => LinearGpuCheck.Run(g, r, quick: false, o), LinearGpuCheck.Cases.Length, "LinearCasesPassOnTheCpu");
+        yield return List((g, r, o) => LstmGpuCheck.Run(g, r, quick: false, o), LstmGpuCheck.Cases.Length, "LstmCasesPassOnTheCpu",
+            "dWD=", "dHyperCellLnBias=", "dhc0=");
+        yield return List((g, r, o) => GruGpuCheck.Run(g, r, quick: false, o), GruGpuCheck.Cases.Length, "GruCasesPassOnTheCpu",
+            "dRecurrentLnBias=", "dInputLnGain=", "dh0=", "dx=");
+        yield return List((g, r, o) => ModelGpuCheck.Run(g, r, quick: false, o), ModelGpuCheck.Kinds.Length, "ModelsPassOnTheCpu");
     }
 
     [Test]

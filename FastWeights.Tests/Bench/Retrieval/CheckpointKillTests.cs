@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
-using FastWeights.Bench.Retrieval;
 using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;

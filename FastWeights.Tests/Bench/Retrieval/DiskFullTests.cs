@@ -1,4 +1,3 @@
-using FastWeights.Bench.Commands;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Training;
 

@@ -2,7 +2,6 @@ using FastWeights.Bench.Commands;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Bench.Runs;
-using NUnit.Framework;
 
 namespace FastWeights.Tests.Bench.Retrieval;
 
