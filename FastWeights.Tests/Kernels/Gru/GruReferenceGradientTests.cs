@@ -3,15 +3,9 @@ using FastWeights.Kernels.Gru;
 namespace FastWeights.Tests.Kernels.Gru;
 
 /// <summary>
-/// The hand-derived float64 backward of <see cref="GruReference"/> against central differences of
-/// <see cref="GruReference.Loss"/>, every element of every differentiable input.
+/// The GRU's hand-derived float64 backward (<see cref="GruReference"/>) against central differences of
+/// <see cref="GruReference.Loss"/>; the 1e-6 bar is argued in <see cref="CellReferenceGradientTests{TFamily, TCase, TLayer}"/>.
 /// </summary>
-/// <remarks>
-/// Why 1e-6 relative L2 (as for the LSTM): with step h = 1e-6 the truncation error h²/6·|F'''| is ~1e-12 (sigmoid,
-/// tanh, layer norm and products with O(1)–O(10) third derivatives at these scales), and the rounding error of L
-/// (a sum of O(100) O(1) terms, ~1e-15 absolute) divided by 2h is ~1e-9 per element; gradient elements are O(0.1–1).
-/// A correct backward lands near 1e-9; a wrong term (a dropped LN mean, r on the wrong branch) is O(1e-2..1).
-/// </remarks>
 public sealed class GruReferenceGradientTests : CellReferenceGradientTests<GruRunner, GruCase, GruLayer>
 {
     [Test]

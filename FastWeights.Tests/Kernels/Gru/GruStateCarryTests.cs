@@ -28,21 +28,9 @@ public sealed class GruStateCarryTests
         var second = GruRunner.Run(layer, c.Window(T1, T - T1, TimeWindows.D(firstForward["hT"]), c.DhT));
         var first = GruRunner.Run(layer, c.Window(0, T1, c.H0, TimeWindows.D(second["h0"])));
 
-        var y = TimeWindows.Join(first["y"], second["y"], B, T, T1, H);
-        var x = TimeWindows.Join(first["x"], second["x"], B, T, T1, I);
-        Assert.Multiple(() =>
-        {
-            Check("y", y, whole["y"]);
-            Check("hT", second["hT"], whole["hT"]);
-            Check("dx", x, whole["x"]);
-            Check("dh0", first["h0"], whole["h0"]);
-            foreach (var name in new[] { "WH", "WX", "InputLnGain", "InputLnBias", "RecurrentLnGain", "RecurrentLnBias" })
-                Check("d" + name, first[name].Zip(second[name], (p, q) => p + q).ToArray(), whole[name]);
-        });
+        TimeWindows.AssertTwoCallsEqualOne(first, second, whole, (B, T, T1, I, H), ["hT"], ["h0"],
+            ["WH", "WX", "InputLnGain", "InputLnBias", "RecurrentLnGain", "RecurrentLnBias"], CarryTolerance);
     }
-
-    private static void Check(string name, float[] actual, float[] expected) =>
-        TimeWindows.AssertCarried(name, actual, expected, CarryTolerance);
 
     /// <summary>hT may be the same view as h0 (each element is read before its owner writes it).</summary>
     [TestCase(SweepSchedule.Thread)]

@@ -14,14 +14,6 @@ public sealed class LstmStateCarryTests
 {
     private const double CarryTolerance = 1e-6;
 
-    private static LstmCase Half(LstmCase c, int from, int count, double[] h0, double[] c0, double[]? dhT, double[]? dcT) => new()
-    {
-        Batch = c.Batch, Time = count, Input = c.Input, Hidden = c.Hidden, Eps = c.Eps,
-        X = TimeWindows.Slice(c.X, c.Batch, c.Time, c.Input, from, count), H0 = h0, C0 = c0,
-        WH = c.WH, WX = c.WX, B = c.B, LnGain = c.LnGain, LnBias = c.LnBias, CellLnGain = c.CellLnGain, CellLnBias = c.CellLnBias,
-        Dy = TimeWindows.Slice(c.Dy, c.Batch, c.Time, c.Hidden, from, count), DhT = dhT, DcT = dcT,
-    };
-
     [TestCase(SweepSchedule.Thread)]
     [TestCase(SweepSchedule.Group)]
     public void TwoHalvesEqualOneCall(SweepSchedule schedule)
@@ -32,27 +24,13 @@ public sealed class LstmStateCarryTests
         var whole = LstmRunner.Run(layer, c);
 
         // Forward of the first half only gives the state the second half starts from.
-        var firstForward = LstmRunner.Run(layer, Half(c, 0, T1, c.H0, c.C0, null, null), backward: false);
-        var second = LstmRunner.Run(layer, Half(c, T1, T - T1, TimeWindows.D(firstForward["hT"]), TimeWindows.D(firstForward["cT"]), c.DhT, c.DcT));
-        var first = LstmRunner.Run(layer, Half(c, 0, T1, c.H0, c.C0, TimeWindows.D(second["h0"]), TimeWindows.D(second["c0"])));
+        var firstForward = LstmRunner.Run(layer, c.Window(0, T1, c.H0, c.C0, null, null), backward: false);
+        var second = LstmRunner.Run(layer, c.Window(T1, T - T1, TimeWindows.D(firstForward["hT"]), TimeWindows.D(firstForward["cT"]), c.DhT, c.DcT));
+        var first = LstmRunner.Run(layer, c.Window(0, T1, c.H0, c.C0, TimeWindows.D(second["h0"]), TimeWindows.D(second["c0"])));
 
-        var y = TimeWindows.Join(first["y"], second["y"], B, T, T1, H);
-        var x = TimeWindows.Join(first["x"], second["x"], B, T, T1, I);
-        Assert.Multiple(() =>
-        {
-            Check("y", y, whole["y"]);
-            Check("hT", second["hT"], whole["hT"]);
-            Check("cT", second["cT"], whole["cT"]);
-            Check("dx", x, whole["x"]);
-            Check("dh0", first["h0"], whole["h0"]);
-            Check("dc0", first["c0"], whole["c0"]);
-            foreach (var name in new[] { "WH", "WX", "B", "LnGain", "LnBias", "CellLnGain", "CellLnBias" })
-                Check("d" + name, first[name].Zip(second[name], (p, q) => p + q).ToArray(), whole[name]);
-        });
+        TimeWindows.AssertTwoCallsEqualOne(first, second, whole, (B, T, T1, I, H), ["hT", "cT"], ["h0", "c0"],
+            ["WH", "WX", "B", "LnGain", "LnBias", "CellLnGain", "CellLnBias"], CarryTolerance);
     }
-
-    private static void Check(string name, float[] actual, float[] expected) =>
-        TimeWindows.AssertCarried(name, actual, expected, CarryTolerance);
 
     /// <summary>hT may be the same view as h0 and cT as c0 (each element is read before its owner writes it).</summary>
     [TestCase(SweepSchedule.Thread)]
