@@ -298,13 +298,13 @@ public sealed class FastWeightRnnValidationTests(FastWeightForm form)
     // ---------------------------------------------------------------- call context (both directions)
 
     /// <summary>With element <paramref name="index"/> of view <paramref name="name"/> set to <paramref name="value"/>, <paramref name="call"/> throws <see cref="ArgumentException"/>; the element is put back afterwards.</summary>
-    private static void AssertRejectsElement(Rig rig, string name, int index, float value, TestDelegate call)
+    private static void AssertRejectsElement(Rig rig, string name, int index, float value, Action call)
     {
         var data = rig.Read(name);
         float keep = data[index];
         data[index] = value;
         rig.Write(name, data);
-        Assert.Throws<ArgumentException>(call);
+        Assert.Throws<ArgumentException>(() => call());
         data[index] = keep;
         rig.Write(name, data);
     }
