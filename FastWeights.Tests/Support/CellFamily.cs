@@ -31,6 +31,33 @@ public interface ICellFamily<TCase, TLayer> where TLayer : IDisposable
     static abstract SweepSchedule Schedule(TLayer layer);
     static abstract int GroupSize(TLayer layer);
 
+    /// <summary>The initial state's names (h0, and c0 for the LSTM), in the order of <see cref="InitialStateOf"/>.</summary>
+    static abstract string[] InitialState { get; }
+
+    /// <summary>The final state's names, in the order of <see cref="InitialState"/> (hT for h0, ...).</summary>
+    static abstract string[] FinalState { get; }
+
+    /// <summary>The weights by the runner's names (their gradients are keyed by the same names).</summary>
+    static abstract string[] Weights { get; }
+
+    /// <summary>The arrays of <paramref name="c"/>'s initial state, in the order of <see cref="InitialState"/>.</summary>
+    static abstract double[][] InitialStateOf(TCase c);
+
+    /// <summary>The upstream gradients of <paramref name="c"/>'s final state (null where it has none), in the order of <see cref="FinalState"/>.</summary>
+    static abstract double[]?[] FinalStateGradientsOf(TCase c);
+
+    /// <summary>
+    /// A copy of <paramref name="c"/> with steps [from, from + count) of x and dy, the given initial state and
+    /// final-state gradients (in the orders of <see cref="InitialState"/> and <see cref="FinalState"/>; null: none).
+    /// </summary>
+    static abstract TCase Window(TCase c, int from, int count, double[][] initialState, double[]?[]? finalStateGradients);
+
+    /// <summary>
+    /// Runs the forward of <paramref name="c"/> with each final state written over its initial state's views; returns
+    /// those views read back, in the order of <see cref="FinalState"/>.
+    /// </summary>
+    static abstract float[][] ForwardWithAliasedState(TLayer layer, TCase c);
+
     /// <summary>The shapes (B, T, I, H) the family's <c>Gpu</c> tests run, <see cref="CommonCudaShapes"/> and any the family adds.</summary>
     static abstract IEnumerable<(int B, int T, int I, int H)> CudaShapes { get; }
 
@@ -125,8 +152,15 @@ public abstract class CellKernelVsReferenceTests<TFamily, TCase, TLayer>
 
 /// <summary>
 /// The hand-derived float64 backward of a cell family's reference against central differences of its loss, every
-/// element of every differentiable input. The bar, 1e-6 relative L2 at step 1e-6, is argued in each family's fixture.
+/// element of every differentiable input.
 /// </summary>
+/// <remarks>
+/// Why 1e-6 relative L2 (LSTM and GRU alike): with step h = 1e-6 the truncation error h²/6·|F'''| is ~1e-12 (the cells
+/// are compositions of sigmoid, tanh, layer norm and products with O(1)–O(10) third derivatives at these scales), and the
+/// rounding error of L (a sum of O(100) O(1) terms, ~1e-15 absolute) divided by 2h is ~1e-9 per element; gradient
+/// elements are O(0.1–1). A correct backward lands near 1e-9; a wrong term (a dropped LN mean, a transposed weight,
+/// the GRU's r on the wrong branch) is O(1e-2..1).
+/// </remarks>
 public abstract class CellReferenceGradientTests<TFamily, TCase, TLayer>
     where TFamily : ICellFamily<TCase, TLayer> where TLayer : IDisposable
 {
@@ -142,6 +176,67 @@ public abstract class CellReferenceGradientTests<TFamily, TCase, TLayer>
         var c = TFamily.Random(batch, time, input, hidden, seed, stateGrads);
         var analytic = TFamily.ReferenceBackward(c);
         CentralDifferences.AssertBackward(TFamily.Differentiable(c), analytic, () => TFamily.ReferenceLoss(c), FdStep, GradTolerance);
+    }
+
+    /// <summary>A case without final-state gradients has exactly the gradients of one whose final-state gradients are zero.</summary>
+    [Test]
+    public void OmittedStateGradientsEqualZeroStateGradients()
+    {
+        var without = TFamily.Random(2, 3, 3, 4, seed: 9, withStateGradients: false);
+        var zeroed = TFamily.Window(without, 0, 3, TFamily.InitialStateOf(without), [.. TFamily.FinalState.Select(_ => new double[8])]);
+        var a = TFamily.ReferenceBackward(without);
+        var b = TFamily.ReferenceBackward(zeroed);
+        foreach (var (name, _) in TFamily.Differentiable(without))
+            Assert.That(a[name], Is.EqualTo(b[name]), name);
+    }
+}
+
+/// <summary>
+/// Passing the final state of one call as the initial state of the next continues the sequence exactly, and the state
+/// gradients carry back: backward of the second window gives the initial-state gradients, which as the final-state
+/// gradients of the first window's backward yield the one-call gradients (weight gradients: the sum of the windows').
+/// Tolerance 1e-6 relative L2: both runs do the same float32 operations per step; only the weight-gradient sums are
+/// split into two partial sums (a different rounding order), which moves them by a few ulps (~1e-7).
+/// </summary>
+public abstract class CellStateCarryTests<TFamily, TCase, TLayer>
+    where TFamily : ICellFamily<TCase, TLayer> where TLayer : IDisposable
+{
+    private const double CarryTolerance = 1e-6;
+
+    [TestCase(SweepSchedule.Thread)]
+    [TestCase(SweepSchedule.Group)]
+    public void TwoWindowsEqualOneCall(SweepSchedule schedule)
+    {
+        const int B = 2, T = 8, I = 3, H = 6, T1 = 3;
+        var c = TFamily.Random(B, T, I, H, seed: 42);
+        using var layer = TFamily.Create(ICellFamily<TCase, TLayer>.AcceleratorFor(schedule), c, schedule);
+        var whole = TFamily.Run(layer, c);
+
+        // Forward of the first window only gives the state the second window starts from.
+        var firstForward = TFamily.Run(layer, TFamily.Window(c, 0, T1, TFamily.InitialStateOf(c), null), backward: false);
+        var middle = TFamily.FinalState.Select(n => TimeWindows.D(firstForward[n])).ToArray();
+        var second = TFamily.Run(layer, TFamily.Window(c, T1, T - T1, middle, TFamily.FinalStateGradientsOf(c)));
+        var carried = TFamily.InitialState.Select(n => TimeWindows.D(second[n])).ToArray();
+        var first = TFamily.Run(layer, TFamily.Window(c, 0, T1, TFamily.InitialStateOf(c), carried));
+
+        TimeWindows.AssertTwoCallsEqualOne(first, second, whole, (B, T, T1, I, H), TFamily.FinalState, TFamily.InitialState,
+            TFamily.Weights, CarryTolerance);
+    }
+
+    /// <summary>The final state may be the same views as the initial state (each element is read before its owner writes it).</summary>
+    [TestCase(SweepSchedule.Thread)]
+    [TestCase(SweepSchedule.Group)]
+    public void FinalStateMayAliasInitialState(SweepSchedule schedule)
+    {
+        var c = TFamily.Random(2, 5, 3, 7, seed: 8);
+        using var layer = TFamily.Create(ICellFamily<TCase, TLayer>.AcceleratorFor(schedule), c, schedule);
+        var expected = TFamily.Run(layer, c, backward: false);
+        var aliased = TFamily.ForwardWithAliasedState(layer, c);
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, values) in TFamily.FinalState.Zip(aliased))
+                Assert.That(values, Is.EqualTo(expected[name]), name);
+        });
     }
 }
 

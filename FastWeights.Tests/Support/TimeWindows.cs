@@ -27,6 +27,32 @@ public static class TimeWindows
         return joined;
     }
 
+    /// <summary>
+    /// Asserts that two calls, steps [0, <paramref name="split"/>) as <paramref name="first"/> and the rest as
+    /// <paramref name="second"/> with the state carried between them, equal the one call <paramref name="whole"/>, each
+    /// tensor within <paramref name="tolerance"/> relative L2: y and dx joined in time; each of <paramref name="finalStates"/>
+    /// from the second call; the gradient of each of <paramref name="initialStates"/> from the first; each of
+    /// <paramref name="weights"/>' gradients the sum of the two calls'. Results are keyed by the runners' names.
+    /// </summary>
+    public static void AssertTwoCallsEqualOne(
+        Dictionary<string, float[]> first, Dictionary<string, float[]> second, Dictionary<string, float[]> whole,
+        (int Batch, int Time, int Split, int Input, int Hidden) size,
+        IEnumerable<string> finalStates, IEnumerable<string> initialStates, IEnumerable<string> weights, double tolerance)
+    {
+        var (batch, time, split, input, hidden) = size;
+        var y = Join(first["y"], second["y"], batch, time, split, hidden);
+        var x = Join(first["x"], second["x"], batch, time, split, input);
+        Assert.Multiple(() =>
+        {
+            AssertCarried("y", y, whole["y"], tolerance);
+            foreach (var name in finalStates) AssertCarried(name, second[name], whole[name], tolerance);
+            AssertCarried("dx", x, whole["x"], tolerance);
+            foreach (var name in initialStates) AssertCarried("d" + name, first[name], whole[name], tolerance);
+            foreach (var name in weights)
+                AssertCarried("d" + name, first[name].Zip(second[name], (p, q) => p + q).ToArray(), whole[name], tolerance);
+        });
+    }
+
     public static double[] D(float[] a) => Array.ConvertAll(a, v => (double)v);
 
     /// <summary>Asserts <paramref name="actual"/> within <paramref name="tolerance"/> relative L2 of <paramref name="expected"/>; prints the error.</summary>

@@ -1,7 +1,5 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Tests.Kernels.FastWeightRnn;
-using FastWeights.Tests.Support;
-using NUnit.Framework;
 
 namespace FastWeights.Tests.Kernels.Baselines;
 
@@ -15,14 +13,8 @@ public sealed class BaselineCudaTests : CudaFixture
 {
     public static IEnumerable<TestCaseData> Cases()
     {
-        var shapes = new (int B, int T, int I, int H, int S, double Decay, bool Relu)[]
-        {
-            (2, 5, 3, 8, 1, 0.95, false),
-            (3, 40, 3, 24, 3, 0.9, true),
-            (4, 64, 16, 64, 1, 0.95, false),
-        };
         foreach (var kind in new[] { BaselineKind.PerStepLaunch, BaselineKind.AttentionForm })
-            foreach (var s in shapes)
+            foreach (var s in FastWeightRnnCudaTests.Shapes[..3])
                 yield return new TestCaseData(kind, new ReferenceConfig(s.B, s.T, s.I, s.H, s.S, s.Decay, 0.5, s.Relu))
                     .SetName($"Cuda_{kind}_B{s.B}_T{s.T}_I{s.I}_H{s.H}_S{s.S}_decay{s.Decay}_{(s.Relu ? "relu" : "tanh")}");
     }
@@ -31,8 +23,7 @@ public sealed class BaselineCudaTests : CudaFixture
     public void ForwardAndGradientsMatchReference(BaselineKind kind, ReferenceConfig cfg)
     {
         var c = ReferenceCase.Random(cfg, seed: cfg.Hidden + cfg.Time, withStateGradients: true);
-        var o = FastWeightRnnReference.Forward(c.Config, c.Params, c.Inputs);
-        var g = FastWeightRnnReference.Backward(c.Config, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT);
+        var (o, g) = c.Reference();
         var r = BaselineRunner.Run(kind, c, passInitialState: true, accelerator: Cuda);
         LayerRunner.AssertMatches(r, o, g, forwardTolerance: 1e-4, gradientTolerance: 1e-3);
     }

@@ -44,8 +44,7 @@ public sealed class BaselineVsReferenceTests
     public void ForwardAndGradientsMatchReference(BaselineKind kind, ReferenceConfig cfg, bool stateGrads, bool passInitialState)
     {
         var c = ReferenceCase.Random(cfg, seed: cfg.Hidden * 31 + cfg.Time, withStateGradients: stateGrads, zeroInitialState: !passInitialState);
-        var expectedOut = FastWeightRnnReference.Forward(c.Config, c.Params, c.Inputs);
-        var expectedGrad = FastWeightRnnReference.Backward(c.Config, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT);
+        var (expectedOut, expectedGrad) = c.Reference();
         var result = BaselineRunner.Run(kind, c, passInitialState);
 
         LayerRunner.AssertMatches(result, expectedOut, expectedGrad, forwardTolerance: 1e-5, gradientTolerance: 1e-4);

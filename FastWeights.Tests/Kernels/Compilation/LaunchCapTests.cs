@@ -47,8 +47,8 @@ public sealed class LaunchCapTests
         using (var layer = new FastWeightRnnLayer(Devices.CpuNvidia.Accelerator, LayerRunner.Options(cfg, SweepSchedule.Group)))
             Assert.That(layer.GroupSize, Is.EqualTo(Wide));
         var result = LayerRunner.Run(c, SweepSchedule.Group);
-        LayerRunner.AssertMatches(result, FastWeightRnnReference.Forward(c.Config, c.Params, c.Inputs),
-            FastWeightRnnReference.Backward(c.Config, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT), forwardTolerance: 1e-5, gradientTolerance: 1e-4);
+        var (o, g) = c.Reference();
+        LayerRunner.AssertMatches(result, o, g, forwardTolerance: 1e-5, gradientTolerance: 1e-4);
     }
 
     [Test]

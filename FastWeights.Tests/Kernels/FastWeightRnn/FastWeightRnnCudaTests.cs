@@ -13,19 +13,21 @@ namespace FastWeights.Tests.Kernels.FastWeightRnn;
 [Category("Gpu")]
 public sealed class FastWeightRnnCudaTests : CudaFixture
 {
+    /// <summary>The shapes on CUDA; the baselines' CUDA tests take the first three (<c>BaselineCudaTests</c>).</summary>
+    internal static readonly (int B, int T, int I, int H, int S, double Decay, bool Relu)[] Shapes =
+    [
+        (2, 5, 3, 8, 1, 0.95, false),
+        (3, 40, 3, 24, 3, 0.9, true),
+        (4, 64, 16, 64, 1, 0.95, false),   // A (and Ā) in shared memory
+        (2, 32, 8, 130, 2, 0.5, false),    // A in global memory, H not a multiple of the warp
+        (2, 1000, 3, 8, 1, 0.9, false),    // long: re-anchoring on the GPU too
+    ];
+
     public static IEnumerable<TestCaseData> Cases()
     {
-        var shapes = new (int B, int T, int I, int H, int S, double Decay, bool Relu)[]
-        {
-            (2, 5, 3, 8, 1, 0.95, false),
-            (3, 40, 3, 24, 3, 0.9, true),
-            (4, 64, 16, 64, 1, 0.95, false),   // A (and Ā) in shared memory
-            (2, 32, 8, 130, 2, 0.5, false),    // A in global memory, H not a multiple of the warp
-            (2, 1000, 3, 8, 1, 0.9, false),    // long: re-anchoring on the GPU too
-        };
         foreach (var (schedule, form) in new[] { (SweepSchedule.Group, FastWeightForm.Matrix), (SweepSchedule.Thread, FastWeightForm.Matrix),
                      (SweepSchedule.Thread, FastWeightForm.Attention) })
-            foreach (var s in shapes)
+            foreach (var s in Shapes)
                 yield return new TestCaseData(schedule, form, new ReferenceConfig(s.B, s.T, s.I, s.H, s.S, s.Decay, 0.5, s.Relu))
                     .SetName($"Cuda_{(form == FastWeightForm.Attention ? "Attention" : schedule.ToString())}_B{s.B}_T{s.T}_I{s.I}_H{s.H}_S{s.S}_decay{s.Decay}_{(s.Relu ? "relu" : "tanh")}");
     }
@@ -34,8 +36,7 @@ public sealed class FastWeightRnnCudaTests : CudaFixture
     public void ForwardAndGradientsMatchReference(SweepSchedule schedule, FastWeightForm form, ReferenceConfig cfg)
     {
         var c = ReferenceCase.Random(cfg, seed: cfg.Hidden + cfg.Time);
-        var o = FastWeightRnnReference.Forward(c.Config, c.Params, c.Inputs);
-        var g = FastWeightRnnReference.Backward(c.Config, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT);
+        var (o, g) = c.Reference();
         using var layer = new FastWeightRnnLayer(Cuda, LayerRunner.Options(cfg, schedule, form: form));
         var r = FastWeightRnnHost.Run(layer, LayerRunner.HostInputs(c));
         LayerRunner.AssertMatches(r, o, g, forwardTolerance: 1e-4, gradientTolerance: cfg.Time > 100 ? 3e-3 : 1e-3);
@@ -54,8 +55,7 @@ public sealed class FastWeightRnnCudaTests : CudaFixture
     {
         var cfg = new ReferenceConfig(2, 1000, 3, 8, 1, 0.5, 0.5, false);
         var c = ReferenceCase.Random(cfg, seed: 21);
-        var o = FastWeightRnnReference.Forward(c.Config, c.Params, c.Inputs);
-        var g = FastWeightRnnReference.Backward(c.Config, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT);
+        var (o, g) = c.Reference();
         using var plain = new FastWeightRnnLayer(Cuda, LayerRunner.Options(cfg, schedule));
         using var budgeted = new FastWeightRnnLayer(Cuda, LayerRunner.Options(cfg, schedule) with { MaxCheckpointCopies = copies });
         var expected = FastWeightRnnHost.Run(plain, LayerRunner.HostInputs(c));

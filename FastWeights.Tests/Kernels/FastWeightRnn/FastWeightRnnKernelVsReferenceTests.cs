@@ -50,8 +50,7 @@ public sealed class FastWeightRnnKernelVsReferenceTests
     public void ForwardAndGradientsMatchReference(SweepSchedule schedule, FastWeightForm form, ReferenceConfig cfg, bool stateGrads)
     {
         var c = ReferenceCase.Random(cfg, seed: cfg.Hidden * 31 + cfg.Time, withStateGradients: stateGrads);
-        var expectedOut = FastWeightRnnReference.Forward(c.Config, c.Params, c.Inputs);
-        var expectedGrad = FastWeightRnnReference.Backward(c.Config, c.Params, c.Inputs, c.Dy, c.DhT, c.DAT);
+        var (expectedOut, expectedGrad) = c.Reference();
         var result = LayerRunner.Run(c, schedule, form: form);
 
         LayerRunner.AssertMatches(result, expectedOut, expectedGrad, forwardTolerance: 1e-5, gradientTolerance: 1e-4);

@@ -128,6 +128,25 @@ public static class FastWeightRnnReference
         public required double[] Rstd;    // [S]   1 / sqrt(var + ε)
     }
 
+    /// <summary>
+    /// v = z + A' h_s backwards: adds dv to <paramref name="dz"/> and dv h_sᵀ to <paramref name="dAPrev"/>, and returns
+    /// dh_s = A'ᵀ dv (the same operations in the same order for the plain and the layer-normed inner step).
+    /// </summary>
+    private static double[] BackwardThroughV(double[] dv, double[] hs, double[] aPrev, double[] dz, double[] dAPrev, int h)
+    {
+        var dhs = new double[h];
+        for (int i = 0; i < h; i++)
+        {
+            dz[i] += dv[i];
+            for (int j = 0; j < h; j++)
+            {
+                dAPrev[i * h + j] += dv[i] * hs[j];
+                dhs[j] += aPrev[i * h + j] * dv[i];
+            }
+        }
+        return dhs;
+    }
+
     public static ReferenceOutputs Forward(ReferenceConfig cfg, ReferenceParams p, ReferenceInputs inp)
         => Run(cfg, p, inp, traces: null);
 
@@ -183,18 +202,7 @@ public static class FastWeightRnnReference
                     if (!cfg.LayerNorm)
                     {
                         // Without layer norm n = v: dv = dn, and g, beta receive nothing.
-                        var dvPlain = dn;
-                        var dhPlain = new double[h];
-                        for (int i = 0; i < h; i++)
-                        {
-                            dz[i] += dvPlain[i];
-                            for (int j = 0; j < h; j++)
-                            {
-                                dAPrev[i * h + j] += dvPlain[i] * tr.Hs[s][j];
-                                dhPlain[j] += tr.APrev[i * h + j] * dvPlain[i];
-                            }
-                        }
-                        dhs = dhPlain;
+                        dhs = BackwardThroughV(dn, tr.Hs[s], tr.APrev, dz, dAPrev, h);
                         continue;
                     }
 
@@ -220,18 +228,7 @@ public static class FastWeightRnnReference
                     for (int i = 0; i < h; i++)
                         dv[i] = tr.Rstd[s] * (dxhat[i] - meanD - tr.XHat[s][i] * meanDX);
 
-                    // v = z + A' h_s
-                    var dhPrevInner = new double[h];
-                    for (int i = 0; i < h; i++)
-                    {
-                        dz[i] += dv[i];
-                        for (int j = 0; j < h; j++)
-                        {
-                            dAPrev[i * h + j] += dv[i] * tr.Hs[s][j];
-                            dhPrevInner[j] += tr.APrev[i * h + j] * dv[i];
-                        }
-                    }
-                    dhs = dhPrevInner; // now the gradient w.r.t. h_s
+                    dhs = BackwardThroughV(dv, tr.Hs[s], tr.APrev, dz, dAPrev, h); // now the gradient w.r.t. h_s
                 }
 
                 // h_0 = f(z)

@@ -1,10 +1,6 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
-using FastWeights.Tests.Support;
-using ILGPU.Runtime;
-using ILGPU;
-using NUnit.Framework;
 using static FastWeights.Tests.Support.Rejections;
 
 namespace FastWeights.Tests.Kernels.FastWeightRnn;
@@ -300,6 +296,18 @@ public sealed class FastWeightRnnValidationTests(FastWeightForm form)
     }
 
     // ---------------------------------------------------------------- call context (both directions)
+
+    /// <summary>With element <paramref name="index"/> of view <paramref name="name"/> set to <paramref name="value"/>, <paramref name="call"/> throws <see cref="ArgumentException"/>; the element is put back afterwards.</summary>
+    private static void AssertRejectsElement(Rig rig, string name, int index, float value, Action call)
+    {
+        var data = rig.Read(name);
+        float keep = data[index];
+        data[index] = value;
+        rig.Write(name, data);
+        Assert.Throws<ArgumentException>(() => call());
+        data[index] = keep;
+        rig.Write(name, data);
+    }
 
     private static void Call(Rig rig, bool backward, FastWeightRnnLayer? l = null, AcceleratorStream? stream = null,
         FastWeightRnnWorkspace? ws = null, int batch = B, int time = T)
@@ -657,15 +665,7 @@ public sealed class FastWeightRnnValidationTests(FastWeightForm form)
         rig.V["x"] = goodX;
         Assert.Throws<ArgumentOutOfRangeException>(() => rig.Forward(time: T + 1));
         if (checkFinite)
-        {
-            var x = rig.Read("x");
-            float keep = x[4];
-            x[4] = float.NaN;
-            rig.Write("x", x);
-            Assert.Throws<ArgumentException>(() => rig.Forward());
-            x[4] = keep;
-            rig.Write("x", x);
-        }
+            AssertRejectsElement(rig, "x", 4, float.NaN, () => rig.Forward());
 
         rig.Forward();
 
@@ -676,15 +676,7 @@ public sealed class FastWeightRnnValidationTests(FastWeightForm form)
         rig.V["dy"] = goodDy;
         Assert.Throws<InvalidOperationException>(() => rig.Backward(batch: 1));
         if (checkFinite)
-        {
-            var dy = rig.Read("dy");
-            float keep = dy[0];
-            dy[0] = float.PositiveInfinity;
-            rig.Write("dy", dy);
-            Assert.Throws<ArgumentException>(() => rig.Backward());
-            dy[0] = keep;
-            rig.Write("dy", dy);
-        }
+            AssertRejectsElement(rig, "dy", 0, float.PositiveInfinity, () => rig.Backward());
 
         rig.Backward();
         var actual = Outputs(rig);

@@ -1,7 +1,6 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
-using ILGPU.Runtime;
 
 namespace FastWeights.Tests.Kernels.FastWeightRnn;
 

@@ -24,6 +24,10 @@ public sealed class ReferenceCase
         DAT = dAT;
     }
 
+    /// <summary>What the kernels are compared with: the float64 reference forward of this case, then its backward.</summary>
+    public (ReferenceOutputs Forward, ReferenceGradients Backward) Reference() =>
+        (FastWeightRnnReference.Forward(Config, Params, Inputs), FastWeightRnnReference.Backward(Config, Params, Inputs, Dy, DhT, DAT));
+
     /// <summary>
     /// Deterministic random case from <paramref name="seed"/> (System.Random(seed)), scaled so every path
     /// is exercised: x ~ U(−1,1); W ~ U(−1,1)/√H; C ~ U(−1,1)/√I; b ~ U(−0.1,0.1); LnGain ~ 1 + U(−0.2,0.2);

@@ -33,6 +33,32 @@ public sealed class GruRunner : ICellFamily<GruCase, GruLayer>
 
     public static SweepSchedule Schedule(GruLayer layer) => layer.Schedule;
 
+    public static string[] InitialState { get; } = ["h0"];
+
+    public static string[] FinalState { get; } = ["hT"];
+
+    public static string[] Weights { get; } = ["WH", "WX", "InputLnGain", "InputLnBias", "RecurrentLnGain", "RecurrentLnBias"];
+
+    public static double[][] InitialStateOf(GruCase c) => [c.H0];
+
+    public static double[]?[] FinalStateGradientsOf(GruCase c) => [c.DhT];
+
+    public static GruCase Window(GruCase c, int from, int count, double[][] initialState, double[]?[]? finalStateGradients) =>
+        c.Window(from, count, initialState[0], finalStateGradients?[0]);
+
+    public static float[][] ForwardWithAliasedState(GruLayer layer, GruCase c)
+    {
+        var acc = layer.Accelerator;
+        using var buffers = new DeviceBuffers(acc);
+        var p = new GruParameters(buffers.Up(c.WH), buffers.Up(c.WX), buffers.Up(c.InputLnGain), buffers.Up(c.InputLnBias),
+            buffers.Up(c.RecurrentLnGain), buffers.Up(c.RecurrentLnBias));
+        var h = buffers.Up(c.H0);
+        using var ws = layer.CreateWorkspace(c.Batch, c.Time);
+        layer.Forward(acc.DefaultStream, ws, buffers.Zero(c.Batch * c.Time * c.Hidden), h, buffers.Up(c.X), h, p, c.Batch, c.Time);
+        acc.DefaultStream.Synchronize();
+        return [h.GetAsArray()];
+    }
+
     public static int GroupSize(GruLayer layer) => layer.GroupSize;
 
     public static IEnumerable<(int B, int T, int I, int H)> CudaShapes => 

@@ -1,10 +1,6 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 using FastWeights.Kernels.Primitives;
-using FastWeights.Tests.Support;
-using ILGPU.Runtime;
-using ILGPU;
-using NUnit.Framework;
 
 namespace FastWeights.Tests.Kernels.Host;
 

@@ -5,7 +5,7 @@ namespace FastWeights.Tests.Kernels.HyperLstm;
 /// <summary>
 /// The hand-derived float64 backward of <see cref="HyperLstmReference"/> against central differences of
 /// <see cref="HyperLstmReference.Loss"/>, every element of every differentiable input. The bar, 1e-6 relative L2,
-/// is argued as for the LSTM (<c>LstmReferenceGradientTests</c>): truncation ~1e-12 and rounding ~1e-9 at step 1e-6.
+/// is argued as for the LSTM (<see cref="CellReferenceGradientTests{TFamily, TCase, TLayer}"/>): truncation ~1e-12 and rounding ~1e-9 at step 1e-6.
 /// </summary>
 public sealed class HyperLstmReferenceGradientTests
 {

@@ -44,17 +44,8 @@ public sealed class HyperLstmStateCarryTests
         var carried = StateNames.Zip(new[] { "dhT", "dcT", "dhhT", "dhcT" }).ToDictionary(p => p.Second, p => TimeWindows.D(second[p.First]));
         var first = HyperLstmRunner.Run(layer, Half(c, 0, T1, initial, carried));
 
-        var y = TimeWindows.Join(first["y"], second["y"], B, T, T1, H);
-        var x = TimeWindows.Join(first["x"], second["x"], B, T, T1, I);
-        Assert.Multiple(() =>
-        {
-            Check("y", y, whole["y"]);
-            foreach (var name in FinalNames) Check(name, second[name], whole[name]);
-            Check("dx", x, whole["x"]);
-            foreach (var name in StateNames) Check("d" + name, first[name], whole[name]);
-            foreach (var name in HyperLstmCase.Names.Skip(5))
-                Check("d" + name, first[name].Zip(second[name], (p, q) => p + q).ToArray(), whole[name]);
-        });
+        TimeWindows.AssertTwoCallsEqualOne(first, second, whole, (B, T, T1, I, H), FinalNames, StateNames,
+            HyperLstmCase.Names.Skip(5), CarryTolerance);
     }
 
     /// <summary>The final state may be written over the initial state's views (each element is read before its owner writes it).</summary>
@@ -83,7 +74,4 @@ public sealed class HyperLstmStateCarryTests
             Assert.That(state.HyperC.GetAsArray(), Is.EqualTo(expected["hcT"]));
         });
     }
-
-    private static void Check(string name, float[] actual, float[] expected) =>
-        TimeWindows.AssertCarried(name, actual, expected, CarryTolerance);
 }

@@ -58,4 +58,15 @@ public sealed class LstmCase
         yield return ("CellLnGain", CellLnGain);
         yield return ("CellLnBias", CellLnBias);
     }
+
+    /// <summary>A copy with steps [from, from + count) of x and dy, the given initial state and final-state gradients.</summary>
+    public LstmCase Window(int from, int count, double[] h0, double[] c0, double[]? dhT, double[]? dcT) => new()
+    {
+        Batch = Batch, Time = count, Input = Input, Hidden = Hidden, Eps = Eps,
+        X = Slice(X, Input, from, count), H0 = h0, C0 = c0,
+        WH = WH, WX = WX, B = B, LnGain = LnGain, LnBias = LnBias, CellLnGain = CellLnGain, CellLnBias = CellLnBias,
+        Dy = Slice(Dy, Hidden, from, count), DhT = dhT, DcT = dcT,
+    };
+
+    private double[] Slice(double[] a, int width, int from, int count) => TimeWindows.Slice(a, Batch, Time, width, from, count);
 }

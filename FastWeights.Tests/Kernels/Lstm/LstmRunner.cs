@@ -34,6 +34,32 @@ public sealed class LstmRunner : ICellFamily<LstmCase, LstmLayer>
 
     public static SweepSchedule Schedule(LstmLayer layer) => layer.Schedule;
 
+    public static string[] InitialState { get; } = ["h0", "c0"];
+
+    public static string[] FinalState { get; } = ["hT", "cT"];
+
+    public static string[] Weights { get; } = ["WH", "WX", "B", "LnGain", "LnBias", "CellLnGain", "CellLnBias"];
+
+    public static double[][] InitialStateOf(LstmCase c) => [c.H0, c.C0];
+
+    public static double[]?[] FinalStateGradientsOf(LstmCase c) => [c.DhT, c.DcT];
+
+    public static LstmCase Window(LstmCase c, int from, int count, double[][] initialState, double[]?[]? finalStateGradients) =>
+        c.Window(from, count, initialState[0], initialState[1], finalStateGradients?[0], finalStateGradients?[1]);
+
+    public static float[][] ForwardWithAliasedState(LstmLayer layer, LstmCase c)
+    {
+        var acc = layer.Accelerator;
+        using var buffers = new DeviceBuffers(acc);
+        var p = new LstmParameters(buffers.Up(c.WH), buffers.Up(c.WX), buffers.Up(c.B), buffers.Up(c.LnGain), buffers.Up(c.LnBias),
+            buffers.Up(c.CellLnGain), buffers.Up(c.CellLnBias));
+        var (h, cell) = (buffers.Up(c.H0), buffers.Up(c.C0));
+        using var ws = layer.CreateWorkspace(c.Batch, c.Time);
+        layer.Forward(acc.DefaultStream, ws, buffers.Zero(c.Batch * c.Time * c.Hidden), h, cell, buffers.Up(c.X), h, cell, p, c.Batch, c.Time);
+        acc.DefaultStream.Synchronize();
+        return [h.GetAsArray(), cell.GetAsArray()];
+    }
+
     public static int GroupSize(LstmLayer layer) => layer.GroupSize;
 
     public static IEnumerable<(int B, int T, int I, int H)> CudaShapes => ICellFamily<LstmCase, LstmLayer>.CommonCudaShapes;

@@ -1,9 +1,5 @@
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Retrieval;
-using FastWeights.Tests.Support;
-using ILGPU.Runtime;
-using ILGPU;
-using NUnit.Framework;
 
 namespace FastWeights.Tests.Model.Layers;
 

@@ -1,7 +1,5 @@
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Retrieval;
-using FastWeights.Tests.Support;
-using NUnit.Framework;
 
 namespace FastWeights.Tests.Model.Tasks.Retrieval;
 
