@@ -123,25 +123,19 @@ public sealed class MpiCollective : ICollective
     }
 
     /// <inheritdoc/>
-    public void Broadcast(Span<float> values)
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (values.IsEmpty) return;
-        Enter("MPI_Bcast");
-        int code;
-        try { code = MpiNative.Bcast(ref MemoryMarshal.AsBytes(values)[0], values.Length, handles.Float, 0, handles.CommWorld); }
-        finally { Leave(); }
-        Check(code, "MPI_Bcast");
-    }
+    public void Broadcast(Span<float> values) => Broadcast(values, handles.Float);
 
     /// <inheritdoc/>
-    public void Broadcast(Span<long> values)
+    public void Broadcast(Span<long> values) => Broadcast(values, handles.Long);
+
+    /// <summary>Rank 0's values overwrite every other rank's (one MPI_Bcast of <paramref name="type"/>).</summary>
+    private void Broadcast<T>(Span<T> values, IntPtr type) where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (values.IsEmpty) return;
         Enter("MPI_Bcast");
         int code;
-        try { code = MpiNative.Bcast(ref MemoryMarshal.AsBytes(values)[0], values.Length, handles.Long, 0, handles.CommWorld); }
+        try { code = MpiNative.Bcast(ref MemoryMarshal.AsBytes(values)[0], values.Length, type, 0, handles.CommWorld); }
         finally { Leave(); }
         Check(code, "MPI_Bcast");
     }
