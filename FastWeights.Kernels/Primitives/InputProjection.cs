@@ -39,7 +39,7 @@ internal static class InputProjection
         {
             long n = e / a.Hidden;
             int i = (int)(e - n * a.Hidden);
-            a.Output[e] = a.Bias[i] + math.Dot(a.C, (long)i * a.Input, a.X, n * a.Input, a.Input);
+            a.Output[e] = RowProducts.AffineAt(math, a.C, a.Bias, i, a.Input, a.X, n * a.Input);
         }
     }
 

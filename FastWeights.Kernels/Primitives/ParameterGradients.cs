@@ -103,9 +103,8 @@ internal static class ParameterGradients
             int length = (int)Math.Min(a.Cols - j0, end - e);
             math.Fill(a.Output, e, 0f, length);
             for (int b = 0; b < a.Batch; b++)
-                for (int t = 0; t < a.Time; t++)
-                    math.Axpy(a.Output, e, a.Left[b * a.LeftBatchStride + (long)t * a.Rows + i],
-                        a.Right, b * a.RightBatchStride + (long)t * a.Cols + j0, length);
+                RowProducts.AccumulateWeightedRows(math, new StridedRowWeights(a.Left, b * a.LeftBatchStride + i, a.Rows), a.Time,
+                    a.Right, b * a.RightBatchStride + j0, a.Cols, a.Output, e, length);
             e += length;
         }
     }
@@ -125,8 +124,8 @@ internal static class ParameterGradients
             int k0 = (int)(e - n * a.Input);
             int length = (int)Math.Min(a.Input - k0, end - e);
             math.Fill(a.DX, e, 0f, length);
-            for (int i = 0; i < a.Hidden; i++)
-                math.Axpy(a.DX, e, a.Dz[n * a.Hidden + i], a.C, (long)i * a.Input + k0, length);
+            RowProducts.AccumulateWeightedRows(math, new StridedRowWeights(a.Dz, n * a.Hidden, 1), a.Hidden,
+                a.C, k0, a.Input, a.DX, e, length);
             e += length;
         }
     }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -99,51 +101,41 @@ public sealed class MpiCollective : ICollective
     public TimeSpan Timeout { get; }
 
     /// <inheritdoc/>
-    public void SumInRankOrder(Span<float> values)
+    public void SumInRankOrder(Span<float> values) => SumInRankOrder(values, handles.Float);
+
+    /// <inheritdoc/>
+    public void SumInRankOrder(Span<double> values) => SumInRankOrder(values, handles.Double);
+
+    /// <summary>
+    /// Gathers every rank's values and sums them in rank order (rank 0's first, then += rank 1's, ...): one IEEE addition
+    /// of <typeparamref name="T"/> per term, the same on every rank.
+    /// </summary>
+    private void SumInRankOrder<T>(Span<T> values, IntPtr type) where T : unmanaged, IAdditionOperators<T, T, T>
     {
-        ReadOnlySpan<float> all = MemoryMarshal.Cast<byte, float>(Gather(MemoryMarshal.AsBytes(values), values.Length, handles.Float, sizeof(float)));
+        ReadOnlySpan<T> all = MemoryMarshal.Cast<byte, T>(Gather(MemoryMarshal.AsBytes(values), values.Length, type, Unsafe.SizeOf<T>()));
         int n = values.Length;
         all[..n].CopyTo(values);
         for (int r = 1; r < Size; r++)
         {
-            ReadOnlySpan<float> part = all.Slice(r * n, n);
+            ReadOnlySpan<T> part = all.Slice(r * n, n);
             for (int i = 0; i < n; i++) values[i] += part[i];
         }
     }
 
     /// <inheritdoc/>
-    public void SumInRankOrder(Span<double> values)
-    {
-        ReadOnlySpan<double> all = MemoryMarshal.Cast<byte, double>(Gather(MemoryMarshal.AsBytes(values), values.Length, handles.Double, sizeof(double)));
-        int n = values.Length;
-        all[..n].CopyTo(values);
-        for (int r = 1; r < Size; r++)
-        {
-            ReadOnlySpan<double> part = all.Slice(r * n, n);
-            for (int i = 0; i < n; i++) values[i] += part[i];
-        }
-    }
+    public void Broadcast(Span<float> values) => Broadcast(values, handles.Float);
 
     /// <inheritdoc/>
-    public void Broadcast(Span<float> values)
+    public void Broadcast(Span<long> values) => Broadcast(values, handles.Long);
+
+    /// <summary>Rank 0's values overwrite every other rank's (one MPI_Bcast of <paramref name="type"/>).</summary>
+    private void Broadcast<T>(Span<T> values, IntPtr type) where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (values.IsEmpty) return;
         Enter("MPI_Bcast");
         int code;
-        try { code = MpiNative.Bcast(ref MemoryMarshal.AsBytes(values)[0], values.Length, handles.Float, 0, handles.CommWorld); }
-        finally { Leave(); }
-        Check(code, "MPI_Bcast");
-    }
-
-    /// <inheritdoc/>
-    public void Broadcast(Span<long> values)
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (values.IsEmpty) return;
-        Enter("MPI_Bcast");
-        int code;
-        try { code = MpiNative.Bcast(ref MemoryMarshal.AsBytes(values)[0], values.Length, handles.Long, 0, handles.CommWorld); }
+        try { code = MpiNative.Bcast(ref MemoryMarshal.AsBytes(values)[0], values.Length, type, 0, handles.CommWorld); }
         finally { Leave(); }
         Check(code, "MPI_Bcast");
     }

@@ -27,7 +27,9 @@ internal struct DenseArgs
 }
 
 /// <summary>
-/// The dense layer's kernels. Every output element is summed by one thread in a fixed order, so results
+/// The dense layer's kernels: the products' rows are Kernels' <see cref="RowProducts"/> (the same bodies as the recurrent
+/// layers' input projection and parameter gradients); the ReLU clamp, its mask on g and db are fused around them.
+/// Every output element is summed by one thread in a fixed order, so results
 /// are bit-identical from run to run (no atomics).
 /// </summary>
 internal static class DenseKernels
@@ -64,7 +66,7 @@ internal static class DenseKernels
         long xRow = n * a.Inputs, yRow = n * a.Outputs;
         for (int o = 0; o < a.Outputs; o++)
         {
-            float acc = a.Bias[o] + math.Dot(a.Weight, (long)o * a.Inputs, a.X, xRow, a.Inputs);
+            float acc = RowProducts.AffineAt(math, a.Weight, a.Bias, o, a.Inputs, a.X, xRow);
             a.Y[yRow + o] = a.Relu != 0 && acc < 0f ? 0f : acc;
         }
     }
@@ -72,18 +74,27 @@ internal static class DenseKernels
     private static float PreActivationGrad(DenseArgs a, long element) =>
         a.Relu != 0 && !(a.Y[element] > 0f) ? 0f : a.Dy[element];
 
+    /// <summary>g[r] = the pre-activation gradient at Dy[offset + r·stride]: the ReLU mask fused into the shared row products.</summary>
+    private readonly struct PreActivationGrads(DenseArgs a, long offset, long stride) : IRowWeights
+    {
+        private readonly DenseArgs a = a;
+        private readonly long offset = offset;
+        private readonly long stride = stride;
+
+        public float At(int row) => PreActivationGrad(a, offset + row * stride);
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ParameterGradientsBody<TMath>(TMath math, int o, DenseArgs a) where TMath : struct, IVectorMath
     {
         long wRow = (long)o * a.Inputs;
         math.Fill(a.DWeight, wRow, 0f, a.Inputs);
+        var g = new PreActivationGrads(a, o, a.Outputs);
+        RowProducts.AccumulateWeightedRows(math, g, a.Samples, a.X, 0, a.Inputs, a.DWeight, wRow, a.Inputs);
+        // db sums the same g over n in the same order as the dW rows above: the bits of the fused loop it replaced.
         float db = 0f;
-        for (long n = 0; n < a.Samples; n++)
-        {
-            float g = PreActivationGrad(a, n * a.Outputs + o);
-            db += g;
-            math.Axpy(a.DWeight, wRow, g, a.X, n * a.Inputs, a.Inputs);
-        }
+        for (int n = 0; n < a.Samples; n++)
+            db += g.At(n);
         a.DBias[o] = db;
     }
 
@@ -92,8 +103,7 @@ internal static class DenseKernels
     {
         long xRow = n * a.Inputs, yRow = n * a.Outputs;
         math.Fill(a.Dx, xRow, 0f, a.Inputs);
-        for (int o = 0; o < a.Outputs; o++)
-            math.Axpy(a.Dx, xRow, PreActivationGrad(a, yRow + o), a.Weight, (long)o * a.Inputs, a.Inputs);
+        RowProducts.AccumulateWeightedRows(math, new PreActivationGrads(a, yRow, 1), a.Outputs, a.Weight, 0, a.Inputs, a.Dx, xRow, a.Inputs);
     }
 }
 

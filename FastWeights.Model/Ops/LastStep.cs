@@ -1,8 +1,5 @@
 using static FastWeights.Kernels.Core.KernelEntry;
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.Host;
-using ILGPU.Runtime;
-using ILGPU;
 
 namespace FastWeights.Model.Ops;
 

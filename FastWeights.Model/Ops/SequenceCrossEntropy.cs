@@ -33,17 +33,8 @@ internal static class SequenceCrossEntropyKernels
         long n = index;
         long row = n * a.Classes;
         int target = a.Targets[n];
-        float max = a.Logits[row];
-        int argmax = 0;
-        for (int c = 1; c < a.Classes; c++)
-        {
-            float z = a.Logits[row + c];
-            if (z > max)
-            {
-                max = z;
-                argmax = c;
-            }
-        }
+        int argmax = SoftmaxRows.FirstArgMax(a.Logits, row, a.Classes);
+        float max = a.Logits[row + argmax];
         if (target == SequenceCrossEntropy.Ignored)
         {
             a.Losses[n] = 0f;
@@ -53,9 +44,7 @@ internal static class SequenceCrossEntropyKernels
         float sum = 0f;
         for (int c = 0; c < a.Classes; c++)
             sum += XMath.Exp(a.Logits[row + c] - max);
-        bool valid = target >= 0 && target < a.Classes;
-        a.Losses[n] = valid ? XMath.Log(sum) - (a.Logits[row + (valid ? target : 0)] - max) : float.NaN;
-        a.Correct[n] = valid && argmax == target ? 1 : 0;
+        SoftmaxRows.WriteLoss(a.Losses, a.Correct, n, a.Logits, row, a.Classes, target, argmax, max, sum);
     }
 
     /// <summary>
