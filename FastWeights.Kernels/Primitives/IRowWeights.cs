@@ -1,4 +1,3 @@
-using ILGPU;
 
 namespace FastWeights.Kernels.Primitives;
 

@@ -1,6 +1,4 @@
-using FastWeights.Kernels.Core;
 using System.Runtime.CompilerServices;
-using ILGPU;
 
 namespace FastWeights.Kernels.Primitives;
 
