@@ -9,16 +9,11 @@ namespace FastWeights.Kernels.Baselines;
 public sealed class PerStepLaunchWorkspace : TapeWorkspace
 {
     internal PerStepLaunchWorkspace(Accelerator accelerator, int maxBatch, int maxTime, int hidden, int innerSteps)
-        : base(accelerator, maxBatch, maxTime, hidden, innerSteps)
+        : base(accelerator, maxBatch, maxTime, hidden, innerSteps, PerStepLaunchRnn.Elements(maxBatch, maxTime, hidden, innerSteps))
     {
-        var e = PerStepLaunchRnn.Elements(maxBatch, maxTime, hidden, innerSteps);
+        var e = Elements;
         try
         {
-            Projection = Allocate(e[0]);
-            States = Allocate(e[1]);
-            InnerStates = Allocate(e[2]);
-            Normalized = Allocate(e[3]);
-            InverseStd = Allocate(e[4]);
             FastWeights = Allocate(e[5]);
             Preactivation = Allocate(e[6]);
             FastWeightGrad = Allocate(e[7]);
@@ -32,11 +27,6 @@ public sealed class PerStepLaunchWorkspace : TapeWorkspace
         }
     }
 
-    internal ArrayView<float> Projection { get; }     // [B,T,H] u, then dz
-    internal ArrayView<float> States { get; }         // [B,T+1,H]
-    internal ArrayView<float> InnerStates { get; }    // [B,T,S,H]
-    internal ArrayView<float> Normalized { get; }     // [B,T,S,H] v, then x̂ in place
-    internal ArrayView<float> InverseStd { get; }     // [B,T,S]
     internal ArrayView<float> FastWeights { get; }    // [B,T+1,H,H] A(0) … A(T)
     internal ArrayView<float> Preactivation { get; }  // [B,H] z of the current step
     internal ArrayView<float> FastWeightGrad { get; } // [B,H,H] Ā

@@ -8,16 +8,11 @@ namespace FastWeights.Kernels.FastWeightRnn;
 public sealed class AttentionFormWorkspace : TapeWorkspace
 {
     internal AttentionFormWorkspace(Accelerator accelerator, int maxBatch, int maxTime, int hidden, int innerSteps)
-        : base(accelerator, maxBatch, maxTime, hidden, innerSteps)
+        : base(accelerator, maxBatch, maxTime, hidden, innerSteps, AttentionFormRnn.Elements(maxBatch, maxTime, hidden, innerSteps))
     {
-        var e = AttentionFormRnn.Elements(maxBatch, maxTime, hidden, innerSteps);
+        var e = Elements;
         try
         {
-            Projection = Allocate(e[0]);
-            States = Allocate(e[1]);
-            InnerStates = Allocate(e[2]);
-            Normalized = Allocate(e[3]);
-            InverseStd = Allocate(e[4]);
             HistoryGrad = Allocate(e[5]);
             InitialFastWeights = Allocate(e[6]);
             Vectors = Allocate(e[7]);
@@ -30,11 +25,6 @@ public sealed class AttentionFormWorkspace : TapeWorkspace
         }
     }
 
-    internal ArrayView<float> Projection { get; }     // [B,T,H] u, then dz
-    internal ArrayView<float> States { get; }         // [B,T+1,H]
-    internal ArrayView<float> InnerStates { get; }    // [B,T,S,H]
-    internal ArrayView<float> Normalized { get; }     // [B,T,S,H]
-    internal ArrayView<float> InverseStd { get; }     // [B,T,S]
     internal ArrayView<float> HistoryGrad { get; }    // [B,T,H] gradient reaching h_τ through later steps' A(t)
     internal ArrayView<float> InitialFastWeights { get; } // [B,H,H] the forward's A0 (valid when ForwardHadA0)
     internal ArrayView<float> Vectors { get; }        // [B,3,H]

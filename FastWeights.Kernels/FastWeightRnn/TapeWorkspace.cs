@@ -10,15 +10,41 @@ namespace FastWeights.Kernels.FastWeightRnn;
 public abstract class TapeWorkspace : DeviceWorkspace
 {
 
-    /// <summary>Records the sizes; the derived workspace allocates its buffers with <see cref="DeviceWorkspace.Allocate"/>.</summary>
-    private protected TapeWorkspace(Accelerator accelerator, int maxBatch, int maxTime, int hidden, int innerSteps)
+    /// <summary>
+    /// Records the sizes and allocates the vector tape both forms keep, <paramref name="elements"/>[0..4]; the derived
+    /// workspace allocates the rest of its list, in order, with <see cref="DeviceWorkspace.Allocate"/>.
+    /// </summary>
+    private protected TapeWorkspace(Accelerator accelerator, int maxBatch, int maxTime, int hidden, int innerSteps, long[] elements)
         : base(accelerator)
     {
         MaxBatch = maxBatch;
         MaxTime = maxTime;
         Hidden = hidden;
         InnerSteps = innerSteps;
+        Elements = elements;
+        try
+        {
+            Projection = Allocate(elements[0]);
+            States = Allocate(elements[1]);
+            InnerStates = Allocate(elements[2]);
+            Normalized = Allocate(elements[3]);
+            InverseStd = Allocate(elements[4]);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
+
+    /// <summary>The form's buffer sizes in allocation order (the form's <c>Elements</c>).</summary>
+    private protected long[] Elements { get; }
+
+    internal ArrayView<float> Projection { get; }     // [B,T,H] u, then dz
+    internal ArrayView<float> States { get; }         // [B,T+1,H]
+    internal ArrayView<float> InnerStates { get; }    // [B,T,S,H]
+    internal ArrayView<float> Normalized { get; }     // [B,T,S,H] (the per-step baseline: v, then x̂ in place)
+    internal ArrayView<float> InverseStd { get; }     // [B,T,S]
 
     /// <inheritdoc/>
     public override int MaxBatch { get; }
