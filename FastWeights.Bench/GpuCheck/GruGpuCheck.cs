@@ -24,8 +24,6 @@ internal static class GruGpuCheck
         new(2, 200, 4, 32, "long"),
     ];
 
-    private static readonly string[] ParameterNames = ["WH", "WX", "InputLnGain", "InputLnBias", "RecurrentLnGain", "RecurrentLnBias"];
-
     /// <summary>Runs the cases (the first with <paramref name="quick"/>) and prints a PASS/FAIL line each.</summary>
     public static (int Passed, int Failed) Run(ComputeDevice deviceUnderTest, ComputeDevice reference, bool quick, TextWriter stdout) =>
         GpuCheckCommand.RunCases(quick ? Cases.Take(1) : Cases, deviceUnderTest, reference, stdout,
@@ -33,48 +31,35 @@ internal static class GruGpuCheck
                 $"{DeviceOptions.KindName(deviceUnderTest.Kind)} group gru-ln B={c.B} T={c.T} I={c.I} H={c.H} ({c.Why})"),
             c => Inputs(c, seed: 7919 * c.T + c.H), RunLayer, LstmGpuCheck.Compare);
 
-    private static long Length(Case c, string parameter) => parameter switch
-    {
-        "WH" => 3L * c.H * c.H,
-        "WX" => 3L * c.H * c.I,
-        _ => 3L * c.H,
-    };
+    /// <summary>The parameters of a case in the layer's order, with their lengths.</summary>
+    private static (string Name, long Length)[] Parameters(Case c) =>
+    [
+        ("WH", 3L * c.H * c.H), ("WX", 3L * c.H * c.I),
+        ("InputLnGain", 3L * c.H), ("InputLnBias", 3L * c.H), ("RecurrentLnGain", 3L * c.H), ("RecurrentLnBias", 3L * c.H),
+    ];
 
-    /// <summary>Inputs by name: x, h0, the parameters (gains near 1), dy and dhT.</summary>
+    /// <summary>Inputs by name: x, h0, dy and dhT, then the parameters (gains near 1).</summary>
     private static Dictionary<string, float[]> Inputs(Case c, int seed)
     {
         var rng = new Random(seed);
-        float[] U(long n, double scale, double offset = 0) => GpuCheckCommand.Uniform(rng, n, scale, offset);
-        long bh = (long)c.B * c.H;
-        var inputs = new Dictionary<string, float[]>
-        {
-            ["x"] = U((long)c.B * c.T * c.I, 1), ["h0"] = U(bh, 0.5), ["dy"] = U((long)c.B * c.T * c.H, 1), ["dhT"] = U(bh, 1),
-        };
-        foreach (var name in ParameterNames)
-            inputs[name] = name.Contains("LnGain") ? U(Length(c, name), 0.2, 1) : U(Length(c, name), 0.3);
+        var inputs = LstmGpuCheck.StateInputs(rng, c.B, c.T, c.I, c.H, "h");
+        LstmGpuCheck.AddParameters(inputs, rng, Parameters(c));
         return inputs;
     }
 
     /// <summary>Forward and backward of one case on one device; outputs and gradients by name (gradients as "d" + name).</summary>
-    private static Dictionary<string, float[]> RunLayer(ComputeDevice device, Case c, SweepSchedule schedule, Dictionary<string, float[]> inputs)
-    {
-        var acc = device.Accelerator;
-        var stream = acc.DefaultStream;
-        using var buffers = new CheckBuffers(acc, inputs);
-        ArrayView<float> Up(string name) => buffers.Up(name);
-        ArrayView<float> Out(string name, long length) => buffers.Out(name, length);
-        long bh = (long)c.B * c.H;
-        var x = Up("x");
-        var p = ParameterNames.ToDictionary(n => n, Up);
-        var d = ParameterNames.ToDictionary(n => n, n => Out("d" + n, Length(c, n)));
-        using var layer = new GruLayer(acc, new GruOptions { InputSize = c.I, HiddenSize = c.H, Schedule = schedule });
-        using var ws = layer.CreateWorkspace(c.B, c.T);
-        var parameters = new GruParameters(p["WH"], p["WX"], p["InputLnGain"], p["InputLnBias"], p["RecurrentLnGain"], p["RecurrentLnBias"]);
-        layer.Forward(stream, ws, Out("y", (long)c.B * c.T * c.H), Out("hT", bh), x, Up("h0"), parameters, c.B, c.T);
-        layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I), Out("dh0", bh),
-            new GruParameterGradients(d["WH"], d["WX"], d["InputLnGain"], d["InputLnBias"], d["RecurrentLnGain"], d["RecurrentLnBias"]),
-            Up("dy"), Up("dhT"), x, parameters, c.B, c.T);
-        stream.Synchronize();
-        return buffers.Read(stream);
-    }
+    private static Dictionary<string, float[]> RunLayer(ComputeDevice device, Case c, SweepSchedule schedule, Dictionary<string, float[]> inputs) =>
+        LstmGpuCheck.RunChecked(device, inputs, Parameters(c), (stream, buffers, p, d) =>
+        {
+            long bh = (long)c.B * c.H;
+            var x = buffers.Up("x");
+            using var layer = new GruLayer(device.Accelerator, new GruOptions { InputSize = c.I, HiddenSize = c.H, Schedule = schedule });
+            using var ws = layer.CreateWorkspace(c.B, c.T);
+            var parameters = new GruParameters(p["WH"], p["WX"], p["InputLnGain"], p["InputLnBias"], p["RecurrentLnGain"], p["RecurrentLnBias"]);
+            layer.Forward(stream, ws, buffers.Out("y", (long)c.B * c.T * c.H), buffers.Out("hT", bh), x, buffers.Up("h0"), parameters, c.B, c.T);
+            layer.Backward(stream, ws, buffers.Out("dx", (long)c.B * c.T * c.I), buffers.Out("dh0", bh),
+                new GruParameterGradients(d["WH"], d["WX"], d["InputLnGain"], d["InputLnBias"], d["RecurrentLnGain"], d["RecurrentLnBias"]),
+                buffers.Up("dy"), buffers.Up("dhT"), x, parameters, c.B, c.T);
+            stream.Synchronize();
+        });
 }

@@ -4,6 +4,7 @@ using FastWeights.Kernels.Core;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Kernels.Lstm;
 using ILGPU;
+using ILGPU.Runtime;
 
 namespace FastWeights.Bench.GpuCheck;
 
@@ -64,71 +65,102 @@ internal static class LstmGpuCheck
     internal static Dictionary<string, float[]> Inputs(Case c, int seed)
     {
         var rng = new Random(seed);
-        float[] U(long n, double scale, double offset = 0) => GpuCheckCommand.Uniform(rng, n, scale, offset);
-        long bh = (long)c.B * c.H, bn = (long)c.B * c.HyperHidden;
-        var inputs = new Dictionary<string, float[]>
-        {
-            ["x"] = U((long)c.B * c.T * c.I, 1), ["h0"] = U(bh, 0.5), ["c0"] = U(bh, 0.5),
-            ["dy"] = U((long)c.B * c.T * c.H, 1), ["dhT"] = U(bh, 1), ["dcT"] = U(bh, 1),
-        };
+        var inputs = StateInputs(rng, c.B, c.T, c.I, c.H, "h", "c");
         if (c.Hyper)
         {
-            inputs["hh0"] = U(bn, 0.5);
-            inputs["hc0"] = U(bn, 0.5);
-            inputs["dhhT"] = U(bn, 1);
-            inputs["dhcT"] = U(bn, 1);
+            long bn = (long)c.B * c.HyperHidden;
+            inputs["hh0"] = GpuCheckCommand.Uniform(rng, bn, 0.5);
+            inputs["hc0"] = GpuCheckCommand.Uniform(rng, bn, 0.5);
+            inputs["dhhT"] = GpuCheckCommand.Uniform(rng, bn, 1);
+            inputs["dhcT"] = GpuCheckCommand.Uniform(rng, bn, 1);
         }
-        foreach (var (name, length) in Parameters(c))
-            inputs[name] = name.Contains("LnGain") ? U(length, 0.2, 1) : U(length, 0.3);
+        AddParameters(inputs, rng, Parameters(c));
         return inputs;
     }
 
-    /// <summary>Forward and backward of one case on one device; outputs and gradients by name (gradients as "d" + name).</summary>
-    private static Dictionary<string, float[]> RunLayer(ComputeDevice device, Case c, SweepSchedule schedule, Dictionary<string, float[]> inputs)
+    /// <summary>
+    /// A gated cell's inputs by name, drawn from <paramref name="rng"/> in this order: x [B,T,I] (±1), each initial state
+    /// <paramref name="states"/>[k] + "0" [B,H] (±0.5), dy [B,T,H] (±1), each final-state gradient "d" + state + "T" [B,H] (±1).
+    /// </summary>
+    internal static Dictionary<string, float[]> StateInputs(Random rng, int b, int t, int i, int h, params string[] states)
     {
-        var acc = device.Accelerator;
-        var stream = acc.DefaultStream;
-        using var buffers = new CheckBuffers(acc, inputs);
-        ArrayView<float> Up(string name) => buffers.Up(name);
-        ArrayView<float> Out(string name, long length) => buffers.Out(name, length);
-        long bh = (long)c.B * c.H, bn = (long)c.B * c.HyperHidden;
-        var x = Up("x");
-        var p = Parameters(c).ToDictionary(e => e.Name, e => Up(e.Name));
-        var d = Parameters(c).ToDictionary(e => e.Name, e => Out("d" + e.Name, e.Length));
-        var y = Out("y", (long)c.B * c.T * c.H);
-        if (!c.Hyper)
-        {
-            using var layer = new LstmLayer(acc, new LstmOptions { InputSize = c.I, HiddenSize = c.H, Schedule = schedule });
-            using var ws = layer.CreateWorkspace(c.B, c.T);
-            var parameters = new LstmParameters(p["WH"], p["WX"], p["B"], p["LnGain"], p["LnBias"], p["CellLnGain"], p["CellLnBias"]);
-            layer.Forward(stream, ws, y, Out("hT", bh), Out("cT", bh), x, Up("h0"), Up("c0"), parameters, c.B, c.T);
-            layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I), Out("dh0", bh), Out("dc0", bh),
-                new LstmParameterGradients(d["WH"], d["WX"], d["B"], d["LnGain"], d["LnBias"], d["CellLnGain"], d["CellLnBias"]),
-                Up("dy"), Up("dhT"), Up("dcT"), x, parameters, c.B, c.T);
-            stream.Synchronize();
-        }
-        else
-        {
-            using var layer = new HyperLstmLayer(acc, new HyperLstmOptions
-            {
-                InputSize = c.I, HiddenSize = c.H, HyperHiddenSize = c.HyperHidden, EmbeddingSize = c.Embedding, Schedule = schedule,
-            });
-            using var ws = layer.CreateWorkspace(c.B, c.T);
-            var parameters = new HyperLstmParameters(p["WH"], p["WX"], p["B"], p["LnGain"], p["LnBias"], p["CellLnGain"], p["CellLnBias"],
-                p["HyperWH"], p["HyperWHMain"], p["HyperWX"], p["HyperB"], p["HyperLnGain"], p["HyperLnBias"],
-                p["HyperCellLnGain"], p["HyperCellLnBias"], p["WZ"], p["BZ"], p["WD"]);
-            layer.Forward(stream, ws, y, new HyperLstmState(Out("hT", bh), Out("cT", bh), Out("hhT", bn), Out("hcT", bn)), x,
-                new HyperLstmState(Up("h0"), Up("c0"), Up("hh0"), Up("hc0")), parameters, c.B, c.T);
-            layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I),
-                new HyperLstmState(Out("dh0", bh), Out("dc0", bh), Out("dhh0", bn), Out("dhc0", bn)),
-                new HyperLstmParameterGradients(d["WH"], d["WX"], d["B"], d["LnGain"], d["LnBias"], d["CellLnGain"], d["CellLnBias"],
-                    d["HyperWH"], d["HyperWHMain"], d["HyperWX"], d["HyperB"], d["HyperLnGain"], d["HyperLnBias"],
-                    d["HyperCellLnGain"], d["HyperCellLnBias"], d["WZ"], d["BZ"], d["WD"]),
-                Up("dy"), new HyperLstmState(Up("dhT"), Up("dcT"), Up("dhhT"), Up("dhcT")), x, parameters, c.B, c.T);
-            stream.Synchronize();
-        }
+        long bh = (long)b * h;
+        var inputs = new Dictionary<string, float[]> { ["x"] = GpuCheckCommand.Uniform(rng, (long)b * t * i, 1) };
+        foreach (var state in states)
+            inputs[state + "0"] = GpuCheckCommand.Uniform(rng, bh, 0.5);
+        inputs["dy"] = GpuCheckCommand.Uniform(rng, (long)b * t * h, 1);
+        foreach (var state in states)
+            inputs["d" + state + "T"] = GpuCheckCommand.Uniform(rng, bh, 1);
+        return inputs;
+    }
+
+    /// <summary>Draws the parameters in order: layer-norm gains in 1 ± 0.2, everything else ±0.3.</summary>
+    internal static void AddParameters(Dictionary<string, float[]> inputs, Random rng, IEnumerable<(string Name, long Length)> parameters)
+    {
+        foreach (var (name, length) in parameters)
+            inputs[name] = name.Contains("LnGain") ? GpuCheckCommand.Uniform(rng, length, 0.2, 1) : GpuCheckCommand.Uniform(rng, length, 0.3);
+    }
+
+    /// <summary>
+    /// One run of a layer check on <paramref name="device"/>'s default stream: the inputs uploaded, each parameter p[name]
+    /// uploaded and its gradient d[name] allocated (read back as "d" + name), then <paramref name="run"/> (which waits for
+    /// the stream before it disposes its layer), and every output read back by name.
+    /// </summary>
+    internal static Dictionary<string, float[]> RunChecked(ComputeDevice device, Dictionary<string, float[]> inputs,
+        IEnumerable<(string Name, long Length)> parameters,
+        Action<AcceleratorStream, CheckBuffers, Dictionary<string, ArrayView<float>>, Dictionary<string, ArrayView<float>>> run)
+    {
+        var stream = device.Accelerator.DefaultStream;
+        using var buffers = new CheckBuffers(device.Accelerator, inputs);
+        var list = parameters.ToArray();
+        var p = list.ToDictionary(e => e.Name, e => buffers.Up(e.Name));
+        var d = list.ToDictionary(e => e.Name, e => buffers.Out("d" + e.Name, e.Length));
+        run(stream, buffers, p, d);
         return buffers.Read(stream);
     }
+
+    /// <summary>Forward and backward of one case on one device; outputs and gradients by name (gradients as "d" + name).</summary>
+    private static Dictionary<string, float[]> RunLayer(ComputeDevice device, Case c, SweepSchedule schedule, Dictionary<string, float[]> inputs) =>
+        RunChecked(device, inputs, Parameters(c), (stream, buffers, p, d) =>
+        {
+            var acc = device.Accelerator;
+            ArrayView<float> Up(string name) => buffers.Up(name);
+            ArrayView<float> Out(string name, long length) => buffers.Out(name, length);
+            long bh = (long)c.B * c.H, bn = (long)c.B * c.HyperHidden;
+            var x = Up("x");
+            var y = Out("y", (long)c.B * c.T * c.H);
+            if (!c.Hyper)
+            {
+                using var layer = new LstmLayer(acc, new LstmOptions { InputSize = c.I, HiddenSize = c.H, Schedule = schedule });
+                using var ws = layer.CreateWorkspace(c.B, c.T);
+                var parameters = new LstmParameters(p["WH"], p["WX"], p["B"], p["LnGain"], p["LnBias"], p["CellLnGain"], p["CellLnBias"]);
+                layer.Forward(stream, ws, y, Out("hT", bh), Out("cT", bh), x, Up("h0"), Up("c0"), parameters, c.B, c.T);
+                layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I), Out("dh0", bh), Out("dc0", bh),
+                    new LstmParameterGradients(d["WH"], d["WX"], d["B"], d["LnGain"], d["LnBias"], d["CellLnGain"], d["CellLnBias"]),
+                    Up("dy"), Up("dhT"), Up("dcT"), x, parameters, c.B, c.T);
+                stream.Synchronize();
+            }
+            else
+            {
+                using var layer = new HyperLstmLayer(acc, new HyperLstmOptions
+                {
+                    InputSize = c.I, HiddenSize = c.H, HyperHiddenSize = c.HyperHidden, EmbeddingSize = c.Embedding, Schedule = schedule,
+                });
+                using var ws = layer.CreateWorkspace(c.B, c.T);
+                var parameters = new HyperLstmParameters(p["WH"], p["WX"], p["B"], p["LnGain"], p["LnBias"], p["CellLnGain"], p["CellLnBias"],
+                    p["HyperWH"], p["HyperWHMain"], p["HyperWX"], p["HyperB"], p["HyperLnGain"], p["HyperLnBias"],
+                    p["HyperCellLnGain"], p["HyperCellLnBias"], p["WZ"], p["BZ"], p["WD"]);
+                layer.Forward(stream, ws, y, new HyperLstmState(Out("hT", bh), Out("cT", bh), Out("hhT", bn), Out("hcT", bn)), x,
+                    new HyperLstmState(Up("h0"), Up("c0"), Up("hh0"), Up("hc0")), parameters, c.B, c.T);
+                layer.Backward(stream, ws, Out("dx", (long)c.B * c.T * c.I),
+                    new HyperLstmState(Out("dh0", bh), Out("dc0", bh), Out("dhh0", bn), Out("dhc0", bn)),
+                    new HyperLstmParameterGradients(d["WH"], d["WX"], d["B"], d["LnGain"], d["LnBias"], d["CellLnGain"], d["CellLnBias"],
+                        d["HyperWH"], d["HyperWHMain"], d["HyperWX"], d["HyperB"], d["HyperLnGain"], d["HyperLnBias"],
+                        d["HyperCellLnGain"], d["HyperCellLnBias"], d["WZ"], d["BZ"], d["WD"]),
+                    Up("dy"), new HyperLstmState(Up("dhT"), Up("dcT"), Up("dhhT"), Up("dhcT")), x, parameters, c.B, c.T);
+                stream.Synchronize();
+            }
+        });
 
     /// <summary>Every tensor by name; y and the final state are forward outputs, the "d…" ones gradients.</summary>
     internal static (bool Ok, string Line) Compare(Dictionary<string, float[]> actual, Dictionary<string, float[]> expected)

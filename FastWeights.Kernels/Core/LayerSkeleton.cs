@@ -37,6 +37,17 @@ internal sealed class LayerSkeleton
     }
 
     /// <summary>
+    /// A recurrent cell's constructor checks (<see cref="CheckConstruction"/>, then the options' own): returns the schedule
+    /// the options ask for, <see cref="SweepSchedule.Auto"/> resolved for <paramref name="accelerator"/>.
+    /// </summary>
+    public static SweepSchedule CheckCell(Accelerator accelerator, RecurrentCellOptions options)
+    {
+        CheckConstruction(accelerator, options);
+        options.Validate();
+        return options.Schedule.ResolveFor(accelerator);
+    }
+
+    /// <summary>
     /// A group schedule whose kernels keep only vectors on chip needs no opt-in: it must fit the 48 KiB default (and the
     /// device's limit), else the constructor refuses, naming "options" and the <paramref name="sizes"/> at fault.
     /// </summary>

@@ -30,6 +30,14 @@ internal sealed class SweepKernels<TForward, TReverse>
         reverseGroup = reverse;
     }
 
+    /// <summary>The pair <paramref name="schedule"/> (resolved) runs: the group entries for the group schedule, else the thread entries.</summary>
+    public static SweepKernels<TForward, TReverse> Load(Accelerator accelerator, SweepSchedule schedule,
+        KernelEntry<Action<AcceleratorStream, Index1D, TForward>> forwardThread, KernelEntry<Action<AcceleratorStream, Index1D, TReverse>> reverseThread,
+        KernelEntry<Action<AcceleratorStream, KernelConfig, TForward>> forwardGroup, KernelEntry<Action<AcceleratorStream, KernelConfig, TReverse>> reverseGroup) =>
+        schedule == SweepSchedule.Group
+            ? new(forwardGroup.Load(accelerator), reverseGroup.Load(accelerator))
+            : new(forwardThread.Load(accelerator), reverseThread.Load(accelerator));
+
     /// <summary>Whether these are the group kernels.</summary>
     public bool IsGroup => forwardGroup is not null;
 

@@ -37,10 +37,19 @@ public readonly record struct GruWorkspacePlan(int Batch, int Time, int Hidden)
     /// <summary>[B,2,3H]: per-sequence partial sums of dγ_h and dβ_h.</summary>
     public long RecurrentLayerNormGradElements => InputLayerNormGradElements;
 
+    /// <summary>
+    /// Every buffer, in the order the workspace allocates them: the six every gated cell keeps (projection, states,
+    /// normalised input projection, the norms' 1/σ, vectors, input-norm partials; <see cref="GatedCells.GatedCellWorkspace"/>),
+    /// then the cell's.
+    /// </summary>
+    internal long[] Elements =>
+    [
+        ProjectionElements, StatesElements, InputNormalizedElements, InverseStdElements, VectorElements, InputLayerNormGradElements,
+        RecurrentNormalizedElements, RecurrentGradElements, RecurrentLayerNormGradElements,
+    ];
+
     /// <summary>All elements together.</summary>
-    public long TotalElements =>
-        ProjectionElements + InputNormalizedElements + RecurrentNormalizedElements + RecurrentGradElements + InverseStdElements
-        + StatesElements + VectorElements + InputLayerNormGradElements + RecurrentLayerNormGradElements;
+    public long TotalElements => Elements.Sum();
 
     /// <summary>All bytes together (float32).</summary>
     public long TotalBytes => TotalElements * sizeof(float);

@@ -41,16 +41,13 @@ public sealed class HyperLstmLayer : IDisposable
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public HyperLstmLayer(Accelerator accelerator, HyperLstmOptions options)
     {
-        LayerSkeleton.CheckConstruction(accelerator, options);
-        options.Validate();
+        Schedule = LayerSkeleton.CheckCell(accelerator, options);
         Accelerator = accelerator;
         Options = options;
-        Schedule = options.Schedule.ResolveFor(accelerator);
 
         int h = options.HiddenSize, n = options.HyperHiddenSize;
-        sweeps = Schedule == SweepSchedule.Group
-            ? new(HyperLstmForwardSweep.GroupEntry.Load(accelerator), HyperLstmReverseSweep.GroupEntry.Load(accelerator))
-            : new(HyperLstmForwardSweep.ThreadEntry.Load(accelerator), HyperLstmReverseSweep.ThreadEntry.Load(accelerator));
+        sweeps = SweepKernels<HyperLstmForwardSweepArgs, HyperLstmReverseSweepArgs>.Load(accelerator, Schedule,
+            HyperLstmForwardSweep.ThreadEntry, HyperLstmReverseSweep.ThreadEntry, HyperLstmForwardSweep.GroupEntry, HyperLstmReverseSweep.GroupEntry);
         GroupSize = sweeps.GroupSize(accelerator, Math.Max(h, n));
         LayerSkeleton.CheckGroupSharedMemory(accelerator, sweeps.IsGroup,
             (long)HyperLstmForwardSweep.GroupSharedFloats(h, n, GroupSize) * sizeof(float), $"HiddenSize {h} and HyperHiddenSize {n}", plural: true);

@@ -1,5 +1,4 @@
-using FastWeights.Kernels.FastWeightRnn;
-using FastWeights.Kernels.Primitives;
+using FastWeights.Kernels.GatedCells;
 
 namespace FastWeights.Kernels.Lstm;
 
@@ -19,14 +18,12 @@ namespace FastWeights.Kernels.Lstm;
 /// <see cref="Forward"/> on that call's stream (docs/gpu.md §3): forward calls on one layer must not overlap on two
 /// streams.</para>
 /// </remarks>
-public sealed class LstmLayer : IDisposable
+public sealed class LstmLayer : GatedCellLayer<LstmOptions, LstmWorkspace>
 {
-    private readonly SweepKernels<LstmForwardSweepArgs, LstmReverseSweepArgs> sweeps;
-    private readonly DenseLaunches dense;
+    private const int Gates = 4;
+
+    private readonly GatedCellKernels<LstmForwardSweepArgs, LstmReverseSweepArgs> kernels;
     private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> cellNormGradient;
-    private readonly LayerSkeleton skeleton;
-    private readonly Action<AcceleratorStream, Index1D, MatrixTransposeArgs>? transpose;
-    private readonly MemoryBuffer1D<float, Stride1D.Dense>? whColumns;   // [H,4H] group schedule: column-major W_h
 
     /// <summary>Builds the layer and compiles its kernels for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
@@ -36,51 +33,18 @@ public sealed class LstmLayer : IDisposable
     /// large for the group schedule's shared memory.</exception>
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public LstmLayer(Accelerator accelerator, LstmOptions options)
+        : this(options, new GatedCellKernels<LstmForwardSweepArgs, LstmReverseSweepArgs>(accelerator, options, nameof(LstmLayer), Gates,
+            LstmForwardSweep.ThreadEntry, LstmReverseSweep.ThreadEntry, LstmForwardSweep.GroupEntry, LstmReverseSweep.GroupEntry,
+            LstmForwardSweep.GroupSharedFloats, inputBias: true, vectorGradients: true))
     {
-        LayerSkeleton.CheckConstruction(accelerator, options);
-        options.Validate();
-        Accelerator = accelerator;
-        Options = options;
-        Schedule = options.Schedule.ResolveFor(accelerator);
-
-        int h = options.HiddenSize;
-        sweeps = Schedule == SweepSchedule.Group
-            ? new(LstmForwardSweep.GroupEntry.Load(accelerator), LstmReverseSweep.GroupEntry.Load(accelerator))
-            : new(LstmForwardSweep.ThreadEntry.Load(accelerator), LstmReverseSweep.ThreadEntry.Load(accelerator));
-        GroupSize = sweeps.GroupSize(accelerator, h);
-        // The group kernels keep only two H-vectors and the reduction partials on chip: no opt-in is ever needed.
-        LayerSkeleton.CheckGroupSharedMemory(accelerator, sweeps.IsGroup,
-            (long)LstmForwardSweep.GroupSharedFloats(h, GroupSize) * sizeof(float), $"HiddenSize {h}", plural: false);
-
-        dense = new DenseLaunches(accelerator, InputProjection.Entry.Load(accelerator),
-            ParameterGradients.OuterProductSumEntry.Load(accelerator), ParameterGradients.InputGradientEntry.Load(accelerator),
-            ParameterGradients.VectorGradientEntry.Load(accelerator));
-        cellNormGradient = NormParameterGradient.Entry.Load(accelerator);
-        skeleton = new LayerSkeleton(accelerator, nameof(LstmLayer), FiniteCheck.Entry.Load(accelerator), FiniteSlots);
-        if (Schedule == SweepSchedule.Group)
-        {
-            transpose = MatrixTranspose.Entry.Load(accelerator);
-            whColumns = accelerator.Allocate1D<float>(4L * h * h);
-        }
     }
 
-    /// <summary>The accelerator every buffer must live on.</summary>
-    public Accelerator Accelerator { get; }
-
-    /// <summary>The options the layer was built with.</summary>
-    public LstmOptions Options { get; }
-
-    /// <summary>The schedule in use (<see cref="SweepSchedule.Auto"/> resolved).</summary>
-    public SweepSchedule Schedule { get; }
-
-    /// <summary>Threads per group of the group schedule (a multiple of the warp size, at most what both compiled group sweeps allow: on CUDA their registers, elsewhere the device's maximum; above it a thread takes rows k, k + G, …).</summary>
-    public int GroupSize { get; }
-
-    /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>
-    /// <param name="batch">B ≥ 1.</param>
-    /// <param name="time">T ≥ 1.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1 or too large.</exception>
-    public long WorkspaceBytes(int batch, int time) => WorkspaceBytes(batch, time, Options.InputSize, Options.HiddenSize);
+    private LstmLayer(LstmOptions options, GatedCellKernels<LstmForwardSweepArgs, LstmReverseSweepArgs> kernels)
+        : base(options, kernels)
+    {
+        this.kernels = kernels;
+        cellNormGradient = NormParameterGradient.Entry.Load(kernels.Accelerator);
+    }
 
     /// <summary>
     /// Bytes of device memory one training call needs for (B, T, I, H): 4·(B·T·(9H + 5) + 2·B·(T+1)·H + 12·B·H)
@@ -90,27 +54,21 @@ public sealed class LstmLayer : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1 or too large.</exception>
     public static long WorkspaceBytes(int batch, int time, int input, int hidden)
     {
-        CheckSizes(batch, time, input, hidden);
+        CheckSizes(Gates, batch, time, input, hidden);
         return new LstmWorkspacePlan(batch, time, hidden).TotalBytes;
     }
 
-    /// <summary>Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1 or too large.</exception>
-    /// <exception cref="ObjectDisposedException">The layer is disposed.</exception>
-    public LstmWorkspace CreateWorkspace(int maxBatch, int maxTime)
-    {
-        skeleton.ThrowIfDisposed();
-        LayerSkeleton.CheckWorkspaceRequest(maxBatch, maxTime);
-        CheckSizes(maxBatch, maxTime, Options.InputSize, Options.HiddenSize);
-        return new LstmWorkspace(Accelerator, new LstmWorkspacePlan(maxBatch, maxTime, Options.HiddenSize));
-    }
+    private protected override long PlanBytes(int batch, int time, int input, int hidden) => WorkspaceBytes(batch, time, input, hidden);
+
+    private protected override LstmWorkspace NewWorkspace(int maxBatch, int maxTime) =>
+        new(Accelerator, new LstmWorkspacePlan(maxBatch, maxTime, Options.HiddenSize));
 
     /// <summary>
     /// Runs the layer over <paramref name="time"/> steps of <paramref name="batch"/> sequences and stores in
     /// <paramref name="workspace"/> what <see cref="Backward"/> needs.
     /// </summary>
     /// <param name="stream">Stream of <see cref="Accelerator"/> the kernels are queued on.</param>
-    /// <param name="workspace">From <see cref="CreateWorkspace"/>, with capacity ≥ (batch, time).</param>
+    /// <param name="workspace">From <see cref="GatedCellLayer{TOptions, TWorkspace}.CreateWorkspace"/>, with capacity ≥ (batch, time).</param>
     /// <param name="y">Out [B,T,H]: h after every step. Overwritten.</param>
     /// <param name="hT">Out [B,H]: h after the last step. Overwritten. May be the same view as <paramref name="h0"/>.</param>
     /// <param name="cT">Out [B,H]: c after the last step. Overwritten. May be the same view as <paramref name="c0"/>.
@@ -129,42 +87,15 @@ public sealed class LstmLayer : IDisposable
         ArrayView<float> y, ArrayView<float> hT, ArrayView<float> cT,
         ArrayView<float> x, ArrayView<float> h0, ArrayView<float> c0,
         LstmParameters parameters, int batch, int time)
-    {
-        skeleton.ThrowIfDisposed();
-        CheckCall(stream, workspace, batch, time);
-        int H = Options.HiddenSize, I = Options.InputSize;
-        long bh = (long)batch * H, bth = (long)batch * time * H;
-        ViewChecks.Required(y, nameof(y), bth, $"[B={batch},T={time},H={H}]", Accelerator);
-        ViewChecks.Required(hT, nameof(hT), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(cT, nameof(cT), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(x, nameof(x), (long)batch * time * I, $"[B={batch},T={time},I={I}]", Accelerator);
-        bool hasH0 = ViewChecks.Optional(h0, nameof(h0), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasC0 = ViewChecks.Optional(c0, nameof(c0), bh, $"[B={batch},H={H}]", Accelerator);
-        CheckParameters(parameters);
-        if (Options.CheckFinite)
-            skeleton.ThrowIfNotFinite(stream,
-                (x, nameof(x)), (h0, nameof(h0)), (c0, nameof(c0)), (parameters.WH, "WH"), (parameters.WX, "WX"),
-                (parameters.B, "B"), (parameters.LnGain, "LnGain"), (parameters.LnBias, "LnBias"),
-                (parameters.CellLnGain, "CellLnGain"), (parameters.CellLnBias, "CellLnBias"));
-
-        dense.Project(stream, batch * time, 4 * H, I, workspace.Projection, x, parameters.WX, parameters.B);
-
-        var args = SweepArguments(workspace, parameters, batch, time) with
-        {
-            HasH0 = hasH0 ? 1 : 0, HasC0 = hasC0 ? 1 : 0,
-            H0 = hasH0 ? h0 : workspace.Vectors, C0 = hasC0 ? c0 : workspace.Vectors,
-            Y = y, HT = hT, CT = cT,
-        };
-        if (!sweeps.IsGroup)
-            sweeps.Forward(stream, batch, GroupConfig(batch), args);
-        else
-        {
-            // The group forward reads W_h column-major (coalesced across a warp, docs/gpu.md §3): copy it first.
-            MatrixTranspose.Launch(transpose!, stream, parameters.WH, whColumns!.View, 4 * H, H);
-            sweeps.Forward(stream, batch, GroupConfig(batch), args with { WHColumns = whColumns.View });
-        }
-        workspace.RecordForward(this, batch, time);
-    }
+        => kernels.Forward(this, stream, workspace, batch, time, y, [(hT, nameof(hT)), (cT, nameof(cT))], x,
+            [(h0, nameof(h0)), (c0, nameof(c0))], Weights(parameters), parameters.B,
+            has => SweepArguments(workspace, parameters, batch, time) with
+            {
+                HasH0 = has[0] ? 1 : 0, HasC0 = has[1] ? 1 : 0,
+                H0 = has[0] ? h0 : workspace.Vectors, C0 = has[1] ? c0 : workspace.Vectors,
+                Y = y, HT = hT, CT = cT,
+            },
+            (args, columns) => args with { WHColumns = columns });
 
     /// <summary>
     /// Gradients of a scalar loss L given dL/dy, dL/dhT and dL/dcT, for the inputs and parameters of the last
@@ -194,48 +125,35 @@ public sealed class LstmLayer : IDisposable
         ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dc0, LstmParameterGradients gradients,
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dcT,
         ArrayView<float> x, LstmParameters parameters, int batch, int time)
+        => kernels.Backward(this, stream, workspace, batch, time, dx, [(dh0, nameof(dh0)), (dc0, nameof(dc0))], Gradients(gradients),
+            dy, [(dhT, nameof(dhT)), (dcT, nameof(dcT))], x, Weights(parameters),
+            (has0, hasT) => new LstmReverseSweepArgs
+            {
+                Forward = SweepArguments(workspace, parameters, batch, time),
+                HasDhT = hasT[0] ? 1 : 0, HasDcT = hasT[1] ? 1 : 0, HasDh0 = has0[0] ? 1 : 0, HasDc0 = has0[1] ? 1 : 0,
+                Dy = dy, DhT = hasT[0] ? dhT : workspace.Vectors, DcT = hasT[1] ? dcT : workspace.Vectors,
+                Da = workspace.Projection,
+                LayerNormGrad = workspace.LayerNormGrad, CellLayerNormGrad = workspace.CellLayerNormGrad,
+                DH0 = has0[0] ? dh0 : workspace.Vectors, DC0 = has0[1] ? dc0 : workspace.Vectors,
+            },
+            () => ParameterGradients(stream, workspace, gradients, x, batch, time));
+
+    /// <summary>
+    /// The weight gradients from the stored da (each element summed over (b, t) in a fixed order): dW_h, dW_x, then db,
+    /// dγ, dβ, then the cell norm's dγ_c, dβ_c from their per-sequence partials.
+    /// </summary>
+    private void ParameterGradients(AcceleratorStream stream, LstmWorkspace workspace, LstmParameterGradients gradients,
+        ArrayView<float> x, int batch, int time)
     {
-        skeleton.ThrowIfDisposed();
-        CheckCall(stream, workspace, batch, time);
-        workspace.RequireForward(this, batch, time);
-        int H = Options.HiddenSize, I = Options.InputSize, G4 = 4 * H;
-        long bh = (long)batch * H, bth = (long)batch * time * H, bti = (long)batch * time * I;
-        bool hasDx = ViewChecks.Optional(dx, nameof(dx), bti, $"[B={batch},T={time},I={I}]", Accelerator);
-        bool hasDh0 = ViewChecks.Optional(dh0, nameof(dh0), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasDc0 = ViewChecks.Optional(dc0, nameof(dc0), bh, $"[B={batch},H={H}]", Accelerator);
-        CheckWeights("D", gradients.DWH, gradients.DWX, gradients.DB, gradients.DLnGain, gradients.DLnBias,
-            gradients.DCellLnGain, gradients.DCellLnBias);
-        ViewChecks.Required(dy, nameof(dy), bth, $"[B={batch},T={time},H={H}]", Accelerator);
-        bool hasDhT = ViewChecks.Optional(dhT, nameof(dhT), bh, $"[B={batch},H={H}]", Accelerator);
-        bool hasDcT = ViewChecks.Optional(dcT, nameof(dcT), bh, $"[B={batch},H={H}]", Accelerator);
-        ViewChecks.Required(x, nameof(x), bti, $"[B={batch},T={time},I={I}]", Accelerator);
-        CheckParameters(parameters);
-        if (Options.CheckFinite)
-            skeleton.ThrowIfNotFinite(stream, (dy, nameof(dy)), (dhT, nameof(dhT)), (dcT, nameof(dcT)));
-
-        var args = new LstmReverseSweepArgs
-        {
-            Forward = SweepArguments(workspace, parameters, batch, time),
-            HasDhT = hasDhT ? 1 : 0, HasDcT = hasDcT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0, HasDc0 = hasDc0 ? 1 : 0,
-            Dy = dy, DhT = hasDhT ? dhT : workspace.Vectors, DcT = hasDcT ? dcT : workspace.Vectors,
-            Da = workspace.Projection,
-            LayerNormGrad = workspace.LayerNormGrad, CellLayerNormGrad = workspace.CellLayerNormGrad,
-            DH0 = hasDh0 ? dh0 : workspace.Vectors, DC0 = hasDc0 ? dc0 : workspace.Vectors,
-        };
-        sweeps.Reverse(stream, batch, GroupConfig(batch), args);
-
-        // Weight gradients from the stored da, each element summed over (b, t) in a fixed order.
-        int rows = batch * time;
+        int H = Options.HiddenSize, I = Options.InputSize, G4 = Gates * H;
+        var dense = kernels.Dense;
         dense.WeightGradients(stream, batch, time, G4, H, I, gradients.DWH, workspace.Projection, workspace.States,
             gradients.DWX, workspace.Projection, x);
-        dense.VectorGradients(stream, batch, rows, G4, gradients.DB, gradients.DLnGain, gradients.DLnBias,
+        dense.VectorGradients(stream, batch, batch * time, G4, gradients.DB, gradients.DLnGain, gradients.DLnBias,
             workspace.Projection, workspace.LayerNormGrad);
         NormParameterGradient.Launch(cellNormGradient, stream, batch, H, gradients.DCellLnGain, gradients.DCellLnBias,
             workspace.CellLayerNormGrad);
-        dense.InputGradient(stream, hasDx, rows, G4, I, dx, workspace.Projection, parameters.WX);
     }
-
-    private const int FiniteSlots = 16;
 
     /// <summary>
     /// The parameter set both sweeps read (the reverse's extends it): sizes, ε, the weights, norms and the tape in
@@ -252,41 +170,10 @@ public sealed class LstmLayer : IDisposable
         Vectors = workspace.Vectors,
     };
 
-    private KernelConfig GroupConfig(int batch) =>
-        SweepKernels<LstmForwardSweepArgs, LstmReverseSweepArgs>.GroupConfig(batch, GroupSize, LstmForwardSweep.GroupSharedFloats(Options.HiddenSize, GroupSize));
+    /// <summary>The weights or their gradients by name, in the record's order: W_h, W_x, the 4H-row b, γ, β, the H-row γ_c, β_c.</summary>
+    private static GatedCellWeights Weights(LstmParameters p) =>
+        new(p.WH, p.WX, [(p.B, "B"), (p.LnGain, "LnGain"), (p.LnBias, "LnBias")], [(p.CellLnGain, "CellLnGain"), (p.CellLnBias, "CellLnBias")]);
 
-    private static void CheckSizes(int batch, int time, int input, int hidden)
-    {
-        LayerSkeleton.CheckSizes(batch, time, input, hidden);
-        // Kernels index rows of [B·T·max(4H, I)] with 32-bit thread indices.
-        if ((long)batch * time * Math.Max(4L * hidden, input) > int.MaxValue)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·T·max(4H, I) must be below 2³¹.");
-    }
-
-    private void CheckCall(AcceleratorStream stream, LstmWorkspace workspace, int batch, int time) =>
-        skeleton.CheckCall(stream, workspace, w => w.Plan.Hidden == Options.HiddenSize, "another hidden size", batch, time);
-
-    private void CheckParameters(LstmParameters p) =>
-        CheckWeights("", p.WH, p.WX, p.B, p.LnGain, p.LnBias, p.CellLnGain, p.CellLnBias);
-
-    /// <summary>The seven weight tensors or their gradients (names prefixed with <paramref name="prefix"/>), in the record's order.</summary>
-    private void CheckWeights(string prefix, ArrayView<float> wh, ArrayView<float> wx, ArrayView<float> b,
-        ArrayView<float> lnGain, ArrayView<float> lnBias, ArrayView<float> cellLnGain, ArrayView<float> cellLnBias)
-    {
-        int H = Options.HiddenSize, I = Options.InputSize, G4 = 4 * H;
-        ViewChecks.Required(wh, prefix + "WH", (long)G4 * H, $"[4H={G4},H={H}]", Accelerator);
-        ViewChecks.Required(wx, prefix + "WX", (long)G4 * I, $"[4H={G4},I={I}]", Accelerator);
-        ViewChecks.Required(b, prefix + "B", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(lnGain, prefix + "LnGain", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(lnBias, prefix + "LnBias", G4, $"[4H={G4}]", Accelerator);
-        ViewChecks.Required(cellLnGain, prefix + "CellLnGain", H, $"[H={H}]", Accelerator);
-        ViewChecks.Required(cellLnBias, prefix + "CellLnBias", H, $"[H={H}]", Accelerator);
-    }
-
-    /// <summary>Frees the layer's own device memory (a few bytes of flags). Kernels are owned by the accelerator. Safe to call twice.</summary>
-    public void Dispose()
-    {
-        if (skeleton.Close())
-            whColumns?.Dispose();
-    }
+    private static GatedCellWeights Gradients(LstmParameterGradients g) =>
+        new(g.DWH, g.DWX, [(g.DB, "B"), (g.DLnGain, "LnGain"), (g.DLnBias, "LnBias")], [(g.DCellLnGain, "CellLnGain"), (g.DCellLnBias, "CellLnBias")]);
 }

@@ -40,10 +40,18 @@ public readonly record struct LstmWorkspacePlan(int Batch, int Time, int Hidden)
     /// <summary>[B,2,H]: per-sequence partial sums of dγ_c and dβ_c.</summary>
     public long CellLayerNormGradElements => (long)Batch * 2 * Hidden;
 
+    /// <summary>
+    /// Every buffer, in the order the workspace allocates them: the six every gated cell keeps (projection, states,
+    /// normalised gates, their 1/σ, vectors, gate-norm partials; <see cref="GatedCells.GatedCellWorkspace"/>), then the cell's.
+    /// </summary>
+    internal long[] Elements =>
+    [
+        ProjectionElements, StatesElements, NormalizedElements, InverseStdElements, VectorElements, LayerNormGradElements,
+        CellStatesElements, CellNormalizedElements, CellInverseStdElements, CellLayerNormGradElements,
+    ];
+
     /// <summary>All elements together.</summary>
-    public long TotalElements =>
-        ProjectionElements + StatesElements + CellStatesElements + NormalizedElements + InverseStdElements
-        + CellNormalizedElements + CellInverseStdElements + VectorElements + LayerNormGradElements + CellLayerNormGradElements;
+    public long TotalElements => Elements.Sum();
 
     /// <summary>All bytes together (float32).</summary>
     public long TotalBytes => TotalElements * sizeof(float);
