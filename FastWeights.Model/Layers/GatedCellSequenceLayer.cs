@@ -22,7 +22,10 @@ public abstract class GatedCellSequenceLayer<TLayer, TOptions, TWorkspace> : ISt
     private readonly int stateVectors;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> finalState;   // [S·B·H] where a plain forward leaves the final state
 
-    /// <summary>Creates W_h and W_x, the workspace and the buffer of the final state of a plain forward.</summary>
+    /// <summary>
+    /// Creates the parameters (name.W_h, name.W_x, then the cell's vectors, in that order), the workspace and the buffer
+    /// of the final state of a plain forward.
+    /// </summary>
     /// <param name="accelerator">Device.</param>
     /// <param name="layer">The cell's kernels, built for (input, hidden).</param>
     /// <param name="name">Module name (parameter prefix).</param>
@@ -30,14 +33,17 @@ public abstract class GatedCellSequenceLayer<TLayer, TOptions, TWorkspace> : ISt
     /// <param name="stateVectors">S: H-vectors per sequence in the state (h; or h, c).</param>
     /// <param name="maxBatch">Largest B.</param>
     /// <param name="maxTime">Largest T.</param>
+    /// <param name="vectors">The cell's other parameters, all vectors: name suffix and length, in its parameter record's order.</param>
     private protected GatedCellSequenceLayer(Accelerator accelerator, TLayer layer, string name, int gates, int stateVectors,
-        int maxBatch, int maxTime)
+        int maxBatch, int maxTime, params (string Suffix, int Length)[] vectors)
     {
         Kernels = layer;
         this.stateVectors = stateVectors;
         int H = layer.Options.HiddenSize, G = gates * H;
-        WH = new Parameter(accelerator, name + ".W_h", G, H);
-        WX = new Parameter(accelerator, name + ".W_x", G, layer.Options.InputSize);
+        Parameter New(string suffix, params int[] shape) => new(accelerator, name + "." + suffix, shape);
+        WH = New("W_h", G, H);
+        WX = New("W_x", G, layer.Options.InputSize);
+        Parameters = [WH, WX, .. vectors.Select(v => New(v.Suffix, v.Length))];
         workspace = layer.CreateWorkspace(maxBatch, maxTime);
         finalState = accelerator.Allocate1D<float>((long)stateVectors * maxBatch * H);
     }
@@ -60,8 +66,8 @@ public abstract class GatedCellSequenceLayer<TLayer, TOptions, TWorkspace> : ISt
     /// <summary>W_x [GH,I].</summary>
     public Parameter WX { get; }
 
-    /// <inheritdoc/>
-    public IReadOnlyList<Parameter> Parameters { get; private protected init; } = [];
+    /// <summary>W_h, W_x, then the cell's vectors, in the order of the cell's parameter record.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>W_h and W_x uniform ±1/√fan_in, then the cell's other parameters (see the cell's layer).</summary>
     public void Initialize(Random rng)

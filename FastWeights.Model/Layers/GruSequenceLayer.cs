@@ -22,24 +22,19 @@ public sealed class GruSequenceLayer : GatedCellSequenceLayer<GruLayer, GruOptio
     /// <param name="maxTime">Largest T.</param>
     public GruSequenceLayer(Accelerator accelerator, string name, int input, int hidden, int maxBatch, int maxTime)
         : base(accelerator, new GruLayer(accelerator, new GruOptions { InputSize = input, HiddenSize = hidden }), name,
-            gates: 3, stateVectors: 1, maxBatch, maxTime)
+            gates: 3, stateVectors: 1, maxBatch, maxTime,
+            ("input_ln_gain", 3 * hidden), ("input_ln_bias", 3 * hidden), ("recurrent_ln_gain", 3 * hidden), ("recurrent_ln_bias", 3 * hidden))
     {
-        int G = 3 * hidden;
-        InputLnGain = new Parameter(accelerator, name + ".input_ln_gain", G);
-        InputLnBias = new Parameter(accelerator, name + ".input_ln_bias", G);
-        RecurrentLnGain = new Parameter(accelerator, name + ".recurrent_ln_gain", G);
-        RecurrentLnBias = new Parameter(accelerator, name + ".recurrent_ln_bias", G);
-        Parameters = [WH, WX, InputLnGain, InputLnBias, RecurrentLnGain, RecurrentLnBias];
     }
 
     /// <summary>Input-projection layer-norm gains γ_x [3H].</summary>
-    public Parameter InputLnGain { get; }
+    public Parameter InputLnGain => Parameters[2];
     /// <summary>Input-projection layer-norm shifts β_x [3H] (with β_h, the biases).</summary>
-    public Parameter InputLnBias { get; }
+    public Parameter InputLnBias => Parameters[3];
     /// <summary>Recurrent-projection layer-norm gains γ_h [3H].</summary>
-    public Parameter RecurrentLnGain { get; }
+    public Parameter RecurrentLnGain => Parameters[4];
     /// <summary>Recurrent-projection layer-norm shifts β_h [3H].</summary>
-    public Parameter RecurrentLnBias { get; }
+    public Parameter RecurrentLnBias => Parameters[5];
 
     /// <summary>Layer-norm gains 1 and shifts 0.</summary>
     private protected override void InitializeCell()

@@ -21,27 +21,21 @@ public sealed class LstmSequenceLayer : GatedCellSequenceLayer<LstmLayer, LstmOp
     /// <param name="maxTime">Largest T.</param>
     public LstmSequenceLayer(Accelerator accelerator, string name, int input, int hidden, int maxBatch, int maxTime)
         : base(accelerator, new LstmLayer(accelerator, new LstmOptions { InputSize = input, HiddenSize = hidden }), name,
-            gates: 4, stateVectors: 2, maxBatch, maxTime)
+            gates: 4, stateVectors: 2, maxBatch, maxTime,
+            ("b", 4 * hidden), ("ln_gain", 4 * hidden), ("ln_bias", 4 * hidden), ("cell_ln_gain", hidden), ("cell_ln_bias", hidden))
     {
-        int G = 4 * hidden;
-        B = new Parameter(accelerator, name + ".b", G);
-        LnGain = new Parameter(accelerator, name + ".ln_gain", G);
-        LnBias = new Parameter(accelerator, name + ".ln_bias", G);
-        CellLnGain = new Parameter(accelerator, name + ".cell_ln_gain", hidden);
-        CellLnBias = new Parameter(accelerator, name + ".cell_ln_bias", hidden);
-        Parameters = [WH, WX, B, LnGain, LnBias, CellLnGain, CellLnBias];
     }
 
     /// <summary>b [4H].</summary>
-    public Parameter B { get; }
+    public Parameter B => Parameters[2];
     /// <summary>Gate layer-norm gains [4H].</summary>
-    public Parameter LnGain { get; }
+    public Parameter LnGain => Parameters[3];
     /// <summary>Gate layer-norm shifts [4H].</summary>
-    public Parameter LnBias { get; }
+    public Parameter LnBias => Parameters[4];
     /// <summary>Cell layer-norm gain [H].</summary>
-    public Parameter CellLnGain { get; }
+    public Parameter CellLnGain => Parameters[5];
     /// <summary>Cell layer-norm shift [H].</summary>
-    public Parameter CellLnBias { get; }
+    public Parameter CellLnBias => Parameters[6];
 
     /// <summary>b = 0 except the forget gate's b = 1, layer-norm gains 1 and shifts 0.</summary>
     private protected override void InitializeCell()
