@@ -47,7 +47,7 @@ public abstract class GatedCellWorkspace : DeviceWorkspace
     internal ArrayView<float> Projection => buffers[0];     // [B,T,GH] W_x x_t (+ b), then its gradient
     internal ArrayView<float> States => buffers[1];         // [B,T+1,H] h before step 0 and after every step
     internal ArrayView<float> Normalized => buffers[2];     // [B,T,GH] the first norm's normalised values
-    internal ArrayView<float> InverseStd => buffers[3];     // [B,T,4] 1/σ of the four norms of a step
+    internal ArrayView<float> InverseStd => buffers[3];     // [B,T,4] 1/σ of four norms a step (LSTM: the gates'; GRU: all)
     internal ArrayView<float> Vectors => buffers[4];        // [B,2,H] thread-schedule scratch
     internal ArrayView<float> LayerNormGrad => buffers[5];  // [B,2,GH] the first norm's partial sums of dγ, dβ
 
