@@ -54,3 +54,16 @@ public abstract class GatedCellWorkspace : DeviceWorkspace
     /// <summary>The cell's own buffer <paramref name="k"/>, in the order its plan lists them after the shared six.</summary>
     private protected ArrayView<float> Own(int k) => buffers[SharedBuffers + k];
 }
+
+/// <summary>A gated cell's workspace with the plan it was allocated from.</summary>
+/// <typeparam name="TPlan">The cell's plan (<see cref="Lstm.LstmWorkspacePlan"/>, <see cref="Gru.GruWorkspacePlan"/>).</typeparam>
+public abstract class GatedCellWorkspace<TPlan> : GatedCellWorkspace
+    where TPlan : struct
+{
+    /// <summary>Records <paramref name="plan"/> and allocates its buffers (<paramref name="elements"/>, the plan's list).</summary>
+    private protected GatedCellWorkspace(Accelerator accelerator, TPlan plan, int maxBatch, int maxTime, int hidden, long[] elements)
+        : base(accelerator, maxBatch, maxTime, hidden, elements) => Plan = plan;
+
+    /// <summary>The sizes this workspace serves and what was allocated, element by element.</summary>
+    public TPlan Plan { get; }
+}

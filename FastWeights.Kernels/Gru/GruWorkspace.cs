@@ -16,13 +16,12 @@ namespace FastWeights.Kernels.Gru;
 /// <see cref="GatedCellWorkspace"/>'s (the normalised values and norm partials there are the input projection's p̂,
 /// dγ_x, dβ_x); the cell's own are below.
 /// </remarks>
-public sealed class GruWorkspace : GatedCellWorkspace
+public sealed class GruWorkspace : GatedCellWorkspace<GruWorkspacePlan>
 {
     internal GruWorkspace(Accelerator accelerator, GruWorkspacePlan plan)
-        : base(accelerator, plan.Batch, plan.Time, plan.Hidden, plan.Elements) => Plan = plan;
-
-    /// <summary>The sizes this workspace serves and what was allocated, element by element.</summary>
-    public GruWorkspacePlan Plan { get; }
+        : base(accelerator, plan, plan.Batch, plan.Time, plan.Hidden, plan.Elements)
+    {
+    }
 
     internal ArrayView<float> RecurrentNormalized => Own(0);     // [B,T,3H] q̂
     internal ArrayView<float> RecurrentGrad => Own(1);           // [B,T,3H] dq, for dW_h

@@ -15,13 +15,12 @@ namespace FastWeights.Kernels.Lstm;
 /// A workspace serves one call at a time: two streams must not share one. The buffers both gated cells keep are
 /// <see cref="GatedCellWorkspace"/>'s (the normalised values there are the gates' â); the cell's own are below.
 /// </remarks>
-public sealed class LstmWorkspace : GatedCellWorkspace
+public sealed class LstmWorkspace : GatedCellWorkspace<LstmWorkspacePlan>
 {
     internal LstmWorkspace(Accelerator accelerator, LstmWorkspacePlan plan)
-        : base(accelerator, plan.Batch, plan.Time, plan.Hidden, plan.Elements) => Plan = plan;
-
-    /// <summary>The sizes this workspace serves and what was allocated, element by element.</summary>
-    public LstmWorkspacePlan Plan { get; }
+        : base(accelerator, plan, plan.Batch, plan.Time, plan.Hidden, plan.Elements)
+    {
+    }
 
     internal ArrayView<float> CellStates => Own(0);         // [B,T+1,H] c before step 0 and after every step
     internal ArrayView<float> CellNormalized => Own(1);     // [B,T,H] ĉ
