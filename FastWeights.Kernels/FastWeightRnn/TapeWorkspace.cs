@@ -22,6 +22,7 @@ public abstract class TapeWorkspace : DeviceWorkspace
         MaxTime = maxTime;
         Hidden = hidden;
         InnerSteps = innerSteps;
+        // A tuple's elements are evaluated left to right: the tape first, then the form's list.
         (Tape, Form) = AllocateBuffers(sink => (new TapeBuffers<ArrayView<float>>(maxBatch, maxTime, hidden, innerSteps, sink), form(sink)));
     }
 
