@@ -82,8 +82,8 @@ public class FastWeightLayerBenchmarks
         {
             "Fused" => FastWeights.Kernels.FastWeightRnn.FastWeightRnnLayer.WorkspaceBytes(s.Batch, s.Time, s.Input, s.Hidden, s.InnerSteps, s.Decay),
             "StoreAll" => FastWeights.Kernels.FastWeightRnn.FastWeightRnnLayer.StoreAllBytes(s.Batch, s.Time, s.Input, s.Hidden, s.InnerSteps, s.Decay),
-            "PerStepLaunch" => CaseMemory.Floats(FastWeights.Kernels.Baselines.PerStepLaunchRnn.Elements(s.Batch, s.Time, s.Hidden, s.InnerSteps).Sum()),
-            "AttentionForm" => CaseMemory.Floats(FastWeights.Kernels.FastWeightRnn.AttentionFormRnn.Elements(s.Batch, s.Time, s.Hidden, s.InnerSteps).Sum()),
+            "PerStepLaunch" => CaseMemory.Floats(FastWeights.Kernels.Baselines.PerStepLaunchRnn.Elements(s.Batch, s.Time, s.Hidden, s.InnerSteps)),
+            "AttentionForm" => CaseMemory.Floats(FastWeights.Kernels.FastWeightRnn.AttentionFormRnn.Elements(s.Batch, s.Time, s.Hidden, s.InnerSteps)),
             _ => 0,
         };
         return CaseMemory.Add(tensors, workspace);

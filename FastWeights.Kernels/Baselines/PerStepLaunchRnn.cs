@@ -54,24 +54,9 @@ public sealed class PerStepLaunchRnn : IDisposable
     /// <summary>The options the baseline was built with.</summary>
     public FastWeightRnnOptions Options => common.Options;
 
-    /// <summary>Float32 elements of each workspace buffer, in allocation order (docs/baselines.md §1).</summary>
-    internal static long[] Elements(int batch, int time, int hidden, int innerSteps)
-    {
-        long b = batch, t = time, h = hidden, s = innerSteps;
-        return
-        [
-            b * t * h,              // Projection: u, then dz
-            b * (t + 1) * h,        // States
-            b * t * s * h,          // InnerStates
-            b * t * s * h,          // Normalized
-            b * t * s,              // InverseStd
-            b * (t + 1) * h * h,    // FastWeights: A(0) … A(T)
-            b * h,                  // Preactivation z
-            b * h * h,              // FastWeightGrad Ā
-            b * 2 * h,              // Vectors dh, dv
-            b * 2 * h,              // LayerNormGrad
-        ];
-    }
+    /// <summary>Float32 elements of a workspace: the vector tape, then the form's buffers (docs/baselines.md §1), as it allocates them.</summary>
+    internal static long Elements(int batch, int time, int hidden, int innerSteps) =>
+        TapeWorkspace.Elements(batch, time, hidden, innerSteps, sizes => _ = new PerStepLaunchBuffers<long>(batch, time, hidden, sizes));
 
     /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>
     /// <param name="batch">B ≥ 1.</param>
@@ -80,7 +65,7 @@ public sealed class PerStepLaunchRnn : IDisposable
     public long WorkspaceBytes(int batch, int time)
     {
         common.CheckWorkspaceRequest(batch, time);
-        return Elements(batch, time, Options.HiddenSize, Options.InnerSteps).Sum() * sizeof(float);
+        return Elements(batch, time, Options.HiddenSize, Options.InnerSteps) * sizeof(float);
     }
 
     /// <summary>Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps.</summary>
@@ -126,44 +111,44 @@ public sealed class PerStepLaunchRnn : IDisposable
         int activation = (int)Options.Activation, layerNorm = Options.LayerNorm ? 1 : 0;
         float decay = (float)Options.Decay, fastLr = (float)Options.FastLearningRate, eps = (float)Options.LayerNormEpsilon;
 
-        common.Project(stream, ws.Projection, x, parameters, B, T);
-        Copy(stream, B, H, hasH0 ? new BatchedView(h0, 0, H) : null, new BatchedView(ws.States, 0, stateStride));
-        Copy(stream, B, hh, hasA0 ? new BatchedView(a0, 0, hh) : null, new BatchedView(ws.FastWeights, 0, tapeStride));
+        common.Project(stream, ws.Tape.Projection, x, parameters, B, T);
+        Copy(stream, B, H, hasH0 ? new BatchedView(h0, 0, H) : null, new BatchedView(ws.Tape.States, 0, stateStride));
+        Copy(stream, B, hh, hasA0 ? new BatchedView(a0, 0, hh) : null, new BatchedView(ws.Buffers.FastWeights, 0, tapeStride));
 
-        var z = new BatchedView(ws.Preactivation, 0, H);
+        var z = new BatchedView(ws.Buffers.Preactivation, 0, H);
         for (int t = 0; t < T; t++)
         {
             // z = W h_{t−1} + u_t ; h_0 = f(z)
-            MatVec(stream, B, transpose: false, new BatchedView(parameters.W, 0, 0), new BatchedView(ws.States, (long)t * H, stateStride),
-                new BatchedView(ws.Projection, (long)t * H, stepStride), z,
-                new BatchedView(ws.InnerStates, (long)t * S * H, innerStride), activation);
+            MatVec(stream, B, transpose: false, new BatchedView(parameters.W, 0, 0), new BatchedView(ws.Tape.States, (long)t * H, stateStride),
+                new BatchedView(ws.Tape.Projection, (long)t * H, stepStride), z,
+                new BatchedView(ws.Tape.InnerStates, (long)t * S * H, innerStride), activation);
             for (int s = 0; s < S; s++)
             {
                 long inner = (long)t * S + s;
                 bool last = s + 1 == S;
                 // v = z + A(t) h_s
-                MatVec(stream, B, transpose: false, new BatchedView(ws.FastWeights, t * hh, tapeStride),
-                    new BatchedView(ws.InnerStates, inner * H, innerStride), z,
-                    new BatchedView(ws.Normalized, inner * H, innerStride), null, activation);
+                MatVec(stream, B, transpose: false, new BatchedView(ws.Buffers.FastWeights, t * hh, tapeStride),
+                    new BatchedView(ws.Tape.InnerStates, inner * H, innerStride), z,
+                    new BatchedView(ws.Tape.Normalized, inner * H, innerStride), null, activation);
                 // h_{s+1} = f(LN(v))
                 innerNorm(stream, (Index1D)B, new InnerNormArgs
                 {
                     Hidden = H, Activation = activation, LayerNorm = layerNorm, HasY = last ? 1 : 0, LnEps = eps,
                     LnGain = parameters.LnGain, LnBias = parameters.LnBias,
-                    V = new BatchedView(ws.Normalized, inner * H, innerStride),
-                    InverseStd = new BatchedView(ws.InverseStd, inner, (long)T * S),
-                    Out = last ? new BatchedView(ws.States, (long)(t + 1) * H, stateStride) : new BatchedView(ws.InnerStates, (inner + 1) * H, innerStride),
+                    V = new BatchedView(ws.Tape.Normalized, inner * H, innerStride),
+                    InverseStd = new BatchedView(ws.Tape.InverseStd, inner, (long)T * S),
+                    Out = last ? new BatchedView(ws.Tape.States, (long)(t + 1) * H, stateStride) : new BatchedView(ws.Tape.InnerStates, (inner + 1) * H, innerStride),
                     Y = new BatchedView(y, (long)t * H, stepStride),
                 });
             }
             // A(t+1) = λ A(t) + η h_t h_tᵀ, into the next tape slot.
-            var ht = new BatchedView(ws.States, (long)(t + 1) * H, stateStride);
-            RankOne(stream, B, decay, new BatchedView(ws.FastWeights, t * hh, tapeStride),
-                new BatchedView(ws.FastWeights, (t + 1) * hh, tapeStride), fastLr, ht, ht);
+            var ht = new BatchedView(ws.Tape.States, (long)(t + 1) * H, stateStride);
+            RankOne(stream, B, decay, new BatchedView(ws.Buffers.FastWeights, t * hh, tapeStride),
+                new BatchedView(ws.Buffers.FastWeights, (t + 1) * hh, tapeStride), fastLr, ht, ht);
         }
 
-        Copy(stream, B, H, new BatchedView(ws.States, (long)T * H, stateStride), new BatchedView(hT, 0, H));
-        Copy(stream, B, hh, new BatchedView(ws.FastWeights, T * hh, tapeStride), new BatchedView(aT, 0, hh));
+        Copy(stream, B, H, new BatchedView(ws.Tape.States, (long)T * H, stateStride), new BatchedView(hT, 0, H));
+        Copy(stream, B, hh, new BatchedView(ws.Buffers.FastWeights, T * hh, tapeStride), new BatchedView(aT, 0, hh));
         ws.RecordForward(this, B, T);
     }
 
@@ -202,18 +187,18 @@ public sealed class PerStepLaunchRnn : IDisposable
         int activation = (int)Options.Activation, layerNorm = Options.LayerNorm ? 1 : 0;
         float decay = (float)Options.Decay, fastLr = (float)Options.FastLearningRate;
 
-        var dh = new BatchedView(ws.Vectors, 0, 2L * H);
-        var dv = new BatchedView(ws.Vectors, H, 2L * H);
-        var aBar = new BatchedView(ws.FastWeightGrad, 0, hh);
+        var dh = new BatchedView(ws.Buffers.Vectors, 0, 2L * H);
+        var dv = new BatchedView(ws.Buffers.Vectors, H, 2L * H);
+        var aBar = new BatchedView(ws.Buffers.FastWeightGrad, 0, hh);
         Copy(stream, B, H, has.HasDhT ? new BatchedView(dhT, 0, H) : null, dh);
         Copy(stream, B, hh, has.HasDAT ? new BatchedView(dAT, 0, hh) : null, aBar);
-        Copy(stream, B, 2L * H, null, new BatchedView(ws.LayerNormGrad, 0, 2L * H));
+        Copy(stream, B, 2L * H, null, new BatchedView(ws.Buffers.LayerNormGrad, 0, 2L * H));
 
         int blockBH = common.Block((long)B * H);
         for (int t = T - 1; t >= 0; t--)
         {
-            var dz = new BatchedView(ws.Projection, (long)t * H, stepStride);
-            var ht = new BatchedView(ws.States, (long)(t + 1) * H, stateStride);
+            var dz = new BatchedView(ws.Tape.Projection, (long)t * H, stepStride);
+            var ht = new BatchedView(ws.Tape.States, (long)(t + 1) * H, stateStride);
             // dh += dy_t + η (Ā + Āᵀ) h_t ; dz_t ← 0
             outputGrad(stream, TapeLayerCommon.Threads((long)B * H, blockBH), new OutputGradArgs
             {
@@ -222,21 +207,21 @@ public sealed class PerStepLaunchRnn : IDisposable
             });
             // Ā ← λ Ā
             RankOne(stream, B, decay, aBar, aBar, 0f, null, null);
-            var fastWeights = new BatchedView(ws.FastWeights, t * hh, tapeStride);
+            var fastWeights = new BatchedView(ws.Buffers.FastWeights, t * hh, tapeStride);
             for (int s = S - 1; s >= 0; s--)
             {
                 long inner = (long)t * S + s;
-                var hIn = new BatchedView(ws.InnerStates, inner * H, innerStride);
+                var hIn = new BatchedView(ws.Tape.InnerStates, inner * H, innerStride);
                 normBackward(stream, (Index1D)B, new NormBackwardArgs
                 {
                     Hidden = H, Activation = activation, LayerNorm = layerNorm, LnGain = parameters.LnGain,
                     Dh = dh, Dv = dv,
-                    HOut = s + 1 < S ? new BatchedView(ws.InnerStates, (inner + 1) * H, innerStride) : ht,
-                    XHat = new BatchedView(ws.Normalized, inner * H, innerStride),
-                    InverseStd = new BatchedView(ws.InverseStd, inner, (long)T * S),
+                    HOut = s + 1 < S ? new BatchedView(ws.Tape.InnerStates, (inner + 1) * H, innerStride) : ht,
+                    XHat = new BatchedView(ws.Tape.Normalized, inner * H, innerStride),
+                    InverseStd = new BatchedView(ws.Tape.InverseStd, inner, (long)T * S),
                     Dz = dz,
-                    DGain = new BatchedView(ws.LayerNormGrad, 0, 2L * H),
-                    DBias = new BatchedView(ws.LayerNormGrad, H, 2L * H),
+                    DGain = new BatchedView(ws.Buffers.LayerNormGrad, 0, 2L * H),
+                    DBias = new BatchedView(ws.Buffers.LayerNormGrad, H, 2L * H),
                 });
                 // Ā += dv h_sᵀ ; dh_s = A(t)ᵀ dv
                 RankOne(stream, B, 1f, aBar, aBar, 1f, dv, hIn);
@@ -246,7 +231,7 @@ public sealed class PerStepLaunchRnn : IDisposable
             preliminaryGrad(stream, TapeLayerCommon.Threads((long)B * H, blockBH), new PreliminaryGradArgs
             {
                 Batch = B, Hidden = H, Block = blockBH, Activation = activation,
-                Dz = dz, Dh = dh, Preliminary = new BatchedView(ws.InnerStates, (long)t * S * H, innerStride),
+                Dz = dz, Dh = dh, Preliminary = new BatchedView(ws.Tape.InnerStates, (long)t * S * H, innerStride),
             });
             MatVec(stream, B, transpose: true, new BatchedView(parameters.W, 0, 0), dz, null, dh, null, activation);
         }
@@ -255,7 +240,7 @@ public sealed class PerStepLaunchRnn : IDisposable
             Copy(stream, B, H, dh, new BatchedView(dh0, 0, H));
         if (has.HasDA0)
             Copy(stream, B, hh, aBar, new BatchedView(dA0, 0, hh));
-        common.FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Projection, ws.States, ws.LayerNormGrad, x, parameters.C, B, T);
+        common.FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Tape.Projection, ws.Tape.States, ws.Buffers.LayerNormGrad, x, parameters.C, B, T);
     }
 
     private void MatVec(AcceleratorStream stream, int batch, bool transpose, BatchedView matrix, BatchedView vector,

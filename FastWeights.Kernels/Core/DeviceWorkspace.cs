@@ -3,8 +3,9 @@ namespace FastWeights.Kernels.Core;
 /// <summary>
 /// What every layer's workspace shares: the float32 device buffers it owns on one accelerator, their total size, the
 /// record of which forward (layer and shape) last filled its tape, and disposal. A workspace serves one call at a time:
-/// two streams must not share one. The derived class allocates its buffers in its constructor with
-/// <see cref="Allocate"/>, in the order of its plan, so that <see cref="AllocatedBytes"/> equals the plan's bytes.
+/// two streams must not share one. The derived class allocates its buffers in its constructor, in the order of its plan,
+/// so that <see cref="AllocatedBytes"/> equals the plan's bytes: the whole buffer list of its family at once with
+/// <see cref="AllocateBuffers"/> (the list the plan counts, <see cref="BufferSink{T}"/>), or one by one with <see cref="Allocate"/>.
 /// </summary>
 public abstract class DeviceWorkspace : IDisposable
 {
@@ -99,6 +100,44 @@ public abstract class DeviceWorkspace : IDisposable
         var buffer = Accelerator.Allocate1D<float>(elements);
         buffers.Add(buffer);
         return buffer.View;
+    }
+
+    /// <summary>
+    /// Allocates, in order, every buffer <paramref name="list"/> takes, and returns the list's views. If an allocation
+    /// fails, the workspace is disposed (freeing what was allocated) and the exception rethrown.
+    /// </summary>
+    private protected TList AllocateBuffers<TList>(Func<BufferSink<ArrayView<float>>, TList> list)
+    {
+        try
+        {
+            return list(new Allocator(this));
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The sink that allocates: each buffer is a view of a new device buffer this workspace owns.</summary>
+    private sealed class Allocator(DeviceWorkspace owner) : BufferSink<ArrayView<float>>
+    {
+        internal override ArrayView<float> Take(long elements) => owner.Allocate(elements);
+
+        internal override ArrayView<float>[] TakeParts(params long[] parts)
+        {
+            long total = 0;
+            foreach (long part in parts) total += part;
+            var buffer = owner.Allocate(total);
+            var views = new ArrayView<float>[parts.Length];
+            long offset = 0;
+            for (int i = 0; i < parts.Length; i++)
+            {
+                views[i] = buffer.SubView(offset, parts[i]);
+                offset += parts[i];
+            }
+            return views;
+        }
     }
 
     /// <summary>Frees what a derived workspace owns besides its buffers (called once, before the buffers are freed).</summary>

@@ -46,23 +46,9 @@ public sealed class AttentionFormRnn : IDisposable
     /// <summary>The options the baseline was built with.</summary>
     public FastWeightRnnOptions Options => common.Options;
 
-    /// <summary>Float32 elements of each workspace buffer, in allocation order (docs/baselines.md §2).</summary>
-    internal static long[] Elements(int batch, int time, int hidden, int innerSteps)
-    {
-        long b = batch, t = time, h = hidden, s = innerSteps;
-        return
-        [
-            b * t * h,              // Projection: u, then dz
-            b * (t + 1) * h,        // States
-            b * t * s * h,          // InnerStates
-            b * t * s * h,          // Normalized
-            b * t * s,              // InverseStd
-            b * t * h,              // HistoryGrad
-            b * h * h,              // InitialFastWeights: a copy of A0
-            b * 3 * h,              // Vectors
-            b * 2 * h,              // LayerNormGrad
-        ];
-    }
+    /// <summary>Float32 elements of a workspace: the vector tape, then the form's buffers (docs/baselines.md §2), as it allocates them.</summary>
+    internal static long Elements(int batch, int time, int hidden, int innerSteps) =>
+        TapeWorkspace.Elements(batch, time, hidden, innerSteps, sizes => _ = new AttentionFormBuffers<long>(batch, time, hidden, sizes));
 
     /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>
     /// <param name="batch">B ≥ 1.</param>
@@ -71,7 +57,7 @@ public sealed class AttentionFormRnn : IDisposable
     public long WorkspaceBytes(int batch, int time)
     {
         common.CheckWorkspaceRequest(batch, time);
-        return Elements(batch, time, Options.HiddenSize, Options.InnerSteps).Sum() * sizeof(float);
+        return Elements(batch, time, Options.HiddenSize, Options.InnerSteps) * sizeof(float);
     }
 
     /// <summary>Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps.</summary>
@@ -123,12 +109,12 @@ public sealed class AttentionFormRnn : IDisposable
         FastWeightRnnParameters parameters, int batch, int time, bool hasH0, bool hasA0)
     {
         var ws = workspace;
-        common.Project(stream, ws.Projection, x, parameters, batch, time);
+        common.Project(stream, ws.Tape.Projection, x, parameters, batch, time);
         forward(stream, (Index1D)batch, SweepArguments(ws, parameters, batch, time, hasA0) with
         {
             HasH0 = hasH0 ? 1 : 0, LnEps = (float)Options.LayerNormEpsilon,
-            Projection = ws.Projection, LnBias = parameters.LnBias,
-            H0 = hasH0 ? h0 : ws.Vectors, A0 = hasA0 ? a0 : ws.Vectors,
+            Projection = ws.Tape.Projection, LnBias = parameters.LnBias,
+            H0 = hasH0 ? h0 : ws.Buffers.Vectors, A0 = hasA0 ? a0 : ws.Buffers.Vectors,
             Y = y, HT = hT, AT = aT,
         });
         ws.RecordForward(this, batch, time);
@@ -181,11 +167,11 @@ public sealed class AttentionFormRnn : IDisposable
             Forward = SweepArguments(ws, parameters, batch, time, ws.ForwardHadA0),
             HasDhT = has.HasDhT ? 1 : 0, HasDAT = has.HasDAT ? 1 : 0,
             HasDh0 = has.HasDh0 ? 1 : 0, HasDA0 = has.HasDA0 ? 1 : 0,
-            Dy = dy, DhT = has.HasDhT ? dhT : ws.Vectors, DAT = has.HasDAT ? dAT : ws.Vectors,
-            Dz = ws.Projection, HistoryGrad = ws.HistoryGrad, LayerNormGrad = ws.LayerNormGrad,
-            DH0 = has.HasDh0 ? dh0 : ws.Vectors, DA0 = has.HasDA0 ? dA0 : ws.Vectors,
+            Dy = dy, DhT = has.HasDhT ? dhT : ws.Buffers.Vectors, DAT = has.HasDAT ? dAT : ws.Buffers.Vectors,
+            Dz = ws.Tape.Projection, HistoryGrad = ws.Buffers.HistoryGrad, LayerNormGrad = ws.Buffers.LayerNormGrad,
+            DH0 = has.HasDh0 ? dh0 : ws.Buffers.Vectors, DA0 = has.HasDA0 ? dA0 : ws.Buffers.Vectors,
         });
-        common.FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Projection, ws.States, ws.LayerNormGrad, x, parameters.C, batch, time);
+        common.FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Tape.Projection, ws.Tape.States, ws.Buffers.LayerNormGrad, x, parameters.C, batch, time);
     }
 
     /// <summary>
@@ -198,9 +184,9 @@ public sealed class AttentionFormRnn : IDisposable
         Batch = batch, Time = time, Hidden = Options.HiddenSize, InnerSteps = Options.InnerSteps,
         Activation = (int)Options.Activation, HasA0 = hasA0 ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
         Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
-        W = parameters.W, LnGain = parameters.LnGain, A0Copy = ws.InitialFastWeights,
-        States = ws.States, InnerStates = ws.InnerStates, Normalized = ws.Normalized, InverseStd = ws.InverseStd,
-        Vectors = ws.Vectors,
+        W = parameters.W, LnGain = parameters.LnGain, A0Copy = ws.Buffers.InitialFastWeights,
+        States = ws.Tape.States, InnerStates = ws.Tape.InnerStates, Normalized = ws.Tape.Normalized, InverseStd = ws.Tape.InverseStd,
+        Vectors = ws.Buffers.Vectors,
     };
 
     private void ThrowIfDisposed()

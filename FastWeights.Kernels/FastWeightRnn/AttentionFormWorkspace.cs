@@ -8,28 +8,30 @@ namespace FastWeights.Kernels.FastWeightRnn;
 public sealed class AttentionFormWorkspace : TapeWorkspace
 {
     internal AttentionFormWorkspace(Accelerator accelerator, int maxBatch, int maxTime, int hidden, int innerSteps)
-        : base(accelerator, maxBatch, maxTime, hidden, innerSteps, AttentionFormRnn.Elements(maxBatch, maxTime, hidden, innerSteps))
+        : base(accelerator, maxBatch, maxTime, hidden, innerSteps, sink => new AttentionFormBuffers<ArrayView<float>>(maxBatch, maxTime, hidden, sink))
     {
-        var e = Elements;
-        try
-        {
-            HistoryGrad = Allocate(e[5]);
-            InitialFastWeights = Allocate(e[6]);
-            Vectors = Allocate(e[7]);
-            LayerNormGrad = Allocate(e[8]);
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
     }
 
-    internal ArrayView<float> HistoryGrad { get; }    // [B,T,H] gradient reaching h_τ through later steps' A(t)
-    internal ArrayView<float> InitialFastWeights { get; } // [B,H,H] the forward's A0 (valid when ForwardHadA0)
-    internal ArrayView<float> Vectors { get; }        // [B,3,H]
-    internal ArrayView<float> LayerNormGrad { get; }  // [B,2,H]
+    /// <summary>The form's own buffers, after the vector tape (<see cref="TapeWorkspace.Tape"/>).</summary>
+    internal AttentionFormBuffers<ArrayView<float>> Buffers => (AttentionFormBuffers<ArrayView<float>>)Form;
 
     /// <summary>Whether the last forward had an A0 (copied into InitialFastWeights).</summary>
     internal bool ForwardHadA0 { get; set; }
+}
+
+/// <summary>
+/// The attention form's own buffers, after the vector tape, in allocation order (docs/baselines.md §2), each with its
+/// float32 elements (<see cref="BufferSink{T}"/>).
+/// </summary>
+/// <typeparam name="T">A buffer's element count, or its device view.</typeparam>
+/// <param name="b">B.</param>
+/// <param name="t">T.</param>
+/// <param name="h">H.</param>
+/// <param name="sink">Takes each buffer in turn.</param>
+internal sealed class AttentionFormBuffers<T>(long b, long t, long h, BufferSink<T> sink)
+{
+    internal T HistoryGrad { get; } = sink.Take(b * t * h);         // [B,T,H] gradient reaching h_τ through later steps' A(t)
+    internal T InitialFastWeights { get; } = sink.Take(b * h * h);  // [B,H,H] the forward's A0 (valid when ForwardHadA0)
+    internal T Vectors { get; } = sink.Take(b * 3 * h);             // [B,3,H]
+    internal T LayerNormGrad { get; } = sink.Take(b * 2 * h);       // [B,2,H]
 }

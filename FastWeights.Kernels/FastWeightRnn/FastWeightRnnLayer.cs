@@ -114,7 +114,7 @@ public sealed class FastWeightRnnLayer : IDisposable
     {
         var plan = Plan(batch, time);
         return ResolveForm(time) == FastWeightForm.Attention
-            ? AttentionFormRnn.Elements(batch, time, Options.HiddenSize, Options.InnerSteps).Sum() * sizeof(float)
+            ? AttentionFormRnn.Elements(batch, time, Options.HiddenSize, Options.InnerSteps) * sizeof(float)
             : plan.TotalBytes;
     }
 
@@ -246,15 +246,15 @@ public sealed class FastWeightRnnLayer : IDisposable
             return;
         }
 
-        dense.Project(stream, batch * time, H, I, workspace.Projection, x, parameters.C, parameters.B);
+        dense.Project(stream, batch * time, H, I, workspace.Buffers.Projection, x, parameters.C, parameters.B);
 
         // As many copies of A as the workspace holds; with every K-step copy there, the plan of the layer without a budget.
         var schedule = CheckpointPlan.For(time, CheckpointInterval, workspace.Plan.CheckpointCount);
         var args = SweepArguments(workspace, parameters, batch, time, schedule.StoreInterval, schedule.PersistentSlots, ForwardFastWeightsOnChip) with
         {
             HasH0 = hasH0 ? 1 : 0, HasA0 = hasA0 ? 1 : 0, LnEps = (float)Options.LayerNormEpsilon,
-            Projection = workspace.Projection, WColumns = parameters.W, LnBias = parameters.LnBias,
-            H0 = hasH0 ? h0 : workspace.Vectors, A0 = hasA0 ? a0 : workspace.Vectors,
+            Projection = workspace.Buffers.Projection, WColumns = parameters.W, LnBias = parameters.LnBias,
+            H0 = hasH0 ? h0 : workspace.Buffers.Vectors, A0 = hasA0 ? a0 : workspace.Buffers.Vectors,
             Y = y, HT = hT, AT = aT,
         };
         var config = GroupConfig(batch, ForwardSweep.GroupSharedFloats(H, GroupSize, ForwardFastWeightsOnChip));
@@ -320,10 +320,10 @@ public sealed class FastWeightRnnLayer : IDisposable
             Forward = SweepArguments(workspace, parameters, batch, time, CheckpointInterval, schedule.PersistentSlots, ReverseFastWeightsOnChip),
             WindowStart = 0, WindowEnd = time, AnchorSlot = -1,
             HasDhT = hasDhT ? 1 : 0, HasDAT = hasDAT ? 1 : 0, HasDh0 = hasDh0 ? 1 : 0, HasDA0 = hasDA0 ? 1 : 0,
-            Dy = dy, DhT = hasDhT ? dhT : workspace.Vectors, DAT = hasDAT ? dAT : workspace.Vectors,
-            Rebuild = workspace.Rebuild, FastWeightGrad = workspace.FastWeightGrad, Dz = workspace.Projection,
-            LayerNormGrad = workspace.LayerNormGrad,
-            DH0 = hasDh0 ? dh0 : workspace.Vectors, DA0 = hasDA0 ? dA0 : workspace.Vectors,
+            Dy = dy, DhT = hasDhT ? dhT : workspace.Buffers.Vectors, DAT = hasDAT ? dAT : workspace.Buffers.Vectors,
+            Rebuild = workspace.Buffers.Rebuild, FastWeightGrad = workspace.Buffers.FastWeightGrad, Dz = workspace.Buffers.Projection,
+            LayerNormGrad = workspace.Buffers.LayerNormGrad,
+            DH0 = hasDh0 ? dh0 : workspace.Buffers.Vectors, DA0 = hasDA0 ? dA0 : workspace.Buffers.Vectors,
         };
         long recomputed = 0;
         if (schedule.IsSingleSweep)
@@ -341,7 +341,7 @@ public sealed class FastWeightRnnLayer : IDisposable
                         FromStep = op.FromAnchor * CheckpointInterval, ToStep = op.ToAnchor * CheckpointInterval,
                         SourceSlot = op.SourceSlot, TargetSlot = op.TargetSlot,
                         Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
-                        States = workspace.States, Checkpoints = workspace.Checkpoints,
+                        States = workspace.Buffers.States, Checkpoints = workspace.Buffers.Checkpoints,
                     };
                     replay(stream, (Index1D)ElementBlocks.Threads(bhh, replayBlock), replayArgs);
                     recomputed += replayArgs.ToStep - replayArgs.FromStep;
@@ -359,7 +359,7 @@ public sealed class FastWeightRnnLayer : IDisposable
         workspace.RecomputedSteps = recomputed;
 
         dense.ProjectionGradients(stream, batch, time, H, I, gradients.DW, gradients.DC, gradients.DB, gradients.DLnGain,
-            gradients.DLnBias, hasDx, dx, workspace.Projection, workspace.States, workspace.LayerNormGrad, x, parameters.C);
+            gradients.DLnBias, hasDx, dx, workspace.Buffers.Projection, workspace.Buffers.States, workspace.Buffers.LayerNormGrad, x, parameters.C);
     }
 
     /// <summary>
@@ -374,8 +374,8 @@ public sealed class FastWeightRnnLayer : IDisposable
         FastWeightsOnChip = fastWeightsOnChip ? 1 : 0, LayerNorm = Options.LayerNorm ? 1 : 0,
         Decay = (float)Options.Decay, FastLr = (float)Options.FastLearningRate,
         W = parameters.W, LnGain = parameters.LnGain,
-        States = workspace.States, InnerStates = workspace.InnerStates, Normalized = workspace.Normalized,
-        InverseStd = workspace.InverseStd, Checkpoints = workspace.Checkpoints, Vectors = workspace.Vectors,
+        States = workspace.Buffers.States, InnerStates = workspace.Buffers.InnerStates, Normalized = workspace.Buffers.Normalized,
+        InverseStd = workspace.Buffers.InverseStd, Checkpoints = workspace.Buffers.Checkpoints, Vectors = workspace.Buffers.Vectors,
     };
 
     private AttentionFormRnn AttentionForm() => attentionForm ??= new AttentionFormRnn(Accelerator, Options);

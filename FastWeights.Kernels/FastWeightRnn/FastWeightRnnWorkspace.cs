@@ -19,6 +19,7 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// </remarks>
 public sealed class FastWeightRnnWorkspace : DeviceWorkspace
 {
+    private readonly FastWeightRnnBuffers<ArrayView<float>>? buffers;
 
     internal FastWeightRnnWorkspace(Accelerator accelerator, WorkspacePlan plan, AttentionFormWorkspace attention)
         : base(accelerator)
@@ -33,24 +34,7 @@ public sealed class FastWeightRnnWorkspace : DeviceWorkspace
     {
         Plan = plan;
         Form = FastWeightForm.Matrix;
-        try
-        {
-            Projection = Allocate(plan.ProjectionElements);
-            States = Allocate(plan.StatesElements);
-            InnerStates = Allocate(plan.InnerStatesElements);
-            Normalized = Allocate(plan.NormalizedElements);
-            InverseStd = Allocate(plan.InverseStdElements);
-            Checkpoints = Allocate(plan.CheckpointElements);
-            Rebuild = Allocate(plan.RebuildElements);
-            FastWeightGrad = Allocate(plan.FastWeightGradElements);
-            Vectors = Allocate(plan.VectorElements);
-            LayerNormGrad = Allocate(plan.LayerNormGradElements);
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
+        buffers = AllocateBuffers(sink => new FastWeightRnnBuffers<ArrayView<float>>(plan, sink));
     }
 
     /// <summary>
@@ -78,16 +62,9 @@ public sealed class FastWeightRnnWorkspace : DeviceWorkspace
     public override long AllocatedBytes => Attention?.AllocatedBytes ?? base.AllocatedBytes;
 
 
-    internal ArrayView<float> Projection { get; }
-    internal ArrayView<float> States { get; }
-    internal ArrayView<float> InnerStates { get; }
-    internal ArrayView<float> Normalized { get; }
-    internal ArrayView<float> InverseStd { get; }
-    internal ArrayView<float> Checkpoints { get; }
-    internal ArrayView<float> Rebuild { get; }
-    internal ArrayView<float> FastWeightGrad { get; }
-    internal ArrayView<float> Vectors { get; }
-    internal ArrayView<float> LayerNormGrad { get; }
+    /// <summary>The matrix form's buffers (<see cref="Plan"/>'s list); an attention-form workspace has none.</summary>
+    internal FastWeightRnnBuffers<ArrayView<float>> Buffers =>
+        buffers ?? throw new InvalidOperationException("An attention-form workspace has no matrix-form buffers.");
 
     /// <summary>
     /// Where the last forward stored copies of A and how a backward recovers the rest (docs/design.md §9);

@@ -2,8 +2,8 @@ namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>
 /// The device buffers one training call (forward + backward) needs, in float32 elements.
-/// This is the single place the memory model of docs/design.md §4 is written down; the workspace
-/// allocates exactly these buffers and nothing else.
+/// With <see cref="FastWeightRnnBuffers{T}"/> (the buffer list itself) this is the single place the memory model of
+/// docs/design.md §4 is written down; the workspace allocates exactly these buffers and nothing else.
 /// </summary>
 /// <param name="Batch">B.</param>
 /// <param name="Time">T.</param>
@@ -28,46 +28,27 @@ public readonly record struct WorkspacePlan(int Batch, int Time, int Hidden, int
     /// <summary>[B,H,H]: one copy of A.</summary>
     public long CheckpointSlotElements => (long)Batch * Hidden * Hidden;
 
-    /// <summary>[B,T,H]: the input projection C x_t + b in the forward, reused for dz in the backward.</summary>
-    public long ProjectionElements => (long)Batch * Time * Hidden;
-
-    /// <summary>[B,T+1,H]: h before step 0 and after every step (the outer states).</summary>
-    public long StatesElements => (long)Batch * (Time + 1) * Hidden;
-
-    /// <summary>[B,T,S,H]: the input h_s of every inner step (h_0 = f(z) included).</summary>
-    public long InnerStatesElements => (long)Batch * Time * InnerSteps * Hidden;
-
-    /// <summary>[B,T,S,H]: the normalised pre-activation x̂ of every inner step.</summary>
-    public long NormalizedElements => InnerStatesElements;
-
-    /// <summary>[B,T,S]: 1/sqrt(var + ε) of every inner step.</summary>
-    public long InverseStdElements => (long)Batch * Time * InnerSteps;
-
     /// <summary>[CheckpointCount,B,H,H]: the stored copies of A (persistent and, under a budget, scratch).</summary>
-    public long CheckpointElements => CheckpointCount * CheckpointSlotElements;
-
-    /// <summary>[B,H,H]: A being rebuilt backwards in the reverse sweep.</summary>
-    public long RebuildElements => (long)Batch * Hidden * Hidden;
-
-    /// <summary>[B,H,H]: Ā, the gradient reaching A, carried backwards.</summary>
-    public long FastWeightGradElements => (long)Batch * Hidden * Hidden;
-
-    /// <summary>[B,3,H]: per-sequence vectors of the thread schedule (the group schedule keeps them in shared memory).</summary>
-    public long VectorElements => (long)Batch * 3 * Hidden;
-
-    /// <summary>[B,2,H]: per-sequence partial sums of dg and dβ, reduced over B in a fixed order afterwards.</summary>
-    public long LayerNormGradElements => (long)Batch * 2 * Hidden;
+    public long CheckpointElements => Elements.Checkpoints;
 
     /// <summary>Everything but the copies of A: the part a memory budget cannot trade away.</summary>
-    public long FixedElements =>
-        ProjectionElements + StatesElements + InnerStatesElements + NormalizedElements + InverseStdElements
-        + RebuildElements + FastWeightGradElements + VectorElements + LayerNormGradElements;
+    public long FixedElements => TotalElements - CheckpointElements;
 
     /// <summary>All elements together.</summary>
-    public long TotalElements => FixedElements + CheckpointElements;
+    public long TotalElements
+    {
+        get
+        {
+            var plan = this;
+            return BufferSizes.TotalOf(sizes => _ = new FastWeightRnnBuffers<long>(plan, sizes));
+        }
+    }
 
     /// <summary>All bytes together (float32).</summary>
     public long TotalBytes => TotalElements * sizeof(float);
+
+    /// <summary>Every buffer's float32 elements, in allocation order.</summary>
+    internal FastWeightRnnBuffers<long> Elements => new(this, new BufferSizes());
 
     /// <summary>
     /// The plan for (B, T) under a memory budget and/or a cap on copies of A: as many copies as fit, at most the
@@ -111,4 +92,45 @@ public readonly record struct WorkspacePlan(int Batch, int Time, int Hidden, int
         }
         return plan with { CheckpointSlotLimit = (int)slots };
     }
+}
+
+/// <summary>
+/// The buffers of a matrix-form <see cref="FastWeightRnnWorkspace"/>, in allocation order, each with its size in float32
+/// elements: the one list both <see cref="WorkspacePlan.TotalElements"/> counts (T = long) and the workspace allocates
+/// (T = ArrayView&lt;float&gt;; <see cref="BufferSink{T}"/>).
+/// </summary>
+/// <typeparam name="T">A buffer's element count, or its device view.</typeparam>
+/// <param name="plan">The sizes.</param>
+/// <param name="sink">Takes each buffer in turn.</param>
+internal sealed class FastWeightRnnBuffers<T>(WorkspacePlan plan, BufferSink<T> sink)
+{
+    /// <summary>[B,T,H]: the input projection C x_t + b in the forward, reused for dz in the backward.</summary>
+    internal T Projection { get; } = sink.Take((long)plan.Batch * plan.Time * plan.Hidden);
+
+    /// <summary>[B,T+1,H]: h before step 0 and after every step (the outer states).</summary>
+    internal T States { get; } = sink.Take((long)plan.Batch * (plan.Time + 1) * plan.Hidden);
+
+    /// <summary>[B,T,S,H]: the input h_s of every inner step (h_0 = f(z) included).</summary>
+    internal T InnerStates { get; } = sink.Take((long)plan.Batch * plan.Time * plan.InnerSteps * plan.Hidden);
+
+    /// <summary>[B,T,S,H]: the normalised pre-activation x̂ of every inner step.</summary>
+    internal T Normalized { get; } = sink.Take((long)plan.Batch * plan.Time * plan.InnerSteps * plan.Hidden);
+
+    /// <summary>[B,T,S]: 1/sqrt(var + ε) of every inner step.</summary>
+    internal T InverseStd { get; } = sink.Take((long)plan.Batch * plan.Time * plan.InnerSteps);
+
+    /// <summary>[CheckpointCount,B,H,H]: the stored copies of A (persistent and, under a budget, scratch).</summary>
+    internal T Checkpoints { get; } = sink.Take(plan.CheckpointCount * plan.CheckpointSlotElements);
+
+    /// <summary>[B,H,H]: A being rebuilt backwards in the reverse sweep.</summary>
+    internal T Rebuild { get; } = sink.Take(plan.CheckpointSlotElements);
+
+    /// <summary>[B,H,H]: Ā, the gradient reaching A, carried backwards.</summary>
+    internal T FastWeightGrad { get; } = sink.Take(plan.CheckpointSlotElements);
+
+    /// <summary>[B,3,H]: per-sequence vectors of the thread schedule (the group schedule keeps them in shared memory).</summary>
+    internal T Vectors { get; } = sink.Take((long)plan.Batch * 3 * plan.Hidden);
+
+    /// <summary>[B,2,H]: per-sequence partial sums of dg and dβ, reduced over B in a fixed order afterwards.</summary>
+    internal T LayerNormGrad { get; } = sink.Take((long)plan.Batch * 2 * plan.Hidden);
 }

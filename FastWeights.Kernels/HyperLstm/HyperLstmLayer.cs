@@ -148,14 +148,14 @@ public sealed class HyperLstmLayer : IDisposable
                 .Concat(weights.Select(w => (w.View, w.Name))).ToArray());
 
         int rows = batch * time;
-        dense.Project(stream, rows, 4 * H, I, workspace.MainProjection, x, parameters.WX, zeroBias.View);
-        dense.Project(stream, rows, 4 * N, I, workspace.HyperProjection, x, parameters.HyperWX, parameters.HyperB);
+        dense.Project(stream, rows, 4 * H, I, workspace.Buffers.MainProjection, x, parameters.WX, zeroBias.View);
+        dense.Project(stream, rows, 4 * N, I, workspace.Buffers.HyperProjection, x, parameters.HyperWX, parameters.HyperB);
 
         var args = SweepArguments(workspace, parameters, batch, time) with
         {
             HasH0 = has0[0] ? 1 : 0, HasC0 = has0[1] ? 1 : 0, HasHyperH0 = has0[2] ? 1 : 0, HasHyperC0 = has0[3] ? 1 : 0,
-            H0 = has0[0] ? state0.H : workspace.Vectors, C0 = has0[1] ? state0.C : workspace.Vectors,
-            HyperH0 = has0[2] ? state0.HyperH : workspace.Vectors, HyperC0 = has0[3] ? state0.HyperC : workspace.Vectors,
+            H0 = has0[0] ? state0.H : workspace.Buffers.Vectors, C0 = has0[1] ? state0.C : workspace.Buffers.Vectors,
+            HyperH0 = has0[2] ? state0.HyperH : workspace.Buffers.Vectors, HyperC0 = has0[3] ? state0.HyperC : workspace.Buffers.Vectors,
             Y = y, HT = stateT.H, CT = stateT.C, HyperHT = stateT.HyperH, HyperCT = stateT.HyperC,
         };
         if (!sweeps.IsGroup)
@@ -211,7 +211,7 @@ public sealed class HyperLstmLayer : IDisposable
         if (Options.CheckFinite)
             skeleton.ThrowIfNotFinite(stream, (dy, nameof(dy)), (dStateT.H, "dhT"), (dStateT.C, "dcT"), (dStateT.HyperH, "dHyperHT"), (dStateT.HyperC, "dHyperCT"));
 
-        var scratch = workspace.Vectors;
+        var scratch = workspace.Buffers.Vectors;
         var args = new HyperLstmReverseSweepArgs
         {
             Forward = SweepArguments(workspace, parameters, batch, time),
@@ -219,9 +219,9 @@ public sealed class HyperLstmLayer : IDisposable
             HasDh0 = hasD0[0] ? 1 : 0, HasDc0 = hasD0[1] ? 1 : 0, HasDHyperH0 = hasD0[2] ? 1 : 0, HasDHyperC0 = hasD0[3] ? 1 : 0,
             Dy = dy, DhT = hasDT[0] ? dStateT.H : scratch, DcT = hasDT[1] ? dStateT.C : scratch,
             DHyperHT = hasDT[2] ? dStateT.HyperH : scratch, DHyperCT = hasDT[3] ? dStateT.HyperC : scratch,
-            EmbeddingGrad = workspace.EmbeddingGrad, MainGradient = workspace.MainGradient,
-            LayerNormGrad = workspace.LayerNormGrad, CellLayerNormGrad = workspace.CellLayerNormGrad,
-            HyperLayerNormGrad = workspace.HyperLayerNormGrad, HyperCellLayerNormGrad = workspace.HyperCellLayerNormGrad,
+            EmbeddingGrad = workspace.Buffers.EmbeddingGrad, MainGradient = workspace.Buffers.MainGradient,
+            LayerNormGrad = workspace.Buffers.LayerNormGrad, CellLayerNormGrad = workspace.Buffers.CellLayerNormGrad,
+            HyperLayerNormGrad = workspace.Buffers.HyperLayerNormGrad, HyperCellLayerNormGrad = workspace.Buffers.HyperCellLayerNormGrad,
             DH0 = hasD0[0] ? dState0.H : scratch, DC0 = hasD0[1] ? dState0.C : scratch,
             DHyperH0 = hasD0[2] ? dState0.HyperH : scratch, DHyperC0 = hasD0[3] ? dState0.HyperC : scratch,
         };
@@ -231,28 +231,28 @@ public sealed class HyperLstmLayer : IDisposable
         // Weight gradients, each element summed over (b, t) in a fixed order.
         var g = gradients;
         long hStates = (long)(time + 1) * H, nStates = (long)(time + 1) * N;
-        dense.OuterSum(stream, batch, time, 4 * H, H, g.DWH, workspace.Recurrent, workspace.States, hStates);
-        dense.OuterSum(stream, batch, time, 4 * H, I, g.DWX, workspace.MainProjection, x, (long)time * I);
-        dense.OuterSum(stream, batch, time, 4 * N, N, g.DHyperWH, workspace.HyperProjection, workspace.HyperStates, nStates);
-        dense.OuterSum(stream, batch, time, 4 * N, H, g.DHyperWHMain, workspace.HyperProjection, workspace.States, hStates);
-        dense.OuterSum(stream, batch, time, 4 * N, I, g.DHyperWX, workspace.HyperProjection, x, (long)time * I);
+        dense.OuterSum(stream, batch, time, 4 * H, H, g.DWH, workspace.Buffers.Recurrent, workspace.Buffers.Main.States, hStates);
+        dense.OuterSum(stream, batch, time, 4 * H, I, g.DWX, workspace.Buffers.MainProjection, x, (long)time * I);
+        dense.OuterSum(stream, batch, time, 4 * N, N, g.DHyperWH, workspace.Buffers.HyperProjection, workspace.Buffers.Hyper.States, nStates);
+        dense.OuterSum(stream, batch, time, 4 * N, H, g.DHyperWHMain, workspace.Buffers.HyperProjection, workspace.Buffers.Main.States, hStates);
+        dense.OuterSum(stream, batch, time, 4 * N, I, g.DHyperWX, workspace.Buffers.HyperProjection, x, (long)time * I);
         // dW_z pairs dz_t with ĥ_t, the state after step t: the hyper states from row 1 on.
-        dense.OuterSum(stream, batch, time, 12 * Z, N, g.DWZ, workspace.EmbeddingGrad,
-            workspace.HyperStates.SubView(N, workspace.HyperStates.Length - N), nStates);
+        dense.OuterSum(stream, batch, time, 12 * Z, N, g.DWZ, workspace.Buffers.EmbeddingGrad,
+            workspace.Buffers.Hyper.States.SubView(N, workspace.Buffers.Hyper.States.Length - N), nStates);
         int rows = batch * time;
-        ColumnSum(stream, rows, 4 * H, g.DB, workspace.Scalings, 8L * H, 12L * H);
-        ColumnSum(stream, rows, 4 * N, g.DHyperB, workspace.HyperProjection, 0, 4L * N);
-        ColumnSum(stream, rows, 8 * Z, g.DBZ, workspace.EmbeddingGrad, 0, 12L * Z);
-        NormParameterGradient.Launch(normGradient, stream, batch, 4 * H, g.DLnGain, g.DLnBias, workspace.LayerNormGrad);
-        NormParameterGradient.Launch(normGradient, stream, batch, H, g.DCellLnGain, g.DCellLnBias, workspace.CellLayerNormGrad);
-        NormParameterGradient.Launch(normGradient, stream, batch, 4 * N, g.DHyperLnGain, g.DHyperLnBias, workspace.HyperLayerNormGrad);
-        NormParameterGradient.Launch(normGradient, stream, batch, N, g.DHyperCellLnGain, g.DHyperCellLnBias, workspace.HyperCellLayerNormGrad);
+        ColumnSum(stream, rows, 4 * H, g.DB, workspace.Buffers.Scalings, 8L * H, 12L * H);
+        ColumnSum(stream, rows, 4 * N, g.DHyperB, workspace.Buffers.HyperProjection, 0, 4L * N);
+        ColumnSum(stream, rows, 8 * Z, g.DBZ, workspace.Buffers.EmbeddingGrad, 0, 12L * Z);
+        NormParameterGradient.Launch(normGradient, stream, batch, 4 * H, g.DLnGain, g.DLnBias, workspace.Buffers.LayerNormGrad);
+        NormParameterGradient.Launch(normGradient, stream, batch, H, g.DCellLnGain, g.DCellLnBias, workspace.Buffers.CellLayerNormGrad);
+        NormParameterGradient.Launch(normGradient, stream, batch, 4 * N, g.DHyperLnGain, g.DHyperLnBias, workspace.Buffers.HyperLayerNormGrad);
+        NormParameterGradient.Launch(normGradient, stream, batch, N, g.DHyperCellLnGain, g.DHyperCellLnBias, workspace.Buffers.HyperCellLayerNormGrad);
         long wdTotal = 12L * H * Z;
         int wdBlock = ElementBlocks.For(Accelerator, wdTotal);
         scalingWeightGradient(stream, (Index1D)ElementBlocks.Threads(wdTotal, wdBlock), new ScalingWeightGradientArgs
         {
             Rows = rows, Hidden = H, Embedding = Z, Block = wdBlock, Output = g.DWD,
-            ScalingGrad = workspace.Scalings, Embeddings = workspace.Embeddings,
+            ScalingGrad = workspace.Buffers.Scalings, Embeddings = workspace.Buffers.Embeddings,
         });
         if (hasDx)
         {
@@ -260,8 +260,8 @@ public sealed class HyperLstmLayer : IDisposable
             inputGradient(stream, (Index1D)ElementBlocks.Threads((long)rows * I, dxBlock), new DualInputGradientArgs
             {
                 Rows = rows, Input = I, MainRows = 4 * H, HyperRows = 4 * N, Block = dxBlock, DX = dx,
-                MainGrad = workspace.MainProjection, MainWeights = parameters.WX,
-                HyperGrad = workspace.HyperProjection, HyperWeights = parameters.HyperWX,
+                MainGrad = workspace.Buffers.MainProjection, MainWeights = parameters.WX,
+                HyperGrad = workspace.Buffers.HyperProjection, HyperWeights = parameters.HyperWX,
             });
         }
     }
@@ -343,18 +343,18 @@ public sealed class HyperLstmLayer : IDisposable
     {
         Batch = batch, Time = time, Hidden = Options.HiddenSize, HyperHidden = Options.HyperHiddenSize, Embedding = Options.EmbeddingSize,
         LnEps = (float)Options.LayerNormEpsilon,
-        MainProjection = workspace.MainProjection, HyperProjection = workspace.HyperProjection,
+        MainProjection = workspace.Buffers.MainProjection, HyperProjection = workspace.Buffers.HyperProjection,
         WH = parameters.WH, B = parameters.B, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
         CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
         HyperWH = parameters.HyperWH, HyperWHMain = parameters.HyperWHMain, HyperLnGain = parameters.HyperLnGain,
         HyperLnBias = parameters.HyperLnBias, HyperCellLnGain = parameters.HyperCellLnGain, HyperCellLnBias = parameters.HyperCellLnBias,
         WZ = parameters.WZ, BZ = parameters.BZ, WD = parameters.WD,
-        States = workspace.States, CellStates = workspace.CellStates, Normalized = workspace.Normalized,
-        InverseStd = workspace.InverseStd, CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
-        Recurrent = workspace.Recurrent, Scalings = workspace.Scalings,
-        HyperStates = workspace.HyperStates, HyperCellStates = workspace.HyperCellStates, HyperNormalized = workspace.HyperNormalized,
-        HyperInverseStd = workspace.HyperInverseStd, HyperCellNormalized = workspace.HyperCellNormalized,
-        HyperCellInverseStd = workspace.HyperCellInverseStd, Embeddings = workspace.Embeddings, Vectors = workspace.Vectors,
+        States = workspace.Buffers.Main.States, CellStates = workspace.Buffers.Main.CellStates, Normalized = workspace.Buffers.Main.Normalized,
+        InverseStd = workspace.Buffers.Main.InverseStd, CellNormalized = workspace.Buffers.Main.CellNormalized, CellInverseStd = workspace.Buffers.Main.CellInverseStd,
+        Recurrent = workspace.Buffers.Recurrent, Scalings = workspace.Buffers.Scalings,
+        HyperStates = workspace.Buffers.Hyper.States, HyperCellStates = workspace.Buffers.Hyper.CellStates, HyperNormalized = workspace.Buffers.Hyper.Normalized,
+        HyperInverseStd = workspace.Buffers.Hyper.InverseStd, HyperCellNormalized = workspace.Buffers.Hyper.CellNormalized,
+        HyperCellInverseStd = workspace.Buffers.Hyper.CellInverseStd, Embeddings = workspace.Buffers.Embeddings, Vectors = workspace.Buffers.Vectors,
     };
 
     private KernelConfig GroupConfig(int batch) =>

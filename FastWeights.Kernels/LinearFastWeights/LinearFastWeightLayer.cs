@@ -171,11 +171,11 @@ public sealed class LinearFastWeightLayer : IDisposable
         args.HasW0 = hasW0 ? 1 : 0;
         args.HasZ0 = hasZ0 ? 1 : 0;
         args.HasZT = hasZT ? 1 : 0;
-        args.W0 = hasW0 ? w0 : workspace.Vectors;
-        args.Z0 = hasZ0 ? z0 : workspace.Vectors;
+        args.W0 = hasW0 ? w0 : workspace.Buffers.Vectors;
+        args.Z0 = hasZ0 ? z0 : workspace.Buffers.Vectors;
         args.Y = y;
         args.WT = wT;
-        args.ZT = hasZT ? zT : workspace.Vectors;
+        args.ZT = hasZT ? zT : workspace.Buffers.Vectors;
         sweeps.Forward(stream, batch * Options.Heads, GroupConfig(batch), args);
         workspace.RecordForward(this, batch, time);
     }
@@ -250,21 +250,21 @@ public sealed class LinearFastWeightLayer : IDisposable
         var args = Arguments(workspace, batch, time, q, k, v, beta);
         args.HasW0 = hasW0 ? 1 : 0;
         args.HasZ0 = hasZ0 ? 1 : 0;
-        args.W0 = hasW0 ? w0 : workspace.Vectors;
-        args.Z0 = hasZ0 ? z0 : workspace.Vectors;
+        args.W0 = hasW0 ? w0 : workspace.Buffers.Vectors;
+        args.Z0 = hasZ0 ? z0 : workspace.Buffers.Vectors;
         args.HasDwT = hasDwT ? 1 : 0;
         args.HasDzT = hasDzT ? 1 : 0;
         args.HasDw0 = hasDw0 ? 1 : 0;
         args.HasDz0 = hasDz0 ? 1 : 0;
         args.Dy = dy;
-        args.DwT = hasDwT ? dwT : workspace.Vectors;
-        args.DzT = hasDzT ? dzT : workspace.Vectors;
+        args.DwT = hasDwT ? dwT : workspace.Buffers.Vectors;
+        args.DzT = hasDzT ? dzT : workspace.Buffers.Vectors;
         args.Dq = dq;
         args.Dk = dk;
         args.Dv = dv;
-        args.DBeta = Options.Rule == UpdateRule.Delta ? dbeta : workspace.Vectors;
-        args.Dw0 = hasDw0 ? dw0 : workspace.Vectors;
-        args.Dz0 = hasDz0 ? dz0 : workspace.Vectors;
+        args.DBeta = Options.Rule == UpdateRule.Delta ? dbeta : workspace.Buffers.Vectors;
+        args.Dw0 = hasDw0 ? dw0 : workspace.Buffers.Vectors;
+        args.Dz0 = hasDz0 ? dz0 : workspace.Buffers.Vectors;
         sweeps.Reverse(stream, batch * Options.Heads, GroupConfig(batch), args);
     }
 
@@ -321,7 +321,7 @@ public sealed class LinearFastWeightLayer : IDisposable
     private LinearSweepArgs Arguments(LinearFastWeightWorkspace workspace, int batch, int time,
         ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<float> beta)
     {
-        var stand = workspace.Vectors; // a valid view for every slot the call does not use; never read there
+        var stand = workspace.Buffers.Vectors; // a valid view for every slot the call does not use; never read there
         return new LinearSweepArgs
         {
             Batch = batch, Time = time, Heads = Options.Heads, KeySize = Options.KeySize, ValueSize = Options.ValueSize,
@@ -331,11 +331,11 @@ public sealed class LinearFastWeightLayer : IDisposable
             Q = q, K = k, V = v, Beta = Options.Rule == UpdateRule.Delta ? beta : stand,
             W0 = stand, Z0 = stand, Y = stand, WT = stand, ZT = stand,
             Dy = stand, DwT = stand, DzT = stand, Dq = stand, Dk = stand, Dv = stand, DBeta = stand, Dw0 = stand, Dz0 = stand,
-            FinalW = workspace.FinalW, FinalZ = workspace.FinalZ, VBar = workspace.VBar, Outputs = workspace.Outputs, Den = workspace.Den, History = workspace.History,
-            Rebuild = workspace.Rebuild, Grad = workspace.Grad, RebuildZ = workspace.RebuildZ, GradZ = workspace.GradZ,
-            FinalWLoss = workspace.FinalWLoss, FinalZLoss = workspace.FinalZLoss, RebuildLoss = workspace.RebuildLoss, RebuildZLoss = workspace.RebuildZLoss,
-            Vectors = workspace.Vectors, Counts = workspace.Counts,
-            AnchorSlots = workspace.Plan.AnchorSlots, Anchors = workspace.Anchors, AnchorSteps = workspace.AnchorSteps, Status = workspace.Status,
+            FinalW = workspace.Buffers.FinalW, FinalZ = workspace.Buffers.FinalZ, VBar = workspace.Buffers.VBar, Outputs = workspace.Buffers.Outputs, Den = workspace.Buffers.Den, History = workspace.Buffers.History,
+            Rebuild = workspace.Buffers.Rebuild, Grad = workspace.Buffers.Grad, RebuildZ = workspace.Buffers.RebuildZ, GradZ = workspace.Buffers.GradZ,
+            FinalWLoss = workspace.Buffers.FinalWLoss, FinalZLoss = workspace.Buffers.FinalZLoss, RebuildLoss = workspace.Buffers.RebuildLoss, RebuildZLoss = workspace.Buffers.RebuildZLoss,
+            Vectors = workspace.Buffers.Vectors, Counts = workspace.Buffers.Counts,
+            AnchorSlots = workspace.Plan.AnchorSlots, Anchors = workspace.Buffers.Anchors, AnchorSteps = workspace.Buffers.AnchorSteps, Status = workspace.Buffers.Status,
         };
     }
 
@@ -351,7 +351,7 @@ public sealed class LinearFastWeightLayer : IDisposable
     {
         int sequences = batch * Options.Heads;
         var status = new float[2 * sequences];
-        workspace.Status.SubView(0, status.Length).CopyToCPU(stream, status);
+        workspace.Buffers.Status.SubView(0, status.Length).CopyToCPU(stream, status);
         stream.Synchronize();
         int slots = workspace.Plan.AnchorSlots;
         for (int n = 0; n < sequences; n++)

@@ -19,33 +19,7 @@ public sealed class LinearFastWeightWorkspace : DeviceWorkspace
     {
         Plan = plan;
         Options = options;
-        try
-        {
-            FinalW = Allocate(plan.StateElements);
-            Rebuild = Allocate(plan.StateElements);
-            Grad = Allocate(plan.StateElements);
-            FinalWLoss = Allocate(plan.CompensationElements);
-            RebuildLoss = Allocate(plan.CompensationElements);
-            FinalZ = Allocate(plan.NormalizerElements);
-            RebuildZ = Allocate(plan.NormalizerElements);
-            FinalZLoss = Allocate(plan.NormalizerCompensationElements);
-            RebuildZLoss = Allocate(plan.NormalizerCompensationElements);
-            GradZ = Allocate(plan.NormalizerElements);
-            VBar = Allocate(plan.TapeElements);
-            Outputs = Allocate(plan.OutputElements);
-            Den = Allocate(plan.DenominatorElements);
-            History = Allocate(plan.HistoryElements);
-            Vectors = Allocate(plan.VectorElements);
-            Counts = Allocate(plan.CountElements);
-            Anchors = Allocate(plan.AnchorElements);
-            AnchorSteps = Allocate(plan.AnchorStepElements);
-            Status = Allocate(plan.StatusElements);
-        }
-        catch
-        {
-            Dispose();
-            throw;
-        }
+        Buffers = AllocateBuffers(sink => new LinearBuffers<ArrayView<float>>(plan, sink));
     }
 
     /// <summary>What was allocated, element by element.</summary>
@@ -70,7 +44,7 @@ public sealed class LinearFastWeightWorkspace : DeviceWorkspace
         if (ForwardShape is not { } shape)
             throw new InvalidOperationException("No forward has run with this workspace.");
         var status = new float[2L * shape.Batch * Options.Heads];
-        Status.SubView(0, status.Length).CopyToCPU(stream, status);
+        Buffers.Status.SubView(0, status.Length).CopyToCPU(stream, status);
         stream.Synchronize();
         var needed = new int[status.Length / 2];
         for (int n = 0; n < needed.Length; n++)
@@ -81,23 +55,6 @@ public sealed class LinearFastWeightWorkspace : DeviceWorkspace
     /// <summary>The options of the layer that created it (a layer with other options must not use it).</summary>
     internal LinearFastWeightOptions Options { get; }
 
-    internal ArrayView<float> FinalW { get; }
-    internal ArrayView<float> Rebuild { get; }
-    internal ArrayView<float> Grad { get; }
-    internal ArrayView<float> FinalZ { get; }
-    internal ArrayView<float> RebuildZ { get; }
-    internal ArrayView<float> GradZ { get; }
-    internal ArrayView<float> FinalWLoss { get; }
-    internal ArrayView<float> RebuildLoss { get; }
-    internal ArrayView<float> FinalZLoss { get; }
-    internal ArrayView<float> RebuildZLoss { get; }
-    internal ArrayView<float> VBar { get; }
-    internal ArrayView<float> Outputs { get; }
-    internal ArrayView<float> Den { get; }
-    internal ArrayView<float> History { get; }
-    internal ArrayView<float> Vectors { get; }
-    internal ArrayView<float> Counts { get; }
-    internal ArrayView<float> Anchors { get; }
-    internal ArrayView<float> AnchorSteps { get; }
-    internal ArrayView<float> Status { get; }
+    /// <summary>The buffers, <see cref="Plan"/>'s list.</summary>
+    internal LinearBuffers<ArrayView<float>> Buffers { get; }
 }
