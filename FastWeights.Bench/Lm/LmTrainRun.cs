@@ -4,6 +4,7 @@ using FastWeights.Bench.Cli;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
+using FastWeights.Model.Distributed;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Language;
 using FastWeights.Model.Tasks.Retrieval;
@@ -96,56 +97,36 @@ internal static class LmTrainRun
         stdout.WriteLine($"stops at {settings.Steps} steps" + (settings.TimeBudget is { } tb ? $" or {tb.TotalSeconds:F0} s of wall time" : "")
             + $"; validation every {settings.EvaluateEvery} steps");
 
-        var stop = StopReason.StepLimit;
-        string? diverged = null;
-        double lastValidationBpc = double.NaN;
         var training = new Stopwatch();
         long trainedSteps = 0;
-        using (metrics)
+        var loop = new TrainingLoop<TextEvaluation>
         {
-            (reporter ?? ProgressReporter.ForConsole(everySteps: 50)).Run(sink =>
+            Step = () => trainer.Step,
+            TrainStep = () =>
             {
-                var window = new ReportWindow(trainer.Step);
-                while (trainer.Step < settings.Steps)
-                {
-                    if (cancel.IsCancellationRequested) { stop = StopReason.Interrupted; break; }
-                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) { stop = StopReason.TimeBudget; break; }
-                    TrainStepResult last;
-                    training.Start();
-                    try { last = trainer.TrainStep(); }
-                    catch (TrainingDivergedException e) { diverged = e.Message.TrimEnd('.'); break; }
-                    finally { training.Stop(); }
-                    trainedSteps++;
-                    window.Add(last);
-                    bool evaluate = last.Step % settings.EvaluateEvery == 0;
-                    if (ReportWindow.Reports(last.Step, ReportEvery, evaluate, settings.Steps))
-                    {
-                        double stepsPerSecond = window.StepsPerSecond(trainer.Step);
-                        TextEvaluation? val = null;
-                        if (evaluate)
-                        {
-                            val = trainer.Evaluate(corpus.Validation);
-                            lastValidationBpc = val.Value.BitsPerCharacter;
-                            try { trainer.Save(checkpointDirectory, metadata); }
-                            catch (CheckpointException e) { diverged = ReportWindow.DivergedSave(last.Step, e); break; }
-                            lastSaved = trainer.Step;
-                        }
-                        var record = window.Record(last, elapsedBefore + wall.Elapsed.TotalSeconds, val?.Loss, val?.Accuracy, stepsPerSecond);
-                        metrics.Append(record);
-                        sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss / Math.Log(2), record.TrainAccuracy,
-                            null, stepsPerSecond, last.LearningRate));
-                        if (val is { } v)
-                            sink.Log($"step {last.Step}: validation {v.BitsPerCharacter:F3} bits/char, next-char accuracy {v.Accuracy * 100:F1}%, "
-                                + $"{stepsPerSecond * trainer.CharactersPerStep:F0} chars/s ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
-                        window.Restart(trainer.Step);
-                    }
-                }
-            });
-        }
+                TrainStepResult result;
+                training.Start();
+                try { result = trainer.TrainStep(); }
+                finally { training.Stop(); }
+                trainedSteps++;
+                return result;
+            },
+            Validate = () => trainer.Evaluate(corpus.Validation),
+            Save = () => trainer.Save(checkpointDirectory, metadata),
+            Scores = v => (v.Loss, v.Accuracy),
+            ReportEvery = ReportEvery,
+            Report = (sink, last, record, val, stepsPerSecond) =>
+            {
+                sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss / Math.Log(2), record.TrainAccuracy,
+                    null, stepsPerSecond, last.LearningRate));
+                if (val is { } v)
+                    sink.Log($"step {last.Step}: validation {v.BitsPerCharacter:F3} bits/char, next-char accuracy {v.Accuracy * 100:F1}%, "
+                        + $"{stepsPerSecond * trainer.CharactersPerStep:F0} chars/s ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
+            },
+        };
+        (var stop, lastSaved) = loop.Run(settings, reporter ?? ProgressReporter.ForConsole(everySteps: 50), metrics, lastSaved, checkpointDirectory,
+            wall, elapsedBefore, cancel, SingleProcess.Instance);
         long memory = Math.Max(0, Environment.WorkingSet - workingSetBefore);
-
-        if (diverged is not null)
-            throw RunFolder.Diverged(diverged, lastSaved, checkpointDirectory);
 
         if (trainer.Step != lastSaved) trainer.Save(checkpointDirectory, metadata);
         var validation = trainer.Evaluate(corpus.Validation);
@@ -210,10 +191,7 @@ internal static class LmTrainRun
 
     private static void Validate(LmSettings s)
     {
-        try { s.Training.Validate(); }
-        catch (ArgumentOutOfRangeException e) { throw new CommandInputException($"training option {e.ParamName}: {CommandErrors.WithoutParameterName(e)}"); }
-        if (s.Steps < 1) throw new CommandInputException($"--steps must be ≥ 1, got {s.Steps}.");
-        if (s.EvaluateEvery < 1) throw new CommandInputException($"--eval-every must be ≥ 1, got {s.EvaluateEvery}.");
+        RunSettings.Validate(s);
         if (s.Window < 1) throw new CommandInputException($"--window must be ≥ 1, got {s.Window}.");
         if (!(s.ValidationFraction > 0 && s.ValidationFraction < 0.5)) throw new CommandInputException($"--val-fraction must lie in (0, 0.5), got {s.ValidationFraction}.");
         if (!(s.TestFraction > 0 && s.TestFraction < 0.5)) throw new CommandInputException($"--test-fraction must lie in (0, 0.5), got {s.TestFraction}.");
