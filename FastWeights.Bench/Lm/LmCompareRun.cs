@@ -14,7 +14,8 @@ internal static class LmCompareRun
 {
     public static int Execute(LmSettings settings, IReadOnlyList<RecurrentKind> kinds, TextWriter stdout)
     {
-        return Comparison.Run("lm compare", "lm-compare", settings, kinds, Budget(settings), (s, cancel) => LmTrainRun.Execute(s, stdout, cancel),
+        return Comparison.Run("lm compare", settings.OutputDirectory, $"lm-compare-R{settings.Architecture.Hidden}", kinds, Budget(settings), (kind, folder, cancel) =>
+            LmTrainRun.Execute(settings with { Architecture = settings.Architecture with { Kind = kind }, OutputDirectory = folder, Resume = null }, stdout, cancel),
             o => o.RunDirectory, $"Character LM, R={settings.Architecture.Hidden}, T={settings.Window}",
             $"; batch {settings.Training.BatchSize} × window {settings.Window}, R={settings.Architecture.Hidden}, E={settings.Architecture.Embedding}",
             "| model | steps | train s | chars/s | memory MiB | validation BPC | test BPC |", "|---|---:|---:|---:|---:|---:|---:|",

@@ -1,4 +1,3 @@
-using FastWeights.Bench.Runs;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
@@ -6,7 +5,7 @@ using FastWeights.Model.Training;
 namespace FastWeights.Bench.Lm;
 
 /// <summary>Everything `lm train` needs, filled from the command line (docs/lm.md gives the defaults' reasons).</summary>
-internal sealed record LmSettings : IRunSettings<LmSettings>
+internal sealed record LmSettings
 {
     /// <summary>
     /// The model's architecture, held whole (kind, R, L, E, S, λ, η, the HyperLSTM and DPFP sizes); a resume restores it
@@ -38,8 +37,4 @@ internal sealed record LmSettings : IRunSettings<LmSettings>
 
     /// <summary>The model the run builds: <see cref="Architecture"/> for a vocabulary of <paramref name="vocabulary"/> ids and windows of <see cref="Window"/> characters.</summary>
     public RetrievalModelConfig ModelConfig(int vocabulary) => Architecture with { Vocabulary = vocabulary, Classes = vocabulary, SequenceLength = Window };
-
-    /// <inheritdoc/>
-    public LmSettings ForComparison(RecurrentKind kind, string folder) =>
-        this with { Architecture = Architecture with { Kind = kind }, OutputDirectory = folder, Resume = null };
 }

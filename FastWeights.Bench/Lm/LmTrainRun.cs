@@ -4,7 +4,6 @@ using FastWeights.Bench.Cli;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Core;
-using FastWeights.Model.Distributed;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Language;
 using FastWeights.Model.Tasks.Retrieval;
@@ -114,6 +113,9 @@ internal static class LmTrainRun
             Validate = () => trainer.Evaluate(corpus.Validation),
             Save = () => trainer.Save(checkpointDirectory, metadata),
             Scores = v => (v.Loss, v.Accuracy),
+            Steps = settings.Steps,
+            TimeBudget = settings.TimeBudget,
+            EvaluateEvery = settings.EvaluateEvery,
             ReportEvery = ReportEvery,
             Report = (sink, last, record, val, stepsPerSecond) =>
             {
@@ -124,8 +126,8 @@ internal static class LmTrainRun
                         + $"{stepsPerSecond * trainer.CharactersPerStep:F0} chars/s ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
             },
         };
-        (var stop, lastSaved) = loop.Run(settings, reporter ?? ProgressReporter.ForConsole(everySteps: 50), metrics, lastSaved, checkpointDirectory,
-            wall, elapsedBefore, cancel, SingleProcess.Instance);
+        (var stop, lastSaved) = loop.Run(reporter ?? ProgressReporter.ForConsole(everySteps: 50), metrics, lastSaved, checkpointDirectory,
+            wall, elapsedBefore, cancel);
         long memory = Math.Max(0, Environment.WorkingSet - workingSetBefore);
 
         if (trainer.Step != lastSaved) trainer.Save(checkpointDirectory, metadata);
@@ -191,7 +193,7 @@ internal static class LmTrainRun
 
     private static void Validate(LmSettings s)
     {
-        RunSettings.Validate(s);
+        RunSettings.Validate(s.Training, s.Steps, s.EvaluateEvery);
         if (s.Window < 1) throw new CommandInputException($"--window must be ≥ 1, got {s.Window}.");
         if (!(s.ValidationFraction > 0 && s.ValidationFraction < 0.5)) throw new CommandInputException($"--val-fraction must lie in (0, 0.5), got {s.ValidationFraction}.");
         if (!(s.TestFraction > 0 && s.TestFraction < 0.5)) throw new CommandInputException($"--test-fraction must lie in (0, 0.5), got {s.TestFraction}.");

@@ -14,7 +14,8 @@ internal static class CompareRun
 {
     public static int Execute(TrainSettings settings, IReadOnlyList<RecurrentKind> kinds, TextWriter stdout)
     {
-        return Comparison.Run("compare", "compare", settings, kinds, Budget(settings), (s, cancel) => TrainRun.Execute(s, stdout, cancel),
+        return Comparison.Run("compare", settings.OutputDirectory, $"compare-R{settings.Architecture.Hidden}", kinds, Budget(settings), (kind, folder, cancel) =>
+            TrainRun.Execute(settings with { Architecture = settings.Architecture with { Kind = kind }, OutputDirectory = folder, Resume = null }, stdout, cancel),
             o => o.RunDirectory, $"Associative retrieval, K={settings.Pairs}, R={settings.Architecture.Hidden}", "",
             "| model | R | steps | wall s | validation accuracy | test accuracy | test error |", "|---|---:|---:|---:|---:|---:|---:|",
             r => string.Create(CultureInfo.InvariantCulture,

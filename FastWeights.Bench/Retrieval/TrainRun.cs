@@ -156,6 +156,9 @@ internal static class TrainRun
             Validate = () => trainer.Evaluate(data.Validation),
             Save = () => { if (root) Save(trainer, checkpointDirectory, settings); },
             Scores = v => (v.Loss, v.Accuracy),
+            Steps = settings.Steps,
+            TimeBudget = settings.TimeBudget,
+            EvaluateEvery = settings.EvaluateEvery,
             ReportEvery = ReportEvery,
             Report = (sink, last, record, val, stepsPerSecond) =>
             {
@@ -175,7 +178,7 @@ internal static class TrainRun
                 return false;
             },
         };
-        (var stop, lastSaved) = loop.Run(settings, reporter ?? ProgressReporter.ForConsole(everySteps: 500), metrics, lastSaved, checkpointDirectory,
+        (var stop, lastSaved) = loop.Run(reporter ?? ProgressReporter.ForConsole(everySteps: 500), metrics, lastSaved, checkpointDirectory,
             wall, elapsedBefore, cancel, collective);
 
         // Final state: a checkpoint of the last step, validation and test accuracy, the plot.
@@ -209,7 +212,7 @@ internal static class TrainRun
     /// <summary>Checks every option before anything is allocated or written; one message naming the option.</summary>
     private static void Validate(TrainSettings settings)
     {
-        RunSettings.Validate(settings);
+        RunSettings.Validate(settings.Training, settings.Steps, settings.EvaluateEvery);
         if (settings.TargetAccuracy is { } goal && !(goal > 0 && goal <= 1))
             throw new CommandInputException($"--target-accuracy must be a fraction in (0, 1], got {goal}.");
         if (settings.TrainSize < settings.Training.BatchSize)

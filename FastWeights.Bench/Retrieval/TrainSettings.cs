@@ -1,4 +1,3 @@
-using FastWeights.Bench.Runs;
 using FastWeights.Model.Layers;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
@@ -6,7 +5,7 @@ using FastWeights.Model.Training;
 namespace FastWeights.Bench.Retrieval;
 
 /// <summary>Everything `retrieval train` needs, filled from the command line (defaults are the main job's).</summary>
-internal sealed record TrainSettings : IRunSettings<TrainSettings>
+internal sealed record TrainSettings
 {
     /// <summary>
     /// The model's architecture, held whole (kind, R, L, S, λ, η, the DPFP sizes); a resume restores it whole from the
@@ -40,8 +39,4 @@ internal sealed record TrainSettings : IRunSettings<TrainSettings>
 
     /// <summary>The model the run builds: <see cref="Architecture"/> reading sequences of <see cref="Pairs"/> pairs (2K + 3 tokens).</summary>
     public RetrievalModelConfig ModelConfig => Architecture with { SequenceLength = 2 * Pairs + 3 };
-
-    /// <inheritdoc/>
-    public TrainSettings ForComparison(RecurrentKind kind, string folder) =>
-        this with { Architecture = Architecture with { Kind = kind }, OutputDirectory = folder, Resume = null };
 }

@@ -16,21 +16,19 @@ internal static class Comparison
 
     /// <summary>
     /// `<paramref name="command"/>`: prints the budget every model gets (<paramref name="budget"/>), trains each of
-    /// <paramref name="kinds"/> with <paramref name="train"/> (<see cref="TrainEach"/>; each with the
-    /// <paramref name="settings"/> of a comparison, <see cref="IRunSettings{TSelf}.ForComparison"/>) into the compare folder
-    /// (--out, or runs/&lt;<paramref name="folderPrefix"/>&gt;-R&lt;R&gt;), draws their metrics into compare.png titled
+    /// <paramref name="kinds"/> with <paramref name="train"/> (<see cref="TrainEach"/>) into the compare folder
+    /// (<paramref name="outputDirectory"/>, the --out given, or runs/<paramref name="defaultFolder"/>), draws their metrics into compare.png titled
     /// <paramref name="plotTitle"/>, and finishes (<see cref="Finish"/>) with the table (<see cref="Table"/>): the budget
     /// and <paramref name="details"/>, <paramref name="header"/>, <paramref name="alignment"/> and a <paramref name="row"/>
     /// per trained model. Returns 0, or 130 when Ctrl-C cut it short.
     /// </summary>
-    public static int Run<TSettings, T>(string command, string folderPrefix, TSettings settings, IReadOnlyList<RecurrentKind> kinds, string budget,
-        Func<TSettings, CancellationToken, T> train, Func<T, string> runDirectory, string plotTitle, string details, string header, string alignment,
-        Func<(RecurrentKind Kind, T Outcome), string> row, TextWriter stdout)
-        where TSettings : IRunSettings<TSettings>
+    public static int Run<T>(string command, string? outputDirectory, string defaultFolder, IReadOnlyList<RecurrentKind> kinds, string budget,
+        Func<RecurrentKind, string, CancellationToken, T> train, Func<T, string> runDirectory, string plotTitle, string details, string header,
+        string alignment, Func<(RecurrentKind Kind, T Outcome), string> row, TextWriter stdout)
     {
-        string root = settings.OutputDirectory ?? Path.Combine("runs", $"{folderPrefix}-R{settings.Architecture.Hidden}");
+        string root = outputDirectory ?? Path.Combine("runs", defaultFolder);
         stdout.WriteLine($"{command}: {kinds.Count} models, each with the same budget: {budget}");
-        var outcomes = TrainEach(root, kinds, (kind, folder, cancel) => train(settings.ForComparison(kind, folder), cancel));
+        var outcomes = TrainEach(root, kinds, train);
         var runs = Metrics(outcomes, runDirectory);
         string plot = Path.Combine(root, PlotFile);
         ComparePlot.Save(plot, runs, plotTitle);

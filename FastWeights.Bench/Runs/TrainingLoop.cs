@@ -38,19 +38,30 @@ internal sealed class TrainingLoop<TEval>
     /// <summary>Whether the run stops after this report (it says why on the sink); never, when null.</summary>
     public Func<IProgressSink, TEval?, bool>? ReachedTarget { get; init; }
 
+    /// <summary>Stop after this many steps (in total, counting resumed ones).</summary>
+    public required long Steps { get; init; }
+
+    /// <summary>Stop when this much wall time has passed in this process (null: no limit).</summary>
+    public required TimeSpan? TimeBudget { get; init; }
+
+    /// <summary>Validate (and save a checkpoint) every this many steps.</summary>
+    public required int EvaluateEvery { get; init; }
+
     /// <summary>Steps between reports that do not validate.</summary>
     public required int ReportEvery { get; init; }
 
     /// <summary>
-    /// Runs the loop under <paramref name="settings"/>'s stopping rule and validation period, writing rows to
+    /// Runs the loop, writing rows to
     /// <paramref name="metrics"/> (disposed at the end; null on the ranks that write nothing) and timing rows from
     /// <paramref name="elapsedBefore"/> plus <paramref name="wall"/>. Returns why it stopped and the step of the last
-    /// checkpoint (<paramref name="lastSaved"/> until it saves one).
+    /// checkpoint (<paramref name="lastSaved"/> until it saves one). <paramref name="collective"/> holds the ranks of a
+    /// data-parallel run (null: this process alone).
     /// </summary>
     /// <exception cref="Cli.CommandInputException">The run diverged (<see cref="RunFolder.Diverged"/>).</exception>
-    public (StopReason Stop, long LastSaved) Run<TSettings>(IRunSettings<TSettings> settings, IProgressReporter reporter, MetricsLog? metrics,
-        long lastSaved, string checkpointDirectory, Stopwatch wall, double elapsedBefore, CancellationToken cancel, ICollective collective)
+    public (StopReason Stop, long LastSaved) Run(IProgressReporter reporter, MetricsLog? metrics, long lastSaved, string checkpointDirectory,
+        Stopwatch wall, double elapsedBefore, CancellationToken cancel, ICollective? collective = null)
     {
+        collective ??= SingleProcess.Instance;
         var stop = StopReason.StepLimit;
         string? diverged = null;
         using (metrics)
@@ -58,10 +69,10 @@ internal sealed class TrainingLoop<TEval>
             reporter.Run(sink =>
             {
                 var window = new ReportWindow(Step());
-                while (Step() < settings.Steps)
+                while (Step() < Steps)
                 {
                     bool interrupted = cancel.IsCancellationRequested;
-                    bool outOfTime = settings.TimeBudget is { } budget && wall.Elapsed >= budget;
+                    bool outOfTime = TimeBudget is { } budget && wall.Elapsed >= budget;
                     // Wall clocks and signals differ between ranks: they agree to stop together, or one would wait forever.
                     if (collective.Size > 1 && collective.Any(interrupted || outOfTime) && !interrupted) outOfTime = true;
                     if (interrupted) { stop = StopReason.Interrupted; break; }
@@ -70,8 +81,8 @@ internal sealed class TrainingLoop<TEval>
                     try { last = TrainStep(); }
                     catch (TrainingDivergedException e) { diverged = e.Message.TrimEnd('.'); break; }
                     window.Add(last);
-                    bool evaluate = last.Step % settings.EvaluateEvery == 0;
-                    if (ReportWindow.Reports(last.Step, ReportEvery, evaluate, settings.Steps))
+                    bool evaluate = last.Step % EvaluateEvery == 0;
+                    if (ReportWindow.Reports(last.Step, ReportEvery, evaluate, Steps))
                     {
                         double stepsPerSecond = window.StepsPerSecond(Step());
                         TEval? val = null;
