@@ -98,7 +98,7 @@ internal static class LmTrainRun
 
         var training = new Stopwatch();
         long trainedSteps = 0;
-        var loop = new TrainingLoop<TextEvaluation>
+        var loop = new TrainingLoop<TextEvaluation>(settings.Steps, settings.TimeBudget, settings.EvaluateEvery, ReportEvery)
         {
             Step = () => trainer.Step,
             TrainStep = () =>
@@ -113,10 +113,6 @@ internal static class LmTrainRun
             Validate = () => trainer.Evaluate(corpus.Validation),
             Save = () => trainer.Save(checkpointDirectory, metadata),
             Scores = v => (v.Loss, v.Accuracy),
-            Steps = settings.Steps,
-            TimeBudget = settings.TimeBudget,
-            EvaluateEvery = settings.EvaluateEvery,
-            ReportEvery = ReportEvery,
             Report = (sink, last, record, val, stepsPerSecond) =>
             {
                 sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss / Math.Log(2), record.TrainAccuracy,

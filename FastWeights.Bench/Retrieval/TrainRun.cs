@@ -149,17 +149,13 @@ internal static class TrainRun
         stdout.WriteLine($"stops at {DescribeStop(settings)}");
 
         double lastValidation = double.NaN;
-        var loop = new TrainingLoop<EvaluationResult>
+        var loop = new TrainingLoop<EvaluationResult>(settings.Steps, settings.TimeBudget, settings.EvaluateEvery, ReportEvery)
         {
             Step = () => trainer.Step,
             TrainStep = trainer.TrainStep,
             Validate = () => trainer.Evaluate(data.Validation),
             Save = () => { if (root) Save(trainer, checkpointDirectory, settings); },
             Scores = v => (v.Loss, v.Accuracy),
-            Steps = settings.Steps,
-            TimeBudget = settings.TimeBudget,
-            EvaluateEvery = settings.EvaluateEvery,
-            ReportEvery = ReportEvery,
             Report = (sink, last, record, val, stepsPerSecond) =>
             {
                 if (val is { } v) lastValidation = v.Accuracy;

@@ -38,17 +38,26 @@ internal sealed class TrainingLoop<TEval>
     /// <summary>Whether the run stops after this report (it says why on the sink); never, when null.</summary>
     public Func<IProgressSink, TEval?, bool>? ReachedTarget { get; init; }
 
-    /// <summary>Stop after this many steps (in total, counting resumed ones).</summary>
-    public required long Steps { get; init; }
+    /// <summary>
+    /// A loop that stops after <paramref name="steps"/> steps (in total, counting resumed ones) or when
+    /// <paramref name="timeBudget"/> of wall time has passed in this process (null: no limit), validates (and saves a
+    /// checkpoint) every <paramref name="evaluateEvery"/> steps and reports every <paramref name="reportEvery"/> steps.
+    /// </summary>
+    public TrainingLoop(long steps, TimeSpan? timeBudget, int evaluateEvery, int reportEvery)
+    {
+        Steps = steps;
+        TimeBudget = timeBudget;
+        EvaluateEvery = evaluateEvery;
+        ReportEvery = reportEvery;
+    }
 
-    /// <summary>Stop when this much wall time has passed in this process (null: no limit).</summary>
-    public required TimeSpan? TimeBudget { get; init; }
+    private long Steps { get; }
 
-    /// <summary>Validate (and save a checkpoint) every this many steps.</summary>
-    public required int EvaluateEvery { get; init; }
+    private TimeSpan? TimeBudget { get; }
 
-    /// <summary>Steps between reports that do not validate.</summary>
-    public required int ReportEvery { get; init; }
+    private int EvaluateEvery { get; }
+
+    private int ReportEvery { get; }
 
     /// <summary>
     /// Runs the loop, writing rows to
