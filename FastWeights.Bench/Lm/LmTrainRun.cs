@@ -133,12 +133,7 @@ internal static class LmTrainRun
         RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"lm {Describe(config)}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
         double charsPerSecond = trainedSteps * trainer.CharactersPerStep / Math.Max(training.Elapsed.TotalSeconds, 1e-9);
-        stdout.WriteLine(stop switch
-        {
-            StopReason.Interrupted => $"interrupted at step {trainer.Step}; checkpoint saved.",
-            StopReason.TimeBudget => $"stopped at step {trainer.Step}: the time budget of {settings.TimeBudget!.Value.TotalSeconds:F0} s ran out.",
-            _ => $"stopped at step {trainer.Step}: the step limit.",
-        });
+        stdout.WriteLine(stop.Describe(trainer.Step, settings.TimeBudget, targetAccuracy: null));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"validation {validation.BitsPerCharacter:F3} bits/char  test {test.BitsPerCharacter:F3} bits/char  (next-char accuracy {test.Accuracy * 100:F1}%)  after {trainer.Step} steps"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -184,13 +184,7 @@ internal static class TrainRun
         string plotPath = Path.Combine(runDirectory, RunFolder.PlotFile);
         if (root) RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}, K={settings.Pairs}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
-        stdout.WriteLine(stop switch
-        {
-            StopReason.Interrupted => $"interrupted at step {trainer.Step}; checkpoint saved.",
-            StopReason.TargetReached => $"stopped at step {trainer.Step}: validation accuracy reached the target {settings.TargetAccuracy!.Value * 100:G4}%.",
-            StopReason.TimeBudget => $"stopped at step {trainer.Step}: the time budget of {settings.TimeBudget!.Value.TotalSeconds:F0} s ran out.",
-            _ => $"stopped at step {trainer.Step}: the step limit" + (settings.TargetAccuracy is { } t ? $" (the target {t * 100:G4}% was not reached)." : "."),
-        });
+        stdout.WriteLine(stop.Describe(trainer.Step, settings.TimeBudget, settings.TargetAccuracy));
         stdout.WriteLine($"validation accuracy {validation.Accuracy * 100:F2}%  test accuracy {test.Accuracy * 100:F2}%  (loss {test.Loss:F4})  after {trainer.Step} steps, wall time {seconds:F0} s");
         RunFolder.PrintPaths(stdout, plotPath, checkpointDirectory, metricsPath);
         return new Outcome(runDirectory, trainer.Step, validation.Accuracy, test.Accuracy, seconds, stop);
