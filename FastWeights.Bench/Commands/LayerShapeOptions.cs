@@ -5,7 +5,8 @@ namespace FastWeights.Bench.Commands;
 
 /// <summary>
 /// The layer-shape options the layer probes share (`time`, `floor`, `crossover`): B, T, I, H, S, λ, the accelerator and
-/// the repetitions (and the check of them); an instance holds the required --batch, --time, --input, --hidden and --inner (default 1) of `time` and `floor`.
+/// the repetitions (and their check); an instance holds the required --batch, --time, --input, --hidden and --inner
+/// (default 1) of `time` and `floor`.
 /// </summary>
 internal sealed class LayerShapeOptions
 {
