@@ -15,53 +15,22 @@ namespace FastWeights.Bench.Benchmarks;
 /// measured. Each benchmark method queues its work and waits for the stream: the time is device time plus
 /// launch overhead, not just the time to queue.
 /// </remarks>
-public class FastWeightLayerBenchmarks
+public class FastWeightLayerBenchmarks : KernelGridBenchmark
 {
-    private ComputeDevice? device;
     private BenchmarkTensors? tensors;
     private ILayerVariant? variant;
-    private AcceleratorStream? stream;
+    private LayerVariants.Entry? entry;
 
-    /// <summary>cpu or cuda: this run's accelerator (one value per run).</summary>
-    [ParamsSource(nameof(Accelerators))]
-    public string Accelerator { get; set; } = KernelBenchmarkEnvironment.Cpu;
+    /// <summary>A suite at its defaults (BenchmarkDotNet sets every parameter of a case).</summary>
+    public FastWeightLayerBenchmarks()
+        : base(typeof(FastWeightLayerBenchmarks), "Fused")
+    {
+    }
 
-    /// <summary>Which implementation: a name from <see cref="LayerVariants.All"/>.</summary>
-    [ParamsSource(nameof(Variants))]
-    public string Variant { get; set; } = "Fused";
-
-    /// <summary>Batch size.</summary>
-    [ParamsSource(nameof(Batches))]
-    public int B { get; set; } = 8;
-
-    /// <summary>Sequence length.</summary>
-    [ParamsSource(nameof(Times))]
-    public int T { get; set; } = 16;
-
-    /// <summary>Input width.</summary>
-    [ParamsSource(nameof(Inputs))]
-    public int I { get; set; } = KernelBenchmarkGrid.Input;
-
-    /// <summary>Hidden size (A is H×H).</summary>
-    [ParamsSource(nameof(Hiddens))]
-    public int H { get; set; } = 32;
-
-    /// <summary>Inner steps per time step.</summary>
-    [ParamsSource(nameof(InnerSteps))]
-    public int S { get; set; } = 1;
-
-    public static IEnumerable<string> Accelerators => [KernelBenchmarkEnvironment.Current];
-
+    /// <summary>The values of Variant: every name of <see cref="LayerVariants.All"/>.</summary>
     public static IEnumerable<string> Variants => LayerVariants.Names;
 
-    public static IEnumerable<int> Batches => KernelBenchmarkGrid.Current.Batches;
-
-    public static IEnumerable<int> Times => KernelBenchmarkGrid.Current.Times;
-
-    public static IEnumerable<int> Inputs => [KernelBenchmarkGrid.Input];
-
-    public static IEnumerable<int> Hiddens => KernelBenchmarkGrid.Current.Hiddens;
-
+    /// <summary>The values of S for this run's accelerator.</summary>
     public static IEnumerable<int> InnerSteps => KernelBenchmarkGrid.Current.InnerSteps;
 
     /// <summary>The case's sizes.</summary>
@@ -89,30 +58,25 @@ public class FastWeightLayerBenchmarks
         return CaseMemory.Add(tensors, workspace);
     }
 
-    [GlobalSetup]
-    public void GlobalSetup()
+    internal override long CaseBytes() => CaseBytes(Variant, Shape);
+
+    private protected override string CaseSizes => Shape.ToString();
+
+    /// <summary>An unknown variant is refused before the accelerator is opened.</summary>
+    private protected override void CheckCase() => entry = LayerVariants.Find(Variant);
+
+    private protected override long SetUp(Accelerator accelerator)
     {
-        GlobalCleanup();
-        var entry = LayerVariants.Find(Variant);
-        try
-        {
-            device = KernelBenchmarkEnvironment.Open(Accelerator);
-            CaseMemory.Require(device, CaseBytes(Variant, Shape), $"the case {Variant} {Shape}");
-            stream = device.Accelerator.DefaultStream;
-            tensors = new BenchmarkTensors(device.Accelerator, Shape);
-            variant = entry.Create(device.Accelerator, tensors);
-            DeviceBytesColumn.Record(typeof(FastWeightLayerBenchmarks),
-                [("Accelerator", Accelerator), ("Variant", Variant), ("B", B), ("T", T), ("I", I), ("H", H), ("S", S)], variant.WorkspaceBytes);
-            variant.Forward();
-            variant.Backward();
-            stream.Synchronize();
-        }
-        catch (Exception e)
-        {
-            GlobalCleanup();
-            throw new InvalidOperationException(
-                $"setup of {Variant} at {Shape} on {Accelerator} failed: {e.Message}", e);
-        }
+        tensors = new BenchmarkTensors(accelerator, Shape);
+        variant = entry!.Create(accelerator, tensors);
+        return variant.WorkspaceBytes;
+    }
+
+    private protected override void WarmUp()
+    {
+        variant!.Forward();
+        variant.Backward();
+        Stream!.Synchronize();
     }
 
     /// <summary>One forward, waited for.</summary>
@@ -120,7 +84,7 @@ public class FastWeightLayerBenchmarks
     public void Forward()
     {
         LayerVariant.Forward();
-        stream!.Synchronize();
+        Stream!.Synchronize();
     }
 
     /// <summary>One backward of the forward run in setup, waited for.</summary>
@@ -128,7 +92,7 @@ public class FastWeightLayerBenchmarks
     public void Backward()
     {
         LayerVariant.Backward();
-        stream!.Synchronize();
+        Stream!.Synchronize();
     }
 
     /// <summary>One forward and one backward, waited for once.</summary>
@@ -138,22 +102,18 @@ public class FastWeightLayerBenchmarks
         var v = LayerVariant;
         v.Forward();
         v.Backward();
-        stream!.Synchronize();
+        Stream!.Synchronize();
     }
 
     /// <summary>The outputs and gradients of the last calls, on the host.</summary>
     internal IReadOnlyDictionary<string, float[]> ReadOutputs() =>
         (tensors ?? throw new InvalidOperationException("GlobalSetup has not run.")).ReadOutputs();
 
-    [GlobalCleanup]
-    public void GlobalCleanup()
+    private protected override void Release()
     {
         variant?.Dispose();
         variant = null;
         tensors?.Dispose();
         tensors = null;
-        stream = null;
-        device?.Dispose();
-        device = null;
     }
 }

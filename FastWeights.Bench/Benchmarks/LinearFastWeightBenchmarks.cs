@@ -13,17 +13,21 @@ namespace FastWeights.Bench.Benchmarks;
 /// </summary>
 /// <remarks>The setup runs one forward and one backward, so kernels are compiled and a tape is in place before
 /// anything is measured; each method waits for the stream.</remarks>
-public class LinearFastWeightBenchmarks
+public class LinearFastWeightBenchmarks : DeviceBenchmark
 {
-    private ComputeDevice? device;
     private LinearFastWeightLayer? layer;
     private LinearFastWeightWorkspace? workspace;
     private LinearBenchmarkTensors? tensors;
-    private AcceleratorStream? stream;
 
-    /// <summary>cpu or cuda: this run's accelerator (one value per run).</summary>
+    /// <summary>A suite at its defaults (BenchmarkDotNet sets every parameter of a case).</summary>
+    public LinearFastWeightBenchmarks()
+        : base(typeof(LinearFastWeightBenchmarks))
+    {
+    }
+
+    /// <inheritdoc/>
     [ParamsSource(nameof(Accelerators))]
-    public string Accelerator { get; set; } = KernelBenchmarkEnvironment.Cpu;
+    public override string Accelerator { get; set; } = KernelBenchmarkEnvironment.Cpu;
 
     /// <summary>Fused (rebuild, compensated sums: the default options), Plain (rebuild, <see cref="LinearFastWeightOptions.CompensatedSums"/>
     /// off) or StoreAll (W stored per step, compensated).</summary>
@@ -41,9 +45,6 @@ public class LinearFastWeightBenchmarks
     /// <summary>Sequence length.</summary>
     [ParamsSource(nameof(Times))]
     public int T { get; set; } = 64;
-
-    /// <summary>The values of <see cref="Accelerator"/>: this run's accelerator.</summary>
-    public static IEnumerable<string> Accelerators => [KernelBenchmarkEnvironment.Current];
 
     /// <summary>The values of <see cref="B"/> for this run's accelerator.</summary>
     public static IEnumerable<int> Batches => LinearBenchmarkGrid.Current.Batches;
@@ -71,7 +72,6 @@ public class LinearFastWeightBenchmarks
         }
     }
 
-    /// <summary>Opens the accelerator, builds the layer, workspace and tensors, and runs one forward and backward.</summary>
     /// <summary>
     /// What a case allocates: the layer's workspace (<see cref="LinearFastWeightLayer.WorkspaceBytes(LinearFastWeightOptions, int, int)"/>)
     /// plus <see cref="LinearBenchmarkTensors"/> (q, k, dq, dk; v, dy, y, dv; β, dβ; W_T, dW0; z_T, dz0).
@@ -86,28 +86,28 @@ public class LinearFastWeightBenchmarks
         return CaseMemory.Add(tensors, LinearFastWeightLayer.WorkspaceBytes(options, batch, time));
     }
 
-    [GlobalSetup]
-    public void GlobalSetup()
+    internal override long CaseBytes() => CaseBytes(Options, B, T);
+
+    private protected override string CaseName => $"{Variant} {Rule}";
+
+    private protected override string CaseSizes => $"B={B} T={T}";
+
+    private protected override IEnumerable<(string Name, object Value)> Parameters =>
+        [("Accelerator", Accelerator), ("Variant", Variant), ("Rule", Rule), ("B", B), ("T", T)];
+
+    /// <summary>Builds the layer, its workspace and the tensors.</summary>
+    private protected override long SetUp(Accelerator accelerator)
     {
-        GlobalCleanup();
-        try
-        {
-            device = KernelBenchmarkEnvironment.Open(Accelerator);
-            CaseMemory.Require(device, CaseBytes(Options, B, T), $"the case {Variant} {Rule} B={B} T={T}");
-            stream = device.Accelerator.DefaultStream;
-            layer = new LinearFastWeightLayer(device.Accelerator, Options);
-            workspace = layer.CreateWorkspace(B, T);
-            tensors = new LinearBenchmarkTensors(device.Accelerator, layer.Options, B, T);
-            DeviceBytesColumn.Record(typeof(LinearFastWeightBenchmarks), [("Accelerator", Accelerator), ("Variant", Variant), ("Rule", Rule), ("B", B), ("T", T)],
-                workspace.AllocatedBytes);
-            Forward();
-            Backward();
-        }
-        catch (Exception e)
-        {
-            GlobalCleanup();
-            throw new InvalidOperationException($"setup of {Variant} {Rule} at B={B} T={T} on {Accelerator} failed: {e.Message}", e);
-        }
+        layer = new LinearFastWeightLayer(accelerator, Options);
+        workspace = layer.CreateWorkspace(B, T);
+        tensors = new LinearBenchmarkTensors(accelerator, layer.Options, B, T);
+        return workspace.AllocatedBytes;
+    }
+
+    private protected override void WarmUp()
+    {
+        Forward();
+        Backward();
     }
 
     /// <summary>One forward, waited for.</summary>
@@ -115,7 +115,7 @@ public class LinearFastWeightBenchmarks
     public void Forward()
     {
         QueueForward();
-        stream!.Synchronize();
+        Stream!.Synchronize();
     }
 
     /// <summary>One backward of the last forward, waited for.</summary>
@@ -123,7 +123,7 @@ public class LinearFastWeightBenchmarks
     public void Backward()
     {
         QueueBackward();
-        stream!.Synchronize();
+        Stream!.Synchronize();
     }
 
     /// <summary>One forward and one backward, waited for once.</summary>
@@ -132,19 +132,19 @@ public class LinearFastWeightBenchmarks
     {
         QueueForward();
         QueueBackward();
-        stream!.Synchronize();
+        Stream!.Synchronize();
     }
 
     private void QueueForward()
     {
         var t = tensors!;
-        layer!.Forward(stream!, workspace!, t.Y, t.WT, t.ZT, t.Q, t.K, t.V, t.Beta, default, default, B, T);
+        layer!.Forward(Stream!, workspace!, t.Y, t.WT, t.ZT, t.Q, t.K, t.V, t.Beta, default, default, B, T);
     }
 
     private void QueueBackward()
     {
         var t = tensors!;
-        layer!.Backward(stream!, workspace!, t.Dq, t.Dk, t.Dv, t.DBeta, t.Dw0, default, t.Dy, default, default,
+        layer!.Backward(Stream!, workspace!, t.Dq, t.Dk, t.Dv, t.DBeta, t.Dw0, default, t.Dy, default, default,
             t.Q, t.K, t.V, t.Beta, default, default, B, T);
     }
 
@@ -157,9 +157,7 @@ public class LinearFastWeightBenchmarks
         return r;
     }
 
-    /// <summary>Frees everything the setup allocated. Safe to call twice.</summary>
-    [GlobalCleanup]
-    public void GlobalCleanup()
+    private protected override void Release()
     {
         tensors?.Dispose();
         tensors = null;
@@ -167,8 +165,5 @@ public class LinearFastWeightBenchmarks
         workspace = null;
         layer?.Dispose();
         layer = null;
-        stream = null;
-        device?.Dispose();
-        device = null;
     }
 }

@@ -3,6 +3,7 @@ using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Gru;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Kernels.Lstm;
+using FastWeights.Model.Ops;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -19,7 +20,7 @@ namespace FastWeights.Bench.Benchmarks;
 /// repeated alone. S is fixed at 1 (these layers have no inner steps); it is a parameter so the "Device bytes" column
 /// identifies these cases the same way as the fast-weight suite's.
 /// </remarks>
-public class LstmLayerBenchmarks
+public class LstmLayerBenchmarks : KernelGridBenchmark
 {
     /// <summary>N_h of the HyperLSTM cases.</summary>
     public const int HyperHidden = 16;
@@ -27,51 +28,19 @@ public class LstmLayerBenchmarks
     /// <summary>N_z of the HyperLSTM cases.</summary>
     public const int Embedding = 4;
 
-    private ComputeDevice? device;
-    private AcceleratorStream? stream;
-    private readonly List<MemoryBuffer1D<float, Stride1D.Dense>> buffers = new();
+    private ActivationBuffers buffers = new();
     private Action? forward, backward, dispose;
 
-    /// <summary>cpu or cuda: this run's accelerator (one value per run).</summary>
-    [ParamsSource(nameof(Accelerators))]
-    public string Accelerator { get; set; } = KernelBenchmarkEnvironment.Cpu;
+    /// <summary>A suite at its defaults (BenchmarkDotNet sets every parameter of a case).</summary>
+    public LstmLayerBenchmarks()
+        : base(typeof(LstmLayerBenchmarks), "LstmLn")
+    {
+    }
 
-    /// <summary>LstmLn, HyperLstm or GruLn.</summary>
-    [ParamsSource(nameof(Variants))]
-    public string Variant { get; set; } = "LstmLn";
-
-    /// <summary>Batch size.</summary>
-    [ParamsSource(nameof(Batches))]
-    public int B { get; set; } = 8;
-
-    /// <summary>Sequence length.</summary>
-    [ParamsSource(nameof(Times))]
-    public int T { get; set; } = 16;
-
-    /// <summary>Input width.</summary>
-    [ParamsSource(nameof(Inputs))]
-    public int I { get; set; } = KernelBenchmarkGrid.Input;
-
-    /// <summary>Hidden size.</summary>
-    [ParamsSource(nameof(Hiddens))]
-    public int H { get; set; } = 32;
-
-    /// <summary>Always 1 (see the remarks).</summary>
-    [ParamsSource(nameof(InnerSteps))]
-    public int S { get; set; } = 1;
-
-    public static IEnumerable<string> Accelerators => [KernelBenchmarkEnvironment.Current];
-
+    /// <summary>The values of Variant: LstmLn, HyperLstm or GruLn.</summary>
     public static IEnumerable<string> Variants => ["LstmLn", "HyperLstm", "GruLn"];
 
-    public static IEnumerable<int> Batches => KernelBenchmarkGrid.Current.Batches;
-
-    public static IEnumerable<int> Times => KernelBenchmarkGrid.Current.Times;
-
-    public static IEnumerable<int> Inputs => [KernelBenchmarkGrid.Input];
-
-    public static IEnumerable<int> Hiddens => KernelBenchmarkGrid.Current.Hiddens;
-
+    /// <summary>The values of S: always 1 (see the remarks).</summary>
     public static IEnumerable<int> InnerSteps => [1];
 
     /// <summary>
@@ -79,7 +48,7 @@ public class LstmLayerBenchmarks
     /// state [B,H] (two for the LSTM, four at most) and the parameters with their gradients (at most 2·(4H·(H + I) + 20H)
     /// floats, the HyperLSTM's hyper cell's own within that bound at N_h ≤ H).
     /// </summary>
-    internal long CaseBytes()
+    internal override long CaseBytes()
     {
         long b = B, t = T, i = I, h = H;
         long tensors = CaseMemory.Floats(2 * b * t * i + 2 * b * t * h + 4 * b * h + 2 * (8 * h * (h + i) + 40 * h));
@@ -93,33 +62,21 @@ public class LstmLayerBenchmarks
         return CaseMemory.Add(tensors, workspace);
     }
 
-    [GlobalSetup]
-    public void GlobalSetup()
+    private protected override string CaseSizes => $"B={B} T={T} I={I} H={H}";
+
+    private protected override long SetUp(Accelerator accelerator) => Variant switch
     {
-        GlobalCleanup();
-        try
-        {
-            device = KernelBenchmarkEnvironment.Open(Accelerator);
-            CaseMemory.Require(device, CaseBytes(), $"the case {Variant} B={B} T={T} I={I} H={H}");
-            stream = device.Accelerator.DefaultStream;
-            long bytes = Variant switch
-            {
-                "LstmLn" => SetUpLstm(device.Accelerator),
-                "HyperLstm" => SetUpHyperLstm(device.Accelerator),
-                "GruLn" => SetUpGru(device.Accelerator),
-                _ => throw new ArgumentException($"unknown variant '{Variant}'; expected LstmLn, HyperLstm or GruLn."),
-            };
-            DeviceBytesColumn.Record(typeof(LstmLayerBenchmarks),
-                [("Accelerator", Accelerator), ("Variant", Variant), ("B", B), ("T", T), ("I", I), ("H", H), ("S", S)], bytes);
-            forward!();
-            backward!();
-            stream.Synchronize();
-        }
-        catch (Exception e)
-        {
-            GlobalCleanup();
-            throw new InvalidOperationException($"setup of {Variant} at B={B} T={T} I={I} H={H} on {Accelerator} failed: {e.Message}", e);
-        }
+        "LstmLn" => SetUpLstm(accelerator),
+        "HyperLstm" => SetUpHyperLstm(accelerator),
+        "GruLn" => SetUpGru(accelerator),
+        _ => throw new ArgumentException($"unknown variant '{Variant}'; expected LstmLn, HyperLstm or GruLn."),
+    };
+
+    private protected override void WarmUp()
+    {
+        forward!();
+        backward!();
+        Stream!.Synchronize();
     }
 
     /// <summary>One forward, waited for.</summary>
@@ -127,7 +84,7 @@ public class LstmLayerBenchmarks
     public void Forward()
     {
         forward!();
-        stream!.Synchronize();
+        Stream!.Synchronize();
     }
 
     /// <summary>One forward and one backward, waited for once.</summary>
@@ -136,24 +93,17 @@ public class LstmLayerBenchmarks
     {
         forward!();
         backward!();
-        stream!.Synchronize();
+        Stream!.Synchronize();
     }
 
     private ArrayView<float> Random(Accelerator accelerator, Random rng, long n, float scale, float shift = 0f)
     {
         var data = new float[n];
         for (long k = 0; k < n; k++) data[k] = shift + scale * (2 * rng.NextSingle() - 1);
-        var buffer = accelerator.Allocate1D(data);
-        buffers.Add(buffer);
-        return buffer.View;
+        return buffers.Upload(accelerator, data);
     }
 
-    private ArrayView<float> Zeros(Accelerator accelerator, long n)
-    {
-        var buffer = accelerator.Allocate1D<float>(n);
-        buffers.Add(buffer);
-        return buffer.View;
-    }
+    private ArrayView<float> Zeros(Accelerator accelerator, long n) => buffers.Float(accelerator, n);
 
     private long SetUpLstm(Accelerator accelerator)
     {
@@ -172,8 +122,8 @@ public class LstmLayerBenchmarks
         var dx = Zeros(accelerator, (long)B * T * I);
         var layer = new LstmLayer(accelerator, new LstmOptions { InputSize = I, HiddenSize = H });
         var ws = layer.CreateWorkspace(B, T);
-        forward = () => layer.Forward(stream!, ws, y, hT, cT, x, default, default, p, B, T);
-        backward = () => layer.Backward(stream!, ws, dx, default, default, g, dy, default, default, x, p, B, T);
+        forward = () => layer.Forward(Stream!, ws, y, hT, cT, x, default, default, p, B, T);
+        backward = () => layer.Backward(Stream!, ws, dx, default, default, g, dy, default, default, x, p, B, T);
         dispose = () => { ws.Dispose(); layer.Dispose(); };
         return ws.AllocatedBytes;
     }
@@ -193,8 +143,8 @@ public class LstmLayerBenchmarks
         var dx = Zeros(accelerator, (long)B * T * I);
         var layer = new GruLayer(accelerator, new GruOptions { InputSize = I, HiddenSize = H });
         var ws = layer.CreateWorkspace(B, T);
-        forward = () => layer.Forward(stream!, ws, y, hT, x, default, p, B, T);
-        backward = () => layer.Backward(stream!, ws, dx, default, g, dy, default, x, p, B, T);
+        forward = () => layer.Forward(Stream!, ws, y, hT, x, default, p, B, T);
+        backward = () => layer.Backward(Stream!, ws, dx, default, g, dy, default, x, p, B, T);
         dispose = () => { ws.Dispose(); layer.Dispose(); };
         return ws.AllocatedBytes;
     }
@@ -221,23 +171,19 @@ public class LstmLayerBenchmarks
         var dx = Zeros(accelerator, (long)B * T * I);
         var layer = new HyperLstmLayer(accelerator, new HyperLstmOptions { InputSize = I, HiddenSize = H, HyperHiddenSize = HyperHidden, EmbeddingSize = Embedding });
         var ws = layer.CreateWorkspace(B, T);
-        forward = () => layer.Forward(stream!, ws, y, final, x, default, p, B, T);
-        backward = () => layer.Backward(stream!, ws, dx, default, g, dy, default, x, p, B, T);
+        forward = () => layer.Forward(Stream!, ws, y, final, x, default, p, B, T);
+        backward = () => layer.Backward(Stream!, ws, dx, default, g, dy, default, x, p, B, T);
         dispose = () => { ws.Dispose(); layer.Dispose(); };
         return ws.AllocatedBytes;
     }
 
-    [GlobalCleanup]
-    public void GlobalCleanup()
+    private protected override void Release()
     {
         dispose?.Invoke();
         dispose = null;
         forward = null;
         backward = null;
-        foreach (var b in buffers) b.Dispose();
-        buffers.Clear();
-        stream = null;
-        device?.Dispose();
-        device = null;
+        buffers.Dispose();
+        buffers = new();
     }
 }

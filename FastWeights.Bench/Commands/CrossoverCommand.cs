@@ -26,7 +26,7 @@ internal static class CrossoverCommand
         var decay = LayerShapeOptions.Decay();
         var hidden = new Option<string>("--hidden") { Description = "Comma-separated H values.", DefaultValueFactory = _ => "16,32,64,128" };
         var time = new Option<string>("--time") { Description = "Comma-separated T values, ascending.", DefaultValueFactory = _ => "8,16,32,64,128,256" };
-        var repeat = new Option<int>("--repeat") { Description = "Timed training steps per form and shape (>= 1); the minimum is used.", DefaultValueFactory = _ => 3 };
+        var repeat = LayerShapeOptions.Repeat("Timed training steps per form and shape (>= 1); the minimum is used.", 3);
         var accelerator = LayerShapeOptions.Accelerator("cpu");
         var command = new Command(Name, "Measure where the attention form beats the matrix form (training step time over a (H, T) grid).")
         {
@@ -43,7 +43,7 @@ internal static class CrossoverCommand
         string accelerator, TextWriter stdout, TextWriter stderr) =>
         CommandErrors.Guard(Name, stderr, () =>
         {
-            if (repeat < 1) throw new CommandInputException($"--repeat must be >= 1, got {repeat}.");
+            LayerShapeOptions.RequireRepeats(repeat);
             var hiddens = ParseList(hiddenList, "--hidden");
             var times = ParseList(timeList, "--time");
             foreach (int h in hiddens)

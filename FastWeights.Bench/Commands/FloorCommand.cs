@@ -30,7 +30,7 @@ internal static class FloorCommand
     {
         var shape = new LayerShapeOptions();
         var accelerator = LayerShapeOptions.Accelerator();
-        var repeat = new Option<int>("--repeat") { Description = "Repetitions of each measurement (>= 1).", DefaultValueFactory = _ => 5 };
+        var repeat = LayerShapeOptions.Repeat("Repetitions of each measurement (>= 1).", 5);
         var command = new Command(Name, "Latency floor of one training call (derived from counted work and calibrated rates) vs the measured layer.")
         {
             shape.Batch, shape.Time, shape.Input, shape.Hidden, shape.Inner, accelerator, repeat,
@@ -48,7 +48,7 @@ internal static class FloorCommand
         TextWriter stdout, TextWriter stderr) =>
         CommandErrors.Guard(Name, stderr, () =>
         {
-            if (repeat < 1) throw new CommandInputException($"--repeat must be >= 1, got {repeat}.");
+            LayerShapeOptions.RequireRepeats(repeat);
             MemoryCommand.Compute(batch, time, input, hidden, inner, 0.95); // same size checks as `memory`
             var cost = new StepCost(batch, time, input, hidden, inner);
             using var device = DeviceOptions.OpenDevice(accelerator, SweepSchedule.Auto);

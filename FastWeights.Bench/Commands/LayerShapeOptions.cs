@@ -1,10 +1,12 @@
 using System.CommandLine;
+using FastWeights.Bench.Cli;
 
 namespace FastWeights.Bench.Commands;
 
 /// <summary>
-/// The layer-shape options the layer probes share (`time`, `floor`, `crossover`): B, T, I, H, S, λ and the accelerator;
-/// an instance holds the required --batch, --time, --input, --hidden and --inner (default 1) of `time` and `floor`.
+/// The layer-shape options the layer probes share (`time`, `floor`, `crossover`): B, T, I, H, S, λ, the accelerator and
+/// the repetitions (and their check); an instance holds the required --batch, --time, --input, --hidden and --inner
+/// (default 1) of `time` and `floor`.
 /// </summary>
 internal sealed class LayerShapeOptions
 {
@@ -35,6 +37,17 @@ internal sealed class LayerShapeOptions
 
     /// <summary>--decay, λ (default 0.95).</summary>
     public static Option<double> Decay() => new("--decay") { Description = "λ in (0, 1].", DefaultValueFactory = _ => 0.95 };
+
+    /// <summary>--repeat, the timed repetitions of a probe (default <paramref name="defaultValue"/>), described by <paramref name="description"/>.</summary>
+    public static Option<int> Repeat(string description, int defaultValue) =>
+        new("--repeat") { Description = description, DefaultValueFactory = _ => defaultValue };
+
+    /// <summary>Refuses --repeat below 1.</summary>
+    /// <exception cref="CommandInputException">repeat &lt; 1.</exception>
+    public static void RequireRepeats(int repeat)
+    {
+        if (repeat < 1) throw new CommandInputException($"--repeat must be >= 1, got {repeat}.");
+    }
 
     /// <summary>--accelerator, auto|cpu|cuda (default <paramref name="defaultValue"/>).</summary>
     public static Option<string> Accelerator(string defaultValue = "auto") =>

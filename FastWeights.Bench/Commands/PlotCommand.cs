@@ -1,7 +1,6 @@
 using System.CommandLine;
 using FastWeights.Bench.Cli;
 using FastWeights.Bench.Reporting;
-using FastWeights.Bench.Retrieval;
 using FastWeights.Bench.Runs;
 
 namespace FastWeights.Bench.Commands;
@@ -83,7 +82,7 @@ internal static class PlotCommand
             RunPlot.Save(png, records, Path.GetFileName(runFolder));
             stdout.WriteLine($"plot: {png} ({records.Count} rows)");
         }
-        string comparePng = Path.Combine(folder, CompareRun.PlotFile);
+        string comparePng = Path.Combine(folder, Comparison.PlotFile);
         ComparePlot.Save(comparePng,
             loaded.Select(r => new KeyValuePair<string, IReadOnlyList<MetricsRecord>>(Path.GetFileName(r.Folder), r.Records)),
             title ?? Path.GetFileName(folder));

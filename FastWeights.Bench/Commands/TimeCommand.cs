@@ -22,7 +22,7 @@ internal static class TimeCommand
         var decay = LayerShapeOptions.Decay();
         var accelerator = LayerShapeOptions.Accelerator();
         var schedule = new Option<string>("--schedule") { Description = "auto|group|thread|host.", DefaultValueFactory = _ => "auto" };
-        var repeat = new Option<int>("--repeat") { Description = "Timed repetitions (>= 1); the median is printed.", DefaultValueFactory = _ => 5 };
+        var repeat = LayerShapeOptions.Repeat("Timed repetitions (>= 1); the median is printed.", 5);
         var form = new Option<string>("--form") { Description = "auto|matrix|attention: how A·v is evaluated.", DefaultValueFactory = _ => "auto" };
         var budgetBytes = new Option<long?>("--budget-bytes") { Description = "Workspace budget in bytes (FastWeightRnnOptions.MemoryBudgetBytes; matrix form)." };
         var maxCopies = new Option<int?>("--max-copies") { Description = "Cap on the stored copies of A (FastWeightRnnOptions.MaxCheckpointCopies; matrix form)." };
@@ -46,7 +46,7 @@ internal static class TimeCommand
         int repeat, string form, long? budgetBytes, int? maxCopies, TextWriter stdout, TextWriter stderr) =>
         CommandErrors.Guard(Name, stderr, () =>
         {
-            if (repeat < 1) throw new CommandInputException($"--repeat must be >= 1, got {repeat}.");
+            LayerShapeOptions.RequireRepeats(repeat);
             MemoryCommand.Compute(batch, time, input, hidden, inner, decay); // same size checks as `memory`
             bool budgeted = budgetBytes is not null || maxCopies is not null;
             if (budgeted) MemoryCommand.ComputeBudgeted(batch, time, input, hidden, inner, decay, budgetBytes, maxCopies);

@@ -96,56 +96,35 @@ internal static class LmTrainRun
         stdout.WriteLine($"stops at {settings.Steps} steps" + (settings.TimeBudget is { } tb ? $" or {tb.TotalSeconds:F0} s of wall time" : "")
             + $"; validation every {settings.EvaluateEvery} steps");
 
-        var stop = StopReason.StepLimit;
-        string? diverged = null;
-        double lastValidationBpc = double.NaN;
         var training = new Stopwatch();
         long trainedSteps = 0;
-        using (metrics)
+        var loop = new TrainingLoop<TextEvaluation>(settings.Steps, settings.TimeBudget, settings.EvaluateEvery, ReportEvery)
         {
-            (reporter ?? ProgressReporter.ForConsole(everySteps: 50)).Run(sink =>
+            Step = () => trainer.Step,
+            TrainStep = () =>
             {
-                var window = new ReportWindow(trainer.Step);
-                while (trainer.Step < settings.Steps)
-                {
-                    if (cancel.IsCancellationRequested) { stop = StopReason.Interrupted; break; }
-                    if (settings.TimeBudget is { } budget && wall.Elapsed >= budget) { stop = StopReason.TimeBudget; break; }
-                    TrainStepResult last;
-                    training.Start();
-                    try { last = trainer.TrainStep(); }
-                    catch (TrainingDivergedException e) { diverged = e.Message.TrimEnd('.'); break; }
-                    finally { training.Stop(); }
-                    trainedSteps++;
-                    window.Add(last);
-                    bool evaluate = last.Step % settings.EvaluateEvery == 0;
-                    if (ReportWindow.Reports(last.Step, ReportEvery, evaluate, settings.Steps))
-                    {
-                        double stepsPerSecond = window.StepsPerSecond(trainer.Step);
-                        TextEvaluation? val = null;
-                        if (evaluate)
-                        {
-                            val = trainer.Evaluate(corpus.Validation);
-                            lastValidationBpc = val.Value.BitsPerCharacter;
-                            try { trainer.Save(checkpointDirectory, metadata); }
-                            catch (CheckpointException e) { diverged = ReportWindow.DivergedSave(last.Step, e); break; }
-                            lastSaved = trainer.Step;
-                        }
-                        var record = window.Record(last, elapsedBefore + wall.Elapsed.TotalSeconds, val?.Loss, val?.Accuracy, stepsPerSecond);
-                        metrics.Append(record);
-                        sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss / Math.Log(2), record.TrainAccuracy,
-                            null, stepsPerSecond, last.LearningRate));
-                        if (val is { } v)
-                            sink.Log($"step {last.Step}: validation {v.BitsPerCharacter:F3} bits/char, next-char accuracy {v.Accuracy * 100:F1}%, "
-                                + $"{stepsPerSecond * trainer.CharactersPerStep:F0} chars/s ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
-                        window.Restart(trainer.Step);
-                    }
-                }
-            });
-        }
+                TrainStepResult result;
+                training.Start();
+                try { result = trainer.TrainStep(); }
+                finally { training.Stop(); }
+                trainedSteps++;
+                return result;
+            },
+            Validate = () => trainer.Evaluate(corpus.Validation),
+            Save = () => trainer.Save(checkpointDirectory, metadata),
+            Scores = v => (v.Loss, v.Accuracy),
+            Report = (sink, last, record, val, stepsPerSecond) =>
+            {
+                sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss / Math.Log(2), record.TrainAccuracy,
+                    null, stepsPerSecond, last.LearningRate));
+                if (val is { } v)
+                    sink.Log($"step {last.Step}: validation {v.BitsPerCharacter:F3} bits/char, next-char accuracy {v.Accuracy * 100:F1}%, "
+                        + $"{stepsPerSecond * trainer.CharactersPerStep:F0} chars/s ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
+            },
+        };
+        (var stop, lastSaved) = loop.Run(reporter ?? ProgressReporter.ForConsole(everySteps: 50), metrics, lastSaved, checkpointDirectory,
+            wall, elapsedBefore, cancel);
         long memory = Math.Max(0, Environment.WorkingSet - workingSetBefore);
-
-        if (diverged is not null)
-            throw RunFolder.Diverged(diverged, lastSaved, checkpointDirectory);
 
         if (trainer.Step != lastSaved) trainer.Save(checkpointDirectory, metadata);
         var validation = trainer.Evaluate(corpus.Validation);
@@ -154,12 +133,7 @@ internal static class LmTrainRun
         RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"lm {Describe(config)}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
         double charsPerSecond = trainedSteps * trainer.CharactersPerStep / Math.Max(training.Elapsed.TotalSeconds, 1e-9);
-        stdout.WriteLine(stop switch
-        {
-            StopReason.Interrupted => $"interrupted at step {trainer.Step}; checkpoint saved.",
-            StopReason.TimeBudget => $"stopped at step {trainer.Step}: the time budget of {settings.TimeBudget!.Value.TotalSeconds:F0} s ran out.",
-            _ => $"stopped at step {trainer.Step}: the step limit.",
-        });
+        stdout.WriteLine(stop.Describe(trainer.Step, settings.TimeBudget, targetAccuracy: null));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"validation {validation.BitsPerCharacter:F3} bits/char  test {test.BitsPerCharacter:F3} bits/char  (next-char accuracy {test.Accuracy * 100:F1}%)  after {trainer.Step} steps"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -210,10 +184,7 @@ internal static class LmTrainRun
 
     private static void Validate(LmSettings s)
     {
-        try { s.Training.Validate(); }
-        catch (ArgumentOutOfRangeException e) { throw new CommandInputException($"training option {e.ParamName}: {CommandErrors.WithoutParameterName(e)}"); }
-        if (s.Steps < 1) throw new CommandInputException($"--steps must be ≥ 1, got {s.Steps}.");
-        if (s.EvaluateEvery < 1) throw new CommandInputException($"--eval-every must be ≥ 1, got {s.EvaluateEvery}.");
+        RunSettings.Validate(s.Training, s.Steps, s.EvaluateEvery);
         if (s.Window < 1) throw new CommandInputException($"--window must be ≥ 1, got {s.Window}.");
         if (!(s.ValidationFraction > 0 && s.ValidationFraction < 0.5)) throw new CommandInputException($"--val-fraction must lie in (0, 0.5), got {s.ValidationFraction}.");
         if (!(s.TestFraction > 0 && s.TestFraction < 0.5)) throw new CommandInputException($"--test-fraction must lie in (0, 0.5), got {s.TestFraction}.");

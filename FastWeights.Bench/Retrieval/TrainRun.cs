@@ -148,60 +148,34 @@ internal static class TrainRun
             + $"; run folder {runDirectory}");
         stdout.WriteLine($"stops at {DescribeStop(settings)}");
 
-        var stop = StopReason.StepLimit;
-        string? diverged = null;
         double lastValidation = double.NaN;
-        using (metrics)
+        var loop = new TrainingLoop<EvaluationResult>(settings.Steps, settings.TimeBudget, settings.EvaluateEvery, ReportEvery)
         {
-            (reporter ?? ProgressReporter.ForConsole(everySteps: 500)).Run(sink =>
+            Step = () => trainer.Step,
+            TrainStep = trainer.TrainStep,
+            Validate = () => trainer.Evaluate(data.Validation),
+            Save = () => { if (root) Save(trainer, checkpointDirectory, settings); },
+            Scores = v => (v.Loss, v.Accuracy),
+            Report = (sink, last, record, val, stepsPerSecond) =>
             {
-                var window = new ReportWindow(trainer.Step);
-                TrainStepResult last = default;
-                while (trainer.Step < settings.Steps)
+                if (val is { } v) lastValidation = v.Accuracy;
+                sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss, record.TrainAccuracy,
+                    double.IsNaN(lastValidation) ? null : lastValidation, stepsPerSecond, last.LearningRate));
+                if (val is { } w)
+                    sink.Log($"step {last.Step}: validation loss {w.Loss:F4}, accuracy {w.Accuracy * 100:F2}% ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
+            },
+            ReachedTarget = (sink, val) =>
+            {
+                if (settings.TargetAccuracy is { } target && val is { } v && v.Accuracy >= target)
                 {
-                    bool interrupted = cancel.IsCancellationRequested;
-                    bool outOfTime = settings.TimeBudget is { } budget && wall.Elapsed >= budget;
-                    // Wall clocks and signals differ between ranks: they agree to stop together, or one would wait forever.
-                    if (collective.Size > 1 && collective.Any(interrupted || outOfTime) && !interrupted) outOfTime = true;
-                    if (interrupted) { stop = StopReason.Interrupted; break; }
-                    if (outOfTime) { stop = StopReason.TimeBudget; break; }
-                    try { last = trainer.TrainStep(); }
-                    catch (TrainingDivergedException e) { diverged = e.Message.TrimEnd('.'); break; }
-                    window.Add(last);
-                    bool evaluate = last.Step % settings.EvaluateEvery == 0;
-                    if (ReportWindow.Reports(last.Step, ReportEvery, evaluate, settings.Steps))
-                    {
-                        double stepsPerSecond = window.StepsPerSecond(trainer.Step);
-                        EvaluationResult? val = null;
-                        if (evaluate)
-                        {
-                            val = trainer.Evaluate(data.Validation);
-                            lastValidation = val.Value.Accuracy;
-                            try { if (root) Save(trainer, checkpointDirectory, settings); }
-                            catch (CheckpointException e) { diverged = ReportWindow.DivergedSave(last.Step, e); break; }
-                            lastSaved = trainer.Step;
-                        }
-                        var record = window.Record(last, elapsedBefore + wall.Elapsed.TotalSeconds, val?.Loss, val?.Accuracy, stepsPerSecond);
-                        metrics?.Append(record);
-                        sink.Report(last.Step, settings.Steps, new ProgressStats(record.TrainLoss, record.TrainAccuracy,
-                            double.IsNaN(lastValidation) ? null : lastValidation, stepsPerSecond, last.LearningRate));
-                        if (val is { } v)
-                            sink.Log($"step {last.Step}: validation loss {v.Loss:F4}, accuracy {v.Accuracy * 100:F2}% ({elapsedBefore + wall.Elapsed.TotalSeconds:F0} s)");
-                        window.Restart(trainer.Step);
-                        if (settings.TargetAccuracy is { } target && val is { } vv && vv.Accuracy >= target)
-                        {
-                            sink.Log($"validation accuracy {vv.Accuracy * 100:F2}% reached the target {target * 100:F1}%: stopping.");
-                            stop = StopReason.TargetReached;
-                            break;
-                        }
-                    }
+                    sink.Log($"validation accuracy {v.Accuracy * 100:F2}% reached the target {target * 100:F1}%: stopping.");
+                    return true;
                 }
-            });
-        }
-
-        // A diverged state is never saved: the last good checkpoint stays as it is.
-        if (diverged is not null)
-            throw RunFolder.Diverged(diverged, lastSaved, checkpointDirectory);
+                return false;
+            },
+        };
+        (var stop, lastSaved) = loop.Run(reporter ?? ProgressReporter.ForConsole(everySteps: 500), metrics, lastSaved, checkpointDirectory,
+            wall, elapsedBefore, cancel, collective);
 
         // Final state: a checkpoint of the last step, validation and test accuracy, the plot.
         if (trainer.Step != lastSaved && root) Save(trainer, checkpointDirectory, settings);
@@ -210,13 +184,7 @@ internal static class TrainRun
         string plotPath = Path.Combine(runDirectory, RunFolder.PlotFile);
         if (root) RunPlot.Save(plotPath, MetricsLog.Load(metricsPath), $"{RetrievalModelConfig.KindName(config.Kind)} R={config.Hidden}, K={settings.Pairs}");
         double seconds = elapsedBefore + wall.Elapsed.TotalSeconds;
-        stdout.WriteLine(stop switch
-        {
-            StopReason.Interrupted => $"interrupted at step {trainer.Step}; checkpoint saved.",
-            StopReason.TargetReached => $"stopped at step {trainer.Step}: validation accuracy reached the target {settings.TargetAccuracy!.Value * 100:G4}%.",
-            StopReason.TimeBudget => $"stopped at step {trainer.Step}: the time budget of {settings.TimeBudget!.Value.TotalSeconds:F0} s ran out.",
-            _ => $"stopped at step {trainer.Step}: the step limit" + (settings.TargetAccuracy is { } t ? $" (the target {t * 100:G4}% was not reached)." : "."),
-        });
+        stdout.WriteLine(stop.Describe(trainer.Step, settings.TimeBudget, settings.TargetAccuracy));
         stdout.WriteLine($"validation accuracy {validation.Accuracy * 100:F2}%  test accuracy {test.Accuracy * 100:F2}%  (loss {test.Loss:F4})  after {trainer.Step} steps, wall time {seconds:F0} s");
         RunFolder.PrintPaths(stdout, plotPath, checkpointDirectory, metricsPath);
         return new Outcome(runDirectory, trainer.Step, validation.Accuracy, test.Accuracy, seconds, stop);
@@ -234,10 +202,7 @@ internal static class TrainRun
     /// <summary>Checks every option before anything is allocated or written; one message naming the option.</summary>
     private static void Validate(TrainSettings settings)
     {
-        try { settings.Training.Validate(); }
-        catch (ArgumentOutOfRangeException e) { throw new CommandInputException($"training option {e.ParamName}: {CommandErrors.WithoutParameterName(e)}"); }
-        if (settings.Steps < 1) throw new CommandInputException($"--steps must be ≥ 1, got {settings.Steps}.");
-        if (settings.EvaluateEvery < 1) throw new CommandInputException($"--eval-every must be ≥ 1, got {settings.EvaluateEvery}.");
+        RunSettings.Validate(settings.Training, settings.Steps, settings.EvaluateEvery);
         if (settings.TargetAccuracy is { } goal && !(goal > 0 && goal <= 1))
             throw new CommandInputException($"--target-accuracy must be a fraction in (0, 1], got {goal}.");
         if (settings.TrainSize < settings.Training.BatchSize)

@@ -11,12 +11,37 @@ namespace FastWeights.Bench.Runs;
 /// </summary>
 internal static class Comparison
 {
+    /// <summary>The comparison figure in the compare folder (also what `plot` redraws).</summary>
+    public const string PlotFile = "compare.png";
+
+    /// <summary>
+    /// `<paramref name="command"/>`: prints the budget every model gets (<paramref name="budget"/>), trains each of
+    /// <paramref name="kinds"/> with <paramref name="train"/> (<see cref="TrainEach"/>) into the compare folder
+    /// (<paramref name="outputDirectory"/>, the --out given, or runs/<paramref name="defaultFolder"/>), draws their metrics into compare.png titled
+    /// <paramref name="plotTitle"/>, and finishes (<see cref="Finish"/>) with the table (<see cref="Table"/>): the budget
+    /// and <paramref name="details"/>, <paramref name="header"/>, <paramref name="alignment"/> and a <paramref name="row"/>
+    /// per trained model. Returns 0, or 130 when Ctrl-C cut it short.
+    /// </summary>
+    public static int Run<T>(string command, string? outputDirectory, string defaultFolder, IReadOnlyList<RecurrentKind> kinds, string budget,
+        Func<RecurrentKind, string, CancellationToken, T> train, Func<T, string> runDirectory, string plotTitle, string details, string header,
+        string alignment, Func<(RecurrentKind Kind, T Outcome), string> row, TextWriter stdout)
+    {
+        string root = outputDirectory ?? Path.Combine("runs", defaultFolder);
+        stdout.WriteLine($"{command}: {kinds.Count} models, each with the same budget: {budget}");
+        var outcomes = TrainEach(root, kinds, train);
+        var runs = Metrics(outcomes, runDirectory);
+        string plot = Path.Combine(root, PlotFile);
+        ComparePlot.Save(plot, runs, plotTitle);
+        string table = Table($"Budget per model: {budget}{details}.", header, alignment, outcomes.Select(row));
+        return Finish(root, table, plot, outcomes.Count, kinds.Count, stdout);
+    }
+
     /// <summary>
     /// Trains each of <paramref name="kinds"/> with <paramref name="train"/> (given the kind, its run folder and the
     /// cancellation token), in order; returns the outcomes of those that ran. A compare folder this call created is
     /// removed again when the first model is refused before it trains.
     /// </summary>
-    public static List<(RecurrentKind Kind, T Outcome)> TrainEach<T>(string root, IReadOnlyList<RecurrentKind> kinds,
+    private static List<(RecurrentKind Kind, T Outcome)> TrainEach<T>(string root, IReadOnlyList<RecurrentKind> kinds,
         Func<RecurrentKind, string, CancellationToken, T> train)
     {
         bool created = !Directory.Exists(root);
@@ -49,7 +74,7 @@ internal static class Comparison
     }
 
     /// <summary>Each trained model's metrics.csv, named by its kind, for the comparison plot.</summary>
-    public static List<KeyValuePair<string, IReadOnlyList<MetricsRecord>>> Metrics<T>(IEnumerable<(RecurrentKind Kind, T Outcome)> outcomes,
+    private static List<KeyValuePair<string, IReadOnlyList<MetricsRecord>>> Metrics<T>(IEnumerable<(RecurrentKind Kind, T Outcome)> outcomes,
         Func<T, string> runDirectory) =>
         outcomes.Select(o => new KeyValuePair<string, IReadOnlyList<MetricsRecord>>(
             RetrievalModelConfig.KindName(o.Kind), MetricsLog.Load(Path.Combine(runDirectory(o.Outcome), MetricsLog.FileName)))).ToList();
@@ -58,7 +83,7 @@ internal static class Comparison
     /// The markdown table of a comparison: <paramref name="budget"/> (the budget every model had), a blank line, the
     /// <paramref name="header"/> row, the <paramref name="alignment"/> row and one row per model.
     /// </summary>
-    public static string Table(string budget, string header, string alignment, IEnumerable<string> rows)
+    private static string Table(string budget, string header, string alignment, IEnumerable<string> rows)
     {
         var table = new StringBuilder();
         table.AppendLine(budget);
@@ -74,7 +99,7 @@ internal static class Comparison
     /// Writes <paramref name="table"/> to &lt;root&gt;/table.md and prints it with the plot's and the table's paths;
     /// returns 0 when every model ran, 130 when Ctrl-C cut the comparison short.
     /// </summary>
-    public static int Finish(string root, string table, string plot, int trained, int asked, TextWriter stdout)
+    private static int Finish(string root, string table, string plot, int trained, int asked, TextWriter stdout)
     {
         File.WriteAllText(Path.Combine(root, "table.md"), table);
         stdout.Write(table);

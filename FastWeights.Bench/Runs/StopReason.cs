@@ -12,3 +12,19 @@ internal enum StopReason
     /// <summary>Ctrl-C (the cancellation token).</summary>
     Interrupted,
 }
+
+/// <summary>How a training run says why it stopped.</summary>
+internal static class StopReasons
+{
+    /// <summary>
+    /// The line a run prints when it stopped for <paramref name="stop"/> at <paramref name="step"/>, under its
+    /// <paramref name="timeBudget"/> and <paramref name="targetAccuracy"/> (null where the run has none).
+    /// </summary>
+    public static string Describe(this StopReason stop, long step, TimeSpan? timeBudget, double? targetAccuracy) => stop switch
+    {
+        StopReason.Interrupted => $"interrupted at step {step}; checkpoint saved.",
+        StopReason.TargetReached => $"stopped at step {step}: validation accuracy reached the target {targetAccuracy!.Value * 100:G4}%.",
+        StopReason.TimeBudget => $"stopped at step {step}: the time budget of {timeBudget!.Value.TotalSeconds:F0} s ran out.",
+        _ => $"stopped at step {step}: the step limit" + (targetAccuracy is { } t ? $" (the target {t * 100:G4}% was not reached)." : "."),
+    };
+}

@@ -71,8 +71,7 @@ internal static class EmbeddingKernels
 /// </remarks>
 public sealed class Embedding : Op, IModule, IDisposable
 {
-    private readonly Action<AcceleratorStream, Index1D, EmbeddingArgs> forward;
-    private readonly Action<AcceleratorStream, Index1D, EmbeddingArgs> backward;
+    private readonly KernelPair<EmbeddingArgs> kernels;
 
     /// <summary>Allocates <c>name.weight</c> [V,D] (zeros) and compiles the kernels.</summary>
     /// <param name="accelerator">Where the parameter and every view passed later live.</param>
@@ -91,8 +90,7 @@ public sealed class Embedding : Op, IModule, IDisposable
         ViewChecks.FitsInt((long)vocabulary * dimension, nameof(vocabulary), "V·D");
         Vocabulary = vocabulary;
         Dimension = dimension;
-        forward = EmbeddingKernels.ForwardEntry.Load(accelerator);
-        backward = EmbeddingKernels.BackwardEntry.Load(accelerator);
+        kernels = new KernelPair<EmbeddingArgs>(accelerator, EmbeddingKernels.ForwardEntry, EmbeddingKernels.BackwardEntry);
         Weight = new Parameter(accelerator, name + ".weight", vocabulary, dimension);
         Parameters = [Weight];
     }
@@ -120,7 +118,7 @@ public sealed class Embedding : Op, IModule, IDisposable
     public void Forward(AcceleratorStream stream, ArrayView<float> output, ArrayView<int> tokens, int n)
     {
         CheckCall(stream, output, nameof(output), tokens, n);
-        forward(stream, (Index1D)n, Args(output, tokens, Weight.Value.View, n));
+        kernels.Forward(stream, (Index1D)n, Args(output, tokens, Weight.Value.View, n));
     }
 
     /// <summary>
@@ -138,7 +136,7 @@ public sealed class Embedding : Op, IModule, IDisposable
     public void Backward(AcceleratorStream stream, ArrayView<float> dOutput, ArrayView<int> tokens, int n)
     {
         CheckCall(stream, dOutput, nameof(dOutput), tokens, n);
-        backward(stream, (Index1D)Vocabulary, Args(dOutput, tokens, Weight.Grad.View, n));
+        kernels.Backward(stream, (Index1D)Vocabulary, Args(dOutput, tokens, Weight.Grad.View, n));
     }
 
     private EmbeddingArgs Args(ArrayView<float> rows, ArrayView<int> tokens, ArrayView<float> weight, int n) => new()

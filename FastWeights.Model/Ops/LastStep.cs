@@ -58,8 +58,7 @@ internal static class LastStepKernels
 /// </remarks>
 public sealed class LastStep : Op
 {
-    private readonly Action<AcceleratorStream, Index1D, LastStepArgs> forward;
-    private readonly Action<AcceleratorStream, Index1D, LastStepArgs> backward;
+    private readonly KernelPair<LastStepArgs> kernels;
 
     /// <summary>Compiles the kernels.</summary>
     /// <param name="accelerator">Where every view passed later lives.</param>
@@ -70,8 +69,7 @@ public sealed class LastStep : Op
     public LastStep(Accelerator accelerator, string name)
         : base(accelerator, name)
     {
-        forward = LastStepKernels.ForwardEntry.Load(accelerator);
-        backward = LastStepKernels.BackwardEntry.Load(accelerator);
+        kernels = new KernelPair<LastStepArgs>(accelerator, LastStepKernels.ForwardEntry, LastStepKernels.BackwardEntry);
     }
 
     /// <summary>output[b,:] = sequence[b,T−1,:].</summary>
@@ -89,7 +87,7 @@ public sealed class LastStep : Op
         CheckSizes(stream, b, t, h);
         ViewChecks.Required(output, nameof(output), (long)b * h, $"[B={b},H={h}]", Accelerator);
         ViewChecks.Required(sequence, nameof(sequence), (long)b * t * h, $"[B={b},T={t},H={h}]", Accelerator);
-        forward(stream, (Index1D)b, new LastStepArgs { Batch = b, Time = t, Hidden = h, Sequence = sequence, Last = output });
+        kernels.Forward(stream, (Index1D)b, new LastStepArgs { Batch = b, Time = t, Hidden = h, Sequence = sequence, Last = output });
     }
 
     /// <summary>dSequence[b,T−1,:] = dOutput[b,:]; every other step of dSequence is set to zero.</summary>
@@ -107,7 +105,7 @@ public sealed class LastStep : Op
         CheckSizes(stream, b, t, h);
         ViewChecks.Required(dSequence, nameof(dSequence), (long)b * t * h, $"[B={b},T={t},H={h}]", Accelerator);
         ViewChecks.Required(dOutput, nameof(dOutput), (long)b * h, $"[B={b},H={h}]", Accelerator);
-        backward(stream, (Index1D)(b * t), new LastStepArgs { Batch = b, Time = t, Hidden = h, Sequence = dSequence, Last = dOutput });
+        kernels.Backward(stream, (Index1D)(b * t), new LastStepArgs { Batch = b, Time = t, Hidden = h, Sequence = dSequence, Last = dOutput });
     }
 
     private void CheckSizes(AcceleratorStream stream, int b, int t, int h) => CheckSequence(stream, b, t, h, nameof(h), (long)b * t * h, "B·T·H");

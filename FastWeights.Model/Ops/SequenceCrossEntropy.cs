@@ -96,8 +96,7 @@ public sealed class SequenceCrossEntropy : CrossEntropyOp
     /// <summary>The target value of a position that is not scored (loss 0, gradient 0).</summary>
     public const int Ignored = -1;
 
-    private readonly Action<AcceleratorStream, Index1D, SequenceCrossEntropyArgs> forward;
-    private readonly Action<AcceleratorStream, Index1D, SequenceCrossEntropyArgs> backward;
+    private readonly KernelPair<SequenceCrossEntropyArgs> kernels;
 
     /// <summary>Compiles the kernels.</summary>
     /// <param name="accelerator">Where every view passed later lives.</param>
@@ -110,8 +109,7 @@ public sealed class SequenceCrossEntropy : CrossEntropyOp
     public SequenceCrossEntropy(Accelerator accelerator, string name, int classes)
         : base(accelerator, name, classes, "V")
     {
-        forward = SequenceCrossEntropyKernels.ForwardEntry.Load(accelerator);
-        backward = SequenceCrossEntropyKernels.BackwardEntry.Load(accelerator);
+        kernels = new KernelPair<SequenceCrossEntropyArgs>(accelerator, SequenceCrossEntropyKernels.ForwardEntry, SequenceCrossEntropyKernels.BackwardEntry);
     }
 
     /// <summary>
@@ -134,7 +132,7 @@ public sealed class SequenceCrossEntropy : CrossEntropyOp
         ViewChecks.Required(correct, nameof(correct), n, $"[N={n}]", Accelerator);
         RequiredRows(logits, nameof(logits), n);
         ViewChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
-        forward(stream, (Index1D)n, new SequenceCrossEntropyArgs
+        kernels.Forward(stream, (Index1D)n, new SequenceCrossEntropyArgs
         {
             Classes = Classes, Losses = losses, Correct = correct, Logits = logits, DLogits = logits, Targets = targets,
         });
@@ -160,7 +158,7 @@ public sealed class SequenceCrossEntropy : CrossEntropyOp
         RequiredRows(dLogits, nameof(dLogits), n);
         RequiredRows(logits, nameof(logits), n);
         ViewChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
-        backward(stream, (Index1D)n, new SequenceCrossEntropyArgs
+        kernels.Backward(stream, (Index1D)n, new SequenceCrossEntropyArgs
         {
             Classes = Classes, Scale = scale, Logits = logits, DLogits = dLogits, Targets = targets,
         });

@@ -76,8 +76,7 @@ internal static class SoftmaxCrossEntropyKernels
 /// </remarks>
 public sealed class SoftmaxCrossEntropy : CrossEntropyOp
 {
-    private readonly Action<AcceleratorStream, Index1D, SoftmaxCrossEntropyArgs> forward;
-    private readonly Action<AcceleratorStream, Index1D, SoftmaxCrossEntropyArgs> backward;
+    private readonly KernelPair<SoftmaxCrossEntropyArgs> kernels;
 
     /// <summary>Compiles the kernels.</summary>
     /// <param name="accelerator">Where every view passed later lives.</param>
@@ -90,8 +89,7 @@ public sealed class SoftmaxCrossEntropy : CrossEntropyOp
     public SoftmaxCrossEntropy(Accelerator accelerator, string name, int classes)
         : base(accelerator, name, classes, "C")
     {
-        forward = SoftmaxCrossEntropyKernels.ForwardEntry.Load(accelerator);
-        backward = SoftmaxCrossEntropyKernels.BackwardEntry.Load(accelerator);
+        kernels = new KernelPair<SoftmaxCrossEntropyArgs>(accelerator, SoftmaxCrossEntropyKernels.ForwardEntry, SoftmaxCrossEntropyKernels.BackwardEntry);
     }
 
     /// <summary>
@@ -117,7 +115,7 @@ public sealed class SoftmaxCrossEntropy : CrossEntropyOp
         ViewChecks.Required(correct, nameof(correct), n, $"[N={n}]", Accelerator);
         RequiredRows(logits, nameof(logits), n);
         ViewChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
-        forward(stream, (Index1D)n, new SoftmaxCrossEntropyArgs
+        kernels.Forward(stream, (Index1D)n, new SoftmaxCrossEntropyArgs
         {
             Samples = n, Classes = Classes,
             Losses = losses, Probabilities = probabilities, Correct = correct, Logits = logits, Targets = targets,
@@ -146,7 +144,7 @@ public sealed class SoftmaxCrossEntropy : CrossEntropyOp
         RequiredRows(dLogits, nameof(dLogits), n);
         RequiredRows(probabilities, nameof(probabilities), n);
         ViewChecks.Required(targets, nameof(targets), n, $"[N={n}]", Accelerator);
-        backward(stream, (Index1D)n, new SoftmaxCrossEntropyArgs
+        kernels.Backward(stream, (Index1D)n, new SoftmaxCrossEntropyArgs
         {
             Samples = n, Classes = Classes, Scale = scale, Probabilities = probabilities, Logits = dLogits, Targets = targets,
         });

@@ -58,8 +58,7 @@ internal static class TokenShiftKernels
 /// </remarks>
 public sealed class TokenShift : Op
 {
-    private readonly Action<AcceleratorStream, Index1D, TokenShiftArgs> forward;
-    private readonly Action<AcceleratorStream, Index1D, TokenShiftArgs> backward;
+    private readonly KernelPair<TokenShiftArgs> kernels;
 
     /// <summary>Compiles the kernels.</summary>
     /// <param name="accelerator">Where every view passed later lives.</param>
@@ -70,8 +69,7 @@ public sealed class TokenShift : Op
     public TokenShift(Accelerator accelerator, string name)
         : base(accelerator, name)
     {
-        forward = TokenShiftKernels.ForwardEntry.Load(accelerator);
-        backward = TokenShiftKernels.BackwardEntry.Load(accelerator);
+        kernels = new KernelPair<TokenShiftArgs>(accelerator, TokenShiftKernels.ForwardEntry, TokenShiftKernels.BackwardEntry);
     }
 
     /// <summary>shifted[b,t,:] = [x[b,t,:] ; x[b,t−1,:]], zeros for t = 0.</summary>
@@ -89,7 +87,7 @@ public sealed class TokenShift : Op
         CheckSizes(stream, b, t, d);
         ViewChecks.Required(shifted, nameof(shifted), 2L * b * t * d, $"[B={b},T={t},2D={2 * d}]", Accelerator);
         ViewChecks.Required(x, nameof(x), (long)b * t * d, $"[B={b},T={t},D={d}]", Accelerator);
-        forward(stream, (Index1D)(b * t), new TokenShiftArgs { Time = t, Width = d, Sequence = x, Shifted = shifted });
+        kernels.Forward(stream, (Index1D)(b * t), new TokenShiftArgs { Time = t, Width = d, Sequence = x, Shifted = shifted });
     }
 
     /// <summary>dx[b,t,:] = dshifted[b,t,:D] + dshifted[b,t+1,D:2D] (the second term only for t &lt; T−1).</summary>
@@ -107,7 +105,7 @@ public sealed class TokenShift : Op
         CheckSizes(stream, b, t, d);
         ViewChecks.Required(dx, nameof(dx), (long)b * t * d, $"[B={b},T={t},D={d}]", Accelerator);
         ViewChecks.Required(dshifted, nameof(dshifted), 2L * b * t * d, $"[B={b},T={t},2D={2 * d}]", Accelerator);
-        backward(stream, (Index1D)(b * t), new TokenShiftArgs { Time = t, Width = d, Sequence = dx, Shifted = dshifted });
+        kernels.Backward(stream, (Index1D)(b * t), new TokenShiftArgs { Time = t, Width = d, Sequence = dx, Shifted = dshifted });
     }
 
     private void CheckSizes(AcceleratorStream stream, int b, int t, int d) => CheckSequence(stream, b, t, d, nameof(d), 2L * b * t * d, "B·T·2D");
