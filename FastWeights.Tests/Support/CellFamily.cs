@@ -1,5 +1,4 @@
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 
 namespace FastWeights.Tests.Support;
 

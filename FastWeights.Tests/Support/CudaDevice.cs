@@ -1,5 +1,4 @@
 using FastWeights.Kernels.Core;
-using NUnit.Framework;
 
 namespace FastWeights.Tests.Support;
 

@@ -1,5 +1,4 @@
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Gru;
 
 namespace FastWeights.Tests.Kernels.Gru;

@@ -1,6 +1,4 @@
 using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
-using FastWeights.Kernels.Host;
 
 namespace FastWeights.Tests.Kernels.Host;
 

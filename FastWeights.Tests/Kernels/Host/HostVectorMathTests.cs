@@ -1,6 +1,5 @@
 using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
-using FastWeights.Kernels.Primitives;
 
 namespace FastWeights.Tests.Kernels.Host;
 
