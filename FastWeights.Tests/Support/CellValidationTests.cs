@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using static FastWeights.Tests.Support.Rejections;
 
 namespace FastWeights.Tests.Support;

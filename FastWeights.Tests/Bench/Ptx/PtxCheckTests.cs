@@ -1,5 +1,4 @@
 using FastWeights.Bench.Ptx;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Kernels.Primitives;
 using FastWeights.Model;

@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
 
 namespace FastWeights.Tests.Kernels.Compilation;

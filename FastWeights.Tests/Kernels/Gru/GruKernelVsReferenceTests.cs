@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Gru;
 
 namespace FastWeights.Tests.Kernels.Gru;

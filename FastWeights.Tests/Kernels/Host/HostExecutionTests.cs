@@ -1,5 +1,3 @@
-using FastWeights.Kernels.Core;
-
 namespace FastWeights.Tests.Kernels.Host;
 
 /// <summary>Where host execution applies, and that a host-run index kernel calls its body exactly once per index.</summary>

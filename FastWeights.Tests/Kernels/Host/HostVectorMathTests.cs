@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
 
 namespace FastWeights.Tests.Kernels.Host;

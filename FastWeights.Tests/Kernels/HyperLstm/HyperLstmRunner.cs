@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Tests.Kernels.FastWeightRnn;
 

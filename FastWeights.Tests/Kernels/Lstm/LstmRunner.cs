@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Tests.Kernels.FastWeightRnn;
 

@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Lstm;
 
 namespace FastWeights.Tests.Kernels.Lstm;
