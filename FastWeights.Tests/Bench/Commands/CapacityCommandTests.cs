@@ -14,11 +14,9 @@ public sealed class CapacityCommandTests() : TempFolderFixture("fw-capacity-", p
     [Test]
     public void PrintsTheTableWritesTheFilesAndTheDeltaRuleWinsPastCapacity()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CapacityCommand.Run(4, 4, "40,1,3", 6, "dpfp1", 1, "cpu", Dir, stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => CapacityCommand.Run(4, 4, "40,1,3", 6, "dpfp1", 1, "cpu", Dir, o, e));
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.That(lines[0], Is.EqualTo(CapacityCommand.Header));
         var rows = lines.Skip(1).Where(l => !l.StartsWith('#')).Select(l => l.Split(',')).ToArray();
         Assert.That(rows.Select(r => (r[0], r[1], r[3])), Is.EqualTo(new[]
