@@ -1,10 +1,7 @@
-using System.Reflection;
-using ArchUnitNET.Domain;
 using ArchUnitNET.Fluent;
 using ArchUnitNET.Fluent.Slices;
 using ArchUnitNET.Loader;
 using ArchUnitNET.NUnit;
-using NUnit.Framework;
 using static ArchUnitNET.Fluent.ArchRuleDefinition;
 
 namespace FastWeights.Tests.Architecture;

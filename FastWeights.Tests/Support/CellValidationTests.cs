@@ -7,7 +7,7 @@ namespace FastWeights.Tests.Support;
 /// their lengths at (B, T) = (2, 3), how to build it and how to call it with the views of a rig.
 /// </summary>
 public interface ICellValidationSpec<TLayer, TWorkspace, TOptions>
-    where TLayer : class, IDisposable where TWorkspace : class, IDisposable
+    where TLayer : class, IDisposable where TWorkspace : DeviceWorkspace where TOptions : RecurrentCellOptions
 {
     static abstract string[] ForwardViews { get; }
     static abstract string[] ForwardOptional { get; }
@@ -23,7 +23,7 @@ public interface ICellValidationSpec<TLayer, TWorkspace, TOptions>
     static abstract TOptions Options(bool checkFinite = false);
 
     static abstract TLayer Create(Accelerator accelerator, TOptions options);
-    static abstract void Validate(TOptions options);
+    static virtual void Validate(TOptions options) => options.Validate();
     static abstract TWorkspace CreateWorkspace(TLayer layer, int maxBatch, int maxTime);
 
     /// <summary>Options that each name a property the options check rejects.</summary>
@@ -33,7 +33,7 @@ public interface ICellValidationSpec<TLayer, TWorkspace, TOptions>
     static abstract long ExpectedWorkspaceBytes { get; }
     static abstract long WorkspaceBytes(TLayer layer, int batch, int time);
     static abstract long StaticWorkspaceBytes(int batch, int time);
-    static abstract long AllocatedBytes(TWorkspace workspace);
+    static virtual long AllocatedBytes(TWorkspace workspace) => workspace.AllocatedBytes;
 
     /// <summary>(backward, batch, time, argument named) of sizes the calls reject.</summary>
     static abstract IEnumerable<TestCaseData> OutOfRangeSizeCases();
@@ -59,7 +59,7 @@ public interface ICellValidationSpec<TLayer, TWorkspace, TOptions>
 /// </summary>
 public abstract class CellValidationTests<TSelf, TLayer, TWorkspace, TOptions>
     where TSelf : ICellValidationSpec<TLayer, TWorkspace, TOptions>
-    where TLayer : class, IDisposable where TWorkspace : class, IDisposable
+    where TLayer : class, IDisposable where TWorkspace : DeviceWorkspace where TOptions : RecurrentCellOptions
 {
     protected const int B = 2, T = 3;
 
@@ -112,6 +112,13 @@ public abstract class CellValidationTests<TSelf, TLayer, TWorkspace, TOptions>
     // ---------------------------------------------------------------- options and workspace size
 
     public static IEnumerable<TestCaseData> BadOptions() => TSelf.BadOptionCases();
+
+    /// <summary>A case of <see cref="ICellValidationSpec{TLayer, TWorkspace, TOptions}.BadOptionCases"/>: <paramref name="options"/> must be rejected naming <paramref name="property"/>.</summary>
+    protected static TestCaseData BadOption(string label, TOptions options, string property) =>
+        new TestCaseData(options, property).SetName($"Options_{label}_Rejected");
+
+    /// <summary><paramref name="options"/> with the properties every recurrent cell has changed (a record's <c>with</c> keeps its type).</summary>
+    protected static TOptions With(TOptions options, Func<RecurrentCellOptions, RecurrentCellOptions> change) => (TOptions)change(options);
 
     [TestCaseSource(nameof(BadOptions))]
     public void Options_OutOfRange_ThrowsNamingProperty(TOptions options, string property)
@@ -215,10 +222,11 @@ public abstract class CellValidationTests<TSelf, TLayer, TWorkspace, TOptions>
 /// exposes to the boundary tests: the checks of the constructor, the workspace and the order of calls.
 /// </summary>
 public interface IReplayableCellValidationSpec<TLayer, TWorkspace, TOptions> : ICellValidationSpec<TLayer, TWorkspace, TOptions>
-    where TLayer : class, IDisposable where TWorkspace : class, IDisposable
+    where TLayer : class, IDisposable where TWorkspace : DeviceWorkspace where TOptions : RecurrentCellOptions
 {
     /// <summary>The options with another hidden size (and, where given, the group schedule).</summary>
-    static abstract TOptions WithHidden(TOptions options, int hidden, bool groupSchedule = false);
+    static virtual TOptions WithHidden(TOptions options, int hidden, bool groupSchedule = false) =>
+        (TOptions)(((RecurrentCellOptions)options) with { HiddenSize = hidden, Schedule = groupSchedule ? SweepSchedule.Group : options.Schedule });
 
     /// <summary><c>WorkspaceBytes(batch, time, input, hidden)</c> of the layer type, at the fixture's other sizes.</summary>
     static abstract long StaticWorkspaceBytes(int batch, int time, int input, int hidden);
@@ -231,9 +239,34 @@ public interface IReplayableCellValidationSpec<TLayer, TWorkspace, TOptions> : I
 /// </summary>
 public abstract class ReplayableCellValidationTests<TSelf, TLayer, TWorkspace, TOptions> : CellValidationTests<TSelf, TLayer, TWorkspace, TOptions>
     where TSelf : IReplayableCellValidationSpec<TLayer, TWorkspace, TOptions>
-    where TLayer : class, IDisposable where TWorkspace : class, IDisposable
+    where TLayer : class, IDisposable where TWorkspace : DeviceWorkspace where TOptions : RecurrentCellOptions
 {
     protected const int I = 3, H = 4;
+
+    /// <summary>(backward, batch, time, argument named) of sizes every replayable cell (LSTM, GRU) rejects: zero, above the workspace's, negative.</summary>
+    protected static IEnumerable<TestCaseData> RecurrentCellOutOfRangeSizes =>
+    [
+        new(false, 0, T, "batch"), new(false, B, 0, "time"), new(false, B + 1, T, "batch"), new(false, B, T + 1, "time"),
+        new(true, B + 1, T, "batch"), new(true, B, -1, "time"),
+    ];
+
+    /// <summary>
+    /// The options every replayable cell (LSTM, GRU) rejects, by the property named: sizes out of range (an input size
+    /// <paramref name="inputSizeTooLarge"/> overflows the cell's input weights), ε zero or not finite, an undefined schedule.
+    /// </summary>
+    protected static IEnumerable<TestCaseData> RecurrentCellBadOptions(int inputSizeTooLarge)
+    {
+        var ok = TSelf.Options();
+        yield return BadOption("InputSize0", With(ok, o => o with { InputSize = 0 }), "InputSize");
+        yield return BadOption("HiddenSize0", With(ok, o => o with { HiddenSize = 0 }), "HiddenSize");
+        yield return BadOption("HiddenSizeNegative", With(ok, o => o with { HiddenSize = -4 }), "HiddenSize");
+        yield return BadOption("HiddenSizeTooLarge", With(ok, o => o with { HiddenSize = 30_000 }), "HiddenSize");
+        yield return BadOption("InputSizeTooLarge", With(ok, o => o with { InputSize = inputSizeTooLarge }), "InputSize");
+        yield return BadOption("Epsilon0", With(ok, o => o with { LayerNormEpsilon = 0.0 }), "LayerNormEpsilon");
+        yield return BadOption("EpsilonNaN", With(ok, o => o with { LayerNormEpsilon = double.NaN }), "LayerNormEpsilon");
+        yield return BadOption("EpsilonInf", With(ok, o => o with { LayerNormEpsilon = double.PositiveInfinity }), "LayerNormEpsilon");
+        yield return BadOption("ScheduleUndefined", With(ok, o => o with { Schedule = (SweepSchedule)(-1) }), "Schedule");
+    }
 
     [Test]
     public void Constructor_NullArguments_Throw()

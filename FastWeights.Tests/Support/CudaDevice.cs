@@ -1,6 +1,3 @@
-using FastWeights.Kernels.Core;
-using NUnit.Framework;
-
 namespace FastWeights.Tests.Support;
 
 /// <summary>The one way the <c>Gpu</c> test fixtures open CUDA.</summary>

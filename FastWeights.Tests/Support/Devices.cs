@@ -1,5 +1,3 @@
-using FastWeights.Kernels.Core;
-
 namespace FastWeights.Tests.Support;
 
 /// <summary>

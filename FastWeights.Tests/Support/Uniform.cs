@@ -10,4 +10,8 @@ public static class Uniform
         for (int k = 0; k < n; k++) a[k] = lo + (hi - lo) * rng.NextDouble();
         return a;
     }
+
+    /// <summary>A <paramref name="rows"/> × <paramref name="fanIn"/> weight matrix ~ U(−1,1)/√fan-in (row-major, drawn in order).</summary>
+    public static double[] Weights(Random rng, int rows, int fanIn) =>
+        Draw(rng, rows * fanIn, -1, 1).Select(v => v / Math.Sqrt(fanIn)).ToArray();
 }

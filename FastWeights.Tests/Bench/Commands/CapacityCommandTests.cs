@@ -6,27 +6,17 @@ using FastWeights.Kernels.LinearFastWeights;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>The <c>capacity</c> command on tiny sizes: its table and files, the facts it relies on, its rejections.</summary>
-public sealed class CapacityCommandTests
+public sealed class CapacityCommandTests() : TempFolderFixture("fw-capacity-", perTest: true)
 {
-    private string dir = "";
-
-    [SetUp]
-    public void SetUp() => dir = Path.Combine(Path.GetTempPath(), "fw-capacity-" + Guid.NewGuid().ToString("N"));
-
-    [TearDown]
-    public void TearDown()
-    {
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-    }
+    /// <summary>The output folder: not there before the command runs (a rejected run must not create it).</summary>
+    private string Dir => Path.Combine(root, "out");
 
     [Test]
     public void PrintsTheTableWritesTheFilesAndTheDeltaRuleWinsPastCapacity()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CapacityCommand.Run(4, 4, "40,1,3", 6, "dpfp1", 1, "cpu", dir, stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => CapacityCommand.Run(4, 4, "40,1,3", 6, "dpfp1", 1, "cpu", Dir, o, e));
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.That(lines[0], Is.EqualTo(CapacityCommand.Header));
         var rows = lines.Skip(1).Where(l => !l.StartsWith('#')).Select(l => l.Split(',')).ToArray();
         Assert.That(rows.Select(r => (r[0], r[1], r[3])), Is.EqualTo(new[]
@@ -46,8 +36,8 @@ public sealed class CapacityCommandTests
             // Five pairs per column: the sum rule's crosstalk grows with n, the delta rule's error stays bounded.
             Assert.That(Mse("delta", "40"), Is.LessThan(Mse("sum", "40") / 2));
         });
-        Assert.That(File.ReadAllLines(Path.Combine(dir, "capacity.csv")), Is.EqualTo(lines.Where(l => !l.StartsWith('#'))));
-        Assert.That(new FileInfo(Path.Combine(dir, "capacity.png")).Length, Is.GreaterThan(1000));
+        Assert.That(File.ReadAllLines(Path.Combine(Dir, "capacity.csv")), Is.EqualTo(lines.Where(l => !l.StartsWith('#'))));
+        Assert.That(new FileInfo(Path.Combine(Dir, "capacity.png")).Length, Is.GreaterThan(1000));
     }
 
     [TestCase(FeatureMap.Dpfp1)]
@@ -90,14 +80,14 @@ public sealed class CapacityCommandTests
     public void RefusesSizesThatCannotFit_BeforeAllocating(int keySize, int valueSize, string pairs, int trials, string expectedOption, string expectedWord)
     {
         var stderr = new StringWriter();
-        int code = CapacityCommand.Run(keySize, valueSize, pairs, trials, "dpfp1", 1, "cpu", dir, new StringWriter(), stderr);
+        int code = CapacityCommand.Run(keySize, valueSize, pairs, trials, "dpfp1", 1, "cpu", Dir, new StringWriter(), stderr);
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(CommandErrors.InputError));
             string error = stderr.ToString();
             Assert.That(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(1), error);
             Assert.That(error, Does.StartWith("capacity: error:").And.Contain(expectedOption).And.Contain(expectedWord));
-            Assert.That(Directory.Exists(dir), Is.False, "nothing written");
+            Assert.That(Directory.Exists(Dir), Is.False, "nothing written");
         });
     }
 
@@ -112,7 +102,7 @@ public sealed class CapacityCommandTests
         var stderr = new StringWriter();
         Environment.SetEnvironmentVariable(ResourceCheck.HostLimitVariable, "1000000");
         int code;
-        try { code = CapacityCommand.Run(4, 4, "1000", 100, "dpfp1", 1, "cpu", dir, new StringWriter(), stderr); }
+        try { code = CapacityCommand.Run(4, 4, "1000", 100, "dpfp1", 1, "cpu", Dir, new StringWriter(), stderr); }
         finally { Environment.SetEnvironmentVariable(ResourceCheck.HostLimitVariable, null); }
         long needed = CapacityExperiment.Bytes(new CapacitySettings { KeySize = 4, ValueSize = 4, Trials = 100, PairCounts = [1000], Maps = [FeatureMap.Dpfp1] }).Host;
         Assert.Multiple(() =>
@@ -120,7 +110,7 @@ public sealed class CapacityCommandTests
             Assert.That(code, Is.EqualTo(CommandErrors.InputError));
             Assert.That(stderr.ToString(), Does.StartWith("capacity: error: --trials").And.Contain($"need {needed} bytes").And.Contain("1000000 bytes"));
             Assert.That(needed, Is.GreaterThan(16_000_000));
-            Assert.That(Directory.Exists(dir), Is.False, "nothing written");
+            Assert.That(Directory.Exists(Dir), Is.False, "nothing written");
         });
     }
 

@@ -9,17 +9,15 @@ public sealed class CrossoverCommandTests
     [Test]
     public void PrintsOneRowPerShapeAndOneSummaryPerHidden()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = CrossoverCommand.Run(2, 3, 1, 0.9, "4,6", "2,5", 1, "cpu", stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => CrossoverCommand.Run(2, 3, 1, 0.9, "4,6", "2,5", 1, "cpu", o, e));
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var rows = lines.Where(l => Regex.IsMatch(l, @"^\| (4|6) \| (2|5) \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\d \| (matrix|attention) \|$")).ToList();
         var summaries = lines.Where(l => l.StartsWith("H=", StringComparison.Ordinal)).ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(rows, Has.Count.EqualTo(4), stdout.ToString());
-            Assert.That(summaries, Has.Count.EqualTo(2), stdout.ToString());
+            Assert.That(rows, Has.Count.EqualTo(4), stdout);
+            Assert.That(summaries, Has.Count.EqualTo(2), stdout);
             Assert.That(lines[^1], Does.StartWith("rule in use: on the host schedule (the CPU default) attention when H >= 128 and T <= 0.5·H"));
         });
     }

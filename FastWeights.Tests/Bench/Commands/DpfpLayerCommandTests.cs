@@ -68,11 +68,9 @@ public sealed class DpfpLayerCommandTests() : TempFolderFixture("fw-dpfp-cmd-")
         var c = Rounded(LinearReferenceCase.Random(cfg, seed: cfg.Seed));
         string casePath = Path.Combine(root, $"{cfg}_{schedule}.safetensors"), outPath = casePath + ".out";
         Writer(c).Save(casePath);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LayerCommand.Run(casePath, outPath, "cpu", schedule, stdout, stderr, kind: "dpfp");
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        Assert.That(stdout.ToString(), Does.Contain("kind dpfp").And.Contain($"schedule {schedule}"));
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => LayerCommand.Run(casePath, outPath, "cpu", schedule, o, e, kind: "dpfp"));
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("kind dpfp").And.Contain($"schedule {schedule}"));
 
         var file = SafeTensorsFile.Load(outPath);
         var o = LinearFastWeightReference.Forward(c);
@@ -117,13 +115,11 @@ public sealed class DpfpLayerCommandTests() : TempFolderFixture("fw-dpfp-cmd-")
         var c = LinearReferenceCase.Random(cfg, seed: 3);
         string casePath = Path.Combine(root, "bad_" + Guid.NewGuid().ToString("N") + ".safetensors"), outPath = casePath + ".out";
         Writer(c, skip, replace).Save(casePath);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LayerCommand.Run(casePath, outPath, "cpu", "thread", stdout, stderr, kind: "dpfp");
-        TestContext.Out.WriteLine(stderr.ToString().Trim());
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => LayerCommand.Run(casePath, outPath, "cpu", "thread", o, e, kind: "dpfp"));
+        TestContext.Out.WriteLine(stderr.Trim());
         Assert.That(code, Is.Not.EqualTo(0));
-        Assert.That(stderr.ToString(), Does.StartWith("layer: error: ").And.Contain(message));
-        Assert.That(stderr.ToString().TrimEnd().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(stderr, Does.StartWith("layer: error: ").And.Contain(message));
+        Assert.That(stderr.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
         Assert.That(File.Exists(outPath), Is.False);
     }
 

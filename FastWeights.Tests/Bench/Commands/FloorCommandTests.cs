@@ -28,14 +28,12 @@ public sealed class FloorCommandTests
     [Test]
     public void PrintsWorkCalibrationFloorAndMeasurement()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = FloorCommand.Run(2, 3, 2, 4, 1, "cpu", 1, stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        var lines = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => FloorCommand.Run(2, 3, 2, 4, 1, "cpu", 1, o, e));
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Multiple(() =>
         {
-            Assert.That(lines, Has.Length.EqualTo(5), stdout.ToString());
+            Assert.That(lines, Has.Length.EqualTo(5), stdout);
             Assert.That(lines[1], Does.StartWith($"work forward_macs={new StepCost(2, 3, 2, 4, 1).ForwardMacs} "));
             Assert.That(lines[2], Does.StartWith("calibration host launch_ms="), "the CPU accelerator runs kernels as host loops");
             Assert.That(lines[3], Does.StartWith("floor forward_ms=").And.Contain("(17 launches)"));

@@ -99,11 +99,9 @@ public sealed class LayerCommandTests() : TempFolderFixture("fw-layer-cmd-")
         var c = BenchCaseFiles.Rounded(ReferenceCase.Random(cfg, 7));
         string casePath = Path.Combine(root, "cli_case.safetensors"), outPath = Path.Combine(root, "cli_out.safetensors");
         BenchCaseFiles.Writer(c).Save(casePath);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = BenchCli.Invoke(["layer", "--case", casePath, "--out", outPath, "--accelerator", "cpu", "--schedule", "thread"], stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        Assert.That(stdout.ToString(), Does.StartWith("layer: ran on cpu").And.Contain("B=2 T=5 I=3 H=8 S=1").And.Contain(outPath));
+        var (code, stdout, stderr) = CliRun.Invoke(["layer", "--case", casePath, "--out", outPath, "--accelerator", "cpu", "--schedule", "thread"]);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.StartWith("layer: ran on cpu").And.Contain("B=2 T=5 I=3 H=8 S=1").And.Contain(outPath));
         Assert.That(File.Exists(outPath));
     }
 
@@ -327,10 +325,7 @@ public sealed class LayerCommandTests() : TempFolderFixture("fw-layer-cmd-")
 
     private static (int Code, string Stdout, string Stderr) Invoke(string casePath, string outPath, string accelerator, string schedule)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = LayerCommand.Run(casePath, outPath, accelerator, schedule, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
+        return CliRun.Capture((o, e) => LayerCommand.Run(casePath, outPath, accelerator, schedule, o, e));
     }
 
     private static void AssertOneLineError(int code, string stdout, string stderr)

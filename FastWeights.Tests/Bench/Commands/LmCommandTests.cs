@@ -6,7 +6,7 @@ using FastWeights.Bench.Reporting;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>`lm train`, `eval`, `sample`, resume and the one-line errors, end to end on a tiny text and model (CPU accelerator).</summary>
-public sealed class LmCommandTests() : TempFolderFixture("fw-lm-")
+public sealed class LmCommandTests() : CliFixture("fw-lm-")
 {
     private string text = "";
 
@@ -20,8 +20,6 @@ public sealed class LmCommandTests() : TempFolderFixture("fw-lm-")
         var body = string.Concat(Enumerable.Range(0, 1400).Select(_ => words[rng.Next(words.Length)]));
         File.WriteAllText(text, body[..5990] + "Ω the end.");
     }
-
-    private static (int Code, string Out, string Err) Invoke(params string[] args) => CliRun.Invoke(args);
 
     private string[] Tiny => ["--text", text, "--hidden", "8", "--embedding", "4", "--window", "16", "--batch", "4", "--steps", "12", "--eval-every", "6",
         "--accelerator", "cpu"];

@@ -123,9 +123,6 @@ public sealed partial class MemoryCommandTests
 
     private static (int Code, string Stdout, string Stderr) Invoke(int b, int t, int i, int h, int s, double decay)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = MemoryCommand.Run(b, t, i, h, s, decay, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
+        return CliRun.Capture((o, e) => MemoryCommand.Run(b, t, i, h, s, decay, o, e));
     }
 }

@@ -3,10 +3,8 @@ using FastWeights.Bench.Reporting;
 namespace FastWeights.Tests.Bench.Commands;
 
 /// <summary>`retrieval train`, `eval`, `sample` end to end on a tiny run (CPU accelerator, small splits).</summary>
-public sealed class RetrievalCommandTests() : TempFolderFixture("fw-retrieval-")
+public sealed class RetrievalCommandTests() : CliFixture("fw-retrieval-")
 {
-    private static (int Code, string Out, string Err) Invoke(params string[] args) => CliRun.Invoke(args);
-
     private static readonly string[] Tiny =
         ["--hidden", "8", "--steps", "30", "--eval-every", "15", "--batch", "16", "--train-size", "800", "--val-size", "100", "--test-size", "100", "--accelerator", "cpu"];
 

@@ -14,11 +14,9 @@ public sealed partial class TimeCommandTests
     [TestCase("group", "cpu-nvidia")]
     public void PrintsOneLineWithTheScheduleAndWorkspace(string schedule, string device)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", schedule, 2, "matrix", stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        var match = LinePattern().Match(stdout.ToString().TrimEnd());
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", schedule, 2, "matrix", o, e));
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var match = LinePattern().Match(stdout.TrimEnd());
         Assert.That(match.Success, $"unexpected output '{stdout}'");
         Assert.Multiple(() =>
         {
@@ -33,18 +31,16 @@ public sealed partial class TimeCommandTests
     [Test]
     public void AttentionFormIsTimedWhenAskedFor()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", "thread", 1, "attention", stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => TimeCommand.Run(2, 3, 2, 5, 2, 0.9, "cpu", "thread", 1, "attention", o, e));
+        Assert.That(code, Is.EqualTo(0), stderr);
         using var layer = new FastWeightRnnLayer(FastWeights.Tests.Support.Devices.Cpu.Accelerator, new FastWeightRnnOptions
         {
             InputSize = 2, HiddenSize = 5, InnerSteps = 2, Decay = 0.9, Form = FastWeightForm.Attention,
         });
         Assert.Multiple(() =>
         {
-            Assert.That(stdout.ToString(), Does.Contain(" form=attention "));
-            Assert.That(stdout.ToString().TrimEnd(), Does.EndWith($" workspace_bytes={layer.WorkspaceBytes(2, 3)}"));
+            Assert.That(stdout, Does.Contain(" form=attention "));
+            Assert.That(stdout.TrimEnd(), Does.EndWith($" workspace_bytes={layer.WorkspaceBytes(2, 3)}"));
         });
     }
 
@@ -61,12 +57,10 @@ public sealed partial class TimeCommandTests
     [Test]
     public void UnderACopyCapReportsTheCopiesAndTheReplayedSteps()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
         // λ = 0.5: K = 7, n = 15 anchors for T = 100; 4 copies force recomputation.
-        int code = TimeCommand.Run(2, 100, 2, 5, 1, 0.5, "cpu", "thread", 1, "auto", null, 4, stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        var match = Regex.Match(stdout.ToString(), @" workspace_bytes=(\d+) checkpoint_copies=(\d+) recomputed_steps=(\d+)\s*$");
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => TimeCommand.Run(2, 100, 2, 5, 1, 0.5, "cpu", "thread", 1, "auto", null, 4, o, e));
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var match = Regex.Match(stdout, @" workspace_bytes=(\d+) checkpoint_copies=(\d+) recomputed_steps=(\d+)\s*$");
         Assert.That(match.Success, $"unexpected output '{stdout}'");
         var options = new FastWeightRnnOptions { InputSize = 2, HiddenSize = 5, Decay = 0.5, MaxCheckpointCopies = 4 };
         Assert.That(long.Parse(match.Groups[1].Value), Is.EqualTo(FastWeightRnnLayer.WorkspaceBytes(options, 2, 100)));

@@ -34,23 +34,21 @@ public sealed class GpuCheckSmokeTests
     [Test]
     public void QuickCheckPassesOnTheCpu()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = GpuCheckCommand.Run("cpu", quick: true, stdout, stderr);
-        TestContext.Out.WriteLine(stdout.ToString());
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => GpuCheckCommand.Run("cpu", quick: true, o, e));
+        TestContext.Out.WriteLine(stdout);
         Assert.Multiple(() =>
         {
-            Assert.That(code, Is.EqualTo(0), stderr.ToString());
-            Assert.That(stdout.ToString(), Does.Contain("gpu-check: 13 passed, 0 failed"));
-            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group matrix B=2 T=5"));
-            Assert.That(stdout.ToString(), Does.Contain("fwd A shared"));
-            Assert.That(stdout.ToString(), Does.Contain("PASS cpu thread attention B=2 T=5"));
-            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group linear delta normalised Dpfp1 B=2 T=9"));
-            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group linear sum normalised Dpfp2 B=2 T=9"));
-            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group lstm-ln B=2 T=6"));
-            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group hyperlstm B=2 T=6"));
-            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia group gru-ln B=2 T=6"));
-            Assert.That(stdout.ToString(), Does.Contain("PASS cpu-nvidia model fw R=50"));
+            Assert.That(code, Is.EqualTo(0), stderr);
+            Assert.That(stdout, Does.Contain("gpu-check: 13 passed, 0 failed"));
+            Assert.That(stdout, Does.Contain("PASS cpu-nvidia group matrix B=2 T=5"));
+            Assert.That(stdout, Does.Contain("fwd A shared"));
+            Assert.That(stdout, Does.Contain("PASS cpu thread attention B=2 T=5"));
+            Assert.That(stdout, Does.Contain("PASS cpu-nvidia group linear delta normalised Dpfp1 B=2 T=9"));
+            Assert.That(stdout, Does.Contain("PASS cpu-nvidia group linear sum normalised Dpfp2 B=2 T=9"));
+            Assert.That(stdout, Does.Contain("PASS cpu-nvidia group lstm-ln B=2 T=6"));
+            Assert.That(stdout, Does.Contain("PASS cpu-nvidia group hyperlstm B=2 T=6"));
+            Assert.That(stdout, Does.Contain("PASS cpu-nvidia group gru-ln B=2 T=6"));
+            Assert.That(stdout, Does.Contain("PASS cpu-nvidia model fw R=50"));
         });
     }
 

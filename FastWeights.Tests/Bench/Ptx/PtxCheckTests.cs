@@ -1,5 +1,4 @@
 using FastWeights.Bench.Ptx;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.HyperLstm;
 using FastWeights.Kernels.Primitives;
 using FastWeights.Model;
@@ -80,17 +79,15 @@ public sealed class PtxCheckTests
     [Test]
     public void TheCommand_FailsWithOneErrorLine_WhenAKernelDoesNotCompile()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
         var bad = KernelEntry.AutoGrouped<ArrayView<int>>(UncompilableKernel);
-        int code = PtxCommand.Run([FiniteCheck.Entry, bad], "sm_80", ptxas, null, null, stdout, stderr);
-        var errors = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var (code, stdout, stderr) = CliRun.Capture((o, e) => PtxCommand.Run([FiniteCheck.Entry, bad], "sm_80", ptxas, null, null, o, e));
+        var errors = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Multiple(() =>
         {
             Assert.That(code, Is.EqualTo(PtxCommand.CheckFailed));
             Assert.That(errors, Has.Length.EqualTo(1));
             Assert.That(errors[0], Does.StartWith("ptx: error: 1 kernel/architecture pair(s) failed the check; first: PtxCheckTests.UncompilableKernel sm_80: ILGPU cannot compile it"));
-            Assert.That(stdout.ToString(), Does.Contain("| FiniteCheck.Kernel | sm_80 | auto |"));
+            Assert.That(stdout, Does.Contain("| FiniteCheck.Kernel | sm_80 | auto |"));
         });
     }
 

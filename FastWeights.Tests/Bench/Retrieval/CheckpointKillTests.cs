@@ -2,7 +2,6 @@ using System.Diagnostics;
 using FastWeights.Bench.Cli;
 using FastWeights.Bench.Commands;
 using FastWeights.Bench.Runs;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;

@@ -11,7 +11,7 @@ namespace FastWeights.Tests.Bench.Retrieval;
 /// bit-exactly: 10 steps, a failed save, then resume to 20 equals 20 steps in one go.
 /// </summary>
 [NonParallelizable]
-public sealed class DiskFullTests() : TempFolderFixture("fw-diskfull-")
+public sealed class DiskFullTests() : CliFixture("fw-diskfull-")
 {
     [TearDown]
     public void RemoveFault() => CheckpointDirectory.StreamFault = null;
@@ -50,15 +50,6 @@ public sealed class DiskFullTests() : TempFolderFixture("fw-diskfull-")
     private static readonly string[] Run =
         ["--hidden", "8", "--eval-every", "5", "--batch", "16", "--train-size", "400", "--val-size", "50", "--test-size", "50",
          "--seed", "4", "--accelerator", "cpu"];
-
-    private static (int Code, string Out, string Err) Invoke(params string[] args) => CliRun.Invoke(args);
-
-    private static uint[] ModelBits(string run)
-    {
-        var file = SafeTensorsFile.Load(Path.Combine(run, "checkpoint", Checkpoint.ModelFileName));
-        return file.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal)
-            .SelectMany(t => file.ReadFloat32(t.Name, out _)).Select(BitConverter.SingleToUInt32Bits).ToArray();
-    }
 
     /// <summary>The disk fills at the first byte of a save, inside the model file, and inside the optimizer file.</summary>
     [TestCase(0L)]

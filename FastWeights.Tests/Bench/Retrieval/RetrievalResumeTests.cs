@@ -3,7 +3,6 @@ using FastWeights.Bench.Commands;
 using FastWeights.Bench.Reporting;
 using FastWeights.Bench.Retrieval;
 using FastWeights.Bench.Runs;
-using FastWeights.Kernels.Interop;
 using FastWeights.Model.Training;
 
 namespace FastWeights.Tests.Bench.Retrieval;
@@ -13,21 +12,12 @@ namespace FastWeights.Tests.Bench.Retrieval;
 /// contradicting options naming both values, refuses bad checkpoints with one line, and continues bit-exactly;
 /// one run per folder; divergence keeps the last good checkpoint; rejected runs leave nothing behind.
 /// </summary>
-public sealed class RetrievalResumeTests() : TempFolderFixture("fw-resume-")
+public sealed class RetrievalResumeTests() : CliFixture("fw-resume-")
 {
-    private static (int Code, string Out, string Err) Invoke(params string[] args) => CliRun.Invoke(args);
-
     /// <summary>A run with every run-defining option away from its default, so a resume that forgot one would differ.</summary>
     private static readonly string[] Unusual =
         ["--hidden", "8", "--layers", "2", "--eval-every", "5", "--batch", "16", "--train-size", "800", "--val-size", "100", "--test-size", "100",
          "--lr", "0.005", "--clip", "1", "--warmup", "3", "--weight-decay", "0.01", "--seed", "3", "--data-seed", "2", "--accelerator", "cpu"];
-
-    private static uint[] ModelBits(string run)
-    {
-        var file = SafeTensorsFile.Load(Path.Combine(run, "checkpoint", Checkpoint.ModelFileName));
-        return file.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal)
-            .SelectMany(t => file.ReadFloat32(t.Name, out _)).Select(BitConverter.SingleToUInt32Bits).ToArray();
-    }
 
     private static void AssertOneLineError((int Code, string Out, string Err) r, string command, params string[] fragments)
     {

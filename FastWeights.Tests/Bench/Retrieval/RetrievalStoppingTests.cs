@@ -75,13 +75,11 @@ public sealed class RetrievalStoppingTests() : TempFolderFixture("fw-stopping-")
     [Test]
     public void TheCommandLinePrintsItsStoppingRuleAndWhyItStopped()
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = BenchCli.Invoke(["retrieval", "--out", Path.Combine(root, "cli"), "--hidden", "8", "--steps", "20", "--eval-every", "10",
-            "--batch", "16", "--train-size", "800", "--val-size", "100", "--test-size", "100", "--accelerator", "cpu"], stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
-        Assert.That(stdout.ToString(), Does.Contain("stops at 99% validation accuracy (checked every 10 steps) or 20 steps"));
-        Assert.That(stdout.ToString(), Does.Contain("stopped at step 20: the step limit (the target 99% was not reached)."));
+        var (code, stdout, stderr) = CliRun.Invoke(["retrieval", "--out", Path.Combine(root, "cli"), "--hidden", "8", "--steps", "20", "--eval-every", "10",
+            "--batch", "16", "--train-size", "800", "--val-size", "100", "--test-size", "100", "--accelerator", "cpu"]);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain("stops at 99% validation accuracy (checked every 10 steps) or 20 steps"));
+        Assert.That(stdout, Does.Contain("stopped at step 20: the step limit (the target 99% was not reached)."));
     }
 
     [TestCase("1.5")]
@@ -99,14 +97,12 @@ public sealed class RetrievalStoppingTests() : TempFolderFixture("fw-stopping-")
     public void CompareGivesEveryModelTheSameStepBudgetAndSaysSo()
     {
         string dir = Path.Combine(root, "compare");
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = BenchCli.Invoke(["retrieval", "compare", "--models", "fw,control", "--out", dir, "--hidden", "8", "--steps", "10", "--eval-every", "5",
-            "--batch", "16", "--train-size", "800", "--val-size", "100", "--test-size", "100", "--accelerator", "cpu"], stdout, stderr);
-        Assert.That(code, Is.EqualTo(0), stderr.ToString());
+        var (code, stdout, stderr) = CliRun.Invoke(["retrieval", "compare", "--models", "fw,control", "--out", dir, "--hidden", "8", "--steps", "10", "--eval-every", "5",
+            "--batch", "16", "--train-size", "800", "--val-size", "100", "--test-size", "100", "--accelerator", "cpu"]);
+        Assert.That(code, Is.EqualTo(0), stderr);
         string table = File.ReadAllText(Path.Combine(dir, "table.md"));
         Assert.That(table, Does.StartWith("Budget per model: 10 steps."));
         Assert.That(table, Does.Contain("| fw | 8 | 10 |").And.Contain("| control | 8 | 10 |"));
-        Assert.That(stdout.ToString(), Does.Contain("each with the same budget: 10 steps"));
+        Assert.That(stdout, Does.Contain("each with the same budget: 10 steps"));
     }
 }

@@ -1,5 +1,4 @@
 using FastWeights.Bench.Commands;
-using FastWeights.Bench.Runs;
 using FastWeights.Kernels.Interop;
 using FastWeights.Model.Tasks.Retrieval;
 using FastWeights.Model.Training;
@@ -12,7 +11,7 @@ namespace FastWeights.Tests.Bench.Retrieval;
 /// does not split evenly, with one line. Needs OpenMPI (see <see cref="Mpirun"/>).
 /// </summary>
 [NonParallelizable]
-public sealed class RetrievalUnderMpirunTests() : TempFolderFixture("fw-mpi-retrieval-")
+public sealed class RetrievalUnderMpirunTests() : CliFixture("fw-mpi-retrieval-")
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(180);
     private static readonly string[] Small =
@@ -23,13 +22,6 @@ public sealed class RetrievalUnderMpirunTests() : TempFolderFixture("fw-mpi-retr
         var result = Mpirun.Run(2, Limit, null, ["retrieval", "train", .. Small, "--batch", "16", .. args]);
         Assert.That(result.ExitCode, Is.Zero, result.Output);
         return result;
-    }
-
-    private static uint[] ModelBits(string run)
-    {
-        var file = SafeTensorsFile.Load(Path.Combine(run, RunFolder.CheckpointFolder, Checkpoint.ModelFileName));
-        return file.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal)
-            .SelectMany(t => file.ReadFloat32(t.Name, out _)).Select(BitConverter.SingleToUInt32Bits).ToArray();
     }
 
     [Test]

@@ -1,5 +1,4 @@
 using FastWeights.Kernels.Baselines;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Tests.Kernels.FastWeightRnn;
 

@@ -1,5 +1,3 @@
-using FastWeights.Kernels.Core;
-
 namespace FastWeights.Tests.Kernels.Compilation;
 
 /// <summary>Where an access goes.</summary>

@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Primitives;
 
 namespace FastWeights.Tests.Kernels.Compilation;
@@ -28,6 +27,30 @@ internal static class AccessSites
     private static AccessSite Broadcast(string kernel, string name, MemorySpace space, Func<int, long> offset, Func<int, int> length) =>
         new(kernel, name, space, h => h, (h, j, l) => Own(j, h, offset(h) + l), length);
 
+    /// <summary>
+    /// The forward's recurrent product <paramref name="product"/> of a gated cell (W_h: gates·H × H): in gate blocks 0
+    /// and gates − 1 thread j reads row kH + j through <paramref name="layout"/>, l = 0..H−1; every thread reads all of
+    /// h_{t−1} from shared memory.
+    /// </summary>
+    private static IEnumerable<AccessSite> RecurrentProduct(string kernel, string product, int gates, IMatrixLayout layout)
+    {
+        foreach (int k in new[] { 0, gates - 1 })
+            yield return new(kernel, $"{product}: W_h[r = {k}H + j, l] ({layout.GetType().Name})", MemorySpace.Global, h => h,
+                (h, j, l) => Own(j, h, layout.Index(k * h + j, l, gates * h, h)), h => h);
+        yield return Broadcast(kernel, $"{product}: h_{{t−1}}[l]", MemorySpace.Shared, h => 2 * Group(h), h => h);
+    }
+
+    /// <summary>
+    /// The reverse's product <paramref name="product"/> (dh from W_hᵀ and the gate gradient <paramref name="gradient"/>):
+    /// thread j reads column j of the row-major W_h, all gates·H rows r, and every thread reads all of the gradient.
+    /// </summary>
+    private static IEnumerable<AccessSite> RecurrentProductBackward(string kernel, string product, string gradient, int gates)
+    {
+        yield return new(kernel, $"{product}: W_h[r, j] (RowMajor)", MemorySpace.Global, h => h,
+            (h, j, r) => Own(j, h, new RowMajor().Index(r, j, gates * h, h)), h => gates * h);
+        yield return Broadcast(kernel, $"{product}: {gradient}[r]", MemorySpace.Global, _ => 0, h => gates * h);
+    }
+
     /// <summary>The reduction of <c>GroupSchedule.Sum</c>: each thread writes its slot, then every thread reads all slots in order.</summary>
     private static IEnumerable<AccessSite> Sums(string kernel)
     {
@@ -38,50 +61,55 @@ internal static class AccessSites
 
     // ---------------- LN-LSTM (FastWeights.Kernels/Lstm) ----------------
 
-    /// <summary>The LSTM group sweeps; <paramref name="forwardLayout"/> is how the forward reads W_h (ColumnMajor now, RowMajor before).</summary>
-    public static IEnumerable<AccessSite> Lstm(IMatrixLayout forwardLayout)
+    /// <summary>A per-unit access of a sweep: thread j touches element offset(H) + j of <c>Space</c>.</summary>
+    private readonly record struct UnitAccess(string Name, MemorySpace Space, Func<int, long> Offset);
+
+    /// <summary>
+    /// The group sweeps of a gated cell (<paramref name="cell"/>ForwardSweep/ReverseSweep), in order: the forward's
+    /// recurrent product, its per-unit accesses, its sums; then the reverse's product with the gate gradient, its per-unit
+    /// accesses, its sums.
+    /// </summary>
+    private static IEnumerable<AccessSite> GatedCell(string cell, int gates, IMatrixLayout forwardLayout, string product, UnitAccess[] forward,
+        string reverseProduct, string gradient, UnitAccess[] reverse)
     {
-        const string F = "LstmForwardSweep.GroupKernel", R = "LstmReverseSweep.GroupKernel";
-        foreach (int k in new[] { 0, 3 })
-            yield return new(F, $"u = W_h h: W_h[r = {k}H + j, l] ({forwardLayout.GetType().Name})", MemorySpace.Global, h => h,
-                (h, j, l) => Own(j, h, forwardLayout.Index(k * h + j, l, 4 * h, h)), h => h);
-        yield return Broadcast(F, "u = W_h h: h_{t−1}[l]", MemorySpace.Shared, h => 2 * Group(h), h => h);
-        yield return Vector(F, "projection[kH + j], pre/â[kH + j] (gate rows, k fixed)", MemorySpace.Global, h => 3 * h);
-        yield return Vector(F, "γ, β [kH + j]; γ_c, β_c, c, ĉ, y, h tape [j]", MemorySpace.Global, _ => 0);
-        yield return Vector(F, "h_t[j] write", MemorySpace.Shared, h => 2 * Group(h) + h);
+        string F = cell + "ForwardSweep.GroupKernel", R = cell + "ReverseSweep.GroupKernel";
+        foreach (var s in RecurrentProduct(F, product, gates, forwardLayout)) yield return s;
+        foreach (var a in forward) yield return Vector(F, a.Name, a.Space, a.Offset);
         foreach (var s in Sums(F)) yield return s;
 
-        yield return new(R, "dh = W_hᵀ da: W_h[r, j] (RowMajor)", MemorySpace.Global, h => h,
-            (h, j, r) => Own(j, h, new RowMajor().Index(r, j, 4 * h, h)), h => 4 * h);
-        yield return Broadcast(R, "dh = W_hᵀ da: da[r]", MemorySpace.Global, _ => 0, h => 4 * h);
-        yield return Vector(R, "dh[j], dc[j]", MemorySpace.Shared, h => 2 * Group(h));
-        yield return Vector(R, "da, â, dγ, dβ [kH + j]; dy, c, ĉ [j]", MemorySpace.Global, h => 2 * h);
+        foreach (var s in RecurrentProductBackward(R, reverseProduct, gradient, gates)) yield return s;
+        foreach (var a in reverse) yield return Vector(R, a.Name, a.Space, a.Offset);
         foreach (var s in Sums(R)) yield return s;
     }
+
+    /// <summary>The LSTM group sweeps; <paramref name="forwardLayout"/> is how the forward reads W_h (ColumnMajor now, RowMajor before).</summary>
+    public static IEnumerable<AccessSite> Lstm(IMatrixLayout forwardLayout) => GatedCell("Lstm", 4, forwardLayout, "u = W_h h",
+        [
+            new("projection[kH + j], pre/â[kH + j] (gate rows, k fixed)", MemorySpace.Global, h => 3 * h),
+            new("γ, β [kH + j]; γ_c, β_c, c, ĉ, y, h tape [j]", MemorySpace.Global, _ => 0),
+            new("h_t[j] write", MemorySpace.Shared, h => 2 * Group(h) + h),
+        ],
+        "dh = W_hᵀ da", "da",
+        [
+            new("dh[j], dc[j]", MemorySpace.Shared, h => 2 * Group(h)),
+            new("da, â, dγ, dβ [kH + j]; dy, c, ĉ [j]", MemorySpace.Global, h => 2 * h),
+        ]);
 
     // ---------------- LN-GRU (FastWeights.Kernels/Gru) ----------------
 
     /// <summary>The GRU group sweeps; <paramref name="forwardLayout"/> is how the forward reads W_h (ColumnMajor: the layer's copy).</summary>
-    public static IEnumerable<AccessSite> Gru(IMatrixLayout forwardLayout)
-    {
-        const string F = "GruForwardSweep.GroupKernel", R = "GruReverseSweep.GroupKernel";
-        foreach (int k in new[] { 0, 2 })
-            yield return new(F, $"q = W_h h: W_h[r = {k}H + j, l] ({forwardLayout.GetType().Name})", MemorySpace.Global, h => h,
-                (h, j, l) => Own(j, h, forwardLayout.Index(k * h + j, l, 3 * h, h)), h => h);
-        yield return Broadcast(F, "q = W_h h: h_{t−1}[l]", MemorySpace.Shared, h => 2 * Group(h), h => h);
-        yield return Vector(F, "p, p̂, q/q̂ [kH + j] (rows of block k, k fixed)", MemorySpace.Global, h => 2 * h);
-        yield return Vector(F, "γ_x, β_x, γ_h, β_h [kH + j]; y, h tape [j]", MemorySpace.Global, _ => 0);
-        yield return Vector(F, "h_{t−1}[j] read (u ⊙ h_{t−1})", MemorySpace.Shared, h => 2 * Group(h));
-        yield return Vector(F, "h_t[j] write", MemorySpace.Shared, h => 2 * Group(h) + h);
-        foreach (var s in Sums(F)) yield return s;
-
-        yield return new(R, "dh += W_hᵀ dq: W_h[r, j] (RowMajor)", MemorySpace.Global, h => h,
-            (h, j, r) => Own(j, h, new RowMajor().Index(r, j, 3 * h, h)), h => 3 * h);
-        yield return Broadcast(R, "dh += W_hᵀ dq: dq[r]", MemorySpace.Global, _ => 0, h => 3 * h);
-        yield return Vector(R, "dh[j]", MemorySpace.Shared, h => 2 * Group(h));
-        yield return Vector(R, "dp, dq, p̂, q̂, γ, β, dγ, dβ [kH + j]; dy, h tape [j]", MemorySpace.Global, h => 2 * h);
-        foreach (var s in Sums(R)) yield return s;
-    }
+    public static IEnumerable<AccessSite> Gru(IMatrixLayout forwardLayout) => GatedCell("Gru", 3, forwardLayout, "q = W_h h",
+        [
+            new("p, p̂, q/q̂ [kH + j] (rows of block k, k fixed)", MemorySpace.Global, h => 2 * h),
+            new("γ_x, β_x, γ_h, β_h [kH + j]; y, h tape [j]", MemorySpace.Global, _ => 0),
+            new("h_{t−1}[j] read (u ⊙ h_{t−1})", MemorySpace.Shared, h => 2 * Group(h)),
+            new("h_t[j] write", MemorySpace.Shared, h => 2 * Group(h) + h),
+        ],
+        "dh += W_hᵀ dq", "dq",
+        [
+            new("dh[j]", MemorySpace.Shared, h => 2 * Group(h)),
+            new("dp, dq, p̂, q̂, γ, β, dγ, dβ [kH + j]; dy, h tape [j]", MemorySpace.Global, h => 2 * h),
+        ]);
 
     // ---------------- HyperLSTM (FastWeights.Kernels/HyperLstm) ----------------
 

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using FastWeights.Kernels.Compilation;
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Lstm;
 using FastWeights.Model;
 

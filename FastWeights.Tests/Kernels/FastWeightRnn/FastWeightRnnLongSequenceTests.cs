@@ -1,6 +1,3 @@
-using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
-
 namespace FastWeights.Tests.Kernels.FastWeightRnn;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Primitives;
 using static FastWeights.Tests.Support.Rejections;
@@ -87,21 +86,24 @@ public sealed class FastWeightRnnValidationTests(FastWeightForm form)
         public FastWeightRnnParameters Parameters => new(V["W"], V["C"], V["B"], V["LnGain"], V["LnBias"]);
         public FastWeightRnnParameterGradients Gradients => new(V["DW"], V["DC"], V["DB"], V["DLnGain"], V["DLnBias"]);
 
-        public void Forward(FastWeightRnnLayer? l = null, AcceleratorStream? stream = null, FastWeightRnnWorkspace? ws = null,
-            int batch = B, int time = T)
+        /// <summary>The forward or backward of <paramref name="l"/> with exactly this stream and workspace (null included), without a synchronise.</summary>
+        public void Call(bool backward, FastWeightRnnLayer l, AcceleratorStream stream, FastWeightRnnWorkspace workspace, int batch = B, int time = T)
         {
-            l ??= owner;
-            l.Forward(stream ?? l.Accelerator.DefaultStream, ws ?? Workspace, V["y"], V["hT"], V["aT"], V["x"], V["h0"], V["a0"],
-                Parameters, batch, time);
-            l.Accelerator.Synchronize();
+            if (backward)
+                l.Backward(stream, workspace, V["dx"], V["dh0"], V["dA0"], Gradients, V["dy"], V["dhT"], V["dAT"], V["x"], Parameters, batch, time);
+            else
+                l.Forward(stream, workspace, V["y"], V["hT"], V["aT"], V["x"], V["h0"], V["a0"], Parameters, batch, time);
         }
 
+        public void Forward(FastWeightRnnLayer? l = null, AcceleratorStream? stream = null, FastWeightRnnWorkspace? ws = null,
+            int batch = B, int time = T) => CallAndSynchronize(false, l ?? owner, stream, ws, batch, time);
+
         public void Backward(FastWeightRnnLayer? l = null, AcceleratorStream? stream = null, FastWeightRnnWorkspace? ws = null,
-            int batch = B, int time = T)
+            int batch = B, int time = T) => CallAndSynchronize(true, l ?? owner, stream, ws, batch, time);
+
+        private void CallAndSynchronize(bool backward, FastWeightRnnLayer l, AcceleratorStream? stream, FastWeightRnnWorkspace? ws, int batch, int time)
         {
-            l ??= owner;
-            l.Backward(stream ?? l.Accelerator.DefaultStream, ws ?? Workspace, V["dx"], V["dh0"], V["dA0"], Gradients,
-                V["dy"], V["dhT"], V["dAT"], V["x"], Parameters, batch, time);
+            Call(backward, l, stream ?? l.Accelerator.DefaultStream, ws ?? Workspace, batch, time);
             l.Accelerator.Synchronize();
         }
 
@@ -338,13 +340,7 @@ public sealed class FastWeightRnnValidationTests(FastWeightForm form)
     public void NullWorkspace_Throws(bool backward)
     {
         using var rig = ReadyRig();
-        var ex = Assert.Throws<ArgumentNullException>(() =>
-        {
-            if (backward)
-                layer.Backward(Cpu.DefaultStream, null!, rig.V["dx"], rig.V["dh0"], rig.V["dA0"], rig.Gradients, rig.V["dy"], rig.V["dhT"], rig.V["dAT"], rig.V["x"], rig.Parameters, B, T);
-            else
-                layer.Forward(Cpu.DefaultStream, null!, rig.V["y"], rig.V["hT"], rig.V["aT"], rig.V["x"], rig.V["h0"], rig.V["a0"], rig.Parameters, B, T);
-        })!;
+        var ex = Assert.Throws<ArgumentNullException>(() => rig.Call(backward, layer, Cpu.DefaultStream, null!))!;
         Assert.That(ex.ParamName, Is.EqualTo("workspace"));
     }
 
@@ -383,13 +379,7 @@ public sealed class FastWeightRnnValidationTests(FastWeightForm form)
     public void NullStream_Throws(bool backward)
     {
         using var rig = ReadyRig();
-        var ex = Assert.Throws<ArgumentNullException>(() =>
-        {
-            if (backward)
-                layer.Backward(null!, rig.Workspace, rig.V["dx"], rig.V["dh0"], rig.V["dA0"], rig.Gradients, rig.V["dy"], rig.V["dhT"], rig.V["dAT"], rig.V["x"], rig.Parameters, B, T);
-            else
-                layer.Forward(null!, rig.Workspace, rig.V["y"], rig.V["hT"], rig.V["aT"], rig.V["x"], rig.V["h0"], rig.V["a0"], rig.Parameters, B, T);
-        })!;
+        var ex = Assert.Throws<ArgumentNullException>(() => rig.Call(backward, layer, null!, rig.Workspace))!;
         Assert.That(ex.ParamName, Is.EqualTo("stream"));
     }
 

@@ -41,12 +41,7 @@ public sealed class ReferenceCase
         var rng = new System.Random(seed);
         int bsz = cfg.Batch, t = cfg.Time, i = cfg.Input, h = cfg.Hidden;
 
-        double[] Uniform(int n, double lo, double hi)
-        {
-            var a = new double[n];
-            for (int k = 0; k < n; k++) a[k] = lo + (hi - lo) * rng.NextDouble();
-            return a;
-        }
+        double[] Uniform(int n, double lo, double hi) => Support.Uniform.Draw(rng, n, lo, hi);
 
         double[] Scaled(double[] a, double scale, double shift)
         {

@@ -22,8 +22,8 @@ public sealed class GruCase
         double[] U(int n, double lo, double hi) => Uniform.Draw(rng, n, lo, hi);
         int g3 = 3 * hidden;
         var x = U(batch * time * input, -1, 1);
-        var wh = U(g3 * hidden, -1, 1).Select(v => v / Math.Sqrt(hidden)).ToArray();
-        var wx = U(g3 * input, -1, 1).Select(v => v / Math.Sqrt(input)).ToArray();
+        var wh = Uniform.Weights(rng, g3, hidden);
+        var wx = Uniform.Weights(rng, g3, input);
         var inputGain = U(g3, 0.8, 1.2);
         var inputBias = U(g3, -0.3, 0.3);
         var recurrentGain = U(g3, 0.8, 1.2);

@@ -18,13 +18,6 @@ public sealed record GruReferenceGradients(Dictionary<string, double[]> ByName)
 /// </summary>
 public static class GruReference
 {
-    /// <summary>Layer norm of v: (v − mean)/sqrt(var + ε), the variance biased (divided by n); returns v̂ and 1/σ.</summary>
-    private static (double[] Normalized, double InverseStd) Norm(double[] v, double eps)
-    {
-        var (mean, inverseStd) = Stats(v, eps);
-        return (v.Select(e => (e - mean) * inverseStd).ToArray(), inverseStd);
-    }
-
     /// <summary>
     /// Everything one step computes, kept for the backward. Norms: p̂_g, q̂_g over the 2H gate rows [r; u]; p̂_n, q̂_n
     /// over the H candidate rows.
@@ -40,7 +33,7 @@ public static class GruReference
         for (int b = 0; b < c.Batch; b++)
         {
             tapes[b] = new List<Step>();
-            var h = c.H0.Skip(b * H).Take(H).ToArray();
+            var h = Row(c.H0, b, H);
             for (int t = 0; t < c.Time; t++)
             {
                 // p = W_x x_t, q = W_h h_{t−1}, 3H rows each.
@@ -80,27 +73,15 @@ public static class GruReference
 
     public static GruReferenceOutputs Forward(GruCase c)
     {
-        int H = c.Hidden;
         var tapes = Run(c);
-        var y = new double[c.Batch * c.Time * H];
-        var hT = new double[c.Batch * H];
-        for (int b = 0; b < c.Batch; b++)
-        {
-            for (int t = 0; t < c.Time; t++)
-                Array.Copy(tapes[b][t].H, 0, y, (b * c.Time + t) * H, H);
-            Array.Copy(tapes[b][^1].H, 0, hT, b * H, H);
-        }
-        return new GruReferenceOutputs(y, hT);
+        return new GruReferenceOutputs(Sequence(tapes, c.Time, c.Hidden, s => s.H), Final(tapes, c.Hidden, s => s.H));
     }
 
     /// <summary>L = Σ dy·y + Σ dhT·hT: the scalar the gradients are of.</summary>
     public static double Loss(GruCase c)
     {
         var o = Forward(c);
-        double loss = 0;
-        for (int k = 0; k < o.Y.Length; k++) loss += c.Dy[k] * o.Y[k];
-        if (c.DhT is not null) for (int k = 0; k < o.HT.Length; k++) loss += c.DhT[k] * o.HT[k];
-        return loss;
+        return Objective((c.Dy, o.Y), (c.DhT, o.HT));
     }
 
     public static GruReferenceGradients Backward(GruCase c)
@@ -110,7 +91,7 @@ public static class GruReference
         var g = c.Differentiable().ToDictionary(p => p.Name, p => new double[p.Values.Length]);
         for (int b = 0; b < c.Batch; b++)
         {
-            var dh = c.DhT is null ? new double[H] : c.DhT.Skip(b * H).Take(H).ToArray();
+            var dh = Row(c.DhT, b, H);
             for (int t = c.Time - 1; t >= 0; t--)
             {
                 var s = tapes[b][t];
@@ -150,19 +131,7 @@ public static class GruReference
                 var dp = NormBackward(dpHat[..(2 * H)], s.PGate, s.PGateInv).Concat(NormBackward(dpHat[(2 * H)..], s.PCand, s.PCandInv)).ToArray();
                 var dq = NormBackward(dqHat[..(2 * H)], s.QGate, s.QGateInv).Concat(NormBackward(dqHat[(2 * H)..], s.QCand, s.QCandInv)).ToArray();
                 for (int r = 0; r < 3 * H; r++)
-                {
-                    for (int l = 0; l < H; l++)
-                    {
-                        g["WH"][r * H + l] += dq[r] * s.HPrev[l];
-                        dhPrev[l] += c.WH[r * H + l] * dq[r];
-                    }
-                    for (int l = 0; l < I; l++)
-                    {
-                        int xi = (b * c.Time + t) * I + l;
-                        g["WX"][r * I + l] += dp[r] * c.X[xi];
-                        g["x"][xi] += c.WX[r * I + l] * dp[r];
-                    }
-                }
+                    RowAffineBackward(r, dq[r], dp[r], c.WH, c.WX, s.HPrev, c.X, (b * c.Time + t) * I, g["WH"], g["WX"], dhPrev, g["x"]);
                 dh = dhPrev;
             }
             Array.Copy(dh, 0, g["h0"], b * H, H);

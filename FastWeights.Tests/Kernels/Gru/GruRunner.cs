@@ -1,5 +1,3 @@
-using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Gru;
 using FastWeights.Tests.Kernels.FastWeightRnn;
 

@@ -1,5 +1,3 @@
-using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Gru;
 
 namespace FastWeights.Tests.Kernels.Gru;
@@ -26,12 +24,7 @@ public sealed class GruValidationTests
     public static GruOptions Options(bool checkFinite = false) =>
         new() { InputSize = I, HiddenSize = H, Schedule = SweepSchedule.Thread, CheckFinite = checkFinite };
 
-    public static GruOptions WithHidden(GruOptions options, int hidden, bool groupSchedule = false) =>
-        options with { HiddenSize = hidden, Schedule = groupSchedule ? SweepSchedule.Group : options.Schedule };
-
     public static GruLayer Create(Accelerator accelerator, GruOptions options) => new(accelerator, options);
-
-    public static void Validate(GruOptions options) => options.Validate();
 
     public static GruWorkspace CreateWorkspace(GruLayer layer, int maxBatch, int maxTime) => layer.CreateWorkspace(maxBatch, maxTime);
 
@@ -63,20 +56,7 @@ public sealed class GruValidationTests
         l.Accelerator.Synchronize();
     }
 
-    public static IEnumerable<TestCaseData> BadOptionCases()
-    {
-        var ok = Options();
-        TestCaseData Case(string label, GruOptions o, string param) => new TestCaseData(o, param).SetName($"Options_{label}_Rejected");
-        yield return Case("InputSize0", ok with { InputSize = 0 }, "InputSize");
-        yield return Case("HiddenSize0", ok with { HiddenSize = 0 }, "HiddenSize");
-        yield return Case("HiddenSizeNegative", ok with { HiddenSize = -4 }, "HiddenSize");
-        yield return Case("HiddenSizeTooLarge", ok with { HiddenSize = 30_000 }, "HiddenSize");
-        yield return Case("InputSizeTooLarge", ok with { InputSize = int.MaxValue / 6 }, "InputSize");
-        yield return Case("Epsilon0", ok with { LayerNormEpsilon = 0.0 }, "LayerNormEpsilon");
-        yield return Case("EpsilonNaN", ok with { LayerNormEpsilon = double.NaN }, "LayerNormEpsilon");
-        yield return Case("EpsilonInf", ok with { LayerNormEpsilon = double.PositiveInfinity }, "LayerNormEpsilon");
-        yield return Case("ScheduleUndefined", ok with { Schedule = (SweepSchedule)(-1) }, "Schedule");
-    }
+    public static IEnumerable<TestCaseData> BadOptionCases() => RecurrentCellBadOptions(inputSizeTooLarge: int.MaxValue / 6);
 
     public static long ExpectedWorkspaceBytes => 4L * (5 * 7 * (12 * H + 4) + 5 * 8 * H + 14 * 5 * H);
 
@@ -86,13 +66,7 @@ public sealed class GruValidationTests
 
     public static long StaticWorkspaceBytes(int batch, int time, int input, int hidden) => GruLayer.WorkspaceBytes(batch, time, input, hidden);
 
-    public static long AllocatedBytes(GruWorkspace workspace) => workspace.AllocatedBytes;
-
-    public static IEnumerable<TestCaseData> OutOfRangeSizeCases() =>
-    [
-        new(false, 0, T, "batch"), new(false, B, 0, "time"), new(false, B + 1, T, "batch"), new(false, B, T + 1, "time"),
-        new(true, B + 1, T, "batch"), new(true, B, -1, "time"),
-    ];
+    public static IEnumerable<TestCaseData> OutOfRangeSizeCases() => RecurrentCellOutOfRangeSizes;
 
     public static IEnumerable<TestCaseData> NonFiniteInputCases() =>
     [

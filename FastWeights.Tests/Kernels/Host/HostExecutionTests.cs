@@ -1,7 +1,3 @@
-using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
-using FastWeights.Kernels.Host;
-
 namespace FastWeights.Tests.Kernels.Host;
 
 /// <summary>Where host execution applies, and that a host-run index kernel calls its body exactly once per index.</summary>

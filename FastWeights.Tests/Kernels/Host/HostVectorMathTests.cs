@@ -1,6 +1,4 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.Host;
-using FastWeights.Kernels.Primitives;
 
 namespace FastWeights.Tests.Kernels.Host;
 

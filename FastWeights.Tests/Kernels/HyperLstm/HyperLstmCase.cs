@@ -83,7 +83,7 @@ public sealed class HyperLstmCase
             values[name] = name switch
             {
                 _ when name.Contains("LnGain") => U(n, 0.8, 1.2),
-                _ when name.StartsWith('W') || name.StartsWith("HyperW") => U(n, -1, 1).Select(v => v / Math.Sqrt(fanIn(name))).ToArray(),
+                _ when name.StartsWith('W') || name.StartsWith("HyperW") => Uniform.Weights(rng, n / fanIn(name), fanIn(name)),
                 "x" => U(n, -1, 1),
                 "h0" or "c0" or "hh0" or "hc0" => U(n, -0.5, 0.5),
                 _ => U(n, -0.3, 0.3),

@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.HyperLstm;
 
 namespace FastWeights.Tests.Kernels.HyperLstm;

@@ -27,9 +27,7 @@ public static class HyperLstmReference
         for (int k = 0; k < 4; k++)
         {
             var ak = a.Skip(k * n).Take(n).ToArray();
-            var (mean, inverseStd) = Stats(ak, eps);
-            inv[k] = inverseStd;
-            ahat[k] = ak.Select(v => (v - mean) * inverseStd).ToArray();
+            (ahat[k], inv[k]) = Norm(ak, eps);
             gate[k] = ahat[k].Select((v, j) =>
             {
                 double pre = gain[k * n + j] * v + bias[k * n + j];
@@ -38,8 +36,7 @@ public static class HyperLstmReference
         }
         var c = new double[n];
         for (int j = 0; j < n; j++) c[j] = gate[1][j] * cPrev[j] + gate[0][j] * gate[2][j];
-        var (cm, cinv) = Stats(c, eps);
-        var chat = c.Select(v => (v - cm) * cinv).ToArray();
+        var (chat, cinv) = Norm(c, eps);
         var tau = chat.Select((v, j) => Math.Tanh(cellGain[j] * v + cellBias[j])).ToArray();
         var h = tau.Select((v, j) => gate[3][j] * v).ToArray();
         return new Cell { Ahat = ahat, Gate = gate, InverseStd = inv, CPrev = cPrev, C = c, Chat = chat, CellInverseStd = cinv, Tau = tau, H = h };
@@ -106,8 +103,8 @@ public static class HyperLstmReference
         for (int b = 0; b < c.Batch; b++)
         {
             tapes[b] = new List<Step>();
-            double[] h = Slice(c["h0"], b * H, H), cell = Slice(c["c0"], b * H, H);
-            double[] hh = Slice(c["hh0"], b * N, N), hc = Slice(c["hc0"], b * N, N);
+            double[] h = Row(c["h0"], b, H), cell = Row(c["c0"], b, H);
+            double[] hh = Row(c["hh0"], b, N), hc = Row(c["hc0"], b, N);
             for (int t = 0; t < c.Time; t++)
             {
                 var x = Slice(c["x"], (b * c.Time + t) * I, I);
@@ -147,21 +144,11 @@ public static class HyperLstmReference
     {
         int H = c.Hidden, N = c.HyperHidden;
         var tapes = Run(c);
-        var o = new Dictionary<string, double[]>
+        return new Dictionary<string, double[]>
         {
-            ["y"] = new double[c.Batch * c.Time * H], ["hT"] = new double[c.Batch * H], ["cT"] = new double[c.Batch * H],
-            ["hhT"] = new double[c.Batch * N], ["hcT"] = new double[c.Batch * N],
+            ["y"] = Sequence(tapes, c.Time, H, s => s.Main.H), ["hT"] = Final(tapes, H, s => s.Main.H), ["cT"] = Final(tapes, H, s => s.Main.C),
+            ["hhT"] = Final(tapes, N, s => s.Hyper.H), ["hcT"] = Final(tapes, N, s => s.Hyper.C),
         };
-        for (int b = 0; b < c.Batch; b++)
-        {
-            for (int t = 0; t < c.Time; t++) tapes[b][t].Main.H.CopyTo(o["y"], (b * c.Time + t) * H);
-            var last = tapes[b][^1];
-            last.Main.H.CopyTo(o["hT"], b * H);
-            last.Main.C.CopyTo(o["cT"], b * H);
-            last.Hyper.H.CopyTo(o["hhT"], b * N);
-            last.Hyper.C.CopyTo(o["hcT"], b * N);
-        }
-        return o;
     }
 
     /// <summary>L = Σ dy·y + Σ over the given state gradients of dS·S.</summary>
@@ -180,7 +167,7 @@ public static class HyperLstmReference
         int H = c.Hidden, I = c.Input, N = c.HyperHidden, Z = c.Embedding;
         var tapes = Run(c);
         var g = HyperLstmCase.Names.ToDictionary(n => n, n => new double[c.Length(n)]);
-        double[] State(string name, int b, int n) => c.StateGradients.TryGetValue(name, out var s) ? Slice(s, b * n, n) : new double[n];
+        double[] State(string name, int b, int n) => Row(c.StateGradients.GetValueOrDefault(name), b, n);
         for (int b = 0; b < c.Batch; b++)
         {
             double[] dh = State("dhT", b, H), dc = State("dcT", b, H), dhh = State("dhhT", b, N), dhc = State("dhcT", b, N);

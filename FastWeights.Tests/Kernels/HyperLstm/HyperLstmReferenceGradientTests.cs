@@ -1,4 +1,3 @@
-using FastWeights.Tests.Kernels.Lstm;
 
 namespace FastWeights.Tests.Kernels.HyperLstm;
 

@@ -1,5 +1,3 @@
-using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.HyperLstm;
 
 namespace FastWeights.Tests.Kernels.HyperLstm;
@@ -34,8 +32,6 @@ public sealed class HyperLstmValidationTests
     };
 
     public static HyperLstmLayer Create(Accelerator accelerator, HyperLstmOptions options) => new(accelerator, options);
-
-    public static void Validate(HyperLstmOptions options) => options.Validate();
 
     public static HyperLstmWorkspace CreateWorkspace(HyperLstmLayer layer, int maxBatch, int maxTime) => layer.CreateWorkspace(maxBatch, maxTime);
 
@@ -84,14 +80,13 @@ public sealed class HyperLstmValidationTests
     public static IEnumerable<TestCaseData> BadOptionCases()
     {
         var ok = Options();
-        TestCaseData Case(string label, HyperLstmOptions o, string param) => new TestCaseData(o, param).SetName($"Options_{label}_Rejected");
-        yield return Case("InputSize0", ok with { InputSize = 0 }, "InputSize");
-        yield return Case("HiddenSize0", ok with { HiddenSize = 0 }, "HiddenSize");
-        yield return Case("HyperHiddenSize0", ok with { HyperHiddenSize = 0 }, "HyperHiddenSize");
-        yield return Case("EmbeddingSize0", ok with { EmbeddingSize = -1 }, "EmbeddingSize");
-        yield return Case("HiddenSizeTooLarge", ok with { HiddenSize = 30_000 }, "HiddenSize");
-        yield return Case("EpsilonNaN", ok with { LayerNormEpsilon = double.NaN }, "LayerNormEpsilon");
-        yield return Case("ScheduleUndefined", ok with { Schedule = (SweepSchedule)9 }, "Schedule");
+        yield return BadOption("InputSize0", ok with { InputSize = 0 }, "InputSize");
+        yield return BadOption("HiddenSize0", ok with { HiddenSize = 0 }, "HiddenSize");
+        yield return BadOption("HyperHiddenSize0", ok with { HyperHiddenSize = 0 }, "HyperHiddenSize");
+        yield return BadOption("EmbeddingSize0", ok with { EmbeddingSize = -1 }, "EmbeddingSize");
+        yield return BadOption("HiddenSizeTooLarge", ok with { HiddenSize = 30_000 }, "HiddenSize");
+        yield return BadOption("EpsilonNaN", ok with { LayerNormEpsilon = double.NaN }, "LayerNormEpsilon");
+        yield return BadOption("ScheduleUndefined", ok with { Schedule = (SweepSchedule)9 }, "Schedule");
     }
 
     public static long ExpectedWorkspaceBytes => 4L * (5 * 7 * (25 * H + 9 * N + 24 * Z + 10) + 2 * 5 * 8 * (H + N) + 5 * (16 * H + 12 * N));
@@ -99,8 +94,6 @@ public sealed class HyperLstmValidationTests
     public static long WorkspaceBytes(HyperLstmLayer layer, int batch, int time) => layer.WorkspaceBytes(batch, time);
 
     public static long StaticWorkspaceBytes(int batch, int time) => HyperLstmLayer.WorkspaceBytes(batch, time, I, H, N, Z);
-
-    public static long AllocatedBytes(HyperLstmWorkspace workspace) => workspace.AllocatedBytes;
 
     public static IEnumerable<TestCaseData> OutOfRangeSizeCases() =>
         [new(false, B + 1, T, "batch"), new(false, B, 0, "time"), new(true, B, T + 1, "time")];

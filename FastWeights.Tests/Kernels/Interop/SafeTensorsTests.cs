@@ -167,37 +167,30 @@ public sealed class SafeTensorsTests
     [Test]
     public void SaveAndLoad_ThroughTempFile()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "fw-safetensors-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        try
-        {
-            string path = Path.Combine(dir, "model.safetensors");
-            File.WriteAllText(path, "old contents to be replaced");
-            var writer = new SafeTensorsWriter();
-            writer.AddMetadata("epoch", "3");
-            writer.Add("w", new float[] { 1f, 2f, 3f, 4f, 5f, 6f }, 3, 2);
-            writer.Save(path);
+        using var temp = new TempFolder("fw-safetensors-", create: true);
+        string dir = temp.Path;
+        string path = Path.Combine(dir, "model.safetensors");
+        File.WriteAllText(path, "old contents to be replaced");
+        var writer = new SafeTensorsWriter();
+        writer.AddMetadata("epoch", "3");
+        writer.Add("w", new float[] { 1f, 2f, 3f, 4f, 5f, 6f }, 3, 2);
+        writer.Save(path);
 
-            Assert.That(Directory.GetFiles(dir), Is.EqualTo(new[] { path }), "no temporary file left behind");
-            SafeTensorsFile file = SafeTensorsFile.Load(path);
-            Assert.That(file.SourceName, Is.EqualTo(path));
-            Assert.That(file.Metadata["epoch"], Is.EqualTo("3"));
-            Assert.That(file.ReadFloat32("w", out int[] shape), Is.EqualTo(new[] { 1f, 2f, 3f, 4f, 5f, 6f }));
-            Assert.That(shape, Is.EqualTo(new[] { 3, 2 }));
+        Assert.That(Directory.GetFiles(dir), Is.EqualTo(new[] { path }), "no temporary file left behind");
+        SafeTensorsFile file = SafeTensorsFile.Load(path);
+        Assert.That(file.SourceName, Is.EqualTo(path));
+        Assert.That(file.Metadata["epoch"], Is.EqualTo("3"));
+        Assert.That(file.ReadFloat32("w", out int[] shape), Is.EqualTo(new[] { 1f, 2f, 3f, 4f, 5f, 6f }));
+        Assert.That(shape, Is.EqualTo(new[] { 3, 2 }));
 
-            string missing = Path.Combine(dir, "missing.safetensors");
-            var ex = Assert.Throws<FileNotFoundException>(() => SafeTensorsFile.Load(missing))!;
-            Assert.That(ex.Message, Does.Contain(missing));
+        string missing = Path.Combine(dir, "missing.safetensors");
+        var ex = Assert.Throws<FileNotFoundException>(() => SafeTensorsFile.Load(missing))!;
+        Assert.That(ex.Message, Does.Contain(missing));
 
-            // A corrupted file on disk reports its path.
-            File.WriteAllBytes(path, [1, 2, 3]);
-            var fex = Assert.Throws<SafeTensorsFormatException>(() => SafeTensorsFile.Load(path))!;
-            Assert.That(fex.Message, Does.Contain(path));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        // A corrupted file on disk reports its path.
+        File.WriteAllBytes(path, [1, 2, 3]);
+        var fex = Assert.Throws<SafeTensorsFormatException>(() => SafeTensorsFile.Load(path))!;
+        Assert.That(fex.Message, Does.Contain(path));
     }
 
     // ---------------------------------------------------------------- writer argument validation

@@ -1,5 +1,3 @@
-using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.LinearFastWeights;
 
 namespace FastWeights.Tests.Kernels.LinearFastWeights;

@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.LinearFastWeights;
 using static FastWeights.Tests.Support.Rejections;
 

@@ -1,4 +1,3 @@
-using FastWeights.Kernels.Core;
 using FastWeights.Kernels.LinearFastWeights;
 
 namespace FastWeights.Tests.Kernels.LinearFastWeights;
@@ -51,12 +50,7 @@ public sealed class LinearReferenceCase
     public static LinearReferenceCase Random(LinearReferenceConfig cfg, int seed, bool withState = true, bool withStateGradients = true)
     {
         var rng = new System.Random(seed);
-        double[] U(long n, double lo, double hi)
-        {
-            var a = new double[n];
-            for (long i = 0; i < n; i++) a[i] = lo + (hi - lo) * rng.NextDouble();
-            return a;
-        }
+        double[] U(long n, double lo, double hi) => Uniform.Draw(rng, checked((int)n), lo, hi);
         long bth = (long)cfg.Batch * cfg.Time * cfg.Heads, bh = (long)cfg.Batch * cfg.Heads;
         double keyLow = cfg.Map == FeatureMap.Identity && cfg.Normalize ? 0.2 : -1.0;
         var q = U(bth * cfg.KeySize, keyLow, 1);

@@ -1,9 +1,71 @@
 namespace FastWeights.Tests.Kernels.Lstm;
 
-/// <summary>The float64 pieces the LSTM, HyperLSTM and GRU references share: the sigmoid and layer norm forward and backward.</summary>
+/// <summary>
+/// The float64 pieces the LSTM, HyperLSTM and GRU references share: the sigmoid, layer norm forward and backward, the
+/// backward of a row of the input and recurrent affine maps, and the objective.
+/// </summary>
 public static class CellReferenceMath
 {
     public static double Sigmoid(double v) => 1.0 / (1.0 + Math.Exp(-v));
+
+    /// <summary>Layer norm of v: (v − mean)/sqrt(var + ε), the variance biased (divided by n); returns v̂ and 1/σ.</summary>
+    public static (double[] Normalized, double InverseStd) Norm(double[] v, double eps)
+    {
+        var (mean, inverseStd) = Stats(v, eps);
+        return (v.Select(e => (e - mean) * inverseStd).ToArray(), inverseStd);
+    }
+
+    /// <summary>
+    /// The backward of row <paramref name="r"/> of W_h h_prev and W_x x_t (x_t at <paramref name="xOffset"/> of x), given
+    /// that row's gradients through the recurrent (<paramref name="dRecurrent"/>) and input (<paramref name="dInput"/>)
+    /// products: adds to dW_h, dh_prev, dW_x and dx, in that order.
+    /// </summary>
+    public static void RowAffineBackward(int r, double dRecurrent, double dInput, double[] wh, double[] wx, double[] hPrev, double[] x,
+        int xOffset, double[] dwh, double[] dwx, double[] dhPrev, double[] dx)
+    {
+        int H = hPrev.Length, I = wx.Length / (wh.Length / H); // W_h is rows × H, W_x rows × I
+        for (int l = 0; l < H; l++)
+        {
+            dwh[r * H + l] += dRecurrent * hPrev[l];
+            dhPrev[l] += wh[r * H + l] * dRecurrent;
+        }
+        for (int l = 0; l < I; l++)
+        {
+            int xi = xOffset + l;
+            dwx[r * I + l] += dInput * x[xi];
+            dx[xi] += wx[r * I + l] * dInput;
+        }
+    }
+
+    /// <summary>Row <paramref name="b"/> of a [B, n] state, a copy; zeros where there is no state (null).</summary>
+    public static double[] Row(double[]? state, int b, int n) => state is null ? new double[n] : state.Skip(b * n).Take(n).ToArray();
+
+    /// <summary>The output sequence [B, T, n] of per-sequence tapes: each step's <paramref name="output"/>, in order.</summary>
+    public static double[] Sequence<TStep>(List<TStep>[] tapes, int time, int n, Func<TStep, double[]> output)
+    {
+        var y = new double[tapes.Length * time * n];
+        for (int b = 0; b < tapes.Length; b++)
+            for (int t = 0; t < time; t++)
+                Array.Copy(output(tapes[b][t]), 0, y, (b * time + t) * n, n);
+        return y;
+    }
+
+    /// <summary>A final state [B, n] of per-sequence tapes: <paramref name="state"/> of each sequence's last step.</summary>
+    public static double[] Final<TStep>(List<TStep>[] tapes, int n, Func<TStep, double[]> state)
+    {
+        var final = new double[tapes.Length * n];
+        for (int b = 0; b < tapes.Length; b++) Array.Copy(state(tapes[b][^1]), 0, final, b * n, n);
+        return final;
+    }
+
+    /// <summary>The objective Σ dy·y + Σ dS·S over each final state S with upstream gradients dS (null: none), summed in the order given.</summary>
+    public static double Objective(params (double[]? Upstream, double[] Values)[] terms)
+    {
+        double loss = 0;
+        foreach (var (upstream, values) in terms)
+            if (upstream is not null) for (int k = 0; k < values.Length; k++) loss += upstream[k] * values[k];
+        return loss;
+    }
 
     /// <summary>Layer norm statistics of v: (mean, 1/sqrt(var + ε)), the variance biased (divided by n).</summary>
     public static (double Mean, double InverseStd) Stats(double[] v, double eps)

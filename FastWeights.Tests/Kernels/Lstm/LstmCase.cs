@@ -23,8 +23,8 @@ public sealed class LstmCase
         double[] U(int n, double lo, double hi) => Uniform.Draw(rng, n, lo, hi);
         int g4 = 4 * hidden;
         var x = U(batch * time * input, -1, 1);
-        var wh = U(g4 * hidden, -1, 1).Select(v => v / Math.Sqrt(hidden)).ToArray();
-        var wx = U(g4 * input, -1, 1).Select(v => v / Math.Sqrt(input)).ToArray();
+        var wh = Uniform.Weights(rng, g4, hidden);
+        var wx = Uniform.Weights(rng, g4, input);
         var b = U(g4, -0.3, 0.3);
         var gain = U(g4, 0.8, 1.2);
         var beta = U(g4, -0.3, 0.3);

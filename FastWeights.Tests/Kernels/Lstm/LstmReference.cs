@@ -29,8 +29,8 @@ public static class LstmReference
         for (int b = 0; b < c.Batch; b++)
         {
             tapes[b] = new List<Step>();
-            var h = c.H0.Skip(b * H).Take(H).ToArray();
-            var cell = c.C0.Skip(b * H).Take(H).ToArray();
+            var h = Row(c.H0, b, H);
+            var cell = Row(c.C0, b, H);
             for (int t = 0; t < c.Time; t++)
             {
                 var ahat = new double[4][];
@@ -47,9 +47,7 @@ public static class LstmReference
                         for (int l = 0; l < I; l++) acc += c.WX[r * I + l] * c.X[(b * c.Time + t) * I + l];
                         a[j] = acc;
                     }
-                    var (mean, inverseStd) = Stats(a, c.Eps);
-                    inv[k] = inverseStd;
-                    ahat[k] = a.Select(v => (v - mean) * inverseStd).ToArray();
+                    (ahat[k], inv[k]) = Norm(a, c.Eps);
                     gate[k] = new double[H];
                     for (int j = 0; j < H; j++)
                     {
@@ -60,8 +58,7 @@ public static class LstmReference
                 var cNew = new double[H];
                 for (int j = 0; j < H; j++)
                     cNew[j] = gate[1][j] * cell[j] + gate[0][j] * gate[2][j];
-                var (cm, cinv) = Stats(cNew, c.Eps);
-                var chat = cNew.Select(v => (v - cm) * cinv).ToArray();
+                var (chat, cinv) = Norm(cNew, c.Eps);
                 var tau = new double[H];
                 var hNew = new double[H];
                 for (int j = 0; j < H; j++)
@@ -79,30 +76,16 @@ public static class LstmReference
 
     public static LstmReferenceOutputs Forward(LstmCase c)
     {
-        int H = c.Hidden;
         var tapes = Run(c);
-        var y = new double[c.Batch * c.Time * H];
-        var hT = new double[c.Batch * H];
-        var cT = new double[c.Batch * H];
-        for (int b = 0; b < c.Batch; b++)
-        {
-            for (int t = 0; t < c.Time; t++)
-                Array.Copy(tapes[b][t].H, 0, y, (b * c.Time + t) * H, H);
-            Array.Copy(tapes[b][^1].H, 0, hT, b * H, H);
-            Array.Copy(tapes[b][^1].C, 0, cT, b * H, H);
-        }
-        return new LstmReferenceOutputs(y, hT, cT);
+        int H = c.Hidden;
+        return new LstmReferenceOutputs(Sequence(tapes, c.Time, H, s => s.H), Final(tapes, H, s => s.H), Final(tapes, H, s => s.C));
     }
 
     /// <summary>L = Σ dy·y + Σ dhT·hT + Σ dcT·cT: the scalar the gradients are of.</summary>
     public static double Loss(LstmCase c)
     {
         var o = Forward(c);
-        double loss = 0;
-        for (int k = 0; k < o.Y.Length; k++) loss += c.Dy[k] * o.Y[k];
-        if (c.DhT is not null) for (int k = 0; k < o.HT.Length; k++) loss += c.DhT[k] * o.HT[k];
-        if (c.DcT is not null) for (int k = 0; k < o.CT.Length; k++) loss += c.DcT[k] * o.CT[k];
-        return loss;
+        return Objective((c.Dy, o.Y), (c.DhT, o.HT), (c.DcT, o.CT));
     }
 
     public static LstmReferenceGradients Backward(LstmCase c)
@@ -112,8 +95,8 @@ public static class LstmReference
         var g = c.Differentiable().ToDictionary(p => p.Name, p => new double[p.Values.Length]);
         for (int b = 0; b < c.Batch; b++)
         {
-            var dh = c.DhT is null ? new double[H] : c.DhT.Skip(b * H).Take(H).ToArray();
-            var dc = c.DcT is null ? new double[H] : c.DcT.Skip(b * H).Take(H).ToArray();
+            var dh = Row(c.DhT, b, H);
+            var dc = Row(c.DcT, b, H);
             for (int t = c.Time - 1; t >= 0; t--)
             {
                 var s = tapes[b][t];
@@ -148,17 +131,7 @@ public static class LstmReference
                     {
                         int r = k * H + j;
                         g["B"][r] += da[j];
-                        for (int l = 0; l < H; l++)
-                        {
-                            g["WH"][r * H + l] += da[j] * s.HPrev[l];
-                            dhPrev[l] += c.WH[r * H + l] * da[j];
-                        }
-                        for (int l = 0; l < I; l++)
-                        {
-                            int xi = (b * c.Time + t) * I + l;
-                            g["WX"][r * I + l] += da[j] * c.X[xi];
-                            g["x"][xi] += c.WX[r * I + l] * da[j];
-                        }
+                        RowAffineBackward(r, da[j], da[j], c.WH, c.WX, s.HPrev, c.X, (b * c.Time + t) * I, g["WH"], g["WX"], dhPrev, g["x"]);
                     }
                 }
                 dh = dhPrev;

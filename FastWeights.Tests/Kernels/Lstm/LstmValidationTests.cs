@@ -1,5 +1,3 @@
-using FastWeights.Kernels.Core;
-using FastWeights.Kernels.FastWeightRnn;
 using FastWeights.Kernels.Lstm;
 
 namespace FastWeights.Tests.Kernels.Lstm;
@@ -26,12 +24,7 @@ public sealed class LstmValidationTests
     public static LstmOptions Options(bool checkFinite = false) =>
         new() { InputSize = I, HiddenSize = H, Schedule = SweepSchedule.Thread, CheckFinite = checkFinite };
 
-    public static LstmOptions WithHidden(LstmOptions options, int hidden, bool groupSchedule = false) =>
-        options with { HiddenSize = hidden, Schedule = groupSchedule ? SweepSchedule.Group : options.Schedule };
-
     public static LstmLayer Create(Accelerator accelerator, LstmOptions options) => new(accelerator, options);
-
-    public static void Validate(LstmOptions options) => options.Validate();
 
     public static LstmWorkspace CreateWorkspace(LstmLayer layer, int maxBatch, int maxTime) => layer.CreateWorkspace(maxBatch, maxTime);
 
@@ -64,20 +57,7 @@ public sealed class LstmValidationTests
         l.Accelerator.Synchronize();
     }
 
-    public static IEnumerable<TestCaseData> BadOptionCases()
-    {
-        var ok = Options();
-        TestCaseData Case(string label, LstmOptions o, string param) => new TestCaseData(o, param).SetName($"Options_{label}_Rejected");
-        yield return Case("InputSize0", ok with { InputSize = 0 }, "InputSize");
-        yield return Case("HiddenSize0", ok with { HiddenSize = 0 }, "HiddenSize");
-        yield return Case("HiddenSizeNegative", ok with { HiddenSize = -4 }, "HiddenSize");
-        yield return Case("HiddenSizeTooLarge", ok with { HiddenSize = 30_000 }, "HiddenSize");
-        yield return Case("InputSizeTooLarge", ok with { InputSize = int.MaxValue / 8 }, "InputSize");
-        yield return Case("Epsilon0", ok with { LayerNormEpsilon = 0.0 }, "LayerNormEpsilon");
-        yield return Case("EpsilonNaN", ok with { LayerNormEpsilon = double.NaN }, "LayerNormEpsilon");
-        yield return Case("EpsilonInf", ok with { LayerNormEpsilon = double.PositiveInfinity }, "LayerNormEpsilon");
-        yield return Case("ScheduleUndefined", ok with { Schedule = (SweepSchedule)(-1) }, "Schedule");
-    }
+    public static IEnumerable<TestCaseData> BadOptionCases() => RecurrentCellBadOptions(inputSizeTooLarge: int.MaxValue / 8);
 
     public static long ExpectedWorkspaceBytes => 4L * (5 * 7 * (9 * H + 5) + 2 * 5 * 8 * H + 12 * 5 * H);
 
@@ -87,13 +67,7 @@ public sealed class LstmValidationTests
 
     public static long StaticWorkspaceBytes(int batch, int time, int input, int hidden) => LstmLayer.WorkspaceBytes(batch, time, input, hidden);
 
-    public static long AllocatedBytes(LstmWorkspace workspace) => workspace.AllocatedBytes;
-
-    public static IEnumerable<TestCaseData> OutOfRangeSizeCases() =>
-    [
-        new(false, 0, T, "batch"), new(false, B, 0, "time"), new(false, B + 1, T, "batch"), new(false, B, T + 1, "time"),
-        new(true, B + 1, T, "batch"), new(true, B, -1, "time"),
-    ];
+    public static IEnumerable<TestCaseData> OutOfRangeSizeCases() => RecurrentCellOutOfRangeSizes;
 
     public static IEnumerable<TestCaseData> NonFiniteInputCases() =>
     [

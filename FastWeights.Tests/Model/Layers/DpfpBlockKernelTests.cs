@@ -43,10 +43,8 @@ public class DpfpBlockKernelTests : AcceleratorFixture
     [TestCaseSource(nameof(Shapes))]
     public void BlockMatchesReference(DpfpBlockShape shape, int seed)
     {
-        var rng = new Random(seed);
-        var pd = DpfpBlockReference.RandomParameters(shape, rng);
-        var x = OpTestData.Uniform(rng, shape.Rows * shape.Width, 1.0);
-        var dOut = OpTestData.Uniform(rng, shape.Rows * shape.Width, 1.0);
+        var (pd, xDrawn, dOutDrawn) = DpfpBlockReference.RandomProblem(shape, seed);
+        float[] x = OpTestData.ToFloat(xDrawn), dOut = OpTestData.ToFloat(dOutDrawn);
         // The reference runs on the exact float64 values of the float32 parameters the kernels get.
         var pf = pd.ToDictionary(kv => kv.Key, kv => Array.ConvertAll(kv.Value, v => (float)v));
         var p = pf.ToDictionary(kv => kv.Key, kv => OpTestData.ToDouble(kv.Value));

@@ -54,6 +54,16 @@ public static class DpfpBlockReference
         yield return ("attn.out", s.Width);
     }
 
+    /// <summary>
+    /// The random problem the block's kernel and reference-gradient tests draw from System.Random(<paramref name="seed"/>),
+    /// in this order: <see cref="RandomParameters"/>, then x and the upstream gradient dOut [rows, width] ~ U(−1,1).
+    /// </summary>
+    public static (Dictionary<string, double[]> Parameters, double[] X, double[] DOut) RandomProblem(DpfpBlockShape s, int seed)
+    {
+        var rng = new Random(seed);
+        return (RandomParameters(s, rng), OpTestData.Uniform64(rng, s.Rows * s.Width, 1.0), OpTestData.Uniform64(rng, s.Rows * s.Width, 1.0));
+    }
+
     /// <summary>Random parameters: gains U(0.5,1.5), everything else U(−b, b) with b = 1/√fan_in (biases U(−0.5,0.5)·b·2).</summary>
     public static Dictionary<string, double[]> RandomParameters(DpfpBlockShape s, Random rng)
     {

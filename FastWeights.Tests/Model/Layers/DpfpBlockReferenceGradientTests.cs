@@ -31,10 +31,7 @@ public sealed class DpfpBlockReferenceGradientTests
     [TestCaseSource(nameof(Shapes))]
     public void BlockBackwardMatchesCentralDifferences(DpfpBlockShape shape, int seed)
     {
-        var rng = new Random(seed);
-        var p = DpfpBlockReference.RandomParameters(shape, rng);
-        var x = OpReferenceGradientTests.Uniform(rng, shape.Rows * shape.Width, 1.0);
-        var dOut = OpReferenceGradientTests.Uniform(rng, shape.Rows * shape.Width, 1.0);
+        var (p, x, dOut) = DpfpBlockReference.RandomProblem(shape, seed);
         var act = DpfpBlockReference.Run(shape, p, x);
         var pre = OpReferences.DensePreActivation(p["ff1.weight"], p["ff1.bias"], act.C, shape.Rows, shape.Width, shape.FeedForward);
         Assert.That(pre.Min(Math.Abs), Is.GreaterThan(1e-4), "a feed-forward pre-activation sits at the ReLU kink; pick another seed");

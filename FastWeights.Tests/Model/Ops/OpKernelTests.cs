@@ -49,11 +49,8 @@ public class OpKernelTests : AcceleratorFixture
     [TestCase(33, 10, 17, true, 105)]
     public void DenseMatchesReference(int n, int inputs, int outputs, bool relu, int seed)
     {
-        var rng = new Random(seed);
-        var w = OpTestData.Uniform(rng, outputs * inputs, 1.0);
-        var b = OpTestData.Uniform(rng, outputs, 0.5);
-        var x = OpTestData.Uniform(rng, n * inputs, 1.0);
-        var dy = OpTestData.Uniform(rng, n * outputs, 1.0);
+        var problem = OpTestData.DenseProblem(seed, n, inputs, outputs);
+        float[] w = OpTestData.ToFloat(problem.W), b = OpTestData.ToFloat(problem.B), x = OpTestData.ToFloat(problem.X), dy = OpTestData.ToFloat(problem.Dy);
         double[] wd = OpTestData.ToDouble(w), bd = OpTestData.ToDouble(b), xd = OpTestData.ToDouble(x), dyd = OpTestData.ToDouble(dy);
         if (relu)
             Assert.That(OpReferences.DensePreActivation(wd, bd, xd, n, inputs, outputs).Min(Math.Abs), Is.GreaterThan(KinkMargin),

@@ -24,12 +24,7 @@ public sealed class OpReferenceGradientTests
     private const double GradTolerance = 1e-6;
     private const double KinkMargin = 1e-4;
 
-    internal static double[] Uniform(Random rng, int count, double bound)
-    {
-        var v = new double[count];
-        for (int k = 0; k < count; k++) v[k] = (2 * rng.NextDouble() - 1) * bound;
-        return v;
-    }
+    internal static double[] Uniform(Random rng, int count, double bound) => OpTestData.Uniform64(rng, count, bound);
 
     private static void AssertClose(string name, double[] analytic, double[] numeric)
     {
@@ -45,11 +40,7 @@ public sealed class OpReferenceGradientTests
     [TestCase(6, 5, 9, true, 4)]
     public void DenseBackwardMatchesCentralDifferences(int n, int inputs, int outputs, bool relu, int seed)
     {
-        var rng = new Random(seed);
-        var w = Uniform(rng, outputs * inputs, 1.0);
-        var b = Uniform(rng, outputs, 0.5);
-        var x = Uniform(rng, n * inputs, 1.0);
-        var dy = Uniform(rng, n * outputs, 1.0);
+        var (w, b, x, dy) = OpTestData.DenseProblem(seed, n, inputs, outputs);
         if (relu)
         {
             var pre = OpReferences.DensePreActivation(w, b, x, n, inputs, outputs);

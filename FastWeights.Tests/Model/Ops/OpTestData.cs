@@ -11,14 +11,30 @@ internal sealed class OpTestData : IDisposable
 
     public AcceleratorStream Stream => Accelerator.DefaultStream;
 
-    public static float[] Uniform(Random rng, int count, double bound)
+    /// <summary><paramref name="count"/> draws (2u − 1)·bound in float64, u from <paramref name="rng"/>, in order.</summary>
+    public static double[] Uniform64(Random rng, int count, double bound)
     {
-        var v = new float[count];
-        for (int k = 0; k < count; k++) v[k] = (float)((2 * rng.NextDouble() - 1) * bound);
+        var v = new double[count];
+        for (int k = 0; k < count; k++) v[k] = (2 * rng.NextDouble() - 1) * bound;
         return v;
     }
 
+    /// <summary>The draws of <see cref="Uniform64"/> rounded to float32.</summary>
+    public static float[] Uniform(Random rng, int count, double bound) => ToFloat(Uniform64(rng, count, bound));
+
     public static double[] ToDouble(float[] values) => Array.ConvertAll(values, v => (double)v);
+
+    public static float[] ToFloat(double[] values) => Array.ConvertAll(values, v => (float)v);
+
+    /// <summary>
+    /// The random Dense problem the kernel and reference-gradient tests draw from System.Random(<paramref name="seed"/>), in
+    /// this order: W [outputs, inputs] ~ U(−1,1), b ~ U(−0.5,0.5), x [n, inputs] ~ U(−1,1), dy [n, outputs] ~ U(−1,1).
+    /// </summary>
+    public static (double[] W, double[] B, double[] X, double[] Dy) DenseProblem(int seed, int n, int inputs, int outputs)
+    {
+        var rng = new Random(seed);
+        return (Uniform64(rng, outputs * inputs, 1.0), Uniform64(rng, outputs, 0.5), Uniform64(rng, n * inputs, 1.0), Uniform64(rng, n * outputs, 1.0));
+    }
 
     public static float[] Filled(long count, float value)
     {

@@ -14,18 +14,20 @@ namespace FastWeights.Tests.Model.Training;
 public sealed class CheckpointIntegrityTests : AcceleratorFixture
 {
     private static readonly Dictionary<string, string> Meta = new() { ["arch"] = "tiny" };
+    private TempFolder temp = null!;
     private string root = "";
     private string dir = "";
 
     [SetUp]
     public void SetUp()
     {
-        root = Directory.CreateTempSubdirectory("fw-integrity-").FullName;
+        temp = new TempFolder("fw-integrity-", create: true);
+        root = temp.Path;
         dir = Path.Combine(root, "checkpoint");
     }
 
     [TearDown]
-    public void TearDown() => Directory.Delete(root, recursive: true);
+    public void TearDown() => temp.Dispose();
 
     private AdamOptimizer Trained(TinyModule module, int steps)
     {

@@ -14,16 +14,14 @@ public sealed class CheckpointTests : AcceleratorFixture
         ["decay"] = "0.95",
     };
 
+    private TempFolder temp = null!;
     private string dir = "";
 
     [SetUp]
-    public void SetUp() => dir = Path.Combine(Path.GetTempPath(), "fw-ckpt-" + Guid.NewGuid().ToString("N"));
+    public void SetUp() => dir = (temp = new TempFolder("fw-ckpt-")).Path;
 
     [TearDown]
-    public void TearDown()
-    {
-        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-    }
+    public void TearDown() => temp.Dispose();
 
     private static uint[][] Bits(float[][] values) =>
         values.Select(v => v.Select(BitConverter.SingleToUInt32Bits).ToArray()).ToArray();

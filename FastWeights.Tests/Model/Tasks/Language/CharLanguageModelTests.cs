@@ -124,34 +124,28 @@ public sealed class CharLanguageModelTests
         var acc = Devices.Cpu.Accelerator;
         var text = Tokens(4 * 3 * 6 + 5, 9); // 4 streams, 3 windows of 6 per pass (+ targets)
         var options = new TrainingOptions { BatchSize = 4, LearningRate = 1e-2, ClipNorm = 1.0, Seed = 2 };
-        string dir = Path.Combine(Path.GetTempPath(), $"fw-lm-resume-{Guid.NewGuid():N}");
-        try
+        using var temp = new TempFolder("fw-lm-resume-");
+        string dir = temp.Path;
+        float[][] straight;
+        using (var model = new CharLanguageModel(acc, Config(RecurrentKind.FastWeights, 6), 4))
+        using (var trainer = new LanguageModelTrainer(model, text, options))
         {
-            float[][] straight;
-            using (var model = new CharLanguageModel(acc, Config(RecurrentKind.FastWeights, 6), 4))
-            using (var trainer = new LanguageModelTrainer(model, text, options))
-            {
-                model.Initialize(1);
-                for (int s = 0; s < 2; s++) trainer.TrainStep();   // into the middle of a pass: the state is not empty
-                trainer.Save(dir, new Dictionary<string, string>());
-                for (int s = 0; s < 3; s++) trainer.TrainStep();   // across the start of the next pass
-                straight = model.Parameters.Select(p => p.Download()).ToArray();
-            }
-            using (var model = new CharLanguageModel(acc, Config(RecurrentKind.FastWeights, 6), 4))
-            using (var trainer = new LanguageModelTrainer(model, text, options))
-            {
-                model.Initialize(99);
-                trainer.Resume(dir);
-                Assert.That(trainer.Step, Is.EqualTo(2));
-                for (int s = 0; s < 3; s++) trainer.TrainStep();
-                var resumed = model.Parameters.Select(p => p.Download()).ToArray();
-                for (int k = 0; k < resumed.Length; k++)
-                    Assert.That(resumed[k], Is.EqualTo(straight[k]), model.Parameters[k].Name);
-            }
+            model.Initialize(1);
+            for (int s = 0; s < 2; s++) trainer.TrainStep();   // into the middle of a pass: the state is not empty
+            trainer.Save(dir, new Dictionary<string, string>());
+            for (int s = 0; s < 3; s++) trainer.TrainStep();   // across the start of the next pass
+            straight = model.Parameters.Select(p => p.Download()).ToArray();
         }
-        finally
+        using (var model = new CharLanguageModel(acc, Config(RecurrentKind.FastWeights, 6), 4))
+        using (var trainer = new LanguageModelTrainer(model, text, options))
         {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            model.Initialize(99);
+            trainer.Resume(dir);
+            Assert.That(trainer.Step, Is.EqualTo(2));
+            for (int s = 0; s < 3; s++) trainer.TrainStep();
+            var resumed = model.Parameters.Select(p => p.Download()).ToArray();
+            for (int k = 0; k < resumed.Length; k++)
+                Assert.That(resumed[k], Is.EqualTo(straight[k]), model.Parameters[k].Name);
         }
     }
 

@@ -88,33 +88,27 @@ public sealed class DpfpModelTests
     [TestCase(RecurrentKind.DpfpSum)]
     public void CheckpointRoundTripRebuildsTheSameModel(RecurrentKind kind)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "fw-dpfp-" + Guid.NewGuid().ToString("N"));
-        try
+        using var temp = new TempFolder("fw-dpfp-");
+        string dir = temp.Path;
+        var config = Tiny(kind) with { FeatureMap = FeatureMap.Dpfp2, Heads = 2 };
+        var rng = new Random(8);
+        var tokens = Enumerable.Range(0, 2 * config.SequenceLength).Select(_ => rng.Next(config.Vocabulary)).ToArray();
+        int[] targets = [3, 7];
+        double before;
+        using (var model = new RetrievalModel(Devices.Cpu.Accelerator, config, 2))
         {
-            var config = Tiny(kind) with { FeatureMap = FeatureMap.Dpfp2, Heads = 2 };
-            var rng = new Random(8);
-            var tokens = Enumerable.Range(0, 2 * config.SequenceLength).Select(_ => rng.Next(config.Vocabulary)).ToArray();
-            int[] targets = [3, 7];
-            double before;
-            using (var model = new RetrievalModel(Devices.Cpu.Accelerator, config, 2))
-            {
-                model.Initialize(5);
-                before = model.Run(Devices.Cpu.Accelerator.DefaultStream, tokens, targets, 2, train: false).Loss;
-                Checkpoint.Save(dir, model, config.ToMetadata(), null);
-            }
+            model.Initialize(5);
+            before = model.Run(Devices.Cpu.Accelerator.DefaultStream, tokens, targets, 2, train: false).Loss;
+            Checkpoint.Save(dir, model, config.ToMetadata(), null);
+        }
 
-            var loaded = RetrievalModelConfig.FromMetadata(Checkpoint.ReadMetadata(dir));
-            Assert.That(loaded, Is.EqualTo(config), "every architecture field survives the metadata");
-            using var restored = new RetrievalModel(Devices.Cpu.Accelerator, loaded, 2);
-            restored.Initialize(6);
-            Checkpoint.LoadModel(dir, restored);
-            double after = restored.Run(Devices.Cpu.Accelerator.DefaultStream, tokens, targets, 2, train: false).Loss;
-            Assert.That(after, Is.EqualTo(before), "bit-identical parameters give the identical loss");
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
+        var loaded = RetrievalModelConfig.FromMetadata(Checkpoint.ReadMetadata(dir));
+        Assert.That(loaded, Is.EqualTo(config), "every architecture field survives the metadata");
+        using var restored = new RetrievalModel(Devices.Cpu.Accelerator, loaded, 2);
+        restored.Initialize(6);
+        Checkpoint.LoadModel(dir, restored);
+        double after = restored.Run(Devices.Cpu.Accelerator.DefaultStream, tokens, targets, 2, train: false).Loss;
+        Assert.That(after, Is.EqualTo(before), "bit-identical parameters give the identical loss");
     }
 
     [Test]

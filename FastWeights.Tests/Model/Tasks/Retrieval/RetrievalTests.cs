@@ -9,6 +9,13 @@ public sealed class RetrievalTests
     // One default-size dataset shared by the tests that only read it.
     private static readonly Lazy<RetrievalSplits> Default = new(() => RetrievalDataset.Create());
 
+    /// <summary>A sampler over <paramref name="split"/> with a buffer for one batch's tokens and one for its targets.</summary>
+    private static (BatchSampler Sampler, int[] Tokens, int[] Targets) SamplerWithBuffers(RetrievalSplit split, int batchSize)
+    {
+        var sampler = new BatchSampler(split, batchSize);
+        return (sampler, new int[sampler.TokensPerBatch], new int[sampler.BatchSize]);
+    }
+
     private static void AssertWellFormed(ReadOnlySpan<int> tokens, int target, int pairs)
     {
         Assert.That(tokens.Length, Is.EqualTo(2 * pairs + 3));
@@ -221,10 +228,8 @@ public sealed class RetrievalTests
     public void TrainingEpochsCoverEachExampleOnceAndDropThePartialBatch()
     {
         var split = RetrievalDataset.Create(4, 1000, 0, 0).Train;
-        var sampler = new BatchSampler(split, 64);
+        var (sampler, tokens, targets) = SamplerWithBuffers(split, 64);
         Assert.That(sampler.TrainingBatchesPerEpoch, Is.EqualTo(15));
-        var tokens = new int[sampler.TokensPerBatch];
-        var targets = new int[sampler.BatchSize];
         var index = Enumerable.Range(0, split.Count).ToDictionary(i => RetrievalVocabulary.Format(split.TokensOf(i)));
         var rng = new Random(4);
         List<int>? firstEpoch = null;
@@ -256,9 +261,7 @@ public sealed class RetrievalTests
     public void TrainingEpochWithAnExactMultipleCoversTheWholeSplit()
     {
         var split = RetrievalDataset.Create(3, 600, 0, 0, seed: 3).Train;
-        var sampler = new BatchSampler(split, 50);
-        var tokens = new int[sampler.TokensPerBatch];
-        var targets = new int[50];
+        var (sampler, tokens, targets) = SamplerWithBuffers(split, 50);
         sampler.Shuffle(new Random(1));
         var seen = new HashSet<string>();
         while (sampler.NextTrainingBatch(tokens, targets))
@@ -270,10 +273,8 @@ public sealed class RetrievalTests
     public void EvaluationWalksTheWholeSplitInOrderWithAPartialLastBatch()
     {
         var split = RetrievalDataset.Create(4, 0, 0, 1000).Test;
-        var sampler = new BatchSampler(split, 64);
+        var (sampler, tokens, targets) = SamplerWithBuffers(split, 64);
         Assert.That(sampler.EvaluationBatchCount, Is.EqualTo(16));
-        var tokens = new int[sampler.TokensPerBatch];
-        var targets = new int[64];
         var allTokens = new List<int>();
         var allTargets = new List<int>();
         var sizes = new List<int>();

@@ -41,31 +41,25 @@ public sealed class RetrievalTrainerTests
     [Test]
     public void ResumedRunGivesTheSameNextLossAsAnUninterruptedOne()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "fw-resume-" + Guid.NewGuid().ToString("N"));
-        try
+        using var temp = new TempFolder("fw-resume-");
+        string dir = temp.Path;
+        double uninterrupted;
+        using (var model = new RetrievalModel(Devices.Cpu.Accelerator, Config(RecurrentKind.FastWeights), 32))
         {
-            double uninterrupted;
-            using (var model = new RetrievalModel(Devices.Cpu.Accelerator, Config(RecurrentKind.FastWeights), 32))
-            {
-                model.Initialize(1);
-                using var trainer = new RetrievalTrainer(model, SmallData, Options);
-                // 70 steps cross an epoch boundary (62 batches of 32 per epoch), so the data order is exercised too.
-                for (int k = 0; k < 70; k++) trainer.TrainStep();
-                trainer.Save(dir);
-                uninterrupted = trainer.TrainStep().Loss;
-            }
+            model.Initialize(1);
+            using var trainer = new RetrievalTrainer(model, SmallData, Options);
+            // 70 steps cross an epoch boundary (62 batches of 32 per epoch), so the data order is exercised too.
+            for (int k = 0; k < 70; k++) trainer.TrainStep();
+            trainer.Save(dir);
+            uninterrupted = trainer.TrainStep().Loss;
+        }
 
-            using var resumedModel = new RetrievalModel(Devices.Cpu.Accelerator, Config(RecurrentKind.FastWeights), 32);
-            resumedModel.Initialize(99); // different weights: the checkpoint must replace them all
-            using var resumed = new RetrievalTrainer(resumedModel, SmallData, Options);
-            resumed.Resume(dir);
-            Assert.That(resumed.Step, Is.EqualTo(70));
-            Assert.That(resumed.TrainStep().Loss, Is.EqualTo(uninterrupted), "bit-identical next loss");
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
+        using var resumedModel = new RetrievalModel(Devices.Cpu.Accelerator, Config(RecurrentKind.FastWeights), 32);
+        resumedModel.Initialize(99); // different weights: the checkpoint must replace them all
+        using var resumed = new RetrievalTrainer(resumedModel, SmallData, Options);
+        resumed.Resume(dir);
+        Assert.That(resumed.Step, Is.EqualTo(70));
+        Assert.That(resumed.TrainStep().Loss, Is.EqualTo(uninterrupted), "bit-identical next loss");
     }
 
     [Test]
