@@ -28,6 +28,22 @@ internal sealed class TapeLayerCommon
     public int I => Options.InputSize;
     public int S => Options.InnerSteps;
 
+    /// <summary>
+    /// Float32 elements of each buffer of a form's workspace, in allocation order: first the vector tape both forms keep
+    /// (<see cref="TapeWorkspace"/> allocates it), then the form's own buffers (<paramref name="formBuffers"/>), last the
+    /// per-sequence layer-norm partials both forms hand to <see cref="FormParameterGradients"/>.
+    /// </summary>
+    public static long[] Elements(long b, long t, long h, long s, params ReadOnlySpan<long> formBuffers) =>
+    [
+        b * t * h,              // Projection: u, then dz
+        b * (t + 1) * h,        // States
+        b * t * s * h,          // InnerStates
+        b * t * s * h,          // Normalized
+        b * t * s,              // InverseStd
+        .. formBuffers,
+        b * 2 * h,              // LayerNormGrad
+    ];
+
     /// <summary>Elements per thread of an element-wise kernel over <paramref name="total"/> elements (<see cref="ElementBlocks"/>).</summary>
     public int Block(long total) => ElementBlocks.For(Accelerator, total);
 
