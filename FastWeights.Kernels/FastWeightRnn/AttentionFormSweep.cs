@@ -153,15 +153,8 @@ internal static class AttentionFormSweep
                     inverseStd = 1f / XMath.Sqrt(variance + a.LnEps);
                 }
                 a.InverseStd[inner] = inverseStd;
-                for (int i = 0; i < H; i++)
-                {
-                    float xhat = (v[i] - mean) * inverseStd;
-                    v[i] = xhat;
-                    float hi = ActivationMath.Apply(a.Activation, a.LayerNorm != 0 ? a.LnGain[i] * xhat + a.LnBias[i] : xhat);
-                    hNext[i] = hi;
-                    if (s + 1 < S)
-                        a.InnerStates[(inner + 1) * H + i] = hi;
-                }
+                InnerLayerNorm.Apply(0, 1, H, v, hNext, mean, inverseStd, a.Activation, a.LayerNorm, a.LnGain, a.LnBias,
+                    s + 1 < S, a.InnerStates, (inner + 1) * H);
                 swap = hCur; hCur = hNext; hNext = swap;
             }
 
