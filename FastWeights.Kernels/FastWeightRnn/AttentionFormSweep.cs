@@ -272,29 +272,12 @@ internal static class AttentionFormSweep
                 float meanDxhat = 0f, meanDxhatXhat = 0f;
                 if (a.Forward.LayerNorm != 0)
                 {
-                    float sumDxhat = 0f, sumDxhatXhat = 0f;
-                    for (int i = 0; i < H; i++)
-                    {
-                        float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
-                        float xi = xhat[i];
-                        dGain[i] += dn * xi;
-                        dBias[i] += dn;
-                        float dxi = dn * a.Forward.LnGain[i];
-                        sumDxhat += dxi;
-                        sumDxhatXhat += dxi * xi;
-                    }
-                    meanDxhat = sumDxhat / H;
-                    meanDxhatXhat = sumDxhatXhat / H;
+                    var sums = InnerLayerNorm.GainGradients(0, 1, H, a.Forward.LayerNorm, dh, hOut, xhat, a.Forward.Activation, a.Forward.LnGain, dGain, dBias);
+                    meanDxhat = sums.Dxhat / H;
+                    meanDxhatXhat = sums.DxhatXhat / H;
                 }
-                for (int i = 0; i < H; i++)
-                {
-                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
-                    float dvi = a.Forward.LayerNorm != 0
-                        ? inverseStd * (dn * a.Forward.LnGain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
-                        : dn;
-                    dv[i] = dvi;
-                    a.Dz[stepBase + i] += dvi;
-                }
+                InnerLayerNorm.InputGradient(0, 1, H, dh, hOut, xhat, a.Forward.Activation, a.Forward.LayerNorm, a.Forward.LnGain,
+                    inverseStd, meanDxhat, meanDxhatXhat, dv, a.Dz, stepBase);
 
                 // v = z + λ^t A0 h_s + η Σ_{τ<t} λ^{t−1−τ} h_τ (h_τ · h_s):
                 //   dh_s  = λ^t A0ᵀ dv + η Σ_τ λ^{t−1−τ} h_τ (h_τ · dv)

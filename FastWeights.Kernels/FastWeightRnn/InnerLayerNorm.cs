@@ -3,10 +3,10 @@ using FastWeights.Kernels.Primitives;
 namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>
-/// The output of an inner step's layer norm, h_{s+1} = f(g ⊙ x̂ + β) with x̂ = (v − μ)/σ, written once for the two sweeps
-/// that run it (the fused <see cref="ForwardSweep"/> and the attention form's <see cref="AttentionFormSweep"/>), over the
-/// elements a thread owns (i = first, first + stride, …). Each sweep finds μ and 1/σ itself (the fused one sums across
-/// its schedule's threads).
+/// An inner step's layer norm and activation, h_{s+1} = f(g ⊙ x̂ + β) with x̂ = (v − μ)/σ, and its backward, written once
+/// for the two forms that run them (the fused <see cref="ForwardSweep"/>/<see cref="ReverseSweep"/> and the attention
+/// form's <see cref="AttentionFormSweep"/>), over the elements a thread owns (i = first, first + stride, …). Each sweep
+/// finds μ and 1/σ, and sums the backward's partials, itself (the fused one across its schedule's threads).
 /// </summary>
 internal static class InnerLayerNorm
 {
@@ -29,4 +29,52 @@ internal static class InnerLayerNorm
                 innerStates[innerOffset + i] = hi;
         }
     }
+
+    /// <summary>
+    /// Backward through f and the gain: dn = dh ⊙ f'(h_out); dg += dn ⊙ x̂, dβ += dn; returns this thread's partial sums
+    /// of dx̂ = dn ⊙ g and dx̂ ⊙ x̂, in i order. Without layer norm (<paramref name="layerNorm"/> = 0) nothing is done and
+    /// the sums are 0.
+    /// </summary>
+    public static NormGradientSums GainGradients(int first, int stride, int H, int layerNorm, ArrayView<float> dh, ArrayView<float> hOut,
+        ArrayView<float> xhat, int activation, ArrayView<float> gain, ArrayView<float> dGain, ArrayView<float> dBias)
+    {
+        float sumDxhat = 0f, sumDxhatXhat = 0f;
+        for (int i = first; i < H && layerNorm != 0; i += stride)
+        {
+            float dn = dh[i] * ActivationMath.DerivativeFromOutput(activation, hOut[i]);
+            float xi = xhat[i];
+            dGain[i] += dn * xi;
+            dBias[i] += dn;
+            float dxi = dn * gain[i];
+            sumDxhat += dxi;
+            sumDxhatXhat += dxi * xi;
+        }
+        return new NormGradientSums { Dxhat = sumDxhat, DxhatXhat = sumDxhatXhat };
+    }
+
+    /// <summary>
+    /// dv = (1/σ)(dn ⊙ g − mean(dx̂) − x̂ ⊙ mean(dx̂ ⊙ x̂)), or dn without layer norm (n = v), into <paramref name="dv"/> and
+    /// added to dz at <paramref name="dzOffset"/>. dn is recomputed rather than kept: the fused sweep's dv may still be read
+    /// by other threads until they pass the barrier inside its sums.
+    /// </summary>
+    public static void InputGradient(int first, int stride, int H, ArrayView<float> dh, ArrayView<float> hOut, ArrayView<float> xhat,
+        int activation, int layerNorm, ArrayView<float> gain, float inverseStd, float meanDxhat, float meanDxhatXhat,
+        ArrayView<float> dv, ArrayView<float> dz, long dzOffset)
+    {
+        for (int i = first; i < H; i += stride)
+        {
+            float dn = dh[i] * ActivationMath.DerivativeFromOutput(activation, hOut[i]);
+            float dvi = layerNorm != 0
+                ? inverseStd * (dn * gain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
+                : dn;
+            dv[i] = dvi;
+            dz[dzOffset + i] += dvi;
+        }
+    }
+}
+
+/// <summary>A thread's partial sums of dx̂ and dx̂ ⊙ x̂ (<see cref="InnerLayerNorm.GainGradients"/>).</summary>
+internal struct NormGradientSums
+{
+    public float Dxhat, DxhatXhat;
 }

@@ -176,22 +176,14 @@ internal static class ReverseSweep
                 var hOut = s + 1 < S ? a.Forward.InnerStates.SubView((inner + 1) * H, H) : h;
                 var xhat = a.Forward.Normalized.SubView(inner * H, H);
                 float inverseStd = a.Forward.InverseStd[inner];
-                float sumDxhat = 0f, sumDxhatXhat = 0f, meanDxhat = 0f, meanDxhatXhat = 0f;
-                for (int i = first; i < H && a.Forward.LayerNorm != 0; i += stride)
-                {
-                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
-                    float xi = xhat[i];
-                    dGain[i] += dn * xi;
-                    dBias[i] += dn;
-                    float dxi = dn * a.Forward.LnGain[i];
-                    sumDxhat += dxi;
-                    sumDxhatXhat += dxi * xi;
-                }
+                float meanDxhat = 0f, meanDxhatXhat = 0f;
+                var sums = InnerLayerNorm.GainGradients(first, stride, H, a.Forward.LayerNorm, dh, hOut, xhat, a.Forward.Activation,
+                    a.Forward.LnGain, dGain, dBias);
                 if (a.Forward.LayerNorm != 0)
                 {
-                    meanDxhat = schedule.Sum(sumDxhat, slot) / H;
+                    meanDxhat = schedule.Sum(sums.Dxhat, slot) / H;
                     slot ^= 1;
-                    meanDxhatXhat = schedule.Sum(sumDxhatXhat, slot) / H;
+                    meanDxhatXhat = schedule.Sum(sums.DxhatXhat, slot) / H;
                     slot ^= 1;
                 }
                 else
@@ -202,15 +194,8 @@ internal static class ReverseSweep
                 }
                 // dx̂ is recomputed rather than kept in dv: other threads may still be reading the
                 // previous inner step's dv until they reach the barrier inside Sum above.
-                for (int i = first; i < H; i += stride)
-                {
-                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
-                    float dvi = a.Forward.LayerNorm != 0
-                        ? inverseStd * (dn * a.Forward.LnGain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
-                        : dn;   // without layer norm n = v
-                    dv[i] = dvi;
-                    a.Dz[stepBase + i] += dvi;
-                }
+                InnerLayerNorm.InputGradient(first, stride, H, dh, hOut, xhat, a.Forward.Activation, a.Forward.LayerNorm, a.Forward.LnGain,
+                    inverseStd, meanDxhat, meanDxhatXhat, dv, a.Dz, stepBase);
                 schedule.RankOneUpdate(fastWeightGrad, 0, 1f, 1f, dv, 0, a.Forward.InnerStates, inner * H, H);
                 schedule.Barrier();
                 schedule.TransposedProduct(fastWeights, 0, dv, 0, dh, 0, H);
