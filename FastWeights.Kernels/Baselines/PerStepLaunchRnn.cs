@@ -53,7 +53,7 @@ public sealed class PerStepLaunchRnn : TapeLayer<PerStepLaunchWorkspace>
     internal static long[] Elements(int batch, int time, int hidden, int innerSteps)
     {
         long b = batch, t = time, h = hidden, s = innerSteps;
-        return TapeLayerCommon.Elements(b, t, h, s,
+        return TapeElements(b, t, h, s,
             b * (t + 1) * h * h,    // FastWeights: A(0) … A(T)
             b * h,                  // Preactivation z
             b * h * h,              // FastWeightGrad Ā
@@ -130,13 +130,13 @@ public sealed class PerStepLaunchRnn : TapeLayer<PerStepLaunchWorkspace>
         Copy(stream, B, hh, has.HasDAT ? new BatchedView(dAT, 0, hh) : null, aBar);
         Copy(stream, B, 2L * H, null, new BatchedView(ws.LayerNormGrad, 0, 2L * H));
 
-        int blockBH = common.Block((long)B * H);
+        int blockBH = Block((long)B * H);
         for (int t = T - 1; t >= 0; t--)
         {
             var dz = new BatchedView(ws.Projection, (long)t * H, stepStride);
             var ht = new BatchedView(ws.States, (long)(t + 1) * H, stateStride);
             // dh += dy_t + η (Ā + Āᵀ) h_t ; dz_t ← 0
-            outputGrad(stream, TapeLayerCommon.Threads((long)B * H, blockBH), new OutputGradArgs
+            outputGrad(stream, Threads((long)B * H, blockBH), new OutputGradArgs
             {
                 Batch = B, Hidden = H, Block = blockBH, FastLr = fastLr,
                 Dh = dh, Dy = new BatchedView(dy, (long)t * H, stepStride), FastWeightGrad = aBar, State = ht, Dz = dz,
@@ -164,7 +164,7 @@ public sealed class PerStepLaunchRnn : TapeLayer<PerStepLaunchWorkspace>
                 MatVec(stream, B, transpose: true, fastWeights, dv, null, dh, null, activation);
             }
             // dz_t += dh_0 ⊙ f'(z) ; dh_{t−1} = Wᵀ dz_t
-            preliminaryGrad(stream, TapeLayerCommon.Threads((long)B * H, blockBH), new PreliminaryGradArgs
+            preliminaryGrad(stream, Threads((long)B * H, blockBH), new PreliminaryGradArgs
             {
                 Batch = B, Hidden = H, Block = blockBH, Activation = activation,
                 Dz = dz, Dh = dh, Preliminary = new BatchedView(ws.InnerStates, (long)t * S * H, innerStride),
@@ -176,15 +176,15 @@ public sealed class PerStepLaunchRnn : TapeLayer<PerStepLaunchWorkspace>
             Copy(stream, B, H, dh, new BatchedView(dh0, 0, H));
         if (has.HasDA0)
             Copy(stream, B, hh, aBar, new BatchedView(dA0, 0, hh));
-        common.FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Projection, ws.States, ws.LayerNormGrad, x, parameters.C, B, T);
+        FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Projection, ws.States, ws.LayerNormGrad, x, parameters.C, B, T);
     }
 
     private void MatVec(AcceleratorStream stream, int batch, bool transpose, BatchedView matrix, BatchedView vector,
         BatchedView? add, BatchedView output, BatchedView? activated, int activation)
     {
         int H = Options.HiddenSize;
-        int block = common.Block((long)batch * H);
-        matVec(stream, TapeLayerCommon.Threads((long)batch * H, block), new MatVecArgs
+        int block = Block((long)batch * H);
+        matVec(stream, Threads((long)batch * H, block), new MatVecArgs
         {
             Batch = batch, Hidden = H, Block = block, Transpose = transpose ? 1 : 0,
             HasAdd = add is null ? 0 : 1, HasActivated = activated is null ? 0 : 1, Activation = activation,
@@ -197,8 +197,8 @@ public sealed class PerStepLaunchRnn : TapeLayer<PerStepLaunchWorkspace>
     {
         int H = Options.HiddenSize;
         long total = (long)batch * H * H;
-        int block = common.Block(total);
-        rankOne(stream, TapeLayerCommon.Threads(total, block), new RankOneArgs
+        int block = Block(total);
+        rankOne(stream, Threads(total, block), new RankOneArgs
         {
             Batch = batch, Hidden = H, Block = block, HasOuter = left is null ? 0 : 1, Alpha = alpha, Beta = beta,
             In = input, Out = output, Left = left ?? output, Right = right ?? output,
@@ -208,8 +208,8 @@ public sealed class PerStepLaunchRnn : TapeLayer<PerStepLaunchWorkspace>
     private void Copy(AcceleratorStream stream, int rows, long length, BatchedView? source, BatchedView target)
     {
         long total = rows * length;
-        int block = common.Block(total);
-        rowCopy(stream, TapeLayerCommon.Threads(total, block), new RowCopyArgs
+        int block = Block(total);
+        rowCopy(stream, Threads(total, block), new RowCopyArgs
         {
             Rows = rows, Length = length, Block = block, HasSource = source is null ? 0 : 1,
             Source = source ?? target, Target = target,

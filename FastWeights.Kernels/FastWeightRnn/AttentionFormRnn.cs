@@ -46,7 +46,7 @@ public sealed class AttentionFormRnn : TapeLayer<AttentionFormWorkspace>
     internal static long[] Elements(int batch, int time, int hidden, int innerSteps)
     {
         long b = batch, t = time, h = hidden, s = innerSteps;
-        return TapeLayerCommon.Elements(b, t, h, s,
+        return TapeElements(b, t, h, s,
             b * t * h,              // HistoryGrad
             b * h * h,              // InitialFastWeights: a copy of A0
             b * 3 * h);             // Vectors
@@ -83,7 +83,7 @@ public sealed class AttentionFormRnn : TapeLayer<AttentionFormWorkspace>
             Dz = ws.Projection, HistoryGrad = ws.HistoryGrad, LayerNormGrad = ws.LayerNormGrad,
             DH0 = has.HasDh0 ? dh0 : ws.Vectors, DA0 = has.HasDA0 ? dA0 : ws.Vectors,
         });
-        common.FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Projection, ws.States, ws.LayerNormGrad, x, parameters.C, batch, time);
+        FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Projection, ws.States, ws.LayerNormGrad, x, parameters.C, batch, time);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using FastWeights.Kernels.Primitives;
+
 namespace FastWeights.Kernels.FastWeightRnn;
 
 /// <summary>
@@ -7,37 +9,51 @@ namespace FastWeights.Kernels.FastWeightRnn;
 /// layer's order and then the form's own launches. Same semantics, layout and argument rules as
 /// <see cref="FastWeightRnnLayer"/> (docs/design.md §2, §7); each form's launches and memory are in docs/baselines.md.
 /// </summary>
+/// <remarks>
+/// For the forms themselves it also holds what they share with the fused layer: the argument checks (same messages, same
+/// names), the input projection before the recurrence and the parameter-gradient reductions after it (docs/design.md
+/// §3.4), and the buffer list around each form's own buffers. Kernels come from the catalogs (once per accelerator).
+/// </remarks>
 /// <typeparam name="TWorkspace">The form's workspace.</typeparam>
 public abstract class TapeLayer<TWorkspace> : IDisposable where TWorkspace : TapeWorkspace
 {
-    private protected readonly TapeLayerCommon common;
+    private readonly DenseLaunches dense;
     private readonly bool squareThreads;
     private readonly Func<int, int, int, int, long[]> elements;
     private readonly Func<Accelerator, int, int, int, int, TWorkspace> create;
     private bool disposed;
 
-    /// <summary>Builds the form's checks and shared launches (<see cref="TapeLayerCommon"/>); the options are validated there.</summary>
+    /// <summary>Validates the options and loads the shared launches.</summary>
     /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
     /// <param name="options">Sizes and hyper-parameters.</param>
     /// <param name="squareThreads">Whether a kernel of the form launches one thread per (b, i, j), so B·H² must fit a
-    /// 32-bit thread index as well (<see cref="TapeLayerCommon.CheckSizes"/>).</param>
+    /// 32-bit thread index as well (<see cref="CheckSizes"/>).</param>
     /// <param name="elements">The form's <c>Elements</c>(B, T, H, S): float32 elements of each workspace buffer, in allocation order.</param>
     /// <param name="create">The form's workspace constructor (accelerator, max B, max T, H, S); the sizes are checked before.</param>
     private protected TapeLayer(Accelerator accelerator, FastWeightRnnOptions options, bool squareThreads,
         Func<int, int, int, int, long[]> elements, Func<Accelerator, int, int, int, int, TWorkspace> create)
     {
-        common = new TapeLayerCommon(accelerator, options);
+        LayerSkeleton.CheckConstruction(accelerator, options);
+        options.Validate();
+        Accelerator = accelerator;
+        Options = options;
+        dense = new DenseLaunches(accelerator, InputProjection.Entry.Load(accelerator),
+            ParameterGradients.OuterProductSumEntry.Load(accelerator), ParameterGradients.InputGradientEntry.Load(accelerator),
+            ParameterGradients.VectorGradientEntry.Load(accelerator));
         this.squareThreads = squareThreads;
         this.elements = elements;
         this.create = create;
     }
 
-
     /// <summary>The accelerator every buffer must live on.</summary>
-    public Accelerator Accelerator => common.Accelerator;
+    public Accelerator Accelerator { get; }
 
     /// <summary>The options the layer was built with.</summary>
-    public FastWeightRnnOptions Options => common.Options;
+    public FastWeightRnnOptions Options { get; }
+
+    private int H => Options.HiddenSize;
+    private int I => Options.InputSize;
+    private int S => Options.InnerSteps;
 
     /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>
     /// <param name="batch">B ≥ 1.</param>
@@ -45,7 +61,7 @@ public abstract class TapeLayer<TWorkspace> : IDisposable where TWorkspace : Tap
     /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1.</exception>
     public long WorkspaceBytes(int batch, int time)
     {
-        common.CheckWorkspaceRequest(batch, time);
+        LayerSkeleton.CheckWorkspaceRequest(batch, time);
         return elements(batch, time, Options.HiddenSize, Options.InnerSteps).Sum() * sizeof(float);
     }
 
@@ -55,7 +71,7 @@ public abstract class TapeLayer<TWorkspace> : IDisposable where TWorkspace : Tap
     public TWorkspace CreateWorkspace(int maxBatch, int maxTime)
     {
         ThrowIfDisposed();
-        common.CheckWorkspaceRequest(maxBatch, maxTime);
+        LayerSkeleton.CheckWorkspaceRequest(maxBatch, maxTime);
         return create(Accelerator, maxBatch, maxTime, Options.HiddenSize, Options.InnerSteps);
     }
 
@@ -83,7 +99,7 @@ public abstract class TapeLayer<TWorkspace> : IDisposable where TWorkspace : Tap
         FastWeightRnnParameters parameters, int batch, int time)
     {
         ThrowIfDisposed();
-        var (hasH0, hasA0) = common.CheckForward(stream, workspace, y, hT, aT, x, h0, a0, parameters, batch, time, squareThreads);
+        var (hasH0, hasA0) = CheckForward(stream, workspace, y, hT, aT, x, h0, a0, parameters, batch, time, squareThreads);
         ForwardUnchecked(stream, workspace, y, hT, aT, x, h0, a0, parameters, batch, time, hasH0, hasA0);
     }
 
@@ -97,7 +113,7 @@ public abstract class TapeLayer<TWorkspace> : IDisposable where TWorkspace : Tap
         ArrayView<float> x, ArrayView<float> h0, ArrayView<float> a0,
         FastWeightRnnParameters parameters, int batch, int time, bool hasH0, bool hasA0)
     {
-        common.Project(stream, workspace.Projection, x, parameters, batch, time);
+        Project(stream, workspace.Projection, x, parameters, batch, time);
         Recurrence(stream, workspace, y, hT, aT, h0, a0, parameters, batch, time, hasH0, hasA0);
         workspace.RecordForward(this, batch, time);
     }
@@ -133,7 +149,7 @@ public abstract class TapeLayer<TWorkspace> : IDisposable where TWorkspace : Tap
         ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time)
     {
         ThrowIfDisposed();
-        var has = common.CheckBackward(this, stream, workspace, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time, squareThreads);
+        var has = CheckBackward(this, stream, workspace, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time, squareThreads);
         BackwardUnchecked(stream, workspace, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time, has);
     }
 
@@ -146,10 +162,97 @@ public abstract class TapeLayer<TWorkspace> : IDisposable where TWorkspace : Tap
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
         ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, FastWeightRnnBackwardViews has);
 
+    /// <summary>
+    /// Float32 elements of each buffer of a form's workspace, in allocation order: first the vector tape both forms keep
+    /// (<see cref="TapeWorkspace"/> allocates it), then the form's own buffers (<paramref name="formBuffers"/>), last the
+    /// per-sequence layer-norm partials both forms hand to <see cref="FormParameterGradients"/>.
+    /// </summary>
+    private protected static long[] TapeElements(long b, long t, long h, long s, params ReadOnlySpan<long> formBuffers) =>
+    [
+        b * t * h,              // Projection: u, then dz
+        b * (t + 1) * h,        // States
+        b * t * s * h,          // InnerStates
+        b * t * s * h,          // Normalized
+        b * t * s,              // InverseStd
+        .. formBuffers,
+        b * 2 * h,              // LayerNormGrad
+    ];
+
+    /// <summary>Elements per thread of an element-wise kernel over <paramref name="total"/> elements (<see cref="ElementBlocks"/>).</summary>
+    private protected int Block(long total) => ElementBlocks.For(Accelerator, total);
+
+    private protected static Index1D Threads(long total, int block) => (Index1D)ElementBlocks.Threads(total, block);
+
+    // ------------------------------------------------------------------ checks (docs/design.md §7)
+
+    /// <summary>
+    /// Sizes of a call. <paramref name="squareThreads"/>: a kernel launches one thread per (b, i, j)
+    /// on a GPU, so B·H² must fit a 32-bit thread index as well.
+    /// </summary>
+    private void CheckSizes(int batch, int time, bool squareThreads)
+    {
+        ViewChecks.Positive(batch, nameof(batch));
+        ViewChecks.Positive(time, nameof(time));
+        if ((long)batch * time * Math.Max(H, I) > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·T·max(H, I) must be below 2³¹.");
+        if (squareThreads && (long)batch * H * H > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "B·H² must be below 2³¹.");
+    }
+
+    private void CheckCall(AcceleratorStream stream, TapeWorkspace workspace, int batch, int time, bool squareThreads)
+    {
+        ViewChecks.Stream(stream, Accelerator);
+        ArgumentNullException.ThrowIfNull(workspace);
+        workspace.CheckOwner(Accelerator);
+        if (workspace.Hidden != H || workspace.InnerSteps != S)
+            throw new ArgumentException("workspace was created by a layer with other sizes.", nameof(workspace));
+        CheckSizes(batch, time, squareThreads);
+        workspace.CheckCapacity(batch, time);
+    }
+
+    /// <summary>Every check of a forward, in the fused layer's order; returns which optional inputs are present.</summary>
+    private (bool HasH0, bool HasA0) CheckForward(AcceleratorStream stream, TapeWorkspace workspace,
+        ArrayView<float> y, ArrayView<float> hT, ArrayView<float> aT,
+        ArrayView<float> x, ArrayView<float> h0, ArrayView<float> a0,
+        FastWeightRnnParameters parameters, int batch, int time, bool squareThreads)
+    {
+        CheckCall(stream, workspace, batch, time, squareThreads);
+        return FastWeightRnnViews.CheckForward(Accelerator, Options, y, hT, aT, x, h0, a0, parameters, batch, time);
+    }
+
+    /// <summary>Every check of a backward, in the fused layer's order.</summary>
+    private FastWeightRnnBackwardViews CheckBackward(object owner, AcceleratorStream stream, TapeWorkspace workspace,
+        ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dA0, FastWeightRnnParameterGradients gradients,
+        ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
+        ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, bool squareThreads)
+    {
+        CheckCall(stream, workspace, batch, time, squareThreads);
+        workspace.RequireForward(owner, batch, time);
+        return FastWeightRnnViews.CheckBackward(Accelerator, Options, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time);
+    }
+
+    // ------------------------------------------------------------------ shared launches
+
+    /// <summary>u = C x + b for every (b, t) into <paramref name="output"/> [B,T,H], as the fused layer does.</summary>
+    private void Project(AcceleratorStream stream, ArrayView<float> output, ArrayView<float> x, FastWeightRnnParameters p, int batch, int time) =>
+        dense.Project(stream, batch * time, H, I, output, x, p.C, p.B);
+
+    /// <summary>
+    /// dW = Σ dz h_{t−1}ᵀ, dC = Σ dz x_tᵀ, db, dg, dβ and (when wanted) dx = Cᵀ dz, from dz [B,T,H],
+    /// the outer states [B,T+1,H] and the per-sequence layer-norm partials [B,2,H] (docs/design.md §3.4).
+    /// </summary>
+    private protected void FormParameterGradients(AcceleratorStream stream, FastWeightRnnParameterGradients gradients, ArrayView<float> dx, bool hasDx,
+        ArrayView<float> dz, ArrayView<float> states, ArrayView<float> layerNormGrad, ArrayView<float> x, ArrayView<float> c,
+        int batch, int time)
+    {
+        dense.ProjectionGradients(stream, batch, time, H, I, gradients.DW, gradients.DC, gradients.DB, gradients.DLnGain,
+            gradients.DLnBias, hasDx, dx, dz, states, layerNormGrad, x, c);
+    }
+
     private void ThrowIfDisposed()
     {
         if (disposed) throw new ObjectDisposedException(GetType().Name);
-        common.ThrowIfAcceleratorDisposed();
+        LayerSkeleton.ThrowIfAcceleratorDisposed(Accelerator);
     }
 
     /// <summary>Marks the layer disposed. It owns no device memory (kernels are owned by the accelerator). Safe to call twice.</summary>
