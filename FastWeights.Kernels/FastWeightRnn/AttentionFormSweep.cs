@@ -268,16 +268,9 @@ internal static class AttentionFormSweep
                 var xhat = a.Forward.Normalized.SubView(inner * H, H);
                 float inverseStd = a.Forward.InverseStd[inner];
 
-                // Activation and layer norm, as in the fused reverse sweep.
-                float meanDxhat = 0f, meanDxhatXhat = 0f;
-                if (a.Forward.LayerNorm != 0)
-                {
-                    var sums = InnerLayerNorm.GainGradients(0, 1, H, a.Forward.LayerNorm, dh, hOut, xhat, a.Forward.Activation, a.Forward.LnGain, dGain, dBias);
-                    meanDxhat = sums.Dxhat / H;
-                    meanDxhatXhat = sums.DxhatXhat / H;
-                }
-                InnerLayerNorm.InputGradient(0, 1, H, dh, hOut, xhat, a.Forward.Activation, a.Forward.LayerNorm, a.Forward.LnGain,
-                    inverseStd, meanDxhat, meanDxhatXhat, dv, a.Dz, stepBase);
+                // Activation and layer norm, as in the fused reverse sweep (one thread: its sums are the whole sums).
+                InnerLayerNorm.Backward(new ThreadSchedule(), 0, 0, 1, H, a.Forward.LayerNorm, a.Forward.Activation, dh, hOut, xhat,
+                    inverseStd, a.Forward.LnGain, dGain, dBias, dv, a.Dz, stepBase);
 
                 // v = z + λ^t A0 h_s + η Σ_{τ<t} λ^{t−1−τ} h_τ (h_τ · h_s):
                 //   dh_s  = λ^t A0ᵀ dv + η Σ_τ λ^{t−1−τ} h_τ (h_τ · dv)

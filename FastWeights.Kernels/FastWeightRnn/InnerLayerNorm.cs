@@ -31,6 +31,33 @@ internal static class InnerLayerNorm
     }
 
     /// <summary>
+    /// The backward of one inner step's activation and layer norm over the own elements: dg and dβ partials
+    /// (<see cref="GainGradients"/>), the means of dx̂ and dx̂ ⊙ x̂ summed across the schedule's threads in slots
+    /// <paramref name="slot"/> and <paramref name="slot"/> ^ 1, then dv into <paramref name="dv"/> and dz
+    /// (<see cref="InputGradient"/>). Without layer norm a barrier stands in for the sums': dv is rewritten while other
+    /// threads may still read the previous inner step's dv. Returns the slot the next sum uses.
+    /// </summary>
+    public static int Backward<TSchedule>(TSchedule schedule, int slot, int first, int stride, int H, int layerNorm, int activation,
+        ArrayView<float> dh, ArrayView<float> hOut, ArrayView<float> xhat, float inverseStd, ArrayView<float> gain,
+        ArrayView<float> dGain, ArrayView<float> dBias, ArrayView<float> dv, ArrayView<float> dz, long dzOffset)
+        where TSchedule : struct, ISweepSchedule
+    {
+        float meanDxhat = 0f, meanDxhatXhat = 0f;
+        var sums = GainGradients(first, stride, H, layerNorm, dh, hOut, xhat, activation, gain, dGain, dBias);
+        if (layerNorm != 0)
+        {
+            meanDxhat = schedule.Sum(sums.Dxhat, slot) / H;
+            slot ^= 1;
+            meanDxhatXhat = schedule.Sum(sums.DxhatXhat, slot) / H;
+            slot ^= 1;
+        }
+        else
+            schedule.Barrier();
+        InputGradient(first, stride, H, dh, hOut, xhat, activation, layerNorm, gain, inverseStd, meanDxhat, meanDxhatXhat, dv, dz, dzOffset);
+        return slot;
+    }
+
+    /// <summary>
     /// Backward through f and the gain: dn = dh ⊙ f'(h_out); dg += dn ⊙ x̂, dβ += dn; returns this thread's partial sums
     /// of dx̂ = dn ⊙ g and dx̂ ⊙ x̂, in i order. Without layer norm (<paramref name="layerNorm"/> = 0) nothing is done and
     /// the sums are 0.

@@ -176,26 +176,10 @@ internal static class ReverseSweep
                 var hOut = s + 1 < S ? a.Forward.InnerStates.SubView((inner + 1) * H, H) : h;
                 var xhat = a.Forward.Normalized.SubView(inner * H, H);
                 float inverseStd = a.Forward.InverseStd[inner];
-                float meanDxhat = 0f, meanDxhatXhat = 0f;
-                var sums = InnerLayerNorm.GainGradients(first, stride, H, a.Forward.LayerNorm, dh, hOut, xhat, a.Forward.Activation,
-                    a.Forward.LnGain, dGain, dBias);
-                if (a.Forward.LayerNorm != 0)
-                {
-                    meanDxhat = schedule.Sum(sums.Dxhat, slot) / H;
-                    slot ^= 1;
-                    meanDxhatXhat = schedule.Sum(sums.DxhatXhat, slot) / H;
-                    slot ^= 1;
-                }
-                else
-                {
-                    // dv is written below while other threads may still read the previous dv
-                    // (the LN path's Sum supplies this barrier).
-                    schedule.Barrier();
-                }
-                // dx̂ is recomputed rather than kept in dv: other threads may still be reading the
-                // previous inner step's dv until they reach the barrier inside Sum above.
-                InnerLayerNorm.InputGradient(first, stride, H, dh, hOut, xhat, a.Forward.Activation, a.Forward.LayerNorm, a.Forward.LnGain,
-                    inverseStd, meanDxhat, meanDxhatXhat, dv, a.Dz, stepBase);
+                // dx̂ is recomputed rather than kept in dv: other threads may still be reading the previous inner step's dv
+                // until they reach the barrier inside the sums (or, without layer norm, the barrier standing in for them).
+                slot = InnerLayerNorm.Backward(schedule, slot, first, stride, H, a.Forward.LayerNorm, a.Forward.Activation, dh, hOut, xhat,
+                    inverseStd, a.Forward.LnGain, dGain, dBias, dv, a.Dz, stepBase);
                 schedule.RankOneUpdate(fastWeightGrad, 0, 1f, 1f, dv, 0, a.Forward.InnerStates, inner * H, H);
                 schedule.Barrier();
                 schedule.TransposedProduct(fastWeights, 0, dv, 0, dh, 0, H);
