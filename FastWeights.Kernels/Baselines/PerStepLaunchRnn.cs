@@ -17,10 +17,12 @@ namespace FastWeights.Kernels.Baselines;
 /// <see cref="FastWeightRnnOptions.LayerNorm"/>. <see cref="FastWeightRnnOptions.Schedule"/> and
 /// <see cref="FastWeightRnnOptions.CheckpointInterval"/> do not apply (A is stored for every step);
 /// <see cref="FastWeightRnnOptions.CheckFinite"/> is not implemented here and is ignored.</para>
+/// <para><see cref="TapeLayer{TWorkspace}.Forward"/> runs one set of launches per step and inner step and stores A after
+/// every step; <see cref="TapeLayer{TWorkspace}.Backward"/> runs one set of launches per step and inner step in reverse,
+/// then the parameter-gradient reductions, reading the stored A(t) (never rebuilding it).</para>
 /// </remarks>
-public sealed class PerStepLaunchRnn : IDisposable
+public sealed class PerStepLaunchRnn : TapeLayer<PerStepLaunchWorkspace>
 {
-    private readonly TapeLayerCommon common;
     private readonly Action<AcceleratorStream, Index1D, MatVecArgs> matVec;
     private readonly Action<AcceleratorStream, Index1D, RankOneArgs> rankOne;
     private readonly Action<AcceleratorStream, Index1D, RowCopyArgs> rowCopy;
@@ -28,7 +30,6 @@ public sealed class PerStepLaunchRnn : IDisposable
     private readonly Action<AcceleratorStream, Index1D, PreliminaryGradArgs> preliminaryGrad;
     private readonly Action<AcceleratorStream, Index1D, InnerNormArgs> innerNorm;
     private readonly Action<AcceleratorStream, Index1D, NormBackwardArgs> normBackward;
-    private bool disposed;
 
     /// <summary>Builds the baseline and compiles its kernels for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where every buffer and stream passed later must live.</param>
@@ -37,8 +38,8 @@ public sealed class PerStepLaunchRnn : IDisposable
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the exception names it).</exception>
     /// <exception cref="ObjectDisposedException">The accelerator is disposed.</exception>
     public PerStepLaunchRnn(Accelerator accelerator, FastWeightRnnOptions options)
+        : base(accelerator, options, squareThreads: true, Elements, (a, b, t, h, s) => new PerStepLaunchWorkspace(a, b, t, h, s))
     {
-        common = new TapeLayerCommon(accelerator, options);
         matVec = PerStepKernels.MatVecEntry.Load(accelerator);
         rankOne = PerStepKernels.RankOneEntry.Load(accelerator);
         rowCopy = PerStepKernels.RowCopyEntry.Load(accelerator);
@@ -48,70 +49,21 @@ public sealed class PerStepLaunchRnn : IDisposable
         normBackward = PerStepKernels.NormBackwardEntry.Load(accelerator);
     }
 
-    /// <summary>The accelerator every buffer must live on.</summary>
-    public Accelerator Accelerator => common.Accelerator;
-
-    /// <summary>The options the baseline was built with.</summary>
-    public FastWeightRnnOptions Options => common.Options;
-
     /// <summary>Float32 elements of a workspace: the vector tape, then the form's buffers (docs/baselines.md §1), as it allocates them.</summary>
     internal static long Elements(int batch, int time, int hidden, int innerSteps) =>
         TapeWorkspace.Elements(batch, time, hidden, innerSteps, sizes => _ = new PerStepLaunchBuffers<long>(batch, time, hidden, sizes));
 
-    /// <summary>Bytes of device memory a workspace for (B, T) takes with these options: exactly what <see cref="CreateWorkspace"/> allocates.</summary>
-    /// <param name="batch">B ≥ 1.</param>
-    /// <param name="time">T ≥ 1.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1.</exception>
-    public long WorkspaceBytes(int batch, int time)
+    /// <summary>One set of launches per step and inner step; A(t) is stored before every step (docs/baselines.md §1).</summary>
+    private protected override void Recurrence(AcceleratorStream stream, PerStepLaunchWorkspace ws,
+        ArrayView<float> y, ArrayView<float> hT, ArrayView<float> aT, ArrayView<float> h0, ArrayView<float> a0,
+        FastWeightRnnParameters parameters, int batch, int time, bool hasH0, bool hasA0)
     {
-        common.CheckWorkspaceRequest(batch, time);
-        return Elements(batch, time, Options.HiddenSize, Options.InnerSteps) * sizeof(float);
-    }
-
-    /// <summary>Allocates a workspace for batches of up to <paramref name="maxBatch"/> sequences of up to <paramref name="maxTime"/> steps.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size is &lt; 1.</exception>
-    /// <exception cref="ObjectDisposedException">The baseline is disposed.</exception>
-    public PerStepLaunchWorkspace CreateWorkspace(int maxBatch, int maxTime)
-    {
-        ThrowIfDisposed();
-        common.CheckWorkspaceRequest(maxBatch, maxTime);
-        return new PerStepLaunchWorkspace(Accelerator, maxBatch, maxTime, Options.HiddenSize, Options.InnerSteps);
-    }
-
-    /// <summary>
-    /// Runs the layer over <paramref name="time"/> steps of <paramref name="batch"/> sequences, one set of
-    /// launches per step and inner step, and stores in <paramref name="workspace"/> what <see cref="Backward"/> needs
-    /// (including A after every step).
-    /// </summary>
-    /// <param name="stream">Stream of <see cref="Accelerator"/> the kernels are queued on.</param>
-    /// <param name="workspace">From <see cref="CreateWorkspace"/>, with capacity ≥ (batch, time).</param>
-    /// <param name="y">Out [B,T,H]: h after every step. Overwritten.</param>
-    /// <param name="hT">Out [B,H]: h after the last step. May be the same view as <paramref name="h0"/>.</param>
-    /// <param name="aT">Out [B,H,H]: A after the last step. May be the same view as <paramref name="a0"/>.</param>
-    /// <param name="x">In [B,T,I].</param>
-    /// <param name="h0">In [B,H], or an empty view for zeros.</param>
-    /// <param name="a0">In [B,H,H], or an empty view for zeros.</param>
-    /// <param name="parameters">W, C, b, g, β.</param>
-    /// <param name="batch">B ≥ 1.</param>
-    /// <param name="time">T ≥ 1.</param>
-    /// <exception cref="ArgumentException">A view has the wrong length, is missing, or lives on another accelerator. The message names the argument.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">batch or time &lt; 1, or larger than the workspace.</exception>
-    /// <exception cref="ObjectDisposedException">The baseline, workspace, stream or a buffer is disposed.</exception>
-    public void Forward(AcceleratorStream stream, PerStepLaunchWorkspace workspace,
-        ArrayView<float> y, ArrayView<float> hT, ArrayView<float> aT,
-        ArrayView<float> x, ArrayView<float> h0, ArrayView<float> a0,
-        FastWeightRnnParameters parameters, int batch, int time)
-    {
-        ThrowIfDisposed();
-        var (hasH0, hasA0) = common.CheckForward(stream, workspace, y, hT, aT, x, h0, a0, parameters, batch, time, squareThreads: true);
-        var ws = workspace;
         int B = batch, T = time, H = Options.HiddenSize, S = Options.InnerSteps;
         long hh = (long)H * H;
         long stateStride = (long)(T + 1) * H, stepStride = (long)T * H, innerStride = (long)T * S * H, tapeStride = (T + 1) * hh;
         int activation = (int)Options.Activation, layerNorm = Options.LayerNorm ? 1 : 0;
         float decay = (float)Options.Decay, fastLr = (float)Options.FastLearningRate, eps = (float)Options.LayerNormEpsilon;
 
-        common.Project(stream, ws.Tape.Projection, x, parameters, B, T);
         Copy(stream, B, H, hasH0 ? new BatchedView(h0, 0, H) : null, new BatchedView(ws.Tape.States, 0, stateStride));
         Copy(stream, B, hh, hasA0 ? new BatchedView(a0, 0, hh) : null, new BatchedView(ws.Buffers.FastWeights, 0, tapeStride));
 
@@ -149,37 +101,14 @@ public sealed class PerStepLaunchRnn : IDisposable
 
         Copy(stream, B, H, new BatchedView(ws.Tape.States, (long)T * H, stateStride), new BatchedView(hT, 0, H));
         Copy(stream, B, hh, new BatchedView(ws.Buffers.FastWeights, T * hh, tapeStride), new BatchedView(aT, 0, hh));
-        ws.RecordForward(this, B, T);
     }
 
-    /// <summary>
-    /// Gradients of a scalar loss L given dL/dy, dL/dhT and dL/dAT for the last <see cref="Forward"/> on
-    /// <paramref name="workspace"/>, one set of launches per step and inner step in reverse, then the
-    /// parameter-gradient reductions. Reads the stored A(t); never rebuilds it.
-    /// </summary>
-    /// <param name="stream">Stream of <see cref="Accelerator"/>.</param>
-    /// <param name="workspace">The workspace the matching forward used.</param>
-    /// <param name="dx">Out [B,T,I], or empty if not wanted. Overwritten.</param>
-    /// <param name="dh0">Out [B,H], or empty. Overwritten.</param>
-    /// <param name="dA0">Out [B,H,H], or empty. Overwritten.</param>
-    /// <param name="gradients">Out: dW, dC, db, dg, dβ. Overwritten.</param>
-    /// <param name="dy">In [B,T,H].</param>
-    /// <param name="dhT">In [B,H], or empty for zeros.</param>
-    /// <param name="dAT">In [B,H,H], or empty for zeros.</param>
-    /// <param name="x">In [B,T,I]: the forward's input.</param>
-    /// <param name="parameters">The forward's parameters.</param>
-    /// <param name="batch">B, as in the forward.</param>
-    /// <param name="time">T, as in the forward.</param>
-    /// <exception cref="ArgumentException">A view is missing, has the wrong length or lives elsewhere. The message names the argument.</exception>
-    /// <exception cref="InvalidOperationException">No forward of this (batch, time) ran with this workspace.</exception>
-    /// <exception cref="ObjectDisposedException">The baseline, workspace, stream or a buffer is disposed.</exception>
-    public void Backward(AcceleratorStream stream, PerStepLaunchWorkspace workspace,
+    /// <summary>One set of launches per step and inner step in reverse, reading the stored A(t), then the parameter-gradient reductions.</summary>
+    internal override void BackwardUnchecked(AcceleratorStream stream, PerStepLaunchWorkspace workspace,
         ArrayView<float> dx, ArrayView<float> dh0, ArrayView<float> dA0, FastWeightRnnParameterGradients gradients,
         ArrayView<float> dy, ArrayView<float> dhT, ArrayView<float> dAT,
-        ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time)
+        ArrayView<float> x, FastWeightRnnParameters parameters, int batch, int time, FastWeightRnnBackwardViews has)
     {
-        ThrowIfDisposed();
-        var has = common.CheckBackward(this, stream, workspace, dx, dh0, dA0, gradients, dy, dhT, dAT, x, parameters, batch, time, squareThreads: true);
         var ws = workspace;
         int B = batch, T = time, H = Options.HiddenSize, S = Options.InnerSteps;
         long hh = (long)H * H;
@@ -194,13 +123,13 @@ public sealed class PerStepLaunchRnn : IDisposable
         Copy(stream, B, hh, has.HasDAT ? new BatchedView(dAT, 0, hh) : null, aBar);
         Copy(stream, B, 2L * H, null, new BatchedView(ws.Buffers.LayerNormGrad, 0, 2L * H));
 
-        int blockBH = common.Block((long)B * H);
+        int blockBH = Block((long)B * H);
         for (int t = T - 1; t >= 0; t--)
         {
             var dz = new BatchedView(ws.Tape.Projection, (long)t * H, stepStride);
             var ht = new BatchedView(ws.Tape.States, (long)(t + 1) * H, stateStride);
             // dh += dy_t + η (Ā + Āᵀ) h_t ; dz_t ← 0
-            outputGrad(stream, TapeLayerCommon.Threads((long)B * H, blockBH), new OutputGradArgs
+            outputGrad(stream, Threads((long)B * H, blockBH), new OutputGradArgs
             {
                 Batch = B, Hidden = H, Block = blockBH, FastLr = fastLr,
                 Dh = dh, Dy = new BatchedView(dy, (long)t * H, stepStride), FastWeightGrad = aBar, State = ht, Dz = dz,
@@ -228,7 +157,7 @@ public sealed class PerStepLaunchRnn : IDisposable
                 MatVec(stream, B, transpose: true, fastWeights, dv, null, dh, null, activation);
             }
             // dz_t += dh_0 ⊙ f'(z) ; dh_{t−1} = Wᵀ dz_t
-            preliminaryGrad(stream, TapeLayerCommon.Threads((long)B * H, blockBH), new PreliminaryGradArgs
+            preliminaryGrad(stream, Threads((long)B * H, blockBH), new PreliminaryGradArgs
             {
                 Batch = B, Hidden = H, Block = blockBH, Activation = activation,
                 Dz = dz, Dh = dh, Preliminary = new BatchedView(ws.Tape.InnerStates, (long)t * S * H, innerStride),
@@ -240,15 +169,15 @@ public sealed class PerStepLaunchRnn : IDisposable
             Copy(stream, B, H, dh, new BatchedView(dh0, 0, H));
         if (has.HasDA0)
             Copy(stream, B, hh, aBar, new BatchedView(dA0, 0, hh));
-        common.FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Tape.Projection, ws.Tape.States, ws.Buffers.LayerNormGrad, x, parameters.C, B, T);
+        FormParameterGradients(stream, gradients, dx, has.HasDx, ws.Tape.Projection, ws.Tape.States, ws.Buffers.LayerNormGrad, x, parameters.C, B, T);
     }
 
     private void MatVec(AcceleratorStream stream, int batch, bool transpose, BatchedView matrix, BatchedView vector,
         BatchedView? add, BatchedView output, BatchedView? activated, int activation)
     {
         int H = Options.HiddenSize;
-        int block = common.Block((long)batch * H);
-        matVec(stream, TapeLayerCommon.Threads((long)batch * H, block), new MatVecArgs
+        int block = Block((long)batch * H);
+        matVec(stream, Threads((long)batch * H, block), new MatVecArgs
         {
             Batch = batch, Hidden = H, Block = block, Transpose = transpose ? 1 : 0,
             HasAdd = add is null ? 0 : 1, HasActivated = activated is null ? 0 : 1, Activation = activation,
@@ -261,8 +190,8 @@ public sealed class PerStepLaunchRnn : IDisposable
     {
         int H = Options.HiddenSize;
         long total = (long)batch * H * H;
-        int block = common.Block(total);
-        rankOne(stream, TapeLayerCommon.Threads(total, block), new RankOneArgs
+        int block = Block(total);
+        rankOne(stream, Threads(total, block), new RankOneArgs
         {
             Batch = batch, Hidden = H, Block = block, HasOuter = left is null ? 0 : 1, Alpha = alpha, Beta = beta,
             In = input, Out = output, Left = left ?? output, Right = right ?? output,
@@ -272,20 +201,11 @@ public sealed class PerStepLaunchRnn : IDisposable
     private void Copy(AcceleratorStream stream, int rows, long length, BatchedView? source, BatchedView target)
     {
         long total = rows * length;
-        int block = common.Block(total);
-        rowCopy(stream, TapeLayerCommon.Threads(total, block), new RowCopyArgs
+        int block = Block(total);
+        rowCopy(stream, Threads(total, block), new RowCopyArgs
         {
             Rows = rows, Length = length, Block = block, HasSource = source is null ? 0 : 1,
             Source = source ?? target, Target = target,
         });
     }
-
-    private void ThrowIfDisposed()
-    {
-        if (disposed) throw new ObjectDisposedException(nameof(PerStepLaunchRnn));
-        common.ThrowIfAcceleratorDisposed();
-    }
-
-    /// <summary>Marks the baseline disposed. It owns no device memory (kernels are owned by the accelerator). Safe to call twice.</summary>
-    public void Dispose() => disposed = true;
 }

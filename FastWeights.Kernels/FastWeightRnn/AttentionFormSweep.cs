@@ -153,15 +153,8 @@ internal static class AttentionFormSweep
                     inverseStd = 1f / XMath.Sqrt(variance + a.LnEps);
                 }
                 a.InverseStd[inner] = inverseStd;
-                for (int i = 0; i < H; i++)
-                {
-                    float xhat = (v[i] - mean) * inverseStd;
-                    v[i] = xhat;
-                    float hi = ActivationMath.Apply(a.Activation, a.LayerNorm != 0 ? a.LnGain[i] * xhat + a.LnBias[i] : xhat);
-                    hNext[i] = hi;
-                    if (s + 1 < S)
-                        a.InnerStates[(inner + 1) * H + i] = hi;
-                }
+                InnerLayerNorm.Apply(0, 1, H, v, hNext, mean, inverseStd, a.Activation, a.LayerNorm, a.LnGain, a.LnBias,
+                    s + 1 < S, a.InnerStates, (inner + 1) * H);
                 swap = hCur; hCur = hNext; hNext = swap;
             }
 
@@ -275,33 +268,9 @@ internal static class AttentionFormSweep
                 var xhat = a.Forward.Normalized.SubView(inner * H, H);
                 float inverseStd = a.Forward.InverseStd[inner];
 
-                // Activation and layer norm, as in the fused reverse sweep.
-                float meanDxhat = 0f, meanDxhatXhat = 0f;
-                if (a.Forward.LayerNorm != 0)
-                {
-                    float sumDxhat = 0f, sumDxhatXhat = 0f;
-                    for (int i = 0; i < H; i++)
-                    {
-                        float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
-                        float xi = xhat[i];
-                        dGain[i] += dn * xi;
-                        dBias[i] += dn;
-                        float dxi = dn * a.Forward.LnGain[i];
-                        sumDxhat += dxi;
-                        sumDxhatXhat += dxi * xi;
-                    }
-                    meanDxhat = sumDxhat / H;
-                    meanDxhatXhat = sumDxhatXhat / H;
-                }
-                for (int i = 0; i < H; i++)
-                {
-                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
-                    float dvi = a.Forward.LayerNorm != 0
-                        ? inverseStd * (dn * a.Forward.LnGain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
-                        : dn;
-                    dv[i] = dvi;
-                    a.Dz[stepBase + i] += dvi;
-                }
+                // Activation and layer norm, as in the fused reverse sweep (one thread: its sums are the whole sums).
+                InnerLayerNorm.Backward(new ThreadSchedule(), 0, 0, 1, H, a.Forward.LayerNorm, a.Forward.Activation, dh, hOut, xhat,
+                    inverseStd, a.Forward.LnGain, dGain, dBias, dv, a.Dz, stepBase);
 
                 // v = z + λ^t A0 h_s + η Σ_{τ<t} λ^{t−1−τ} h_τ (h_τ · h_s):
                 //   dh_s  = λ^t A0ᵀ dv + η Σ_τ λ^{t−1−τ} h_τ (h_τ · dv)

@@ -168,15 +168,8 @@ internal static class ForwardSweep
                 }
                 if (first == 0)
                     a.InverseStd[inner] = inverseStd;
-                for (int i = first; i < H; i += stride)
-                {
-                    float xhat = (v[i] - mean) * inverseStd;
-                    v[i] = xhat;
-                    float hi = ActivationMath.Apply(a.Activation, a.LayerNorm != 0 ? a.LnGain[i] * xhat + a.LnBias[i] : xhat);
-                    hNext[i] = hi;
-                    if (s + 1 < S)
-                        a.InnerStates[(inner + 1) * H + i] = hi;
-                }
+                InnerLayerNorm.Apply(first, stride, H, v, hNext, mean, inverseStd, a.Activation, a.LayerNorm, a.LnGain, a.LnBias,
+                    s + 1 < S, a.InnerStates, (inner + 1) * H);
                 schedule.Barrier();
                 swap = hCur; hCur = hNext; hNext = swap;
             }

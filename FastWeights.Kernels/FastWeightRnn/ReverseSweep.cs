@@ -176,41 +176,10 @@ internal static class ReverseSweep
                 var hOut = s + 1 < S ? a.Forward.InnerStates.SubView((inner + 1) * H, H) : h;
                 var xhat = a.Forward.Normalized.SubView(inner * H, H);
                 float inverseStd = a.Forward.InverseStd[inner];
-                float sumDxhat = 0f, sumDxhatXhat = 0f, meanDxhat = 0f, meanDxhatXhat = 0f;
-                for (int i = first; i < H && a.Forward.LayerNorm != 0; i += stride)
-                {
-                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
-                    float xi = xhat[i];
-                    dGain[i] += dn * xi;
-                    dBias[i] += dn;
-                    float dxi = dn * a.Forward.LnGain[i];
-                    sumDxhat += dxi;
-                    sumDxhatXhat += dxi * xi;
-                }
-                if (a.Forward.LayerNorm != 0)
-                {
-                    meanDxhat = schedule.Sum(sumDxhat, slot) / H;
-                    slot ^= 1;
-                    meanDxhatXhat = schedule.Sum(sumDxhatXhat, slot) / H;
-                    slot ^= 1;
-                }
-                else
-                {
-                    // dv is written below while other threads may still read the previous dv
-                    // (the LN path's Sum supplies this barrier).
-                    schedule.Barrier();
-                }
-                // dx̂ is recomputed rather than kept in dv: other threads may still be reading the
-                // previous inner step's dv until they reach the barrier inside Sum above.
-                for (int i = first; i < H; i += stride)
-                {
-                    float dn = dh[i] * ActivationMath.DerivativeFromOutput(a.Forward.Activation, hOut[i]);
-                    float dvi = a.Forward.LayerNorm != 0
-                        ? inverseStd * (dn * a.Forward.LnGain[i] - meanDxhat - xhat[i] * meanDxhatXhat)
-                        : dn;   // without layer norm n = v
-                    dv[i] = dvi;
-                    a.Dz[stepBase + i] += dvi;
-                }
+                // dx̂ is recomputed rather than kept in dv: other threads may still be reading the previous inner step's dv
+                // until they reach the barrier inside the sums (or, without layer norm, the barrier standing in for them).
+                slot = InnerLayerNorm.Backward(schedule, slot, first, stride, H, a.Forward.LayerNorm, a.Forward.Activation, dh, hOut, xhat,
+                    inverseStd, a.Forward.LnGain, dGain, dBias, dv, a.Dz, stepBase);
                 schedule.RankOneUpdate(fastWeightGrad, 0, 1f, 1f, dv, 0, a.Forward.InnerStates, inner * H, H);
                 schedule.Barrier();
                 schedule.TransposedProduct(fastWeights, 0, dv, 0, dh, 0, H);

@@ -76,25 +76,8 @@ public readonly struct HostVectorMath : IVectorMath
 
     /// <summary>y = alpha·y + beta·x (or y + beta·x when not <paramref name="scale"/>), two roundings as in the scalar loop.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScaleAdd(Span<float> y, float alpha, float beta, ReadOnlySpan<float> x, bool scale)
-    {
-        int n = y.Length, k = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref float yr = ref MemoryMarshal.GetReference(y);
-            ref float xr = ref MemoryMarshal.GetReference(x);
-            var va = Vector256.Create(alpha);
-            var vb = Vector256.Create(beta);
-            for (; k + 8 <= n; k += 8)
-            {
-                var old = Vector256.LoadUnsafe(ref yr, (nuint)k);
-                var product = vb * Vector256.LoadUnsafe(ref xr, (nuint)k);
-                (scale ? va * old + product : old + product).StoreUnsafe(ref yr, (nuint)k);
-            }
-        }
-        for (; k < n; k++)
-            y[k] = scale ? alpha * y[k] + beta * x[k] : y[k] + beta * x[k];
-    }
+    private static void ScaleAdd(Span<float> y, float alpha, float beta, ReadOnlySpan<float> x, bool scale) =>
+        Map(y, x, new ScaleAddRule(alpha, beta, scale));
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -103,21 +86,8 @@ public readonly struct HostVectorMath : IVectorMath
 
     /// <summary>y = (y − a·x) / divisor over spans of equal length, rounded as the scalar loop rounds.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void SubtractScaledDivide(Span<float> ys, float a, ReadOnlySpan<float> xs, float divisor)
-    {
-        int n = ys.Length, k = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref float yr = ref MemoryMarshal.GetReference(ys);
-            ref float xr = ref MemoryMarshal.GetReference(xs);
-            var va = Vector256.Create(a);
-            var vd = Vector256.Create(divisor);
-            for (; k + 8 <= n; k += 8)
-                ((Vector256.LoadUnsafe(ref yr, (nuint)k) - va * Vector256.LoadUnsafe(ref xr, (nuint)k)) / vd).StoreUnsafe(ref yr, (nuint)k);
-        }
-        for (; k < n; k++)
-            ys[k] = (ys[k] - a * xs[k]) / divisor;
-    }
+    public static void SubtractScaledDivide(Span<float> ys, float a, ReadOnlySpan<float> xs, float divisor) =>
+        Map(ys, xs, new SubtractScaledDivideRule(a, divisor));
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -144,4 +114,55 @@ public readonly struct HostVectorMath : IVectorMath
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Fill(ArrayView<float> y, long yOffset, float value, int n) => Run(y, yOffset, n).Fill(value);
+
+    /// <summary>y_k ← rule(y_k, x_k) over spans of equal length: eight lanes at a time, then the tail in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Map<TRule>(Span<float> y, ReadOnlySpan<float> x, TRule rule) where TRule : struct, IElementRule
+    {
+        int n = y.Length, k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float yr = ref MemoryMarshal.GetReference(y);
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            for (; k + 8 <= n; k += 8)
+                rule.Apply(Vector256.LoadUnsafe(ref yr, (nuint)k), Vector256.LoadUnsafe(ref xr, (nuint)k)).StoreUnsafe(ref yr, (nuint)k);
+        }
+        for (; k < n; k++)
+            y[k] = rule.Apply(y[k], x[k]);
+    }
+
+    /// <summary>An element-wise rule of <see cref="Map"/>: the same operations in the same order in lanes and in the scalar tail.</summary>
+    private interface IElementRule
+    {
+        Vector256<float> Apply(Vector256<float> y, Vector256<float> x);
+        float Apply(float y, float x);
+    }
+
+    /// <summary>y = alpha·y + beta·x (or y + beta·x when not scaling): two roundings, as in the scalar loop.</summary>
+    private readonly struct ScaleAddRule(float alpha, float beta, bool scale) : IElementRule
+    {
+        private readonly Vector256<float> va = Vector256.Create(alpha), vb = Vector256.Create(beta);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Apply(Vector256<float> y, Vector256<float> x)
+        {
+            var product = vb * x;
+            return scale ? va * y + product : y + product;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float y, float x) => scale ? alpha * y + beta * x : y + beta * x;
+    }
+
+    /// <summary>y = (y − a·x) / divisor.</summary>
+    private readonly struct SubtractScaledDivideRule(float a, float divisor) : IElementRule
+    {
+        private readonly Vector256<float> va = Vector256.Create(a), vd = Vector256.Create(divisor);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Apply(Vector256<float> y, Vector256<float> x) => (y - va * x) / vd;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float Apply(float y, float x) => (y - a * x) / divisor;
+    }
 }

@@ -72,19 +72,7 @@ internal static class HyperLstmReductions
     }
 
     /// <summary>dx[n,k] = Σ_i W_x[i,k] dv[n,i] + Σ_i Ŵ_x[i,k] da'[n,i]: x feeds both the main and the hyper cell.</summary>
-    public static void InputGradientKernel(Index1D index, DualInputGradientArgs a)
-    {
-        long end = InputProjection.XMathMin(((long)index.X + 1) * a.Block, (long)a.Rows * a.Input);
-        for (long e = (long)index.X * a.Block; e < end; e++)
-        {
-            long n = e / a.Input;
-            int k = (int)(e - n * a.Input);
-            float acc = 0f;
-            for (int i = 0; i < a.MainRows; i++)
-                acc += a.MainWeights[(long)i * a.Input + k] * a.MainGrad[n * a.MainRows + i];
-            for (int i = 0; i < a.HyperRows; i++)
-                acc += a.HyperWeights[(long)i * a.Input + k] * a.HyperGrad[n * a.HyperRows + i];
-            a.DX[e] = acc;
-        }
-    }
+    public static void InputGradientKernel(Index1D index, DualInputGradientArgs a) =>
+        ParameterGradients.InputGradientBlock(index, a.Block, a.Rows, a.Input, a.DX,
+            a.MainWeights, a.MainGrad, a.MainRows, a.HyperWeights, a.HyperGrad, a.HyperRows);
 }

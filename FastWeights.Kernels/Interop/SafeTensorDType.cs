@@ -67,24 +67,15 @@ internal static class SafeTensorDTypes
     /// </summary>
     public static bool TryParse(string? text, out SafeTensorDType dtype)
     {
-        switch (text)
-        {
-            case "BOOL": dtype = SafeTensorDType.BOOL; return true;
-            case "U8": dtype = SafeTensorDType.U8; return true;
-            case "I8": dtype = SafeTensorDType.I8; return true;
-            case "I16": dtype = SafeTensorDType.I16; return true;
-            case "U16": dtype = SafeTensorDType.U16; return true;
-            case "F16": dtype = SafeTensorDType.F16; return true;
-            case "BF16": dtype = SafeTensorDType.BF16; return true;
-            case "I32": dtype = SafeTensorDType.I32; return true;
-            case "U32": dtype = SafeTensorDType.U32; return true;
-            case "F32": dtype = SafeTensorDType.F32; return true;
-            case "F64": dtype = SafeTensorDType.F64; return true;
-            case "I64": dtype = SafeTensorDType.I64; return true;
-            case "U64": dtype = SafeTensorDType.U64; return true;
-            default: dtype = default; return false;
-        }
+        if (text is not null && ByHeaderString.TryGetValue(text, out dtype))
+            return true;
+        dtype = default;
+        return false;
     }
+
+    // The header strings are the enum member names (as ToHeaderString writes them), so the one list is the enum itself.
+    private static readonly Dictionary<string, SafeTensorDType> ByHeaderString =
+        Enum.GetValues<SafeTensorDType>().ToDictionary(d => d.ToString(), StringComparer.Ordinal);
 
     /// <summary>The header string for <paramref name="dtype"/> (its enum member name, e.g. <c>"F32"</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="SafeTensorDType"/>.</exception>

@@ -68,18 +68,30 @@ internal static class ParameterGradients
     }
 
     /// <summary>dx[n,k] = Σ_i C[i,k] dz[n,i].</summary>
-    public static void InputGradientKernel(Index1D index, InputGradientArgs a)
+    public static void InputGradientKernel(Index1D index, InputGradientArgs a) =>
+        InputGradientBlock(index, a.Block, a.Rows, a.Input, a.DX, a.C, a.Dz, a.Hidden, a.C, a.Dz, 0);
+
+    /// <summary>
+    /// The block of dx elements of thread <paramref name="index"/>: dx[n,k] = Σ_i W[i,k] g[n,i] + Σ_i W2[i,k] g2[n,i], each
+    /// sum in i order into one accumulator, the second pair's terms after the first's (<paramref name="rows2"/> = 0: one
+    /// pair, <see cref="InputGradientKernel"/>; two where x feeds two cells, the HyperLSTM's).
+    /// </summary>
+    public static void InputGradientBlock(Index1D index, int block, int rowCount, int input, ArrayView<float> dx,
+        ArrayView<float> weights, ArrayView<float> grad, int rows, ArrayView<float> weights2, ArrayView<float> grad2, int rows2)
     {
-        long end = InputProjection.XMathMin(((long)index.X + 1) * a.Block, (long)a.Rows * a.Input);
-        for (long e = (long)index.X * a.Block; e < end; e++)
+        long end = InputProjection.XMathMin(((long)index.X + 1) * block, (long)rowCount * input);
+        for (long e = (long)index.X * block; e < end; e++)
         {
-            long n = e / a.Input;
-            int k = (int)(e - n * a.Input);
+            long n = e / input;
+            int k = (int)(e - n * input);
             float acc = 0f;
-            long dzRow = n * a.Hidden;
-            for (int i = 0; i < a.Hidden; i++)
-                acc += a.C[(long)i * a.Input + k] * a.Dz[dzRow + i];
-            a.DX[e] = acc;
+            long gradRow = n * rows;
+            for (int i = 0; i < rows; i++)
+                acc += weights[(long)i * input + k] * grad[gradRow + i];
+            long gradRow2 = n * rows2;
+            for (int i = 0; i < rows2; i++)
+                acc += weights2[(long)i * input + k] * grad2[gradRow2 + i];
+            dx[e] = acc;
         }
     }
 
