@@ -128,7 +128,7 @@ internal sealed class GatedCellKernels<TForward, TReverse> : IGatedCellKernels
             skeleton.ThrowIfNotFinite(stream, [(x, nameof(x)), .. initialStates, .. weights.Named]);
 
         int rows = Gates * H;
-        dense.Project(stream, batch * time, rows, I, workspace.Projection, x, weights.WX, bias ?? zeroBias!.View);
+        dense.Project(stream, batch * time, rows, I, workspace.Shared.Projection, x, weights.WX, bias ?? zeroBias!.View);
 
         var args = arguments(hasInitial);
         if (!sweeps.IsGroup)
@@ -184,7 +184,7 @@ internal sealed class GatedCellKernels<TForward, TReverse> : IGatedCellKernels
 
         sweeps.Reverse(stream, batch, GroupConfig(batch), arguments(hasInitial, hasFinal));
         parameterGradients();
-        dense.InputGradient(stream, hasDx, batch * time, Gates * H, I, dx, workspace.Projection, weights.WX);
+        dense.InputGradient(stream, hasDx, batch * time, Gates * H, I, dx, workspace.Shared.Projection, weights.WX);
     }
 
     /// <inheritdoc/>

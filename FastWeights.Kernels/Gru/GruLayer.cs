@@ -23,7 +23,7 @@ namespace FastWeights.Kernels.Gru;
 /// </remarks>
 public sealed class GruLayer : GatedCellLayer<GruOptions, GruWorkspace>
 {
-    private const int Gates = 3;
+    internal const int Gates = 3;
 
     private readonly GatedCellKernels<GruForwardSweepArgs, GruReverseSweepArgs> kernels;
     private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> normGradient;
@@ -91,7 +91,7 @@ public sealed class GruLayer : GatedCellLayer<GruOptions, GruWorkspace>
             Weights(parameters), bias: null,
             has => SweepArguments(workspace, parameters, batch, time) with
             {
-                HasH0 = has[0] ? 1 : 0, H0 = has[0] ? h0 : workspace.Vectors, Y = y, HT = hT,
+                HasH0 = has[0] ? 1 : 0, H0 = has[0] ? h0 : workspace.Shared.Vectors, Y = y, HT = hT,
             },
             (args, columns) => args with { WHColumns = columns });
 
@@ -126,10 +126,10 @@ public sealed class GruLayer : GatedCellLayer<GruOptions, GruWorkspace>
             {
                 Forward = SweepArguments(workspace, parameters, batch, time),
                 HasDhT = hasT[0] ? 1 : 0, HasDh0 = has0[0] ? 1 : 0,
-                Dy = dy, DhT = hasT[0] ? dhT : workspace.Vectors,
-                Dp = workspace.Projection, Dq = workspace.RecurrentGrad,
-                InputLayerNormGrad = workspace.LayerNormGrad, RecurrentLayerNormGrad = workspace.RecurrentLayerNormGrad,
-                DH0 = has0[0] ? dh0 : workspace.Vectors,
+                Dy = dy, DhT = hasT[0] ? dhT : workspace.Shared.Vectors,
+                Dp = workspace.Shared.Projection, Dq = workspace.Buffers.RecurrentGrad,
+                InputLayerNormGrad = workspace.Shared.LayerNormGrad, RecurrentLayerNormGrad = workspace.Buffers.RecurrentLayerNormGrad,
+                DH0 = has0[0] ? dh0 : workspace.Shared.Vectors,
             },
             () => ParameterGradients(stream, workspace, gradients, x, batch, time));
 
@@ -141,12 +141,12 @@ public sealed class GruLayer : GatedCellLayer<GruOptions, GruWorkspace>
         ArrayView<float> x, int batch, int time)
     {
         int H = Options.HiddenSize, I = Options.InputSize, G3 = Gates * H;
-        kernels.Dense.WeightGradients(stream, batch, time, G3, H, I, gradients.DWH, workspace.RecurrentGrad, workspace.States,
-            gradients.DWX, workspace.Projection, x);
+        kernels.Dense.WeightGradients(stream, batch, time, G3, H, I, gradients.DWH, workspace.Buffers.RecurrentGrad, workspace.Shared.States,
+            gradients.DWX, workspace.Shared.Projection, x);
         NormParameterGradient.Launch(normGradient, stream, batch, G3, gradients.DInputLnGain, gradients.DInputLnBias,
-            workspace.LayerNormGrad);
+            workspace.Shared.LayerNormGrad);
         NormParameterGradient.Launch(normGradient, stream, batch, G3, gradients.DRecurrentLnGain, gradients.DRecurrentLnBias,
-            workspace.RecurrentLayerNormGrad);
+            workspace.Buffers.RecurrentLayerNormGrad);
     }
 
     /// <summary>
@@ -156,12 +156,12 @@ public sealed class GruLayer : GatedCellLayer<GruOptions, GruWorkspace>
     private GruForwardSweepArgs SweepArguments(GruWorkspace workspace, GruParameters parameters, int batch, int time) => new()
     {
         Batch = batch, Time = time, Hidden = Options.HiddenSize, LnEps = (float)Options.LayerNormEpsilon,
-        Projection = workspace.Projection, WH = parameters.WH,
+        Projection = workspace.Shared.Projection, WH = parameters.WH,
         InputLnGain = parameters.InputLnGain, InputLnBias = parameters.InputLnBias,
         RecurrentLnGain = parameters.RecurrentLnGain, RecurrentLnBias = parameters.RecurrentLnBias,
-        States = workspace.States, InputNormalized = workspace.Normalized,
-        RecurrentNormalized = workspace.RecurrentNormalized, InverseStd = workspace.InverseStd,
-        Vectors = workspace.Vectors,
+        States = workspace.Shared.States, InputNormalized = workspace.Shared.Normalized,
+        RecurrentNormalized = workspace.Buffers.RecurrentNormalized, InverseStd = workspace.Shared.InverseStd,
+        Vectors = workspace.Shared.Vectors,
     };
 
     /// <summary>The weights or their gradients by name, in the record's order: W_h, W_x, then γ_x, β_x, γ_h, β_h (all 3H rows).</summary>

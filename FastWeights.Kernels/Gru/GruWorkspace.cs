@@ -19,11 +19,11 @@ namespace FastWeights.Kernels.Gru;
 public sealed class GruWorkspace : GatedCellWorkspace<GruWorkspacePlan>
 {
     internal GruWorkspace(Accelerator accelerator, GruWorkspacePlan plan)
-        : base(accelerator, plan, plan.Batch, plan.Time, plan.Hidden, plan.Elements)
+        : base(accelerator, plan, plan.Batch, plan.Time, plan.Hidden, GruLayer.Gates,
+            sink => new GruCellBuffers<ArrayView<float>>(plan.Batch, plan.Time, plan.Hidden, sink))
     {
     }
 
-    internal ArrayView<float> RecurrentNormalized => Own(0);     // [B,T,3H] q̂
-    internal ArrayView<float> RecurrentGrad => Own(1);           // [B,T,3H] dq, for dW_h
-    internal ArrayView<float> RecurrentLayerNormGrad => Own(2);  // [B,2,3H] partial sums of dγ_h, dβ_h
+    /// <summary>The cell's own buffers, after the six every gated cell keeps (<see cref="GatedCellWorkspace.Shared"/>).</summary>
+    internal GruCellBuffers<ArrayView<float>> Buffers => (GruCellBuffers<ArrayView<float>>)Cell;
 }

@@ -1,3 +1,5 @@
+using FastWeights.Kernels.GatedCells;
+
 namespace FastWeights.Kernels.Gru;
 
 /// <summary>
@@ -10,47 +12,35 @@ namespace FastWeights.Kernels.Gru;
 /// <param name="Hidden">H.</param>
 public readonly record struct GruWorkspacePlan(int Batch, int Time, int Hidden)
 {
-    /// <summary>[B,T,3H]: the input projection W_x x_t in the forward, reused for its gradient dp in the backward.</summary>
-    public long ProjectionElements => (long)Batch * Time * 3 * Hidden;
-
-    /// <summary>[B,T,3H]: the normalised input projection p̂ of every step.</summary>
-    public long InputNormalizedElements => ProjectionElements;
-
-    /// <summary>[B,T,3H]: the normalised recurrent projection q̂ of every step (q = W_h h before normalisation).</summary>
-    public long RecurrentNormalizedElements => ProjectionElements;
-
-    /// <summary>[B,T,3H]: the backward's dq = dL/dq of every step, for dW_h.</summary>
-    public long RecurrentGradElements => ProjectionElements;
-
-    /// <summary>[B,T,4]: 1/sqrt(var + ε) of the four layer norms at every step (input gates, recurrent gates, input candidate, recurrent candidate).</summary>
-    public long InverseStdElements => (long)Batch * Time * 4;
-
-    /// <summary>[B,T+1,H]: h before step 0 and after every step.</summary>
-    public long StatesElements => (long)Batch * (Time + 1) * Hidden;
-
-    /// <summary>[B,2,H]: per-sequence vectors of the thread schedule (h double buffer forward; dh backward).</summary>
-    public long VectorElements => (long)Batch * 2 * Hidden;
-
-    /// <summary>[B,2,3H]: per-sequence partial sums of dγ_x and dβ_x, reduced over B in a fixed order afterwards.</summary>
-    public long InputLayerNormGradElements => (long)Batch * 2 * 3 * Hidden;
-
-    /// <summary>[B,2,3H]: per-sequence partial sums of dγ_h and dβ_h.</summary>
-    public long RecurrentLayerNormGradElements => InputLayerNormGradElements;
-
     /// <summary>
-    /// Every buffer, in the order the workspace allocates them: the six every gated cell keeps (projection, states,
-    /// normalised input projection, the norms' 1/σ, vectors, input-norm partials; <see cref="GatedCells.GatedCellWorkspace"/>),
-    /// then the cell's.
+    /// All elements together: the six buffers every gated cell keeps (<see cref="GatedCellBuffers{T}"/> with G = 3),
+    /// then the cell's own (<see cref="GruCellBuffers{T}"/>), as the workspace allocates them.
     /// </summary>
-    internal long[] Elements =>
-    [
-        ProjectionElements, StatesElements, InputNormalizedElements, InverseStdElements, VectorElements, InputLayerNormGradElements,
-        RecurrentNormalizedElements, RecurrentGradElements, RecurrentLayerNormGradElements,
-    ];
-
-    /// <summary>All elements together.</summary>
-    public long TotalElements => Elements.Sum();
+    public long TotalElements
+    {
+        get
+        {
+            var plan = this;
+            return GatedCellWorkspace.Elements(Batch, Time, Hidden, GruLayer.Gates, sizes => _ = new GruCellBuffers<long>(plan.Batch, plan.Time, plan.Hidden, sizes));
+        }
+    }
 
     /// <summary>All bytes together (float32).</summary>
     public long TotalBytes => TotalElements * sizeof(float);
+}
+
+/// <summary>
+/// The GRU-LN cell's own buffers, in allocation order after the six every gated cell keeps, each with its float32 elements: counted
+/// (T = long) by <see cref="GruWorkspacePlan"/> or allocated (T = ArrayView&lt;float&gt;) by the workspace (<see cref="BufferSink{T}"/>).
+/// </summary>
+/// <typeparam name="T">A buffer's element count, or its device view.</typeparam>
+/// <param name="b">B.</param>
+/// <param name="t">T.</param>
+/// <param name="h">H.</param>
+/// <param name="sink">Takes each buffer in turn.</param>
+internal sealed class GruCellBuffers<T>(long b, long t, long h, BufferSink<T> sink)
+{
+    internal T RecurrentNormalized { get; } = sink.Take(b * t * 3 * h);   // [B,T,3H] the normalised recurrent projection q̂ (q = W_h h)
+    internal T RecurrentGrad { get; } = sink.Take(b * t * 3 * h);         // [B,T,3H] the backward's dq of every step, for dW_h
+    internal T RecurrentLayerNormGrad { get; } = sink.Take(b * 2 * 3 * h); // [B,2,3H] per-sequence partial sums of dγ_h, dβ_h
 }

@@ -20,7 +20,7 @@ namespace FastWeights.Kernels.Lstm;
 /// </remarks>
 public sealed class LstmLayer : GatedCellLayer<LstmOptions, LstmWorkspace>
 {
-    private const int Gates = 4;
+    internal const int Gates = 4;
 
     private readonly GatedCellKernels<LstmForwardSweepArgs, LstmReverseSweepArgs> kernels;
     private readonly Action<AcceleratorStream, Index1D, NormParameterGradientArgs> cellNormGradient;
@@ -92,7 +92,7 @@ public sealed class LstmLayer : GatedCellLayer<LstmOptions, LstmWorkspace>
             has => SweepArguments(workspace, parameters, batch, time) with
             {
                 HasH0 = has[0] ? 1 : 0, HasC0 = has[1] ? 1 : 0,
-                H0 = has[0] ? h0 : workspace.Vectors, C0 = has[1] ? c0 : workspace.Vectors,
+                H0 = has[0] ? h0 : workspace.Shared.Vectors, C0 = has[1] ? c0 : workspace.Shared.Vectors,
                 Y = y, HT = hT, CT = cT,
             },
             (args, columns) => args with { WHColumns = columns });
@@ -131,10 +131,10 @@ public sealed class LstmLayer : GatedCellLayer<LstmOptions, LstmWorkspace>
             {
                 Forward = SweepArguments(workspace, parameters, batch, time),
                 HasDhT = hasT[0] ? 1 : 0, HasDcT = hasT[1] ? 1 : 0, HasDh0 = has0[0] ? 1 : 0, HasDc0 = has0[1] ? 1 : 0,
-                Dy = dy, DhT = hasT[0] ? dhT : workspace.Vectors, DcT = hasT[1] ? dcT : workspace.Vectors,
-                Da = workspace.Projection,
-                LayerNormGrad = workspace.LayerNormGrad, CellLayerNormGrad = workspace.CellLayerNormGrad,
-                DH0 = has0[0] ? dh0 : workspace.Vectors, DC0 = has0[1] ? dc0 : workspace.Vectors,
+                Dy = dy, DhT = hasT[0] ? dhT : workspace.Shared.Vectors, DcT = hasT[1] ? dcT : workspace.Shared.Vectors,
+                Da = workspace.Shared.Projection,
+                LayerNormGrad = workspace.Shared.LayerNormGrad, CellLayerNormGrad = workspace.Buffers.CellLayerNormGrad,
+                DH0 = has0[0] ? dh0 : workspace.Shared.Vectors, DC0 = has0[1] ? dc0 : workspace.Shared.Vectors,
             },
             () => ParameterGradients(stream, workspace, gradients, x, batch, time));
 
@@ -147,12 +147,12 @@ public sealed class LstmLayer : GatedCellLayer<LstmOptions, LstmWorkspace>
     {
         int H = Options.HiddenSize, I = Options.InputSize, G4 = Gates * H;
         var dense = kernels.Dense;
-        dense.WeightGradients(stream, batch, time, G4, H, I, gradients.DWH, workspace.Projection, workspace.States,
-            gradients.DWX, workspace.Projection, x);
+        dense.WeightGradients(stream, batch, time, G4, H, I, gradients.DWH, workspace.Shared.Projection, workspace.Shared.States,
+            gradients.DWX, workspace.Shared.Projection, x);
         dense.VectorGradients(stream, batch, batch * time, G4, gradients.DB, gradients.DLnGain, gradients.DLnBias,
-            workspace.Projection, workspace.LayerNormGrad);
+            workspace.Shared.Projection, workspace.Shared.LayerNormGrad);
         NormParameterGradient.Launch(cellNormGradient, stream, batch, H, gradients.DCellLnGain, gradients.DCellLnBias,
-            workspace.CellLayerNormGrad);
+            workspace.Buffers.CellLayerNormGrad);
     }
 
     /// <summary>
@@ -162,12 +162,12 @@ public sealed class LstmLayer : GatedCellLayer<LstmOptions, LstmWorkspace>
     private LstmForwardSweepArgs SweepArguments(LstmWorkspace workspace, LstmParameters parameters, int batch, int time) => new()
     {
         Batch = batch, Time = time, Hidden = Options.HiddenSize, LnEps = (float)Options.LayerNormEpsilon,
-        Projection = workspace.Projection, WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
+        Projection = workspace.Shared.Projection, WH = parameters.WH, LnGain = parameters.LnGain, LnBias = parameters.LnBias,
         CellLnGain = parameters.CellLnGain, CellLnBias = parameters.CellLnBias,
-        States = workspace.States, CellStates = workspace.CellStates,
-        Normalized = workspace.Normalized, InverseStd = workspace.InverseStd,
-        CellNormalized = workspace.CellNormalized, CellInverseStd = workspace.CellInverseStd,
-        Vectors = workspace.Vectors,
+        States = workspace.Shared.States, CellStates = workspace.Buffers.CellStates,
+        Normalized = workspace.Shared.Normalized, InverseStd = workspace.Shared.InverseStd,
+        CellNormalized = workspace.Buffers.CellNormalized, CellInverseStd = workspace.Buffers.CellInverseStd,
+        Vectors = workspace.Shared.Vectors,
     };
 
     /// <summary>The weights or their gradients by name, in the record's order: W_h, W_x, the 4H-row b, γ, β, the H-row γ_c, β_c.</summary>

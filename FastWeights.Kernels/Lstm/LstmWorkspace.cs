@@ -18,12 +18,11 @@ namespace FastWeights.Kernels.Lstm;
 public sealed class LstmWorkspace : GatedCellWorkspace<LstmWorkspacePlan>
 {
     internal LstmWorkspace(Accelerator accelerator, LstmWorkspacePlan plan)
-        : base(accelerator, plan, plan.Batch, plan.Time, plan.Hidden, plan.Elements)
+        : base(accelerator, plan, plan.Batch, plan.Time, plan.Hidden, LstmLayer.Gates,
+            sink => new LstmCellBuffers<ArrayView<float>>(plan.Batch, plan.Time, plan.Hidden, sink))
     {
     }
 
-    internal ArrayView<float> CellStates => Own(0);         // [B,T+1,H] c before step 0 and after every step
-    internal ArrayView<float> CellNormalized => Own(1);     // [B,T,H] ĉ
-    internal ArrayView<float> CellInverseStd => Own(2);     // [B,T] 1/σ_c
-    internal ArrayView<float> CellLayerNormGrad => Own(3);  // [B,2,H] partial sums of dγ_c, dβ_c
+    /// <summary>The cell's own buffers, after the six every gated cell keeps (<see cref="GatedCellWorkspace.Shared"/>).</summary>
+    internal LstmCellBuffers<ArrayView<float>> Buffers => (LstmCellBuffers<ArrayView<float>>)Cell;
 }

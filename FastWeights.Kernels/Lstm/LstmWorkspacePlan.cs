@@ -1,3 +1,5 @@
+using FastWeights.Kernels.GatedCells;
+
 namespace FastWeights.Kernels.Lstm;
 
 /// <summary>
@@ -10,49 +12,36 @@ namespace FastWeights.Kernels.Lstm;
 /// <param name="Hidden">H.</param>
 public readonly record struct LstmWorkspacePlan(int Batch, int Time, int Hidden)
 {
-    /// <summary>[B,T,4H]: the input projection W_x x_t + b in the forward, reused for the gate gradients da in the backward.</summary>
-    public long ProjectionElements => (long)Batch * Time * 4 * Hidden;
-
-    /// <summary>[B,T+1,H]: h before step 0 and after every step.</summary>
-    public long StatesElements => (long)Batch * (Time + 1) * Hidden;
-
-    /// <summary>[B,T+1,H]: c before step 0 and after every step.</summary>
-    public long CellStatesElements => StatesElements;
-
-    /// <summary>[B,T,4H]: the normalised gate pre-activations â of every step (the gate outputs are recomputed from them).</summary>
-    public long NormalizedElements => ProjectionElements;
-
-    /// <summary>[B,T,4]: 1/sqrt(var + ε) of each gate's layer norm at every step.</summary>
-    public long InverseStdElements => (long)Batch * Time * 4;
-
-    /// <summary>[B,T,H]: the normalised cell ĉ of every step.</summary>
-    public long CellNormalizedElements => (long)Batch * Time * Hidden;
-
-    /// <summary>[B,T]: 1/sqrt(var + ε) of the cell's layer norm at every step.</summary>
-    public long CellInverseStdElements => (long)Batch * Time;
-
-    /// <summary>[B,2,H]: per-sequence vectors of the thread schedule (h double buffer forward; dh, dc backward).</summary>
-    public long VectorElements => (long)Batch * 2 * Hidden;
-
-    /// <summary>[B,2,4H]: per-sequence partial sums of dγ and dβ of the gates, reduced over B in a fixed order afterwards.</summary>
-    public long LayerNormGradElements => (long)Batch * 2 * 4 * Hidden;
-
-    /// <summary>[B,2,H]: per-sequence partial sums of dγ_c and dβ_c.</summary>
-    public long CellLayerNormGradElements => (long)Batch * 2 * Hidden;
-
     /// <summary>
-    /// Every buffer, in the order the workspace allocates them: the six every gated cell keeps (projection, states,
-    /// normalised gates, their 1/σ, vectors, gate-norm partials; <see cref="GatedCells.GatedCellWorkspace"/>), then the cell's.
+    /// All elements together: the six buffers every gated cell keeps (<see cref="GatedCellBuffers{T}"/> with G = 4),
+    /// then the cell's own (<see cref="LstmCellBuffers{T}"/>), as the workspace allocates them.
     /// </summary>
-    internal long[] Elements =>
-    [
-        ProjectionElements, StatesElements, NormalizedElements, InverseStdElements, VectorElements, LayerNormGradElements,
-        CellStatesElements, CellNormalizedElements, CellInverseStdElements, CellLayerNormGradElements,
-    ];
-
-    /// <summary>All elements together.</summary>
-    public long TotalElements => Elements.Sum();
+    public long TotalElements
+    {
+        get
+        {
+            var plan = this;
+            return GatedCellWorkspace.Elements(Batch, Time, Hidden, LstmLayer.Gates, sizes => _ = new LstmCellBuffers<long>(plan.Batch, plan.Time, plan.Hidden, sizes));
+        }
+    }
 
     /// <summary>All bytes together (float32).</summary>
     public long TotalBytes => TotalElements * sizeof(float);
+}
+
+/// <summary>
+/// The LSTM-LN cell's own buffers, in allocation order after the six every gated cell keeps, each with its float32 elements: counted
+/// (T = long) by <see cref="LstmWorkspacePlan"/> or allocated (T = ArrayView&lt;float&gt;) by the workspace (<see cref="BufferSink{T}"/>).
+/// </summary>
+/// <typeparam name="T">A buffer's element count, or its device view.</typeparam>
+/// <param name="b">B.</param>
+/// <param name="t">T.</param>
+/// <param name="h">H.</param>
+/// <param name="sink">Takes each buffer in turn.</param>
+internal sealed class LstmCellBuffers<T>(long b, long t, long h, BufferSink<T> sink)
+{
+    internal T CellStates { get; } = sink.Take(b * (t + 1) * h);  // [B,T+1,H] c before step 0 and after every step
+    internal T CellNormalized { get; } = sink.Take(b * t * h);    // [B,T,H] the normalised cell ĉ of every step
+    internal T CellInverseStd { get; } = sink.Take(b * t);        // [B,T] 1/σ of the cell's layer norm at every step
+    internal T CellLayerNormGrad { get; } = sink.Take(b * 2 * h); // [B,2,H] per-sequence partial sums of dγ_c, dβ_c
 }
